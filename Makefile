@@ -1,0 +1,258 @@
+# libsnn — plain GNU make build. `make help` lists the targets.
+#
+# The version comes from include/snn.h (the single source of truth); the build
+# fails when the newest node of src/libsnn.map does not match it.
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+# ---- version -------------------------------------------------------------
+VERSION_MAJOR := $(shell sed -n 's/^\#define SNN_VERSION_MAJOR \([0-9]*\).*/\1/p' include/snn.h)
+VERSION_MINOR := $(shell sed -n 's/^\#define SNN_VERSION_MINOR \([0-9]*\).*/\1/p' include/snn.h)
+VERSION_PATCH := $(shell sed -n 's/^\#define SNN_VERSION_PATCH \([0-9]*\).*/\1/p' include/snn.h)
+VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+MAP_NODE := $(shell sed -n 's/^SNN_\([0-9]*\.[0-9]*\) *{.*/\1/p' src/libsnn.map | tail -n 1)
+ifneq ($(MAP_NODE),$(VERSION_MAJOR).$(VERSION_MINOR))
+$(error src/libsnn.map newest node SNN_$(MAP_NODE) does not match header version $(VERSION_MAJOR).$(VERSION_MINOR))
+endif
+
+# ---- install locations (upper- and GNU lower-case forms) -----------------
+DESTDIR ?=
+prefix ?= /usr/local
+PREFIX ?= $(prefix)
+exec_prefix ?= $(PREFIX)
+libdir ?= $(exec_prefix)/lib
+LIBDIR ?= $(libdir)
+includedir ?= $(PREFIX)/include
+INCLUDEDIR ?= $(includedir)
+bindir ?= $(exec_prefix)/bin
+BINDIR ?= $(bindir)
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+# ---- tools and flags -----------------------------------------------------
+CC ?= cc
+CXX ?= c++
+PKG_CONFIG ?= pkg-config
+INSTALL ?= install
+AR ?= ar
+
+OPT ?= -O3
+CSTD := -std=c11
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+OPENMP ?= -fopenmp
+OPENMP_LIBS ?= -fopenmp
+BLAS_CFLAGS := $(shell $(PKG_CONFIG) --cflags openblas 2>/dev/null)
+BLAS_LIBS := $(shell $(PKG_CONFIG) --libs openblas 2>/dev/null || echo -lopenblas)
+CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
+
+SAN_FLAGS ?=
+CPPFLAGS_ALL := -Iinclude -Isrc/core -D_POSIX_C_SOURCE=200809L $(CPPFLAGS)
+CFLAGS_ALL := $(CSTD) $(OPT) -g $(WARN) -fvisibility=hidden $(OPENMP) $(BLAS_CFLAGS) \
+              $(SAN_FLAGS) $(CFLAGS)
+LDLIBS_LIB := $(BLAS_LIBS) -lm $(OPENMP_LIBS)
+
+BUILD ?= build
+LIBOUT ?= lib
+BINOUT ?= bin
+
+# ---- sources -------------------------------------------------------------
+SRC := $(sort $(wildcard src/*/*.c))
+PIC_OBJ := $(SRC:src/%.c=$(BUILD)/pic/%.o)
+STATIC_OBJ := $(SRC:src/%.c=$(BUILD)/static/%.o)
+
+SONAME := libsnn.so.$(VERSION_MAJOR)
+SHLIB := $(LIBOUT)/libsnn.so.$(VERSION)
+STLIB := $(LIBOUT)/libsnn.a
+
+# examples: examples/NAME.c -> bin/NAME ; examples/NAME/*.c -> bin/NAME
+EX_SINGLE := $(filter-out examples/consumer.c,$(wildcard examples/*.c))
+EX_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard examples/*/*.c))))
+EX_DIRS := $(filter-out examples/python,$(EX_DIRS))
+EXAMPLES := $(EX_SINGLE:examples/%.c=$(BINOUT)/%) $(EX_DIRS:examples/%=$(BINOUT)/%)
+# benchmarks: bench/NAME.c -> bin/bench/NAME
+BENCH_SRC := $(wildcard bench/*.c)
+BENCHES := $(BENCH_SRC:bench/%.c=$(BINOUT)/bench/%)
+# unit tests: tests/test_*.c, one aggregate runner
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+TEST_NAMES := $(TEST_SRC:tests/test_%.c=%)
+TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o) $(BUILD)/tests/runner.o $(BUILD)/tests/testutil.o
+RUNNER := $(BUILD)/tests/runner
+
+EX_LDFLAGS := -L$(LIBOUT) -Wl,-rpath,'$$ORIGIN/../lib' -Wl,-rpath,'$$ORIGIN/../../lib'
+
+.PHONY: all lib examples bench check test-unit test-header test-install test-python test-examples \
+        install install-lib install-includes install-pc install-bin uninstall deps data demo \
+        sanitize valgrind abi-check abi-baseline docs fuzz clean help
+
+all: lib examples
+
+lib: $(SHLIB) $(LIBOUT)/$(SONAME) $(LIBOUT)/libsnn.so $(STLIB)
+
+$(BUILD)/pic/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -fPIC -MMD -MP -c $< -o $@
+
+$(BUILD)/static/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(SHLIB): $(PIC_OBJ) src/libsnn.map
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/libsnn.map \
+	  -Wl,-z,defs -Wl,-z,relro -Wl,-z,now $(LDFLAGS) -o $@ $(PIC_OBJ) $(LDLIBS_LIB)
+
+$(LIBOUT)/$(SONAME): $(SHLIB)
+	ln -sf $(notdir $(SHLIB)) $@
+
+$(LIBOUT)/libsnn.so: $(LIBOUT)/$(SONAME)
+	ln -sf $(SONAME) $@
+
+$(STLIB): $(STATIC_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $(STATIC_OBJ)
+
+snn.pc: snn.pc.in include/snn.h Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@OPENMP_LIBS@|$(OPENMP_LIBS)|' \
+	    -e 's|@BLAS_LIBS@|$(BLAS_LIBS)|' $< > $@
+
+# ---- examples and benchmarks (public header + shared library only) -------
+examples: $(EXAMPLES)
+
+$(BINOUT)/%: examples/%.c include/snn.h | lib
+	@mkdir -p $(@D)
+	$(CC) -Iinclude $(CSTD) $(OPT) -g $(WARN) $(SAN_FLAGS) -D_POSIX_C_SOURCE=200809L $< -o $@ \
+	  $(EX_LDFLAGS) -lsnn -lm
+
+.SECONDEXPANSION:
+$(BINOUT)/%: $$(wildcard examples/%/*.c) $$(wildcard examples/%/*.h) include/snn.h | lib
+	@mkdir -p $(@D)
+	$(CC) -Iinclude $(CSTD) $(OPT) -g $(WARN) $(SAN_FLAGS) -D_POSIX_C_SOURCE=200809L \
+	  $(filter %.c,$^) -o $@ $(EX_LDFLAGS) -lsnn -lm
+
+bench: $(BENCHES)
+	@set -e; for b in $(BENCHES); do echo "== $$b"; $$b; done
+
+$(BINOUT)/bench/%: bench/%.c include/snn.h | lib
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CSTD) $(OPT) -g $(WARN) $(OPENMP) $(SAN_FLAGS) $< -o $@ \
+	  $(EX_LDFLAGS) -lsnn $(LDLIBS_LIB)
+
+# ---- tests -----------------------------------------------------------------
+$(BUILD)/tests/suites.h: Makefile $(TEST_SRC)
+	@mkdir -p $(@D)
+	@{ for n in $(TEST_NAMES); do echo "Suite *suite_$$n(void);"; done; \
+	   echo "#define SNN_TEST_SUITES \\"; \
+	   for n in $(TEST_NAMES); do echo "  X(suite_$$n) \\"; done; echo ""; } > $@
+
+$(BUILD)/tests/%.o: tests/%.c $(BUILD)/tests/suites.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) -I$(BUILD)/tests -Itests $(CFLAGS_ALL) -Wno-missing-prototypes \
+	  $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+
+$(RUNNER): $(TEST_OBJ) $(STATIC_OBJ)
+	$(CC) $(CFLAGS_ALL) -o $@ $(TEST_OBJ) $(STATIC_OBJ) $(CHECK_LIBS) $(LDLIBS_LIB) -lpthread
+
+CK_FORK ?= yes
+test-unit: $(RUNNER)
+	CK_FORK=$(CK_FORK) SNN_TEST_DATA=tests/data $(RUNNER)
+
+test-header:
+	@mkdir -p $(BUILD)/tests
+	$(CC) -std=c99 -pedantic -Wall -Wextra -Werror -Iinclude -c tests/header_c.c -o $(BUILD)/tests/header_c.o
+	$(CC) -std=c11 -pedantic -Wall -Wextra -Werror -Iinclude -c tests/header_c.c -o $(BUILD)/tests/header_c11.o
+	$(CXX) -std=c++11 -pedantic -Wall -Wextra -Werror -Iinclude -c tests/header_cxx.cpp -o $(BUILD)/tests/header_cxx.o
+	$(CXX) -std=c++17 -pedantic -Wall -Wextra -Werror -Iinclude -c tests/header_cxx.cpp -o $(BUILD)/tests/header_cxx17.o
+	@echo "header test: C99, C11, C++11 and C++17 compile cleanly"
+
+test-install: lib snn.pc
+	bash scripts/test-install.sh
+
+test-python: lib
+	@if command -v python3 >/dev/null 2>&1; then \
+	  SNN_LIBRARY=$(CURDIR)/$(LIBOUT)/$(SONAME) python3 -m unittest discover -s bindings/python/tests -t bindings/python -v; \
+	else echo "test-python: python3 not found, skipped"; fi
+
+test-examples: examples
+	bash scripts/test-examples.sh
+
+check: deps
+	$(MAKE) lib examples
+	$(MAKE) test-header
+	$(MAKE) test-unit
+	$(MAKE) test-examples
+	$(MAKE) test-install
+	$(MAKE) test-python
+
+# Whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own tree.
+sanitize:
+	$(MAKE) BUILD=build/asan LIBOUT=build/asan/lib BINOUT=build/asan/bin OPT=-O1 \
+	  SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  build/asan/tests/runner
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  CK_FORK=yes SNN_TEST_DATA=tests/data build/asan/tests/runner
+
+valgrind: $(RUNNER)
+	CK_FORK=no SNN_TEST_DATA=tests/data SNN_TEST_QUICK=1 valgrind --error-exitcode=3 --leak-check=full \
+	  --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+	  --suppressions=tests/valgrind.supp $(RUNNER)
+
+abi-check: lib
+	bash scripts/abi-check.sh $(LIBOUT)/libsnn.so $(VERSION_MAJOR).$(VERSION_MINOR)
+
+# Regenerate the committed ABI baseline (release commits only; see docs/abi.md).
+abi-baseline: lib
+	abidw --headers-dir include --out-file abi/libsnn.abi $(SHLIB)
+
+docs:
+	doxygen docs/Doxyfile
+
+# ---- install ---------------------------------------------------------------
+install: install-lib install-includes install-pc
+
+install-lib: lib
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR)
+	$(INSTALL) -m 644 $(STLIB) $(DESTDIR)$(LIBDIR)/libsnn.a
+	$(INSTALL) -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/$(notdir $(SHLIB))
+	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsnn.so
+
+install-includes:
+	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)
+	$(INSTALL) -m 644 include/snn.h $(DESTDIR)$(INCLUDEDIR)/snn.h
+
+install-pc: snn.pc
+	$(INSTALL) -d $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL) -m 644 snn.pc $(DESTDIR)$(PKGCONFIGDIR)/snn.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libsnn.a $(DESTDIR)$(LIBDIR)/$(notdir $(SHLIB)) \
+	      $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libsnn.so \
+	      $(DESTDIR)$(INCLUDEDIR)/snn.h $(DESTDIR)$(PKGCONFIGDIR)/snn.pc
+
+# ---- set-up, data, demo ----------------------------------------------------
+deps:
+	@bash scripts/install-deps.sh
+
+data:
+	@bash scripts/fetch-mnist.sh data/mnist
+
+demo: deps
+	$(MAKE) data
+	$(MAKE) all
+	bash scripts/demo.sh
+
+clean:
+	rm -rf $(BUILD) $(BINOUT) $(LIBOUT)/libsnn.* snn.pc docs/api
+
+help:
+	@echo "targets: all lib examples bench check install uninstall deps data demo sanitize"
+	@echo "         valgrind abi-check abi-baseline docs fuzz clean"
+	@echo "install variables: PREFIX DESTDIR LIBDIR INCLUDEDIR PKGCONFIGDIR (and GNU lower-case forms)"
+
+-include $(PIC_OBJ:.o=.d) $(STATIC_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -1,0 +1,75 @@
+/* Internal helpers shared across libsnn source files. Never installed. */
+#ifndef SNN_INTERNAL_H
+#define SNN_INTERNAL_H
+
+#include "snn.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#  define SNN__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#  define SNN__LIKELY(x) __builtin_expect(!!(x), 1)
+#  define SNN__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#  define SNN__PRINTF(a, b)
+#  define SNN__LIKELY(x) (x)
+#  define SNN__UNLIKELY(x) (x)
+#endif
+
+/* ---- errors -------------------------------------------------------------
+ * snn__error(code, fmt, ...) records a message for the calling thread and
+ * returns code, so a failing path reads: return snn__error(SNN_E_INVALID,
+ * "snn_x: n must be > 0 (got %zu)", n); */
+int snn__error(int code, const char *fmt, ...) SNN__PRINTF(2, 3);
+int snn__verror(int code, const char *fmt, va_list ap);
+
+/* Common argument checks; each returns SNN_OK or sets the error. */
+#define SNN__CHECK_NULL(ptr, fn)                                                \
+  do {                                                                          \
+    if (SNN__UNLIKELY((ptr) == NULL))                                           \
+      return snn__error(SNN_E_INVALID, "%s: '%s' must not be NULL", fn, #ptr); \
+  } while (0)
+
+/* ---- allocation (through the user allocator hook) ----------------------- */
+void *snn__malloc(size_t size);               /* NULL on failure; size 0 -> 1 byte */
+void *snn__calloc(size_t n, size_t size);     /* zeroed, overflow-checked */
+void *snn__realloc(void *ptr, size_t old_size, size_t new_size); /* copy-based */
+void snn__free(void *ptr);
+/* 64-byte aligned, zeroed; free with snn__aligned_free. */
+void *snn__aligned_alloc(size_t n, size_t size);
+void snn__aligned_free(void *ptr);
+char *snn__strdup(const char *s);
+/* a*b without overflow: returns 0 and sets *out, or -1 on overflow */
+int snn__mul_size(size_t *out, size_t a, size_t b);
+
+/* ---- random numbers (xoshiro256**, seeded by splitmix64) ---------------- */
+typedef struct snn__rng {
+  uint64_t s[4];
+} snn__rng;
+void snn__rng_seed(snn__rng *r, uint64_t seed);
+uint64_t snn__rng_next(snn__rng *r);
+/* uniform in [0, 1) with 24 (float) or 53 (double) random bits */
+float snn__rng_uniform_f(snn__rng *r);
+double snn__rng_uniform(snn__rng *r);
+double snn__rng_normal(snn__rng *r);
+/* uniform integer in [0, n) without modulo bias; n >= 1 */
+uint64_t snn__rng_below(snn__rng *r, uint64_t n);
+/* independent stream number k derived from r (for per-sample/thread streams) */
+void snn__rng_fork(snn__rng *child, const snn__rng *parent, uint64_t k);
+
+/* ---- misc ---------------------------------------------------------------- */
+int snn__isfinite(double x);
+/* 0 when all bytes in [from, to) of the struct at p are zero */
+int snn__tail_nonzero(const void *p, size_t from, size_t to);
+/* Validates a sized struct supplied by the caller (options or ops):
+ * SNN_E_VERSION when struct_size < min_size, or larger than known_size with a
+ * non-zero unknown tail. fn and what name the struct in the message. */
+int snn__check_struct_size(const void *p, size_t struct_size, size_t min_size,
+                           size_t known_size, const char *fn, const char *what);
+
+/* CRC-32 (IEEE 802.3, as zlib), chainable: crc = snn__crc32(crc, buf, n), start at 0 */
+uint32_t snn__crc32(uint32_t crc, const void *buf, size_t n);
+
+#endif
