@@ -180,6 +180,7 @@ test-python: lib
 
 test-examples: examples
 	bash scripts/test-examples.sh
+	bash scripts/test-readme.sh
 
 check: deps
 	$(MAKE) lib examples

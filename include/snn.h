@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** @def SNN_API
+ *  Marks a declaration as part of the exported API (default visibility). */
 #if defined(_WIN32) && defined(SNN_BUILDING_DLL)
 #  define SNN_API __declspec(dllexport)
 #elif defined(_WIN32) && defined(SNN_USING_DLL)
@@ -40,6 +42,8 @@
 #  define SNN_API
 #endif
 
+/** @def SNN_DEPRECATED_ATTR
+ *  Compiler attribute behind SNN_DEPRECATED(). */
 #if defined(__GNUC__) || defined(__clang__)
 #  define SNN_DEPRECATED_ATTR(msg) __attribute__((deprecated(msg)))
 #else
@@ -56,11 +60,16 @@ extern "C" {
 /** @defgroup version Version                                               */
 /* ======================================================================== */
 
+/** Major version: changes only with an incompatible ABI (new soname). */
 #define SNN_VERSION_MAJOR 0
+/** Minor version: new API, backwards compatible (new symbol-version node). */
 #define SNN_VERSION_MINOR 1
+/** Patch version: fixes only. */
 #define SNN_VERSION_PATCH 0
+/** MAJOR*10000 + MINOR*100 + PATCH of this header. */
 #define SNN_VERSION_NUMBER \
   (SNN_VERSION_MAJOR * 10000 + SNN_VERSION_MINOR * 100 + SNN_VERSION_PATCH)
+/** "MAJOR.MINOR.PATCH" of this header. */
 #define SNN_VERSION_STRING "0.1.0"
 /** True when the header is at least version maj.min.pat. */
 #define SNN_VERSION_AT_LEAST(maj, min, pat) \
@@ -599,8 +608,449 @@ SNN_API int snn_dataset_normalize(snn_dataset *d, const snn_dataset *ref);
 SNN_API int snn_dataset_split(snn_dataset **train, snn_dataset **test, const snn_dataset *d,
                               double test_fraction, uint64_t seed);
 
-/* SECTION layer and network (owned by src/layer, src/net) ------------------ */
-/* SECTION learner (owned by src/learn) ------------------------------------- */
+/* ======================================================================== */
+/** @defgroup layer Layers                                                   */
+/* ======================================================================== */
+
+/**
+ * A layer: a connection from the previous layer's output (dense, conv2d,
+ * pool2d) plus a population of one neuron model driven by it. Shapes are
+ * (channels, height, width); a dense layer sees its input flattened.
+ * Weights are float32, row-major:
+ * - dense: n_out x n_in (W[o][i]); optional bias n_out; optional recurrent
+ *   n_out x n_out (R[o][j]: from neuron j's spike at t-1 to neuron o at t).
+ * - conv2d: out_c x in_c x kernel_h x kernel_w; optional bias out_c.
+ * - pool2d: no weights.
+ */
+typedef struct snn_layer snn_layer;
+
+/** Pooling kinds for snn_layer_create_pool2d(). */
+typedef enum snn_pool_kind {
+  SNN_POOL_MAX = 1, /**< maximum over the window */
+  SNN_POOL_AVG = 2, /**< mean over the window */
+  SNN_POOL_SUM = 3  /**< sum over the window */
+} snn_pool_kind;
+
+/**
+ * Dense (fully connected) layer.
+ * @param[out] out New layer; caller owns it until snn_network_add_layer() succeeds.
+ * @param model neuron model of the layer's neurons, copied.
+ * @return SNN_OK, SNN_E_INVALID (NULL, zero sizes), SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_layer_create_dense(snn_layer **out, size_t n_in, size_t n_out,
+                                   const snn_neuron_model *model);
+
+/**
+ * 2-D convolution layer (cross-correlation, as in PyTorch) on an input of
+ * shape in_c x in_h x in_w; output out_c x out_h x out_w with
+ * out_h = (in_h + 2*padding - kernel_h) / stride + 1 (likewise out_w).
+ * @param model copied.
+ * @return SNN_OK, SNN_E_INVALID (NULL, zero sizes, kernel larger than padded input), SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_layer_create_conv2d(snn_layer **out, size_t in_c, size_t in_h, size_t in_w,
+                                    size_t out_c, size_t kernel_h, size_t kernel_w, size_t stride,
+                                    size_t padding, const snn_neuron_model *model);
+
+/**
+ * 2-D pooling layer on c x h x w with a size x size window and the given stride.
+ * @param kind one of ::snn_pool_kind.
+ * @param model copied; NULL makes the layer pass the pooled values on unchanged
+ *        (no neurons), which is the usual choice after a spiking conv layer.
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_layer_create_pool2d(snn_layer **out, size_t c, size_t h, size_t w, int32_t kind,
+                                    size_t size, size_t stride, const snn_neuron_model *model);
+
+/** Frees a layer that is not owned by a network; NULL does nothing. @since 0.1 */
+SNN_API void snn_layer_free(snn_layer *l);
+
+/** @return Static kind name ("dense", "conv2d", "pool2d"), or NULL for NULL. @since 0.1 */
+SNN_API const char *snn_layer_kind(const snn_layer *l);
+
+/** @return Number of inputs (flattened), 0 for NULL. @since 0.1 */
+SNN_API size_t snn_layer_n_inputs(const snn_layer *l);
+
+/** @return Number of outputs (neurons), 0 for NULL. @since 0.1 */
+SNN_API size_t snn_layer_n_outputs(const snn_layer *l);
+
+/**
+ * Output shape.
+ * @param[out] c,h,w shape (any may be NULL).
+ * @return SNN_OK, SNN_E_INVALID.
+ * @since 0.1
+ */
+SNN_API int snn_layer_output_shape(size_t *c, size_t *h, size_t *w, const snn_layer *l);
+
+/**
+ * Enables (1) or disables (0) a bias term (default: enabled for dense and conv2d).
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_UNSUPPORTED (pool2d).
+ * @since 0.1
+ */
+SNN_API int snn_layer_set_bias(snn_layer *l, int32_t enabled);
+
+/**
+ * Enables (1) or disables (0) recurrent weights (dense only; default off).
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_UNSUPPORTED.
+ * @since 0.1
+ */
+SNN_API int snn_layer_set_recurrent(snn_layer *l, int32_t enabled);
+
+/** @return Borrowed neuron model of the layer (NULL for a neuron-less pool). @since 0.1 */
+SNN_API const snn_neuron_model *snn_layer_model(const snn_layer *l);
+
+/** Parameter arrays of a layer, for snn_layer_param_size/get/set. */
+typedef enum snn_layer_param {
+  SNN_PARAM_WEIGHTS = 1,  /**< feed-forward weights */
+  SNN_PARAM_BIAS = 2,     /**< bias (n_out for dense, out_c for conv2d) */
+  SNN_PARAM_RECURRENT = 3 /**< recurrent weights (dense) */
+} snn_layer_param;
+
+/**
+ * @return Number of floats in parameter array @p which (0 when the layer has none).
+ * @since 0.1
+ */
+SNN_API size_t snn_layer_param_size(const snn_layer *l, int32_t which);
+
+/**
+ * Copies a parameter array out.
+ * @param[out] dst n floats; n must equal snn_layer_param_size().
+ * @return SNN_OK, SNN_E_INVALID (NULL, size mismatch), SNN_E_NOTFOUND (no such array).
+ * @since 0.1
+ */
+SNN_API int snn_layer_param_get(float *dst, const snn_layer *l, int32_t which, size_t n);
+
+/**
+ * Overwrites a parameter array (copied). Values must be finite.
+ * @return SNN_OK, SNN_E_INVALID (NULL, size mismatch, NaN/Inf), SNN_E_NOTFOUND.
+ * @since 0.1
+ */
+SNN_API int snn_layer_param_set(snn_layer *l, int32_t which, const float *src, size_t n);
+
+/* ======================================================================== */
+/** @defgroup network Networks                                               */
+/* ======================================================================== */
+
+/** A feed-forward stack of layers, an input encoder and run settings. */
+typedef struct snn_network snn_network;
+
+/**
+ * @param[out] out New empty network for inputs of shape in_c x in_h x in_w
+ *        (use 1 x 1 x n for plain vectors); caller owns it (snn_network_free()).
+ *        Defaults: encoder "direct", steps 25, dt 1 ms, readout "count".
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_network_create(snn_network **out, size_t in_c, size_t in_h, size_t in_w);
+
+/** Frees @p net and the layers it owns; NULL does nothing. @since 0.1 */
+SNN_API void snn_network_free(snn_network *net);
+
+/** Deep copy (layers, weights, encoder, settings). @since 0.1 */
+SNN_API int snn_network_clone(snn_network **out, const snn_network *net);
+
+/**
+ * Appends @p layer. Its input size must equal the previous layer's output
+ * size (the network input for the first layer).
+ * Ownership: on success the network owns @p layer (the caller's pointer is
+ * then borrowed and must not be freed); on failure the caller still owns it.
+ * @return SNN_OK, SNN_E_INVALID (NULL, shape mismatch; the message gives both shapes),
+ *         SNN_E_STATE (layer already in a network), SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_network_add_layer(snn_network *net, snn_layer *layer);
+
+/** @return Number of layers (0 for NULL). @since 0.1 */
+SNN_API size_t snn_network_n_layers(const snn_network *net);
+
+/** @return Borrowed layer @p i (valid while @p net lives), or NULL. @since 0.1 */
+SNN_API snn_layer *snn_network_layer(snn_network *net, size_t i);
+
+/** @return Number of network inputs (in_c * in_h * in_w), 0 for NULL. @since 0.1 */
+SNN_API size_t snn_network_n_inputs(const snn_network *net);
+
+/** @return Number of outputs of the last layer, 0 when empty or NULL. @since 0.1 */
+SNN_API size_t snn_network_n_outputs(const snn_network *net);
+
+/**
+ * Sets the input encoder (copied; the caller keeps ownership). Its output size
+ * for the network's inputs must equal the first layer's input size.
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_UNSUPPORTED (an encoder kind the network
+ *         cannot drive), SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_network_set_encoder(snn_network *net, const snn_encoder *enc);
+
+/**
+ * Sets a run setting: "steps" (T, >= 1), "dt" (ms, > 0), "seed" (>= 0,
+ * integer; seeds encoders and initialisation).
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_NOTFOUND, SNN_E_RANGE.
+ * @since 0.1
+ */
+SNN_API int snn_network_set(snn_network *net, const char *name, double value);
+
+/**
+ * Sets an enumerated setting: "readout" = "count" (output spike counts) |
+ * "membrane" (output membrane summed over steps) | "membrane_max".
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_NOTFOUND.
+ * @since 0.1
+ */
+SNN_API int snn_network_set_str(snn_network *net, const char *name, const char *value);
+
+/** Reads a setting (as snn_network_set()). @since 0.1 */
+SNN_API int snn_network_get(double *out, const snn_network *net, const char *name);
+
+/**
+ * Initialises every layer's weights from the seeded generator: uniform in
+ * [-1/sqrt(fan_in), 1/sqrt(fan_in)] for weights and biases (PyTorch's default).
+ * @return SNN_OK, SNN_E_INVALID.
+ * @since 0.1
+ */
+SNN_API int snn_network_init_weights(snn_network *net, uint64_t seed);
+
+/**
+ * Runs @p n samples through the network for "steps" steps each and writes
+ * the readout (scores) and the predicted class (argmax, lowest index on ties).
+ * Buffers are allocated once per call and reused across samples.
+ * @param[out] labels n predicted classes, or NULL.
+ * @param[out] scores n * n_outputs readout values, or NULL.
+ * @param x n * n_inputs values, copied.
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_STATE (no layers), SNN_E_NOMEM, SNN_E_NUMERIC.
+ * @since 0.1
+ */
+SNN_API int snn_network_predict(snn_network *net, int32_t *labels, float *scores, const float *x,
+                                size_t n, size_t n_inputs);
+
+/**
+ * Classification accuracy (fraction in [0, 1]) of the network on @p data.
+ * @return SNN_OK, SNN_E_INVALID (feature count mismatch, unlabelled data), ...
+ * @since 0.1
+ */
+SNN_API int snn_network_evaluate(double *accuracy, snn_network *net, const snn_dataset *data);
+
+/**
+ * Activity of layer @p i measured by the last snn_network_predict() or
+ * snn_network_evaluate() call: mean spikes per sample emitted by the layer and
+ * mean synaptic operations per sample into it (for spiking inputs: spikes x
+ * fan-out; for currents: one per multiply-accumulate).
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_RANGE, SNN_E_STATE (nothing run yet).
+ * @since 0.1
+ */
+SNN_API int snn_network_activity(double *spikes_per_sample, double *synops_per_sample,
+                                 const snn_network *net, size_t i);
+
+/* ======================================================================== */
+/** @defgroup files Model files                                              */
+/* ======================================================================== */
+
+/**
+ * Saves everything needed to reproduce the network's predictions (layers,
+ * shapes, neuron models by kind name with all parameters, weights, encoder,
+ * settings) to @p path, atomically: the data goes to a temporary file in the
+ * same directory, which is flushed to disk and renamed over @p path; the
+ * directory is then synced. A failed save leaves any previous file at @p path
+ * untouched. Format: docs/file-format.md.
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_IO (message names the path and the OS error), SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_network_save(const snn_network *net, const char *path);
+
+/**
+ * Loads a network saved by snn_network_save(). Nothing in the file is trusted:
+ * sizes are bounds- and overflow-checked before allocation, every section's
+ * CRC-32 is verified, weights must be finite.
+ * A file naming a neuron kind this library does not know (e.g. a custom kind)
+ * fails with SNN_E_NOTFOUND naming the kind.
+ * @param[out] out New network; caller owns it.
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_IO, SNN_E_FORMAT (bad magic, CRC,
+ *         truncation, inconsistent shapes, NaN; the message names the section
+ *         and byte offset), SNN_E_VERSION (file from a newer format version),
+ *         SNN_E_NOTFOUND, SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_network_load(snn_network **out, const char *path);
+
+/**
+ * Serialises @p net into a caller buffer (same bytes as snn_network_save()).
+ * Call with buf = NULL (or cap too small) to learn the size.
+ * @param[out] size bytes needed (always set on SNN_OK and SNN_E_RANGE).
+ * @param buf destination or NULL; @p cap its capacity.
+ * @return SNN_OK (written), SNN_E_RANGE (buf NULL or cap < *size; nothing
+ *         written), SNN_E_INVALID, SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_network_save_mem(size_t *size, const snn_network *net, void *buf, size_t cap);
+
+/**
+ * Loads a network from @p size bytes at @p buf (copied as needed; the buffer
+ * is not kept). Checks as snn_network_load().
+ * @since 0.1
+ */
+SNN_API int snn_network_load_mem(snn_network **out, const void *buf, size_t size);
+
+/* ======================================================================== */
+/** @defgroup learner Learning rules                                         */
+/* ======================================================================== */
+
+/** A learning rule bound to a network. */
+typedef struct snn_learner snn_learner;
+
+/** Progress report passed to ::snn_progress_fn (sized; read only covered fields). */
+typedef struct snn_progress {
+  size_t struct_size; /**< sizeof(snn_progress) of the library */
+  uint32_t epoch;     /**< 0-based epoch */
+  uint32_t n_epochs;  /**< epochs requested in this call (0 if unknown) */
+  uint64_t batch;     /**< 0-based batch within the epoch */
+  uint64_t n_batches; /**< batches per epoch */
+  double loss;        /**< mean loss of this batch */
+  double accuracy;    /**< training accuracy of this batch, in [0, 1] */
+  double seconds;     /**< wall time since the start of the call */
+} snn_progress;
+
+/**
+ * Progress callback: return 0 to continue, non-zero to stop (the training call
+ * then returns SNN_E_CANCELED after leaving the network in a consistent state).
+ * @param user passed through; never dereferenced by libsnn.
+ */
+typedef int (*snn_progress_fn)(const snn_progress *p, void *user);
+
+/** Optimisers. */
+typedef enum snn_optimizer {
+  SNN_OPTIMIZER_ADAM = 1, /**< Adam (default) */
+  SNN_OPTIMIZER_SGD = 2   /**< SGD with momentum */
+} snn_optimizer;
+
+/** Losses. */
+typedef enum snn_loss {
+  SNN_LOSS_CE_COUNT = 1,     /**< cross-entropy on output spike counts (default) */
+  SNN_LOSS_CE_MEM_SUM = 2,   /**< cross-entropy on output membrane summed over steps */
+  SNN_LOSS_CE_MEM_MAX = 3,   /**< cross-entropy on output membrane max over steps */
+  SNN_LOSS_MSE_COUNT = 4,    /**< mean squared error of counts vs target counts */
+  SNN_LOSS_CE_MEM_STEPS = 5  /**< sum over steps of cross-entropy on the membrane (snnTorch) */
+} snn_loss;
+
+/** Surrogate derivatives of the spike function, x = V - threshold. */
+typedef enum snn_surrogate {
+  SNN_SURROGATE_FAST_SIGMOID = 1, /**< 1/(1+slope|x|)^2 (default, slope 25) */
+  SNN_SURROGATE_ATAN = 2,         /**< 1/(1+(pi/2 slope x)^2) */
+  SNN_SURROGATE_TRIANGLE = 3      /**< max(0, 1 - slope|x|) */
+} snn_surrogate;
+
+/** Learning-rate schedules. */
+typedef enum snn_schedule {
+  SNN_SCHEDULE_CONSTANT = 1, /**< default */
+  SNN_SCHEDULE_STEP = 2,     /**< lr *= gamma every step_epochs */
+  SNN_SCHEDULE_COSINE = 3,   /**< cosine from lr to 0 over total_epochs */
+  SNN_SCHEDULE_EXP = 4       /**< lr *= gamma every epoch */
+} snn_schedule;
+
+/**
+ * Options of the "bptt" learner. Sized struct: zero in any field means the
+ * library default; fill with SNN_BPTT_OPTIONS_INIT or snn_bptt_options_init().
+ */
+typedef struct snn_bptt_options {
+  size_t struct_size;     /**< sizeof(snn_bptt_options) */
+  double learning_rate;   /**< default 1e-3 */
+  uint32_t batch_size;    /**< default 128 */
+  int32_t optimizer;      /**< ::snn_optimizer, default Adam */
+  int32_t loss;           /**< ::snn_loss, default SNN_LOSS_CE_COUNT */
+  int32_t surrogate;      /**< ::snn_surrogate, default fast sigmoid */
+  double surrogate_slope; /**< default 25 */
+  double momentum;        /**< SGD momentum, default 0.9 */
+  double beta1;           /**< Adam beta1, default 0.9 */
+  double beta2;           /**< Adam beta2, default 0.999 */
+  double epsilon;         /**< Adam epsilon, default 1e-8 */
+  double weight_decay;    /**< L2 decay (decoupled for Adam), default 0 */
+  int32_t schedule;       /**< ::snn_schedule, default constant */
+  double gamma;           /**< decay factor for step/exp schedules, default 0.1 (step) / 0.9 (exp) */
+  uint32_t step_epochs;   /**< period of the step schedule, default 10 */
+  uint32_t total_epochs;  /**< horizon of the cosine schedule, default 10 */
+  double grad_clip;       /**< clip the global gradient norm to this value; default: no clipping */
+  uint64_t seed;          /**< shuffling and encoder noise; default 0 is a valid seed */
+  double target_rate;     /**< MSE loss: target count of the correct class per step, default 0.8 (others 0.0) */
+} snn_bptt_options;
+
+/** Initialiser for ::snn_bptt_options (all defaults). */
+#define SNN_BPTT_OPTIONS_INIT { sizeof(snn_bptt_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+/**
+ * Fills @p o with defaults (zeros) and sets o->struct_size.
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_VERSION (struct_size too small).
+ * @since 0.1
+ */
+SNN_API int snn_bptt_options_init(snn_bptt_options *o, size_t struct_size);
+
+/**
+ * Creates a surrogate-gradient BPTT learner for @p net.
+ * @param net borrowed: must outlive the learner; its layers must not change
+ *        while the learner exists.
+ * @param opts copied; NULL means all defaults.
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_VERSION, SNN_E_RANGE (bad option value),
+ *         SNN_E_UNSUPPORTED (a neuron model without gradient support; the
+ *         message names the layer and model), SNN_E_STATE (empty network), SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_learner_create_bptt(snn_learner **out, snn_network *net,
+                                    const snn_bptt_options *opts);
+
+/** Frees @p l (not the network); NULL does nothing. @since 0.1 */
+SNN_API void snn_learner_free(snn_learner *l);
+
+/** @return Static rule name ("bptt", ...), or NULL for NULL. @since 0.1 */
+SNN_API const char *snn_learner_kind(const snn_learner *l);
+
+/**
+ * Trains for one epoch over @p data (shuffled with the learner's seed and the
+ * epoch number), calling @p cb after every batch (may be NULL).
+ * @param[out] mean_loss mean batch loss over the epoch, or NULL.
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_CANCELED, SNN_E_NUMERIC (loss or
+ *         gradient became NaN/Inf; the weights of the last good step are kept),
+ *         SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_learner_train_epoch(snn_learner *l, double *mean_loss, const snn_dataset *data,
+                                    snn_progress_fn cb, void *user);
+
+/**
+ * One optimisation step on a batch of @p n samples given in memory.
+ * @param[out] loss mean loss of the batch, or NULL.
+ * @return as snn_learner_train_epoch().
+ * @since 0.1
+ */
+SNN_API int snn_learner_train_batch(snn_learner *l, double *loss, const float *x,
+                                    const int32_t *labels, size_t n, size_t n_inputs);
+
+/**
+ * Gradients of the mean loss over a batch with respect to every parameter,
+ * without updating anything (for testing and custom optimisers). Layout: for
+ * each layer in order, weights then bias then recurrent (each as in
+ * snn_layer_param_get()).
+ * @param[out] grad n_grad floats; n_grad must equal snn_learner_n_params().
+ * @return as snn_learner_train_batch().
+ * @since 0.1
+ */
+SNN_API int snn_learner_gradient(snn_learner *l, float *grad, size_t n_grad, double *loss,
+                                 const float *x, const int32_t *labels, size_t n, size_t n_inputs);
+
+/** @return Total number of trainable floats (0 for NULL). @since 0.1 */
+SNN_API size_t snn_learner_n_params(const snn_learner *l);
+
+/**
+ * Sets the learning rate used from the next step on (schedules scale it).
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_RANGE.
+ * @since 0.1
+ */
+SNN_API int snn_learner_set_learning_rate(snn_learner *l, double lr);
+
+/**
+ * Epoch counter used by the schedule (advanced by snn_learner_train_epoch()).
+ * @return SNN_OK, SNN_E_INVALID.
+ * @since 0.1
+ */
+SNN_API int snn_learner_set_epoch(snn_learner *l, uint32_t epoch);
+
 
 #ifdef __cplusplus
 }

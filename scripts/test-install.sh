@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Install test: install into a temporary DESTDIR with PREFIX=/usr, build the
+# consumer programs out of tree with nothing but pkg-config (shared and static,
+# C and C++17), run them, then check that uninstall removes exactly what install put there.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+CC=${CC:-cc}
+CXX=${CXX:-c++}
+MAKE=${MAKE:-make}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+dest="$tmp/root"
+work="$tmp/work"
+mkdir -p "$dest" "$work"
+
+"$MAKE" -s -C "$top" install DESTDIR="$dest" PREFIX=/usr >/dev/null
+for f in usr/include/snn.h usr/lib/libsnn.a usr/lib/libsnn.so usr/lib/libsnn.so.0 usr/lib/pkgconfig/snn.pc; do
+  [ -e "$dest/$f" ] || { echo "install test: $f missing" >&2; exit 1; }
+done
+[ -L "$dest/usr/lib/libsnn.so" ] && [ -L "$dest/usr/lib/libsnn.so.0" ] || { echo "install test: links missing" >&2; exit 1; }
+grep -q '^prefix=/usr$' "$dest/usr/lib/pkgconfig/snn.pc" || { echo "install test: snn.pc prefix is not /usr" >&2; exit 1; }
+if grep -q "$dest" "$dest/usr/lib/pkgconfig/snn.pc"; then echo "install test: DESTDIR leaked into snn.pc" >&2; exit 1; fi
+
+export PKG_CONFIG_SYSROOT_DIR="$dest" PKG_CONFIG_PATH="$dest/usr/lib/pkgconfig" PKG_CONFIG_LIBDIR="$dest/usr/lib/pkgconfig"
+cp "$top/examples/consumer.c" "$top/examples/consumer.cpp" "$work/"
+cd "$work"
+cflags=$(pkg-config --cflags snn)
+libs=$(pkg-config --libs snn)
+[ "$(pkg-config --modversion snn)" = "$(sed -n 's/^#define SNN_VERSION_STRING "\(.*\)"/\1/p' "$top/include/snn.h")" ] \
+  || { echo "install test: pkg-config version differs from the header" >&2; exit 1; }
+# shared
+$CC -std=c11 -Wall -Wextra -Werror consumer.c $cflags $libs -o consumer_c
+$CXX -std=c++17 -Wall -Wextra -Werror consumer.cpp $cflags $libs -o consumer_cxx
+LD_LIBRARY_PATH="$dest/usr/lib" ./consumer_c
+LD_LIBRARY_PATH="$dest/usr/lib" ./consumer_cxx
+# the shared consumer really uses the installed soname
+LD_LIBRARY_PATH="$dest/usr/lib" ldd ./consumer_c | grep -q "$dest/usr/lib/libsnn.so.0" \
+  || { echo "install test: consumer_c is not linked against the installed libsnn.so.0" >&2; exit 1; }
+# static: the archive plus Libs.private from pkg-config --static
+slibs=$(pkg-config --libs --static snn | sed 's/-lsnn\b/-l:libsnn.a/')
+$CC -std=c11 -Wall -Wextra -Werror consumer.c $cflags $slibs -o consumer_c_static
+$CXX -std=c++17 -Wall -Wextra -Werror consumer.cpp $cflags $slibs -o consumer_cxx_static
+if ldd ./consumer_c_static | grep -q libsnn; then echo "install test: static consumer links libsnn.so" >&2; exit 1; fi
+./consumer_c_static
+./consumer_cxx_static
+
+cd "$top"
+"$MAKE" -s -C "$top" uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null
+left=$(find "$dest" -type f -o -type l)
+[ -z "$left" ] || { echo "install test: uninstall left files behind:" >&2; echo "$left" >&2; exit 1; }
+echo "install test: install, pkg-config (shared and static, C and C++17) and uninstall OK"
