@@ -86,7 +86,7 @@ EX_LDFLAGS := -L$(LIBOUT) -Wl,-rpath,'$$ORIGIN/../lib' -Wl,-rpath,'$$ORIGIN/../.
 
 .PHONY: all lib examples bench check test-unit test-header test-install test-python test-examples \
         install install-lib install-includes install-pc install-bin uninstall deps data demo \
-        sanitize valgrind abi-check abi-baseline docs fuzz clean help
+        sanitize tsan valgrind abi-check abi-baseline docs fuzz clean help
 
 all: lib examples
 
@@ -203,6 +203,12 @@ valgrind: $(RUNNER)
 	  --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
 	  --suppressions=tests/valgrind.supp $(RUNNER)
 
+# ThreadSanitizer run of the suite that drives distinct handles from several threads.
+tsan:
+	$(MAKE) BUILD=build/tsan LIBOUT=build/tsan/lib BINOUT=build/tsan/bin OPT=-O1 \
+	  SAN_FLAGS="-fsanitize=thread" build/tsan/tests/runner
+	CK_FORK=no TSAN_OPTIONS=halt_on_error=1 OMP_NUM_THREADS=1 SNN_TEST_DATA=tests/data build/tsan/tests/runner threads
+
 abi-check: lib
 	bash scripts/abi-check.sh $(LIBOUT)/libsnn.so $(VERSION_MAJOR).$(VERSION_MINOR)
 
@@ -256,4 +262,5 @@ help:
 	@echo "         valgrind abi-check abi-baseline docs fuzz clean"
 	@echo "install variables: PREFIX DESTDIR LIBDIR INCLUDEDIR PKGCONFIGDIR (and GNU lower-case forms)"
 
+-include fuzz/fuzz.mk
 -include $(PIC_OBJ:.o=.d) $(STATIC_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
