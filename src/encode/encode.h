@@ -1,0 +1,36 @@
+/* Internal encoder interface for other libsnn modules (src/net, src/learn).
+ * Never installed; not part of the ABI. */
+#ifndef SNN_ENCODE_H
+#define SNN_ENCODE_H
+
+#include "internal.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 1 when the encoder produces the same output at every step (kind "direct"),
+ * so a caller may encode one step and reuse it; 0 otherwise (also for NULL). */
+int snn__encoder_is_constant(const snn_encoder *e);
+
+/* Value of parameter `name` (e.g. "dt", "gain"); NaN for NULL or an unknown name. */
+double snn__encoder_param(const snn_encoder *e, const char *name);
+
+/* Encodes a batch: x holds batch rows of n_in values (x[b*n_in + i]); for
+ * kind "delta" each sample is a time series, x[(b*n_steps + t)*n_in + i]).
+ * Writes out[(t*batch + b)*n_chan + j] (time-major, batch inside), with
+ * n_chan = snn_encoder_output_size(e, n_in); out must hold
+ * n_steps*batch*n_chan floats.
+ *
+ * Deterministic: the random numbers of sample b depend only on the encoder's
+ * generator state, `stream` and b (the generator is NOT advanced), so the
+ * result does not depend on threads or on how a batch is split; callers pass
+ * a different stream per call (e.g. epoch * n_batches + batch index).
+ * "delta" starts from reference 0 for every sample and does not touch the
+ * encoder's streaming state.
+ * Returns SNN_OK, SNN_E_INVALID (NULL, zero sizes, overflow, NaN/Inf input),
+ * SNN_E_RANGE (inconsistent parameters, e.g. population I_max <= I_min).
+ * Never allocates. */
+int snn__encoder_encode_batch(snn_encoder *e, float *out, const float *x, size_t batch,
+                              size_t n_in, size_t n_steps, uint64_t stream);
+
+#endif
