@@ -12,8 +12,8 @@ int main(int argc, char **argv) {
   SRunner *sr = NULL;
 #define X(fn)                                                          \
   do {                                                                 \
-    Suite *s_ = fn();                                                  \
     if (argc > 1 && strcmp(argv[1], #fn + 6) != 0) break;              \
+    Suite *s_ = fn();                                                  \
     if (sr == NULL) sr = srunner_create(s_);                           \
     else srunner_add_suite(sr, s_);                                    \
   } while (0);

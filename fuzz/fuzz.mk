@@ -1,0 +1,66 @@
+# Fuzzing (libFuzzer): included by the top-level Makefile (`include fuzz/fuzz.mk`).
+#
+#   make fuzz                  build the fuzzers, generate the seed corpora, run each
+#                              fuzzer for FUZZ_SECONDS seconds (default 60)
+#   make fuzz FUZZ_SECONDS=600
+#   make fuzz-build            build only
+#   make fuzz-regress          replay the committed regression inputs (fuzz/regress/*/) once
+#
+# Needs clang with the libFuzzer runtime (Debian/Ubuntu: clang, libclang-rt-14-dev).
+# The library sources are compiled again with -fsanitize=fuzzer-no-link,address,undefined
+# and -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION (which makes the model loader skip CRC
+# checks so mutated payloads reach the parsers). Crashes are written to
+# $(FUZZ_BUILD)/artifacts/; the growing corpora live in $(FUZZ_BUILD)/corpus/ (not committed).
+
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_BUILD ?= build/fuzz
+FUZZ_RSS_MB ?= 2048
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=c11 -g -O1 -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
+               -Iinclude -Isrc/core -D_POSIX_C_SOURCE=200809L $(BLAS_CFLAGS)
+FUZZ_LIBS := $(BLAS_LIBS) -lm
+FUZZ_NAMES := model idx csv
+FUZZ_SRC := $(sort $(wildcard src/*/*.c))
+FUZZ_OBJ := $(FUZZ_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+
+.PHONY: fuzz fuzz-build fuzz-seeds fuzz-regress
+
+$(FUZZ_BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -MMD -MP -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_file.h $(FUZZ_OBJ)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) $< $(FUZZ_OBJ) -o $@ $(FUZZ_LIBS)
+
+$(FUZZ_BUILD)/make_seeds: fuzz/make_seeds.c $(FUZZ_OBJ)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) $< $(FUZZ_OBJ) -o $@ $(FUZZ_LIBS)
+
+fuzz-build: $(FUZZ_BINS) $(FUZZ_BUILD)/make_seeds
+
+# Seed corpora are generated, not committed (fuzz/regress/ holds crash reproducers).
+fuzz-seeds: $(FUZZ_BUILD)/make_seeds
+	@mkdir -p $(FUZZ_NAMES:%=$(FUZZ_BUILD)/seeds/%) $(FUZZ_NAMES:%=$(FUZZ_BUILD)/corpus/%)
+	$(FUZZ_BUILD)/make_seeds $(FUZZ_BUILD)/seeds
+
+fuzz: fuzz-build fuzz-seeds
+	@mkdir -p $(FUZZ_BUILD)/artifacts
+	@set -e; for n in $(FUZZ_NAMES); do \
+	  echo "== fuzz_$$n for $(FUZZ_SECONDS) s"; \
+	  dict=; if [ -f fuzz/$$n.dict ]; then dict=-dict=fuzz/$$n.dict; fi; \
+	  $(FUZZ_BUILD)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=$(FUZZ_RSS_MB) \
+	    -timeout=10 -max_len=16384 -print_final_stats=1 $$dict \
+	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$n- \
+	    $(FUZZ_BUILD)/corpus/$$n $(FUZZ_BUILD)/seeds/$$n $$(ls -d fuzz/regress/$$n 2>/dev/null); \
+	done
+
+fuzz-regress: fuzz-build
+	@set -e; for n in $(FUZZ_NAMES); do \
+	  if [ -d fuzz/regress/$$n ] && [ -n "$$(ls fuzz/regress/$$n)" ]; then \
+	    $(FUZZ_BUILD)/fuzz_$$n -runs=1 fuzz/regress/$$n/*; fi; \
+	done
+
+-include $(FUZZ_OBJ:.o=.d)

@@ -1,0 +1,937 @@
+/* Model files: round trips (bitwise-identical predictions), atomic save,
+ * corruption and truncation, versions, unknown sections, bad arguments, OOM. */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "testutil.h"
+#include "../src/net/serialize.h"
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static uint64_t lcg_state;
+static float lcg_uniform(void) {
+  lcg_state = lcg_state * 6364136223846793005ull + 1442695040888963407ull;
+  return (float)((lcg_state >> 40) / 16777216.0);
+}
+
+static float *random_inputs(size_t n, size_t n_in, uint64_t seed) {
+  lcg_state = seed;
+  float *x = malloc(n * n_in * sizeof *x);
+  ck_assert_ptr_nonnull(x);
+  for (size_t i = 0; i < n * n_in; i++) x[i] = lcg_uniform();
+  return x;
+}
+
+static char *tmp_path(const char *name) {
+  static char buf[4][512];
+  static int k;
+  k = (k + 1) % 4;
+  snprintf(buf[k], sizeof buf[k], "%s/%s", snn_test_tmpdir(), name);
+  return buf[k];
+}
+
+static unsigned char *read_all(const char *path, size_t *size) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  unsigned char *b = malloc(n > 0 ? (size_t)n : 1);
+  ck_assert_ptr_nonnull(b);
+  ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+  fclose(f);
+  *size = (size_t)n;
+  return b;
+}
+
+static unsigned char *save_bytes(const snn_network *net, size_t *size) {
+  ck_assert_snn_err(snn_network_save_mem(size, net, NULL, 0), SNN_E_RANGE);
+  ck_assert_uint_gt(*size, 16);
+  unsigned char *b = malloc(*size);
+  ck_assert_ptr_nonnull(b);
+  size_t size2 = 0;
+  ck_assert_snn_ok(snn_network_save_mem(&size2, net, b, *size));
+  ck_assert_uint_eq(size2, *size);
+  return b;
+}
+
+/* Multiplies every parameter array by f (to make spiking likely). */
+static void scale_params(snn_network *net, float f) {
+  for (size_t i = 0; i < snn_network_n_layers(net); i++) {
+    snn_layer *l = snn_network_layer(net, i);
+    for (int which = SNN_PARAM_WEIGHTS; which <= SNN_PARAM_RECURRENT; which++) {
+      size_t n = snn_layer_param_size(l, which);
+      if (n == 0) continue;
+      float *w = malloc(n * sizeof *w);
+      ck_assert_snn_ok(snn_layer_param_get(w, l, which, n));
+      for (size_t j = 0; j < n; j++) w[j] *= f;
+      ck_assert_snn_ok(snn_layer_param_set(l, which, w, n));
+      free(w);
+    }
+  }
+}
+
+/* Adds a layer or returns 0 (kind not available yet: the case is skipped). */
+static int add(snn_network *net, int rc, snn_layer **lp) {
+  snn_layer *l = *lp; /* (read after the create call has run) */
+  if (rc != SNN_OK) return 0;
+  if (snn_network_add_layer(net, l) != SNN_OK) {
+    snn_layer_free(l);
+    return 0;
+  }
+  return 1;
+}
+
+/* When set, model() moves every numeric parameter off its default (so the
+ * test sees that non-default values survive a round trip). */
+static int nudge_params;
+
+static snn_neuron_model *model(const char *kind) {
+  snn_neuron_model *m = NULL;
+  if (snn_neuron_model_create(&m, kind) != SNN_OK) return NULL;
+  for (size_t i = 0; nudge_params && i < snn_neuron_model_param_count(m); i++) {
+    snn_param_info pi = SNN_PARAM_INFO_INIT;
+    ck_assert_snn_ok(snn_neuron_model_param_info(&pi, m, i));
+    double v = pi.default_value + 0.01 * (fabs(pi.default_value) + 1.0);
+    if (v <= pi.max_value) (void)snn_neuron_model_set(m, pi.name, v); /* enums refuse */
+  }
+  return m;
+}
+
+/* Test networks. Returns NULL when a needed kind does not exist (yet). */
+enum { NET_DENSE, NET_CONV, NET_POOL_NEURONS, NET_SMALL, NET_N };
+
+static snn_network *make_net(int which, const char *neuron_kind) {
+  snn_network *net = NULL;
+  snn_layer *l = NULL;
+  snn_neuron_model *m = NULL, *m2 = NULL;
+  snn_encoder *e = NULL;
+  int ok = 1;
+  const char *nk = neuron_kind ? neuron_kind : "lif";
+  switch (which) {
+  case NET_DENSE: /* rate encoding (noise), dense with bias + recurrent, dense without bias */
+    ck_assert_snn_ok(snn_network_create(&net, 1, 1, 12));
+    m = model(nk);
+    m2 = model("lif");
+    if (!m || !m2) break;
+    ok = add(net, snn_layer_create_dense(&l, 12, 10, m), &l);
+    if (ok) ok = snn_layer_set_recurrent(l, 1) == SNN_OK;
+    if (ok) ok = add(net, snn_layer_create_dense(&l, 10, 4, m2), &l);
+    if (ok) ok = snn_layer_set_bias(l, 0) == SNN_OK;
+    if (ok && snn_encoder_create(&e, "rate") == SNN_OK) {
+      snn_encoder_set(e, "max_rate", 500.0);
+      snn_encoder_seed(e, 1234);
+      ok = snn_network_set_encoder(net, e) == SNN_OK;
+    }
+    if (ok) ok = snn_network_set(net, "steps", 20) == SNN_OK;
+    if (ok) ok = snn_network_set(net, "seed", 77) == SNN_OK;
+    break;
+  case NET_CONV: /* direct encoding, conv2d -> max pool (no neurons) -> dense */
+    ck_assert_snn_ok(snn_network_create(&net, 2, 6, 6));
+    m = model(nk);
+    m2 = model("lif");
+    if (!m || !m2) break;
+    ok = add(net, snn_layer_create_conv2d(&l, 2, 6, 6, 3, 3, 3, 1, 1, m), &l);
+    if (ok) ok = add(net, snn_layer_create_pool2d(&l, 3, 6, 6, SNN_POOL_MAX, 2, 2, NULL), &l);
+    if (ok) ok = add(net, snn_layer_create_dense(&l, 27, 5, m2), &l);
+    if (ok) ok = snn_network_set_str(net, "readout", "membrane") == SNN_OK;
+    if (ok) ok = snn_network_set(net, "dt", 0.5) == SNN_OK;
+    break;
+  case NET_POOL_NEURONS: /* latency (log map: an enumerated parameter), avg pool with neurons */
+    ck_assert_snn_ok(snn_network_create(&net, 1, 4, 4));
+    m = model(nk);
+    m2 = model("if");
+    if (!m || !m2) break;
+    ok = add(net, snn_layer_create_conv2d(&l, 1, 4, 4, 2, 2, 2, 2, 0, m), &l);
+    if (ok) ok = add(net, snn_layer_create_pool2d(&l, 2, 2, 2, SNN_POOL_AVG, 2, 1, m2), &l);
+    if (ok) ok = add(net, snn_layer_create_dense(&l, 2, 3, m2), &l);
+    if (ok && snn_encoder_create(&e, "latency") == SNN_OK) {
+      snn_encoder_set_str(e, "map", "log");
+      ok = snn_network_set_encoder(net, e) == SNN_OK;
+    }
+    if (ok) ok = snn_network_set_str(net, "readout", "membrane_max") == SNN_OK;
+    break;
+  case NET_SMALL: /* small: for the exhaustive corruption tests */
+    ck_assert_snn_ok(snn_network_create(&net, 1, 1, 3));
+    m = model("if");
+    if (!m) break;
+    ok = add(net, snn_layer_create_dense(&l, 3, 2, m), &l);
+    break;
+  }
+  snn_encoder_free(e);
+  if (!m || (!m2 && which != NET_SMALL)) ok = 0;
+  snn_neuron_model_free(m);
+  snn_neuron_model_free(m2);
+  if (!ok) {
+    snn_network_free(net);
+    return NULL;
+  }
+  ck_assert_snn_ok(snn_network_init_weights(net, 42));
+  return net;
+}
+
+/* Predicts n inputs with both networks; asserts bitwise-identical scores and labels.
+ * Returns 1 when some score was non-zero. */
+static int assert_same_predictions(snn_network *a, snn_network *b, size_t n, uint64_t seed) {
+  size_t n_in = snn_network_n_inputs(a), n_out = snn_network_n_outputs(a);
+  ck_assert_uint_eq(snn_network_n_inputs(b), n_in);
+  ck_assert_uint_eq(snn_network_n_outputs(b), n_out);
+  float *x = random_inputs(n, n_in, seed);
+  float *sa = malloc(n * n_out * sizeof *sa), *sb = malloc(n * n_out * sizeof *sb);
+  int32_t *la = malloc(n * sizeof *la), *lb = malloc(n * sizeof *lb);
+  ck_assert_snn_ok(snn_network_predict(a, la, sa, x, n, n_in));
+  ck_assert_snn_ok(snn_network_predict(b, lb, sb, x, n, n_in));
+  ck_assert_msg(memcmp(sa, sb, n * n_out * sizeof *sa) == 0, "scores differ after reload");
+  ck_assert_msg(memcmp(la, lb, n * sizeof *la) == 0, "labels differ after reload");
+  int nonzero = 0;
+  for (size_t i = 0; i < n * n_out; i++) nonzero |= sa[i] != 0.0f;
+  free(x);
+  free(sa);
+  free(sb);
+  free(la);
+  free(lb);
+  return nonzero;
+}
+
+/* Scales the weights up until some output is non-zero (so the comparisons
+ * are not of zeros). Returns 1 when that was reached. */
+static int excite(snn_network *net) {
+  for (int k = 0; k < 10; k++) {
+    snn_network *probe = NULL;
+    ck_assert_snn_ok(snn_network_clone(&probe, net));
+    int nz = assert_same_predictions(net, probe, 10, 5);
+    snn_network_free(probe);
+    if (nz) return 1;
+    scale_params(net, 4.0f);
+  }
+  return 0;
+}
+
+/* save -> load (file and memory) -> identical predictions on n inputs (the
+ * file-loaded network) and identical re-saved bytes (both) */
+static void round_trip(snn_network *net, const char *label, size_t n) {
+  if (snn_test_quick()) n = n > 50 ? 50 : n;
+  size_t size;
+  unsigned char *bytes = save_bytes(net, &size);
+  const char *path = tmp_path("rt.snn");
+  ck_assert_snn_ok(snn_network_save(net, path));
+  size_t fsize;
+  unsigned char *fbytes = read_all(path, &fsize);
+  ck_assert_ptr_nonnull(fbytes);
+  ck_assert_uint_eq(fsize, size);
+  ck_assert_msg(memcmp(fbytes, bytes, size) == 0, "%s: file and memory bytes differ", label);
+
+  snn_network *f = NULL, *m = NULL;
+  ck_assert_snn_ok(snn_network_load(&f, path));
+  ck_assert_snn_ok(snn_network_load_mem(&m, bytes, size));
+  ck_assert_uint_eq(snn_network_n_layers(f), snn_network_n_layers(net));
+  /* re-saving the loaded network reproduces the bytes */
+  size_t size2;
+  unsigned char *bytes2 = save_bytes(m, &size2);
+  ck_assert_uint_eq(size2, size);
+  ck_assert_msg(memcmp(bytes2, bytes, size) == 0, "%s: re-saved bytes differ", label);
+  (void)assert_same_predictions(net, f, n, 99);
+  (void)assert_same_predictions(net, m, n < 20 ? n : 20, 98);
+  free(bytes);
+  free(bytes2);
+  free(fbytes);
+  snn_network_free(f);
+  snn_network_free(m);
+  unlink(path);
+}
+
+/* ---- round trips ----------------------------------------------------------- */
+
+START_TEST(test_round_trip_layers) {
+  int tested = 0, active = 0;
+  for (int which = NET_DENSE; which < NET_N; which++) {
+    snn_network *net = make_net(which, NULL);
+    if (net == NULL) continue; /* layer kind not available */
+    active += excite(net);
+    char label[32];
+    snprintf(label, sizeof label, "net %d", which);
+    round_trip(net, label, 1000);
+    snn_network_free(net);
+    tested++;
+  }
+  ck_assert_int_eq(tested, NET_N);
+  ck_assert_int_ge(active, NET_N - 1);
+}
+END_TEST
+
+START_TEST(test_round_trip_neuron_kinds) {
+  size_t nk = snn_neuron_kind_count();
+  ck_assert_uint_ge(nk, 1);
+  int tested = 0;
+  for (size_t k = 0; k < nk; k++) {
+    const char *kind = snn_neuron_kind_name(k);
+    for (int which = NET_DENSE; which <= NET_POOL_NEURONS; which++) {
+      nudge_params = which != NET_DENSE; /* defaults and non-defaults */
+      snn_network *net = make_net(which, kind);
+      nudge_params = 0;
+      if (net == NULL) continue;
+      char label[64];
+      snprintf(label, sizeof label, "%s net %d", kind, which);
+      (void)excite(net);
+      round_trip(net, label, 100);
+      snn_network_free(net);
+      tested++;
+    }
+  }
+  ck_assert_int_ge(tested, 1);
+}
+END_TEST
+
+START_TEST(test_round_trip_empty_and_encoders) {
+  /* a network without layers keeps its settings */
+  snn_network *net = NULL, *back = NULL;
+  ck_assert_snn_ok(snn_network_create(&net, 2, 3, 4));
+  ck_assert_snn_ok(snn_network_set(net, "steps", 7));
+  size_t size;
+  unsigned char *b = save_bytes(net, &size);
+  ck_assert_snn_ok(snn_network_load_mem(&back, b, size));
+  double v = 0;
+  ck_assert_snn_ok(snn_network_get(&v, back, "steps"));
+  ck_assert(v == 7.0);
+  ck_assert_uint_eq(snn_network_n_inputs(back), 24);
+  ck_assert_uint_eq(snn_network_n_layers(back), 0);
+  snn_network_free(back);
+  snn_network_free(net);
+  free(b);
+
+  /* every encoder kind the library has, with a non-default parameter */
+  static const char *const kinds[] = {"direct", "rate", "latency", "population"};
+  for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+    snn_encoder *e = NULL;
+    if (snn_encoder_create(&e, kinds[k]) != SNN_OK) continue;
+    snn_param_info pi = SNN_PARAM_INFO_INIT;
+    ck_assert_snn_ok(snn_encoder_param_info(&pi, e, 0));
+    size_t n_in = 4, n_chan = 0;
+    ck_assert_snn_ok(snn_encoder_output_size(&n_chan, e, n_in));
+    ck_assert_snn_ok(snn_network_create(&net, 1, 1, n_in));
+    snn_neuron_model *m = model("lif");
+    snn_layer *l = NULL;
+    ck_assert_ptr_nonnull(m);
+    if (!add(net, snn_layer_create_dense(&l, n_chan, 3, m), &l) ||
+        snn_network_set_encoder(net, e) != SNN_OK) {
+      snn_neuron_model_free(m);
+      snn_encoder_free(e);
+      snn_network_free(net);
+      continue;
+    }
+    snn_neuron_model_free(m);
+    snn_encoder_free(e);
+    ck_assert_snn_ok(snn_network_init_weights(net, 3));
+    (void)excite(net);
+    round_trip(net, kinds[k], 100);
+    snn_network_free(net);
+  }
+}
+END_TEST
+
+/* ---- atomic save -------------------------------------------------------- */
+
+static int count_temp_files(void) {
+  DIR *d = opendir(snn_test_tmpdir());
+  ck_assert_ptr_nonnull(d);
+  int n = 0;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL)
+    if (strstr(de->d_name, ".tmp-")) n++;
+  closedir(d);
+  return n;
+}
+
+START_TEST(test_failed_save_keeps_old_file) {
+  snn_network *a = make_net(NET_SMALL, NULL);
+  ck_assert_ptr_nonnull(a);
+  snn_network *b = make_net(NET_DENSE, NULL);
+  if (b == NULL) {
+    ck_assert_snn_ok(snn_network_clone(&b, a));
+    ck_assert_snn_ok(snn_network_set(b, "steps", 3));
+  }
+  const char *path = tmp_path("atomic.snn");
+  ck_assert_snn_ok(snn_network_save(a, path));
+  size_t old_size, new_size;
+  unsigned char *old = read_all(path, &old_size);
+  unsigned char *newb = save_bytes(b, &new_size);
+  long points[] = {0, 1, 15, 16, 100, (long)new_size / 2, (long)new_size - 4, (long)new_size - 1};
+  for (size_t i = 0; i < sizeof points / sizeof points[0]; i++) {
+    snn__io_fail_after(points[i]);
+    ck_assert_snn_err(snn_network_save(b, path), SNN_E_IO);
+    snn__io_fail_after(-1);
+    ck_assert_ptr_nonnull(strstr(snn_last_error(), "atomic.snn"));
+    size_t now_size;
+    unsigned char *now = read_all(path, &now_size);
+    ck_assert_ptr_nonnull(now);
+    ck_assert_uint_eq(now_size, old_size);
+    ck_assert_msg(memcmp(now, old, old_size) == 0, "old file changed (fail after %ld)", points[i]);
+    free(now);
+    ck_assert_int_eq(count_temp_files(), 0);
+  }
+  /* exactly enough bytes: succeeds and replaces the file */
+  snn__io_fail_after((long)new_size);
+  ck_assert_snn_ok(snn_network_save(b, path));
+  snn__io_fail_after(-1);
+  size_t now_size;
+  unsigned char *now = read_all(path, &now_size);
+  ck_assert_uint_eq(now_size, new_size);
+  ck_assert(memcmp(now, newb, new_size) == 0);
+  ck_assert_int_eq(count_temp_files(), 0);
+  free(now);
+  free(old);
+  free(newb);
+  unlink(path);
+  snn_network_free(a);
+  snn_network_free(b);
+}
+END_TEST
+
+START_TEST(test_save_io_errors) {
+  snn_network *a = make_net(NET_SMALL, NULL);
+  ck_assert_ptr_nonnull(a);
+  /* directory does not exist */
+  ck_assert_snn_err(snn_network_save(a, tmp_path("no/such/dir/m.snn")), SNN_E_IO);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "no/such/dir"));
+  snn_network *out = (snn_network *)&out;
+  ck_assert_snn_err(snn_network_load(&out, tmp_path("missing.snn")), SNN_E_IO);
+  ck_assert_ptr_null(out);
+  /* load: a directory is not a model file */
+  out = (snn_network *)&out;
+  ck_assert_snn_err(snn_network_load(&out, snn_test_tmpdir()), SNN_E_IO);
+  ck_assert_ptr_null(out);
+  /* a read-only directory (not enforced for root) */
+  const char *ro = tmp_path("ro");
+  ck_assert_int_eq(mkdir(ro, 0755), 0);
+  char path[600];
+  snprintf(path, sizeof path, "%s/m.snn", ro);
+  ck_assert_snn_ok(snn_network_save(a, path));
+  size_t old_size;
+  unsigned char *old = read_all(path, &old_size);
+  ck_assert_int_eq(chmod(ro, 0555), 0);
+  if (geteuid() != 0) {
+    ck_assert_snn_ok(snn_network_set(a, "steps", 3));
+    ck_assert_snn_err(snn_network_save(a, path), SNN_E_IO);
+    size_t now_size;
+    unsigned char *now = read_all(path, &now_size);
+    ck_assert_uint_eq(now_size, old_size);
+    ck_assert(memcmp(now, old, old_size) == 0);
+    free(now);
+  }
+  chmod(ro, 0755);
+  unlink(path);
+  rmdir(ro);
+  /* the target is a directory: the rename fails, the temporary file is removed */
+  const char *dirpath = tmp_path("a-directory.snn");
+  ck_assert_int_eq(mkdir(dirpath, 0755), 0);
+  ck_assert_snn_err(snn_network_save(a, dirpath), SNN_E_IO);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "rename"));
+  ck_assert_int_eq(count_temp_files(), 0);
+  rmdir(dirpath);
+  free(old);
+  snn_network_free(a);
+}
+END_TEST
+
+START_TEST(test_save_preserves_mode) {
+  snn_network *a = make_net(NET_SMALL, NULL);
+  ck_assert_ptr_nonnull(a);
+  const char *path = tmp_path("mode.snn");
+  ck_assert_snn_ok(snn_network_save(a, path));
+  ck_assert_int_eq(chmod(path, 0640), 0);
+  ck_assert_snn_ok(snn_network_save(a, path));
+  struct stat st;
+  ck_assert_int_eq(stat(path, &st), 0);
+  ck_assert_int_eq(st.st_mode & 0777, 0640);
+  unlink(path);
+  snn_network_free(a);
+}
+END_TEST
+
+/* ---- corruption ----------------------------------------------------------- */
+
+static void expect_load_fails(const unsigned char *b, size_t n, const char *what, size_t at) {
+  snn_network *out = (snn_network *)&out;
+  snn_clear_error();
+  int rc = snn_network_load_mem(&out, n ? b : (const void *)"", n);
+  ck_assert_msg(rc != SNN_OK, "%s %zu: load succeeded", what, at);
+  ck_assert_msg(rc == SNN_E_FORMAT || rc == SNN_E_VERSION || rc == SNN_E_NOTFOUND,
+                "%s %zu: unexpected code %d", what, at, rc);
+  ck_assert_msg(snn_last_error()[0] != '\0', "%s %zu: empty message", what, at);
+  ck_assert_ptr_null(out);
+}
+
+START_TEST(test_flip_every_byte) {
+  snn_network *net = make_net(NET_SMALL, NULL);
+  ck_assert_ptr_nonnull(net);
+  size_t size;
+  unsigned char *b = save_bytes(net, &size);
+  unsigned char *c = malloc(size);
+  size_t step = snn_test_quick() ? 7 : 1;
+  static const unsigned char masks[] = {0xFF, 0x01, 0x80};
+  for (size_t i = 0; i < size; i += step)
+    for (size_t k = 0; k < sizeof masks; k++) {
+      memcpy(c, b, size);
+      c[i] ^= masks[k];
+      expect_load_fails(c, size, "flip at", i);
+    }
+  free(c);
+  free(b);
+  snn_network_free(net);
+}
+END_TEST
+
+START_TEST(test_truncate_every_length) {
+  snn_network *net = make_net(NET_SMALL, NULL);
+  ck_assert_ptr_nonnull(net);
+  size_t size;
+  unsigned char *b = save_bytes(net, &size);
+  size_t step = snn_test_quick() ? 7 : 1;
+  for (size_t n = 0; n < size; n += step) {
+    unsigned char *c = malloc(n ? n : 1); /* exact size: ASan sees any over-read */
+    memcpy(c, b, n);
+    expect_load_fails(c, n, "truncated to", n);
+    free(c);
+  }
+  /* and trailing garbage */
+  unsigned char *c = malloc(size + 1);
+  memcpy(c, b, size);
+  c[size] = 0;
+  expect_load_fails(c, size + 1, "extra byte", size);
+  free(c);
+  free(b);
+  snn_network_free(net);
+}
+END_TEST
+
+/* Section walker for the tests: offsets of each section's header. */
+typedef struct sect {
+  size_t off, len; /* header offset, payload length */
+  char tag[5];
+} sect;
+
+static size_t walk(const unsigned char *b, size_t size, sect *out, size_t cap) {
+  size_t pos = 16, n = 0;
+  while (pos + 16 <= size && n < cap) {
+    uint64_t len = 0;
+    for (int i = 7; i >= 0; i--) len = (len << 8) | b[pos + 8 + i];
+    out[n].off = pos;
+    out[n].len = (size_t)len;
+    memcpy(out[n].tag, b + pos, 4);
+    out[n].tag[4] = 0;
+    n++;
+    pos += 16 + (size_t)len + 4;
+  }
+  return n;
+}
+
+static void fix_crc(unsigned char *b, const sect *s) {
+  uint32_t crc = snn__crc32(0, b + s->off, 16 + s->len);
+  for (int i = 0; i < 4; i++) b[s->off + 16 + s->len + i] = (unsigned char)(crc >> (8 * i));
+}
+
+/* Flip payload bytes and repair the CRC: exercises the parser behind the CRC.
+ * Loading may succeed (a changed weight is still a valid file) but must never
+ * crash, and failures must be clean. */
+START_TEST(test_flip_behind_crc) {
+  snn_network *net = make_net(NET_SMALL, NULL);
+  ck_assert_ptr_nonnull(net);
+  size_t size;
+  unsigned char *b = save_bytes(net, &size);
+  unsigned char *c = malloc(size);
+  sect s[16];
+  size_t ns = walk(b, size, s, 16);
+  ck_assert_uint_ge(ns, 4);
+  size_t step = snn_test_quick() ? 5 : 1;
+  int failures = 0;
+  for (size_t k = 0; k < ns; k++)
+    for (size_t i = s[k].off + 4; i < s[k].off + 16 + s[k].len; i += step) {
+      static const unsigned char masks[] = {0xFF, 0x01, 0x40};
+      for (size_t j = 0; j < sizeof masks; j++) {
+        memcpy(c, b, size);
+        c[i] ^= masks[j];
+        fix_crc(c, &s[k]);
+        snn_network *out = (snn_network *)&out;
+        snn_clear_error();
+        int rc = snn_network_load_mem(&out, c, size);
+        if (rc == SNN_OK) {
+          ck_assert_ptr_nonnull(out);
+          snn_network_free(out);
+        } else {
+          failures++;
+          ck_assert_ptr_null(out);
+          ck_assert_msg(snn_last_error()[0] != '\0', "empty message (byte %zu)", i);
+          ck_assert_msg(rc != SNN_E_INVALID && rc != SNN_E_INTERNAL, "byte %zu: code %d (%s)", i,
+                        rc, snn_last_error());
+        }
+      }
+    }
+  ck_assert_int_gt(failures, 0);
+  free(c);
+  free(b);
+  snn_network_free(net);
+}
+END_TEST
+
+START_TEST(test_bad_content) {
+  snn_network *net = make_net(NET_SMALL, NULL);
+  ck_assert_ptr_nonnull(net);
+  size_t size;
+  unsigned char *b = save_bytes(net, &size);
+  unsigned char *c = malloc(size + 64);
+  sect s[16];
+  size_t ns = walk(b, size, s, 16);
+  snn_network *out = NULL;
+
+  /* bad magic */
+  memcpy(c, b, size);
+  c[0] = 'X';
+  ck_assert_snn_err(snn_network_load_mem(&out, c, size), SNN_E_FORMAT);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "magic"));
+
+  /* future version, unknown file flags */
+  memcpy(c, b, size);
+  c[8] = SNN__MODEL_VERSION + 1;
+  ck_assert_snn_err(snn_network_load_mem(&out, c, size), SNN_E_VERSION);
+  memcpy(c, b, size);
+  c[12] = 1;
+  ck_assert_snn_err(snn_network_load_mem(&out, c, size), SNN_E_VERSION);
+
+  /* CRC mismatch names the section and the offset */
+  memcpy(c, b, size);
+  c[s[0].off + 16] ^= 1;
+  ck_assert_snn_err(snn_network_load_mem(&out, c, size), SNN_E_FORMAT);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "NETW"));
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "CRC"));
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "offset"));
+
+  /* NaN and Inf weights (first float of the first WGHT array), CRC repaired */
+  size_t w = ns;
+  for (size_t k = 0; k < ns; k++)
+    if (strcmp(s[k].tag, "WGHT") == 0 && w == ns) w = k;
+  ck_assert_uint_lt(w, ns);
+  size_t first = s[w].off + 16 + 4 + 4 + 2 + strlen("weights") + 8;
+  static const unsigned char nan_bits[4] = {0x00, 0x00, 0xC0, 0x7F};
+  static const unsigned char inf_bits[4] = {0x00, 0x00, 0x80, 0xFF};
+  memcpy(c, b, size);
+  memcpy(c + first, nan_bits, 4);
+  fix_crc(c, &s[w]);
+  ck_assert_snn_err(snn_network_load_mem(&out, c, size), SNN_E_FORMAT);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "WGHT"));
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "finite"));
+  memcpy(c, b, size);
+  memcpy(c + first + 4, inf_bits, 4);
+  fix_crc(c, &s[w]);
+  ck_assert_snn_err(snn_network_load_mem(&out, c, size), SNN_E_FORMAT);
+
+  /* a huge array length is refused before any allocation */
+  memcpy(c, b, size);
+  memset(c + first - 8, 0xFF, 7);
+  fix_crc(c, &s[w]);
+  ck_assert_snn_err(snn_network_load_mem(&out, c, size), SNN_E_FORMAT);
+
+  /* section length larger than the file */
+  memcpy(c, b, size);
+  c[s[1].off + 14] = 0x7F;
+  ck_assert_snn_err(snn_network_load_mem(&out, c, size), SNN_E_FORMAT);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "truncated"));
+
+  /* missing END (file cut exactly at a section boundary) */
+  ck_assert_snn_err(snn_network_load_mem(&out, b, s[ns - 1].off), SNN_E_FORMAT);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "END"));
+
+  /* a layer section dropped: LAYR+WGHT of layer 0 removed */
+  size_t l0 = ns;
+  for (size_t k = 0; k < ns; k++)
+    if (strcmp(s[k].tag, "LAYR") == 0 && l0 == ns) l0 = k;
+  ck_assert_uint_lt(l0 + 1, ns);
+  size_t cut_from = s[l0].off, cut_to = s[l0 + 1].off + 16 + s[l0 + 1].len + 4;
+  memcpy(c, b, cut_from);
+  memcpy(c + cut_from, b + cut_to, size - cut_to);
+  ck_assert_snn_err(snn_network_load_mem(&out, c, size - (cut_to - cut_from)), SNN_E_FORMAT);
+  ck_assert_ptr_null(out);
+  free(c);
+  free(b);
+  snn_network_free(net);
+}
+END_TEST
+
+/* Inserts a section (tag, flags, payload) before section index `before`. */
+static unsigned char *insert_section(const unsigned char *b, size_t size, size_t at,
+                                     const char tag[4], uint32_t flags, const void *payload,
+                                     size_t len, size_t *new_size) {
+  *new_size = size + 16 + len + 4;
+  unsigned char *c = malloc(*new_size);
+  memcpy(c, b, at);
+  unsigned char *h = c + at;
+  memcpy(h, tag, 4);
+  for (int i = 0; i < 4; i++) h[4 + i] = (unsigned char)(flags >> (8 * i));
+  for (int i = 0; i < 8; i++) h[8 + i] = (unsigned char)((uint64_t)len >> (8 * i));
+  memcpy(h + 16, payload, len);
+  uint32_t crc = snn__crc32(0, h, 16 + len);
+  for (int i = 0; i < 4; i++) h[16 + len + i] = (unsigned char)(crc >> (8 * i));
+  memcpy(c + at + 16 + len + 4, b + at, size - at);
+  return c;
+}
+
+START_TEST(test_unknown_sections) {
+  snn_network *net = make_net(NET_SMALL, NULL);
+  ck_assert_ptr_nonnull(net);
+  size_t size, n2;
+  unsigned char *b = save_bytes(net, &size);
+  sect s[16];
+  size_t ns = walk(b, size, s, 16);
+  ck_assert_uint_ge(ns, 3);
+  static const char payload[] = "future data, ignored by this version";
+  /* optional: skipped, everywhere after NETW */
+  for (size_t k = 1; k < ns; k++) {
+    unsigned char *c = insert_section(b, size, s[k].off, "XTRA", 0, payload, sizeof payload, &n2);
+    snn_network *out = NULL;
+    ck_assert_snn_ok(snn_network_load_mem(&out, c, n2));
+    (void)assert_same_predictions(net, out, 20, 1);
+    /* the loaded network saves without the unknown section */
+    size_t n3;
+    unsigned char *d = save_bytes(out, &n3);
+    ck_assert_uint_eq(n3, size);
+    ck_assert(memcmp(d, b, size) == 0);
+    free(d);
+    snn_network_free(out);
+    free(c);
+  }
+  /* empty optional section */
+  unsigned char *c = insert_section(b, size, s[1].off, "ZZZ0", 0, "", 0, &n2);
+  snn_network *out = NULL;
+  ck_assert_snn_ok(snn_network_load_mem(&out, c, n2));
+  snn_network_free(out);
+  free(c);
+  /* required: refused as needing a newer library */
+  c = insert_section(b, size, s[1].off, "XTRA", SNN__SECTION_REQUIRED, payload, sizeof payload,
+                     &n2);
+  out = NULL;
+  ck_assert_snn_err(snn_network_load_mem(&out, c, n2), SNN_E_VERSION);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "XTRA"));
+  ck_assert_ptr_null(out);
+  free(c);
+  /* before NETW: NETW must come first */
+  c = insert_section(b, size, 16, "XTRA", 0, payload, sizeof payload, &n2);
+  ck_assert_snn_err(snn_network_load_mem(&out, c, n2), SNN_E_FORMAT);
+  free(c);
+  free(b);
+  snn_network_free(net);
+}
+END_TEST
+
+/* ---- custom neuron kinds ---------------------------------------------------- */
+
+static int cm_init(void *user, const double *params, float *state, size_t n) {
+  (void)user;
+  (void)params;
+  for (size_t i = 0; i < n; i++) state[i] = 0.0f;
+  return SNN_OK;
+}
+
+static int cm_step(void *user, const double *params, float *state, const float *i_in,
+                   uint8_t *spikes, size_t n, double dt) {
+  (void)user;
+  (void)dt;
+  for (size_t i = 0; i < n; i++) {
+    state[i] += i_in ? i_in[i] : 0.0f;
+    spikes[i] = state[i] > (float)params[0];
+    if (spikes[i]) state[i] = 0.0f;
+  }
+  return SNN_OK;
+}
+
+START_TEST(test_custom_kind_notfound) {
+  static const snn_param_def defs[] = {{"theta", 1.0, 0.0, 10.0, "", "threshold"}};
+  snn_neuron_ops ops = SNN_NEURON_OPS_INIT;
+  ops.name = "my_counter";
+  ops.n_state = 1;
+  ops.n_params = 1;
+  ops.params = defs;
+  ops.init = cm_init;
+  ops.step = cm_step;
+  snn_neuron_model *m = NULL;
+  ck_assert_snn_ok(snn_neuron_model_create_custom(&m, &ops, NULL));
+  snn_network *net = NULL;
+  snn_layer *l = NULL;
+  ck_assert_snn_ok(snn_network_create(&net, 1, 1, 3));
+  if (snn_layer_create_dense(&l, 3, 2, m) == SNN_OK) {
+    ck_assert_snn_ok(snn_network_add_layer(net, l));
+    size_t size;
+    unsigned char *b = save_bytes(net, &size);
+    snn_network *out = NULL;
+    ck_assert_snn_err(snn_network_load_mem(&out, b, size), SNN_E_NOTFOUND);
+    ck_assert_ptr_nonnull(strstr(snn_last_error(), "my_counter"));
+    ck_assert_ptr_nonnull(strstr(snn_last_error(), "LAYR"));
+    ck_assert_ptr_null(out);
+    free(b);
+  }
+  snn_network_free(net);
+  snn_neuron_model_free(m);
+}
+END_TEST
+
+/* ---- arguments -------------------------------------------------------------- */
+
+START_TEST(test_bad_arguments) {
+  snn_network *net = make_net(NET_SMALL, NULL);
+  ck_assert_ptr_nonnull(net);
+  const char *path = tmp_path("args.snn");
+  size_t size = 0;
+  unsigned char buf[64];
+  snn_network *out = (snn_network *)&out;
+
+  ck_assert_snn_err(snn_network_save(NULL, path), SNN_E_INVALID);
+  ck_assert_snn_err(snn_network_save(net, NULL), SNN_E_INVALID);
+  ck_assert_snn_err(snn_network_save(net, ""), SNN_E_INVALID);
+  ck_assert_snn_err(snn_network_load(NULL, path), SNN_E_INVALID);
+  ck_assert_snn_err(snn_network_load(&out, NULL), SNN_E_INVALID);
+  ck_assert_ptr_null(out);
+  out = (snn_network *)&out;
+  ck_assert_snn_err(snn_network_load(&out, ""), SNN_E_INVALID);
+  ck_assert_ptr_null(out);
+  out = (snn_network *)&out;
+  ck_assert_snn_err(snn_network_load(&out, tmp_path("does-not-exist.snn")), SNN_E_IO);
+  ck_assert_ptr_null(out);
+
+  ck_assert_snn_err(snn_network_save_mem(NULL, net, buf, sizeof buf), SNN_E_INVALID);
+  ck_assert_snn_err(snn_network_save_mem(&size, NULL, buf, sizeof buf), SNN_E_INVALID);
+  size = 0;
+  ck_assert_snn_err(snn_network_save_mem(&size, net, NULL, 0), SNN_E_RANGE);
+  ck_assert_uint_gt(size, sizeof buf);
+  size_t need = size;
+  /* too small: size set, nothing written */
+  memset(buf, 0xA5, sizeof buf);
+  ck_assert_snn_err(snn_network_save_mem(&size, net, buf, sizeof buf), SNN_E_RANGE);
+  ck_assert_uint_eq(size, need);
+  for (size_t i = 0; i < sizeof buf; i++) ck_assert_uint_eq(buf[i], 0xA5);
+  unsigned char *big = malloc(need);
+  ck_assert_snn_err(snn_network_save_mem(&size, net, big, need - 1), SNN_E_RANGE);
+  ck_assert_snn_err(snn_network_save_mem(&size, net, NULL, need), SNN_E_RANGE);
+  ck_assert_snn_ok(snn_network_save_mem(&size, net, big, need));
+
+  ck_assert_snn_err(snn_network_load_mem(NULL, big, need), SNN_E_INVALID);
+  ck_assert_snn_err(snn_network_load_mem(&out, NULL, need), SNN_E_INVALID);
+  ck_assert_ptr_null(out);
+  out = (snn_network *)&out;
+  ck_assert_snn_err(snn_network_load_mem(&out, big, 0), SNN_E_FORMAT);
+  ck_assert_ptr_null(out);
+  /* a text file is not a model */
+  static const char text[] = "this is not a model file, just text\n";
+  ck_assert_snn_err(snn_network_load_mem(&out, text, sizeof text), SNN_E_FORMAT);
+  free(big);
+  snn_network_free(net);
+}
+END_TEST
+
+/* ---- out of memory ------------------------------------------------------------ */
+
+START_TEST(test_oom_load) {
+  snn_network *net = make_net(NET_DENSE, NULL);
+  if (net == NULL) net = make_net(NET_SMALL, NULL);
+  ck_assert_ptr_nonnull(net);
+  size_t size;
+  unsigned char *b = save_bytes(net, &size);
+  snn_network_free(net);
+  const char *path = tmp_path("oom.snn");
+  FILE *f = fopen(path, "wb");
+  ck_assert_uint_eq(fwrite(b, 1, size, f), size);
+  fclose(f);
+  for (int use_file = 0; use_file <= 1; use_file++) {
+    int done = 0;
+    for (long n = 1; n < 100000 && !done; n++) {
+      snn_network *out = NULL;
+      snn_test_oom_install(n);
+      int rc = use_file ? snn_network_load(&out, path) : snn_network_load_mem(&out, b, size);
+      if (rc == SNN_OK) snn_network_free(out);
+      long live = snn_test_oom_live();
+      snn_test_oom_uninstall();
+      if (rc == SNN_OK) {
+        done = 1;
+      } else {
+        ck_assert_msg(rc == SNN_E_NOMEM, "fail at %ld: code %d (%s)", n, rc, snn_last_error());
+        ck_assert_ptr_null(out);
+      }
+      ck_assert_msg(live == 0, "fail at %ld: %ld blocks leaked", n, live);
+    }
+    ck_assert(done);
+  }
+  unlink(path);
+  free(b);
+}
+END_TEST
+
+START_TEST(test_oom_save) {
+  snn_network *net = make_net(NET_DENSE, NULL);
+  if (net == NULL) net = make_net(NET_SMALL, NULL);
+  ck_assert_ptr_nonnull(net);
+  size_t size;
+  unsigned char *ref = save_bytes(net, &size);
+  unsigned char *b = malloc(size);
+  const char *path = tmp_path("oom-save.snn");
+  for (int use_file = 0; use_file <= 1; use_file++) {
+    int done = 0;
+    for (long n = 1; n < 1000 && !done; n++) {
+      size_t got = 0;
+      snn_test_oom_install(n);
+      int rc = use_file ? snn_network_save(net, path) : snn_network_save_mem(&got, net, b, size);
+      long live = snn_test_oom_live();
+      snn_test_oom_uninstall();
+      ck_assert_msg(live == 0, "fail at %ld: %ld blocks leaked", n, live);
+      if (rc == SNN_OK) {
+        done = 1;
+        if (!use_file) ck_assert(memcmp(b, ref, size) == 0);
+      } else {
+        ck_assert_msg(rc == SNN_E_NOMEM, "fail at %ld: code %d (%s)", n, rc, snn_last_error());
+        ck_assert_int_eq(count_temp_files(), 0);
+      }
+    }
+    ck_assert(done);
+  }
+  unlink(path);
+  free(b);
+  free(ref);
+  snn_network_free(net);
+}
+END_TEST
+
+Suite *suite_serialize(void) {
+  Suite *s = suite_create("serialize");
+  TCase *tc = tcase_create("round_trip");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_round_trip_layers);
+  tcase_add_test(tc, test_round_trip_neuron_kinds);
+  tcase_add_test(tc, test_round_trip_empty_and_encoders);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("atomic_save");
+  tcase_add_test(tc, test_failed_save_keeps_old_file);
+  tcase_add_test(tc, test_save_io_errors);
+  tcase_add_test(tc, test_save_preserves_mode);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("corruption");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_flip_every_byte);
+  tcase_add_test(tc, test_truncate_every_length);
+  tcase_add_test(tc, test_flip_behind_crc);
+  tcase_add_test(tc, test_bad_content);
+  tcase_add_test(tc, test_unknown_sections);
+  tcase_add_test(tc, test_custom_kind_notfound);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("arguments");
+  tcase_add_test(tc, test_bad_arguments);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("oom");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_oom_load);
+  tcase_add_test(tc, test_oom_save);
+  suite_add_tcase(s, tc);
+  return s;
+}
