@@ -173,10 +173,13 @@ test-header:
 test-install: lib snn.pc
 	bash scripts/test-install.sh
 
-test-python: lib
-	@if command -v python3 >/dev/null 2>&1; then \
-	  SNN_LIBRARY=$(CURDIR)/$(LIBOUT)/$(SONAME) python3 -m unittest discover -s bindings/python/tests -t bindings/python -v; \
-	else echo "test-python: python3 not found, skipped"; fi
+# Debian's interpreter sees Debian's python3-numpy; a PATH python3 (pyenv, venv) may not.
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
+test-python: lib examples
+	@if command -v $(PYTHON) >/dev/null 2>&1; then \
+	  SNN_LIBRARY=$(CURDIR)/$(LIBOUT)/$(SONAME) SNN_MNIST_BIN=$(CURDIR)/$(BINOUT)/mnist \
+	    $(PYTHON) -m unittest discover -s bindings/python/tests -t bindings/python -v; \
+	else echo "test-python: $(PYTHON) not found, skipped"; fi
 
 test-examples: examples
 	bash scripts/test-examples.sh

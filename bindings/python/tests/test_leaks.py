@@ -1,0 +1,133 @@
+"""Ownership: every *_free runs exactly once; 10,000 create/free cycles keep RSS stable."""
+import ctypes
+import gc
+import unittest
+
+import snn
+
+from .support import needs_numpy, rss_bytes
+
+try:
+    import numpy as np
+except ImportError:  # pragma: no cover
+    np = None
+
+N = 10_000
+
+
+class CountingAllocator:
+    """Routes libsnn allocations through libc malloc/free while tracking live blocks."""
+
+    def __init__(self):
+        libc = ctypes.CDLL(None)
+        self._malloc = libc.malloc
+        self._malloc.restype = ctypes.c_void_p
+        self._malloc.argtypes = [ctypes.c_size_t]
+        self._free = libc.free
+        self._free.argtypes = [ctypes.c_void_p]
+        self.live = set()
+        self.mallocs = 0
+
+    def malloc(self, size):
+        p = self._malloc(size)
+        if p:
+            self.mallocs += 1
+            self.live.add(p)
+        return p
+
+    def free(self, p):
+        if p in self.live:
+            self.live.discard(p)
+        self._free(p)
+
+    def __enter__(self):
+        snn.set_allocator(self.malloc, self.free)
+        return self
+
+    def __exit__(self, *exc):
+        snn.set_allocator(None)
+
+
+def churn(n):
+    """Creates and frees n objects of every kind, by close(), context manager and GC."""
+    x = np.zeros((4, 6), dtype=np.float32)
+    y = np.array([0, 1, 0, 1], dtype=np.int32)
+    for i in range(n):
+        m = snn.NeuronModel("lif", V_th=-50.0)
+        c = m.clone()
+        p = snn.Population(m, 3)
+        with snn.Encoder("rate", seed=i) as e:
+            e.encode(x[0], 2)
+        d = snn.Dataset(x, y)
+        tr, te = d.split(0.5, seed=i)
+        net = snn.Network(6)
+        net.add(snn.Layer.dense(6, 2, m))
+        spare = snn.Layer.dense(3, 3, c)
+        if i % 2:
+            m.close()
+            p.close()
+            d.close()
+            net.close()
+            spare.close()
+        # otherwise the finalizers free them when the names are rebound / go away
+        del c, tr, te
+
+
+@needs_numpy
+class LeakTest(unittest.TestCase):
+    def test_every_allocation_is_freed_once(self):
+        gc.collect()
+        with CountingAllocator() as a:
+            churn(50)
+            net = snn.Network(6)
+            net.add(snn.Layer.dense(6, 3)).weights = np.ones((3, 6), np.float32)
+            learner = snn.Learner.bptt(net, batch_size=2)
+            learner.train_batch(np.zeros((2, 6)), [0, 1])
+            blob = net.save_mem()
+            snn.Network.load_mem(blob).close()
+            del learner, net
+            gc.collect()
+        self.assertGreater(a.mallocs, 500)
+        self.assertEqual(a.live, set(), f"{len(a.live)} libsnn blocks never freed")
+
+    def test_failed_add_keeps_ownership(self):
+        gc.collect()
+        with CountingAllocator() as a:
+            net = snn.Network(6)
+            bad = snn.Layer.dense(5, 2)
+            with self.assertRaises(snn.InvalidError):
+                net.add(bad)
+            self.assertTrue(bad.owned)
+            good = net.add(snn.Layer.dense(6, 2))
+            self.assertFalse(good.owned)
+            del bad, good, net
+            gc.collect()
+        self.assertEqual(a.live, set())
+
+    def test_close_is_idempotent_and_finalizer_detached(self):
+        m = snn.NeuronModel("lif")
+        fin = m._finalizer
+        m.close()
+        self.assertFalse(fin.alive)
+        m.close()
+        layer = snn.Layer.dense(2, 2)
+        net = snn.Network(2)
+        net.add(layer)
+        self.assertIsNone(layer._finalizer)  # the network frees it, never Python
+
+    def test_rss_stable_over_10000_objects(self):
+        if rss_bytes() is None:
+            self.skipTest("/proc/self/statm not available")
+        churn(1000)  # warm up allocator pools and caches
+        gc.collect()
+        before = rss_bytes()
+        churn(N)
+        gc.collect()
+        after = rss_bytes()
+        growth = after - before
+        self.assertLess(growth, 1 << 20,
+                        f"RSS grew by {growth / 1e6:.1f} MB over {N} create/free cycles")
+
+
+if __name__ == "__main__":
+    unittest.main()
