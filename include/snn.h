@@ -223,7 +223,12 @@ typedef struct snn_param_def {
  */
 typedef struct snn_neuron_model snn_neuron_model;
 
-/** @return Number of neuron kinds known (built-in and registered custom). @since 0.1 */
+/**
+ * @return Number of built-in neuron kinds ("if", "lif", "izhikevich", "adex").
+ *         Custom kinds (snn_neuron_model_create_custom()) are not registered
+ *         globally and are not counted. Thread-safe.
+ * @since 0.1
+ */
 SNN_API size_t snn_neuron_kind_count(void);
 
 /**
@@ -410,7 +415,8 @@ SNN_API int snn_population_reset(snn_population *p);
 
 /**
  * Advances every neuron by @p dt ms with input current i_in[i] (pA, constant
- * over the step).
+ * over the step). Integration schemes, refractoriness and accuracy per kind
+ * are in docs/neuron-models.md (izhikevich/adex sub-step by "h_max").
  * @param[out] spikes n bytes, set to 1 where a neuron spiked in this step, else 0; may be NULL.
  * @param i_in n currents; NULL means zero input.
  * @param n must equal snn_population_size().
@@ -430,8 +436,11 @@ SNN_API int snn_population_step(snn_population *p, uint8_t *spikes, const float 
 SNN_API int snn_population_state_get(float *dst, const snn_population *p, const char *var, size_t n);
 
 /**
- * Overwrites state variable @p var with @p src (n floats, copied).
- * @return SNN_OK, SNN_E_INVALID (also for NaN/Inf values), SNN_E_NOTFOUND.
+ * Overwrites state variable @p var with @p src (n floats, copied). Writing
+ * "V" also clears the model's hidden numerical carries (not the refractory
+ * time left); see docs/neuron-models.md.
+ * @return SNN_OK, SNN_E_INVALID (also for NaN/Inf values), SNN_E_NOTFOUND
+ *         (unknown variable; the message lists the valid ones).
  * @since 0.1
  */
 SNN_API int snn_population_state_set(snn_population *p, const char *var, const float *src, size_t n);
@@ -443,14 +452,17 @@ SNN_API int snn_population_state_set(snn_population *p, const char *var, const f
 /**
  * An encoder turns a vector of real inputs (normally in [0, 1]) into a
  * T-step input for a network. Kinds (parameters in docs/encoders.md):
- * - "rate": Bernoulli spike per step with probability x * max_rate * dt / 1000.
+ * - "rate": Bernoulli spike per step with probability x * max_rate * dt / 1000
+ *   (x clamped to [0, 1], probability capped at 1; the defaults max_rate =
+ *   1000 Hz and dt = 1 ms give p = x, snnTorch's rate coding).
  * - "latency": one spike per input, earlier for larger values ("map" = linear
  *   or log), none below "threshold".
  * - "direct": the value times "gain" as input current every step.
  * - "population": Gaussian receptive fields (Bohte et al. 2002), "m" neurons
  *   per input, output spike times.
  * - "delta": spike when the input changed by more than "threshold" since the
- *   last spike of that channel (the input is a time series).
+ *   last spike of that channel (the input is a time series; the reference
+ *   starts at 0 and carries over between snn_encoder_encode() calls).
  * The encoder owns a seeded random generator (seed 0 by default).
  */
 typedef struct snn_encoder snn_encoder;
@@ -475,7 +487,11 @@ SNN_API const char *snn_encoder_kind(const snn_encoder *e);
 /** Sets a numeric parameter. Codes as snn_neuron_model_set(). @since 0.1 */
 SNN_API int snn_encoder_set(snn_encoder *e, const char *name, double value);
 
-/** Sets an enumerated parameter (e.g. "map" = "linear" | "log"). @since 0.1 */
+/**
+ * Sets an enumerated parameter: "map" = "linear" | "log" (latency),
+ * "off_spikes" = "off" | "on" (delta). Codes as snn_neuron_model_set_str().
+ * @since 0.1
+ */
 SNN_API int snn_encoder_set_str(snn_encoder *e, const char *name, const char *value);
 
 /** Reads a parameter. @since 0.1 */
@@ -506,9 +522,15 @@ SNN_API int snn_encoder_output_size(size_t *out, const snn_encoder *e, size_t n_
  * Encodes @p x into @p n_steps steps of output: out[t * n_chan + j] is 0/1 for
  * spiking kinds or a current for "direct"; n_chan = snn_encoder_output_size().
  * For "delta", @p x is a time series of n_steps rows of n_in values.
- * Step t covers [t*dt, (t+1)*dt) with the encoder's "dt" parameter.
+ * Step t covers [t*dt, (t+1)*dt) with the encoder's "dt" parameter; a
+ * single-spike kind puts its spike in step floor(t_spike / dt) of the time
+ * snn_encoder_spike_times() reports, and drops spikes after the window.
+ * "rate" advances the encoder's generator.
  * @param[out] out n_out floats, n_out must equal n_steps * n_chan.
- * @return SNN_OK, SNN_E_INVALID (NULL, size mismatch, NaN/Inf input).
+ * @return SNN_OK, SNN_E_INVALID (NULL, n_in or n_steps 0, size mismatch,
+ *         NaN/Inf input), SNN_E_RANGE (inconsistent parameters: "population"
+ *         with I_max <= I_min), SNN_E_NOMEM ("delta" allocates its per-channel
+ *         reference on the first call and when n_in changes).
  * @since 0.1
  */
 SNN_API int snn_encoder_encode(snn_encoder *e, float *out, size_t n_out, const float *x,
@@ -518,7 +540,8 @@ SNN_API int snn_encoder_encode(snn_encoder *e, float *out, size_t n_out, const f
  * For the single-spike kinds ("latency", "population"): the spike time in ms
  * of each output channel, or -1 where the channel does not fire.
  * @param[out] times n_out floats; n_out must equal snn_encoder_output_size().
- * @return SNN_OK, SNN_E_INVALID, SNN_E_UNSUPPORTED (other kinds).
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_UNSUPPORTED (other kinds), SNN_E_RANGE
+ *         (inconsistent parameters, as snn_encoder_encode()).
  * @since 0.1
  */
 SNN_API int snn_encoder_spike_times(const snn_encoder *e, float *times, size_t n_out,
@@ -536,6 +559,7 @@ typedef struct snn_dataset snn_dataset;
  * @param[out] out New dataset; caller owns it (snn_dataset_free()).
  * @param x n_samples * n_features floats (row-major), copied; must be finite.
  * @param labels n_samples labels (>= 0), copied; NULL for unlabelled data (-1).
+ * @param n_samples,n_features both >= 1.
  * @return SNN_OK, SNN_E_INVALID, SNN_E_NOMEM.
  * @since 0.1
  */
@@ -545,7 +569,10 @@ SNN_API int snn_dataset_create(snn_dataset **out, const float *x, const int32_t 
 /**
  * Loads an IDX image file and its IDX label file (MNIST, Fashion-MNIST
  * layout: unsigned bytes), scaling pixels to [0, 1]. Accepts gzip-less files
- * only. Every header field is checked against the file size.
+ * only. Every header field is checked against the file size. Images: type
+ * byte 0x08 with 2 to 8 dimensions (MNIST: magic 0x00000803), features = the
+ * product of all dimensions but the first; labels: magic 0x00000801 with as
+ * many entries as images.
  * @param[out] out New dataset; caller owns it.
  * @param labels_path may be NULL (labels -1).
  * @return SNN_OK, SNN_E_INVALID, SNN_E_IO (cannot open/read), SNN_E_FORMAT
@@ -560,9 +587,16 @@ SNN_API int snn_dataset_load_idx(snn_dataset **out, const char *images_path,
  * is the column @p label_column (negative counts from the end: -1 = last).
  * A first row that is not numeric is treated as a header when @p has_header
  * is 1; with 0 it is an error. Labels must be integers >= 0.
+ * With has_header = 1 the first non-empty line is skipped whatever it holds
+ * (a column-name row, or scikit-learn's "150,4,setosa,versicolor,virginica").
+ * LF or CRLF line ends; empty lines are ignored; cells may be surrounded by
+ * blanks or double quotes; numbers are parsed in the C locale and must be
+ * finite. Format details in docs/datasets.md.
  * @param[out] out New dataset; caller owns it.
+ * @param has_header 0 or 1.
  * @return SNN_OK, SNN_E_INVALID, SNN_E_IO, SNN_E_FORMAT (non-numeric cell,
- *         ragged row; the message names line and column), SNN_E_NOMEM.
+ *         ragged row, no data rows; the message names line and column),
+ *         SNN_E_RANGE (label_column outside the file's columns), SNN_E_NOMEM.
  * @since 0.1
  */
 SNN_API int snn_dataset_load_csv(snn_dataset **out, const char *path, int32_t label_column,
@@ -592,16 +626,19 @@ SNN_API int snn_dataset_get(float *x, int32_t *labels, const snn_dataset *d, siz
 
 /**
  * Min-max scales every feature to [0, 1] using the ranges of @p ref (which may
- * be @p d itself; use the training set for the test set). Constant features become 0.
+ * be @p d itself; use the training set for the test set). Constant features
+ * become 0; values outside the range of @p ref are clamped to [0, 1].
  * @return SNN_OK, SNN_E_INVALID (NULL or feature counts differ).
  * @since 0.1
  */
 SNN_API int snn_dataset_normalize(snn_dataset *d, const snn_dataset *ref);
 
 /**
- * Splits @p d into a shuffled (seeded) training and test part.
+ * Splits @p d into a shuffled (seeded) training and test part: the test part
+ * gets round(test_fraction * n) samples, at least 1 and at most n - 1; both
+ * keep the class count of @p d.
  * @param[out] train,test New datasets; the caller owns both.
- * @param test_fraction in (0, 1).
+ * @param test_fraction in (0, 1); SNN_E_RANGE also when @p d has fewer than 2 samples.
  * @return SNN_OK, SNN_E_INVALID, SNN_E_RANGE, SNN_E_NOMEM.
  * @since 0.1
  */
@@ -664,7 +701,11 @@ SNN_API int snn_layer_create_conv2d(snn_layer **out, size_t in_c, size_t in_h, s
 SNN_API int snn_layer_create_pool2d(snn_layer **out, size_t c, size_t h, size_t w, int32_t kind,
                                     size_t size, size_t stride, const snn_neuron_model *model);
 
-/** Frees a layer that is not owned by a network; NULL does nothing. @since 0.1 */
+/**
+ * Frees a layer that is not owned by a network; NULL does nothing, and so does a
+ * layer owned by a network (it is freed with the network).
+ * @since 0.1
+ */
 SNN_API void snn_layer_free(snn_layer *l);
 
 /** @return Static kind name ("dense", "conv2d", "pool2d"), or NULL for NULL. @since 0.1 */
@@ -813,7 +854,9 @@ SNN_API int snn_network_init_weights(snn_network *net, uint64_t seed);
 /**
  * Runs @p n samples through the network for "steps" steps each and writes
  * the readout (scores) and the predicted class (argmax, lowest index on ties).
- * Buffers are allocated once per call and reused across samples.
+ * Buffers are allocated once per call and reused across samples (chunks of
+ * 256). Encoder noise depends only on the network seed and the sample's
+ * position in @p x, so equal inputs give equal results on every call.
  * @param[out] labels n predicted classes, or NULL.
  * @param[out] scores n * n_outputs readout values, or NULL.
  * @param x n * n_inputs values, copied.
@@ -984,6 +1027,16 @@ SNN_API int snn_bptt_options_init(snn_bptt_options *o, size_t struct_size);
 
 /**
  * Creates a surrogate-gradient BPTT learner for @p net.
+ * Memory: the training workspace holds, for batch B and T steps, about
+ * 5*T*B*(sum of layer outputs) floats (outputs, surrogate derivatives, their
+ * gradients, currents and their gradients; a layer with constant input keeps
+ * its currents once, not T times), T*B*n_in floats of encoded input and
+ * T*B*n_in int32 spike indices per dense layer with spiking input; e.g.
+ * 784-1000-10, T=25, B=128: ~85 MB. It is allocated once and reused. Models other
+ * than lif/if without refractoriness (or with t_ref <= dt/2) use the generic
+ * per-model path and also keep (T+1)*n_state*B*n_out state floats.
+ * lif/if layers use fused kernels; the reset is detached from the graph
+ * (as in snnTorch); a spike is emitted when V >= V_th.
  * @param net borrowed: must outlive the learner; its layers must not change
  *        while the learner exists.
  * @param opts copied; NULL means all defaults.
@@ -1050,6 +1103,284 @@ SNN_API int snn_learner_set_learning_rate(snn_learner *l, double lr);
  * @since 0.1
  */
 SNN_API int snn_learner_set_epoch(snn_learner *l, uint32_t epoch);
+
+
+/* SECTION stdp (owned by src/learn/stdp.c) */
+/* ======================================================================== */
+/** @defgroup stdp Unsupervised STDP learning (Diehl & Cook 2015)           */
+/* ======================================================================== */
+
+/**
+ * The "stdp" learner simulates, event-driven, the network of Diehl & Cook
+ * (2015) on top of a network whose first layer is dense (n_in inputs ->
+ * N excitatory neurons): Poisson inputs, excitatory conductance-based LIF
+ * neurons with an adaptive threshold theta, and lateral inhibition. The
+ * plastic input weights are the first layer's weights (so snn_layer_param_get()
+ * and snn_network_save() see them); the layer's bias, neuron model and any
+ * further layers are not used by this learner. Equations, parameters and
+ * measured results: docs/stdp.md.
+ */
+
+/** Built-in plasticity rules (::snn_stdp_options.rule). */
+typedef enum snn_stdp_rule {
+  SNN_STDP_TRIPLET = 1,            /**< triplet rule of Diehl & Cook's released code (default) */
+  SNN_STDP_PAIR_ADDITIVE = 2,      /**< pair-based additive STDP, hard bounds [w_min, w_max] */
+  SNN_STDP_PAIR_MULTIPLICATIVE = 3,/**< pair-based soft-bound (weight-dependent) STDP */
+  SNN_STDP_PRE_TRACE = 4           /**< Diehl & Cook's presynaptic-trace rule with offset x_tar */
+} snn_stdp_rule;
+
+/** Lateral inhibition (::snn_stdp_options.inhibition). */
+typedef enum snn_stdp_inhibition {
+  SNN_STDP_INHIB_POPULATION = 1, /**< one-to-one inhibitory neurons (paper; default) */
+  SNN_STDP_INHIB_DIRECT = 2      /**< each excitatory spike inhibits the others directly */
+} snn_stdp_inhibition;
+
+/** Synapse model (::snn_stdp_options.synapse). */
+typedef enum snn_stdp_synapse {
+  SNN_STDP_CONDUCTANCE = 1, /**< conductance-based, as in the paper (default) */
+  SNN_STDP_CURRENT = 2      /**< current-based: driving force frozen at v_rest */
+} snn_stdp_synapse;
+
+/** Flags of ::snn_stdp_options.flags. */
+#define SNN_STDP_NO_NORMALIZE 0x1u /**< do not normalise incoming weights before each example */
+#define SNN_STDP_NO_THETA 0x2u     /**< disable the adaptive threshold (theta stays constant) */
+#define SNN_STDP_KEEP_WEIGHTS 0x4u /**< keep the layer's weights (default: uniform [0.003, 0.303)) */
+
+/**
+ * Options of the "stdp" learner (and the simulation settings of a custom
+ * learner). Sized struct: zero in any field means the default given in
+ * brackets; fill with SNN_STDP_OPTIONS_INIT or snn_stdp_options_init().
+ * Times in ms, rates in Hz, voltages in mV.
+ */
+typedef struct snn_stdp_options {
+  size_t struct_size;     /**< sizeof(snn_stdp_options) */
+  int32_t rule;           /**< ::snn_stdp_rule [SNN_STDP_TRIPLET] */
+  double a_plus;          /**< potentiation rate (triplet: nu_post) [1e-2] */
+  double a_minus;         /**< depression rate (triplet: nu_pre) [1e-4] */
+  double tau_plus;        /**< presynaptic trace time constant [20] */
+  double tau_minus;       /**< postsynaptic trace time constant [20] */
+  double tau_triplet;     /**< slow postsynaptic trace of the triplet rule [40] */
+  double w_min;           /**< lower weight bound [0] */
+  double w_max;           /**< upper weight bound [1] */
+  double x_tar;           /**< target trace of SNN_STDP_PRE_TRACE [0.4] */
+  double mu;              /**< weight-dependence exponent of SNN_STDP_PRE_TRACE [0] */
+  double norm_total;      /**< sum of each neuron's incoming weights [78 * n_in / 784] */
+  double theta_plus;      /**< threshold increase per spike [0.05] */
+  double tau_theta;       /**< threshold decay time constant [1e7] */
+  double max_rate;        /**< input rate for a value of 1.0 [63.75] */
+  double rate_increment;  /**< added to max_rate for each repeat [31.875] */
+  uint32_t min_spikes;    /**< repeat an example below this many spikes [5] */
+  uint32_t max_repeats;   /**< presentations per example at most [20] */
+  double t_present;       /**< presentation time [350] */
+  double t_rest;          /**< rest after each presentation, skipped analytically [150] */
+  double dt;              /**< time step [0.5] */
+  int32_t inhibition;     /**< ::snn_stdp_inhibition [SNN_STDP_INHIB_POPULATION] */
+  int32_t synapse;        /**< ::snn_stdp_synapse [SNN_STDP_CONDUCTANCE] */
+  double w_exc_inh;       /**< excitatory -> inhibitory weight [10.4] */
+  double w_inh_exc;       /**< inhibitory -> excitatory weight [17.0] */
+  uint32_t flags;         /**< SNN_STDP_* flags [0] */
+  uint64_t seed;          /**< weight initialisation and Poisson inputs [0] */
+} snn_stdp_options;
+
+/** Initialiser for ::snn_stdp_options (all defaults). */
+#define SNN_STDP_OPTIONS_INIT { sizeof(snn_stdp_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
+                                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+/**
+ * Fills @p o with defaults (zeros) and sets o->struct_size.
+ * @return SNN_OK, SNN_E_INVALID (NULL), SNN_E_VERSION (struct_size too small).
+ * @since 0.1
+ */
+SNN_API int snn_stdp_options_init(snn_stdp_options *o, size_t struct_size);
+
+/**
+ * Creates an STDP learner for @p net (first layer dense).
+ * Unless SNN_STDP_KEEP_WEIGHTS is set, the first layer's weights are
+ * overwritten with uniform values in [0.003, 0.303) drawn from opts->seed.
+ * @param[out] out New learner; caller owns it (snn_learner_free()).
+ * @param net borrowed: must outlive the learner; its first layer must not be
+ *        replaced while the learner exists.
+ * @param opts copied; NULL means all defaults.
+ * @return SNN_OK, SNN_E_INVALID (NULL, NaN option), SNN_E_VERSION,
+ *         SNN_E_RANGE (option out of range; the message names it),
+ *         SNN_E_STATE (empty network), SNN_E_UNSUPPORTED (first layer not dense),
+ *         SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_learner_create_stdp(snn_learner **out, snn_network *net,
+                                    const snn_stdp_options *opts);
+
+/**
+ * Callbacks of a user-defined local learning rule, run inside the STDP
+ * learner's simulation (the built-in rules use the same mechanism). Sized,
+ * append-only: set struct_size = sizeof(snn_learner_ops) (SNN_LEARNER_OPS_INIT
+ * does it); the struct and the name are copied at creation.
+ *
+ * Weights are the plastic input weights in input-major layout: the weight
+ * from input i to excitatory neuron j is w[i * n_out + j], so w_row in
+ * on_pre is the contiguous row of n_out weights of input i and a column j is
+ * strided by n_out. The library maintains three traces with exact
+ * exponential decay: pre[n_in] (tau_pre), post1[n_out] (tau_post1) and
+ * post2[n_out] (tau_post2); on a spike a trace is set to 1 (trace_add 0) or
+ * increased by 1 (trace_add 1) AFTER the callback for that spike ran, so
+ * callbacks see the values just before the spike. Within one step input
+ * (pre) spikes are handled before excitatory (post) spikes; a pre spike first
+ * adds its row to the conductances, then on_pre may change the row.
+ * Callbacks run only while learning; they return SNN_OK or an error status,
+ * which aborts the call and is passed on. Every callback is optional.
+ */
+typedef struct snn_learner_ops {
+  size_t struct_size; /**< sizeof(snn_learner_ops) at compile time of the plug-in */
+  const char *name;   /**< rule name returned by snn_learner_kind(); copied; NULL => "custom" */
+  double tau_pre;     /**< ms, 0 => 20 */
+  double tau_post1;   /**< ms, 0 => 20 */
+  double tau_post2;   /**< ms, 0 => 40 */
+  int32_t trace_add;  /**< 0: traces are set to 1 on a spike; 1: increased by 1 */
+  /** Start of an example (after weight normalisation); label is -1 when unknown. */
+  int (*begin_example)(void *user, float *w, size_t n_in, size_t n_out, int32_t label);
+  /** Input i spiked at time t (ms since the start of the presentation). */
+  int (*on_pre)(void *user, size_t i, float *w_row, size_t n_out, const float *post1,
+                const float *post2, double t);
+  /** Excitatory neuron j spiked; post1_j, post2_j are its traces before the spike. */
+  int (*on_post)(void *user, size_t j, float *w, size_t n_in, size_t n_out, const float *pre,
+                 float post1_j, float post2_j, double t);
+  /** After every step: post_spikes[n_out] 0/1 of this step. */
+  int (*on_step)(void *user, float *w, size_t n_in, size_t n_out, const uint8_t *post_spikes,
+                 const float *pre, const float *post1, const float *post2, double t, double dt);
+  /** End of an example: counts[n_out] spikes of the final presentation. */
+  int (*end_example)(void *user, float *w, size_t n_in, size_t n_out, const uint32_t *counts,
+                     int32_t label);
+  /** Optional: called with @p user when the learner is freed (also when create fails after validation). */
+  void (*destroy)(void *user);
+  /* Future versions append optional callbacks here; never reorder or retype. */
+} snn_learner_ops;
+
+/** Initialiser for ::snn_learner_ops. */
+#define SNN_LEARNER_OPS_INIT { sizeof(snn_learner_ops), NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL }
+
+/**
+ * Creates a learner that runs the STDP learner's simulation with a
+ * user-defined rule instead of a built-in one.
+ * @param[out] out New learner; caller owns it (snn_learner_free()).
+ * @param net borrowed, as for snn_learner_create_stdp().
+ * @param opts simulation settings (the rule fields are ignored); NULL = defaults.
+ * @param ops copied (see ::snn_learner_ops).
+ * @param user passed to every callback; never dereferenced by libsnn.
+ * @return as snn_learner_create_stdp(), SNN_E_VERSION also for ops->struct_size.
+ * @since 0.1
+ */
+SNN_API int snn_learner_create_custom(snn_learner **out, snn_network *net,
+                                      const snn_stdp_options *opts, const snn_learner_ops *ops,
+                                      void *user);
+
+/**
+ * Trains on the first @p limit samples of @p data (0 = all) in order, one
+ * example at a time with plasticity on, calling @p cb after every example
+ * (p->batch = examples done, p->n_batches = examples in this call).
+ * @return SNN_OK, SNN_E_INVALID (NULL, not an STDP learner, feature count
+ *         differs from n_in), SNN_E_CANCELED, SNN_E_NUMERIC, SNN_E_NOMEM, or a
+ *         custom rule's status.
+ * @since 0.1
+ */
+SNN_API int snn_learner_stdp_train(snn_learner *l, const snn_dataset *data, size_t limit,
+                                   snn_progress_fn cb, void *user);
+
+/**
+ * Presents one example (with repeats below min_spikes) and returns the
+ * excitatory spike counts of its final presentation.
+ * @param[out] counts n_out spike counts, or NULL.
+ * @param x n_in values (normally in [0, 1]; finite, >= 0).
+ * @param label class of the example or -1 (passed to custom rules).
+ * @param learn 1: plasticity and theta on; 0: frozen (as for classification).
+ * @return as snn_learner_stdp_train().
+ * @since 0.1
+ */
+SNN_API int snn_learner_stdp_present(uint32_t *counts, snn_learner *l, size_t n_out,
+                                     const float *x, size_t n_in, int32_t label, int32_t learn);
+
+/**
+ * Runs only the plasticity rule on given spike rasters (no neuron dynamics,
+ * no normalisation): for each of @p n_steps steps, traces decay by one step,
+ * then input spikes pre[t * n_in + i] and excitatory spikes post[t * n_out + j]
+ * (0/1) are applied as in the simulation. Traces start at zero. For testing
+ * rules against their closed form.
+ * @return SNN_OK, SNN_E_INVALID (NULL, size mismatch), or a custom rule's status.
+ * @since 0.1
+ */
+SNN_API int snn_learner_stdp_apply(snn_learner *l, const uint8_t *pre, size_t n_pre,
+                                   const uint8_t *post, size_t n_post, size_t n_steps);
+
+/**
+ * Labels the excitatory neurons: presents the first @p limit samples of @p data
+ * (0 = all) with plasticity off and assigns each neuron the class with the
+ * highest mean spike count per example of that class; neurons that never
+ * fired get -1.
+ * @return SNN_OK, SNN_E_INVALID (also unlabelled data), SNN_E_CANCELED, SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_learner_stdp_label(snn_learner *l, const snn_dataset *data, size_t limit,
+                                   snn_progress_fn cb, void *user);
+
+/**
+ * Classifies @p n samples with plasticity off: the class whose assigned
+ * neurons fired most on average (lowest class on ties; -1 when no neuron is
+ * assigned). Samples are independent (state reset before each), so results
+ * do not depend on the order or the number of threads.
+ * @param[out] labels n classes.
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_STATE (no labels yet), SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_learner_stdp_classify(int32_t *labels, snn_learner *l, const float *x, size_t n,
+                                      size_t n_inputs);
+
+/**
+ * Accuracy (in [0, 1]) of snn_learner_stdp_classify() on the first @p limit
+ * samples of @p data (0 = all).
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_STATE (no labels yet), SNN_E_CANCELED, SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_learner_stdp_evaluate(double *accuracy, snn_learner *l, const snn_dataset *data,
+                                      size_t limit, snn_progress_fn cb, void *user);
+
+/**
+ * Copies the class of each excitatory neuron (-1 = unassigned) out or in.
+ * @return SNN_OK, SNN_E_INVALID (NULL, n != n_out, class < -1).
+ * @since 0.1
+ */
+SNN_API int snn_learner_stdp_assignments_get(int32_t *dst, const snn_learner *l, size_t n);
+/** @copydoc snn_learner_stdp_assignments_get @since 0.1 */
+SNN_API int snn_learner_stdp_assignments_set(snn_learner *l, const int32_t *src, size_t n);
+
+/**
+ * Copies the adaptive thresholds theta (mV, n_out values; threshold is
+ * v_thresh + theta - 20 mV, theta starts at 20 mV as in the released code)
+ * out or in. Save them with the network to reproduce a trained model.
+ * @return SNN_OK, SNN_E_INVALID (NULL, n != n_out, NaN).
+ * @since 0.1
+ */
+SNN_API int snn_learner_stdp_theta_get(float *dst, const snn_learner *l, size_t n);
+/** @copydoc snn_learner_stdp_theta_get @since 0.1 */
+SNN_API int snn_learner_stdp_theta_set(snn_learner *l, const float *src, size_t n);
+
+/** Activity counters of an STDP learner (output struct, sized). */
+typedef struct snn_stdp_stats {
+  size_t struct_size;      /**< sizeof(snn_stdp_stats), set by the caller */
+  uint64_t examples;       /**< examples presented (training and inference) */
+  uint64_t presentations;  /**< presentations including repeats */
+  uint64_t steps;          /**< simulated steps */
+  uint64_t input_spikes;   /**< input (Poisson) spikes */
+  uint64_t exc_spikes;     /**< excitatory spikes */
+  uint64_t syn_events;     /**< synaptic events: input spikes x n_out + lateral events */
+  double seconds;          /**< wall time spent in training and inference */
+} snn_stdp_stats;
+
+/**
+ * Reads the activity counters.
+ * @param[out] out caller-provided with struct_size set.
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_VERSION.
+ * @since 0.1
+ */
+SNN_API int snn_learner_stdp_stats(snn_stdp_stats *out, const snn_learner *l);
 
 
 #ifdef __cplusplus

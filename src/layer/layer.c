@@ -1,0 +1,371 @@
+/* Layers: dense, conv2d, pool2d (public API and weight storage). */
+#include <math.h>
+#include <string.h>
+
+#include "../net/network.h"
+
+static size_t nbias(const snn_layer *l) {
+  return l->kind == SNN__LAYER_DENSE ? l->n_out : l->kind == SNN__LAYER_CONV2D ? l->out_c : 0;
+}
+
+void snn__layer_destroy(snn_layer *l) {
+  if (!l) return;
+  snn_neuron_model_free(l->model);
+  snn__aligned_free(l->w);
+  snn__aligned_free(l->b);
+  snn__aligned_free(l->r);
+  snn__free(l);
+}
+
+void snn_layer_free(snn_layer *l) {
+  if (!l || l->in_network) return; /* owned by a network: freed with it */
+  snn__layer_destroy(l);
+}
+
+size_t snn__layer_fan_in(const snn_layer *l) {
+  if (l->kind == SNN__LAYER_DENSE) return l->n_in;
+  if (l->kind == SNN__LAYER_CONV2D) return l->in_c * l->kh * l->kw;
+  return 0;
+}
+
+void snn__layer_init_weights(snn_layer *l, snn__rng *rng) {
+  if (l->kind == SNN__LAYER_POOL2D) return;
+  float a = (float)(1.0 / sqrt((double)snn__layer_fan_in(l)));
+  /* drawn in the public order so the values do not depend on the storage layout */
+  if (l->kind == SNN__LAYER_DENSE) {
+    for (size_t o = 0; o < l->n_out; o++)
+      for (size_t i = 0; i < l->n_in; i++)
+        l->w[i * l->n_out + o] = a * (2.0f * snn__rng_uniform_f(rng) - 1.0f);
+  } else {
+    for (size_t i = 0; i < l->n_w; i++) l->w[i] = a * (2.0f * snn__rng_uniform_f(rng) - 1.0f);
+  }
+  for (size_t i = 0; i < nbias(l); i++) l->b[i] = a * (2.0f * snn__rng_uniform_f(rng) - 1.0f);
+  if (l->r) {
+    float ar = (float)(1.0 / sqrt((double)l->n_out));
+    for (size_t o = 0; o < l->n_out; o++)
+      for (size_t j = 0; j < l->n_out; j++)
+        l->r[j * l->n_out + o] = ar * (2.0f * snn__rng_uniform_f(rng) - 1.0f);
+  }
+}
+
+static int layer_alloc(snn_layer **out, int kind, const snn_neuron_model *model, const char *fn) {
+  snn_layer *l = snn__calloc(1, sizeof *l);
+  if (!l) return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+  l->kind = kind;
+  if (model) {
+    int rc = snn_neuron_model_clone(&l->model, model);
+    if (rc != SNN_OK) {
+      snn__free(l);
+      return rc;
+    }
+  }
+  *out = l;
+  return SNN_OK;
+}
+
+static int layer_alloc_weights(snn_layer *l, const char *fn) {
+  l->w = snn__aligned_alloc(l->n_w, sizeof(float));
+  l->b = snn__aligned_alloc(nbias(l), sizeof(float));
+  if (!l->w || !l->b) return snn__error(SNN_E_NOMEM, "%s: out of memory for %zu weights", fn, l->n_w);
+  snn__rng rng;
+  snn__rng_seed(&rng, 0);
+  snn__layer_init_weights(l, &rng);
+  l->has_bias = 1;
+  return SNN_OK;
+}
+
+int snn_layer_create_dense(snn_layer **out, size_t n_in, size_t n_out,
+                           const snn_neuron_model *model) {
+  static const char fn[] = "snn_layer_create_dense";
+  SNN__CHECK_NULL(out, fn);
+  *out = NULL;
+  SNN__CHECK_NULL(model, fn);
+  if (n_in == 0 || n_out == 0)
+    return snn__error(SNN_E_INVALID, "%s: sizes must be >= 1 (got n_in %zu, n_out %zu)", fn,
+                      n_in, n_out);
+  size_t nw;
+  if (snn__mul_size(&nw, n_in, n_out) != 0 || nw > ((size_t)1 << 40) / sizeof(float) ||
+      n_in > INT32_MAX || n_out > INT32_MAX)
+    return snn__error(SNN_E_INVALID, "%s: %zu x %zu weights is too large", fn, n_in, n_out);
+  snn_layer *l = NULL;
+  int rc = layer_alloc(&l, SNN__LAYER_DENSE, model, fn);
+  if (rc != SNN_OK) return rc;
+  l->in_c = l->in_h = 1;
+  l->in_w = n_in;
+  l->out_c = l->out_h = 1;
+  l->out_w = n_out;
+  l->n_in = n_in;
+  l->n_out = n_out;
+  l->n_w = nw;
+  rc = layer_alloc_weights(l, fn);
+  if (rc != SNN_OK) {
+    snn__layer_destroy(l);
+    return rc;
+  }
+  *out = l;
+  return SNN_OK;
+}
+
+int snn_layer_create_conv2d(snn_layer **out, size_t in_c, size_t in_h, size_t in_w, size_t out_c,
+                            size_t kernel_h, size_t kernel_w, size_t stride, size_t padding,
+                            const snn_neuron_model *model) {
+  static const char fn[] = "snn_layer_create_conv2d";
+  SNN__CHECK_NULL(out, fn);
+  *out = NULL;
+  SNN__CHECK_NULL(model, fn);
+  if (in_c == 0 || in_h == 0 || in_w == 0 || out_c == 0 || kernel_h == 0 || kernel_w == 0 ||
+      stride == 0)
+    return snn__error(SNN_E_INVALID,
+                      "%s: sizes and stride must be >= 1 (got in %zux%zux%zu, out_c %zu, "
+                      "kernel %zux%zu, stride %zu)",
+                      fn, in_c, in_h, in_w, out_c, kernel_h, kernel_w, stride);
+  const size_t lim = (size_t)1 << 20;
+  if (in_c > lim || in_h > lim || in_w > lim || out_c > lim || kernel_h > lim || kernel_w > lim ||
+      stride > lim || padding > lim)
+    return snn__error(SNN_E_INVALID, "%s: a size exceeds %zu", fn, lim);
+  if (kernel_h > in_h + 2 * padding || kernel_w > in_w + 2 * padding)
+    return snn__error(SNN_E_INVALID, "%s: kernel %zux%zu larger than the padded input %zux%zu", fn,
+                      kernel_h, kernel_w, in_h + 2 * padding, in_w + 2 * padding);
+  size_t oh = (in_h + 2 * padding - kernel_h) / stride + 1;
+  size_t ow = (in_w + 2 * padding - kernel_w) / stride + 1;
+  size_t n_in, n_out, nw;
+  if (snn__mul_size(&n_in, in_c, in_h * in_w) || snn__mul_size(&n_out, out_c, oh * ow) ||
+      snn__mul_size(&nw, out_c, in_c * kernel_h * kernel_w) || n_in > INT32_MAX ||
+      n_out > INT32_MAX || nw > INT32_MAX)
+    return snn__error(SNN_E_INVALID, "%s: layer too large", fn);
+  snn_layer *l = NULL;
+  int rc = layer_alloc(&l, SNN__LAYER_CONV2D, model, fn);
+  if (rc != SNN_OK) return rc;
+  l->in_c = in_c;
+  l->in_h = in_h;
+  l->in_w = in_w;
+  l->out_c = out_c;
+  l->out_h = oh;
+  l->out_w = ow;
+  l->n_in = n_in;
+  l->n_out = n_out;
+  l->kh = kernel_h;
+  l->kw = kernel_w;
+  l->stride = stride;
+  l->pad = padding;
+  l->n_w = nw;
+  rc = layer_alloc_weights(l, fn);
+  if (rc != SNN_OK) {
+    snn__layer_destroy(l);
+    return rc;
+  }
+  *out = l;
+  return SNN_OK;
+}
+
+int snn_layer_create_pool2d(snn_layer **out, size_t c, size_t h, size_t w, int32_t kind,
+                            size_t size, size_t stride, const snn_neuron_model *model) {
+  static const char fn[] = "snn_layer_create_pool2d";
+  SNN__CHECK_NULL(out, fn);
+  *out = NULL;
+  if (kind != SNN_POOL_MAX && kind != SNN_POOL_AVG && kind != SNN_POOL_SUM)
+    return snn__error(SNN_E_INVALID, "%s: kind must be SNN_POOL_MAX, _AVG or _SUM (got %d)", fn,
+                      (int)kind);
+  if (c == 0 || h == 0 || w == 0 || size == 0 || stride == 0)
+    return snn__error(SNN_E_INVALID,
+                      "%s: sizes must be >= 1 (got %zux%zux%zu, size %zu, stride %zu)", fn, c, h,
+                      w, size, stride);
+  const size_t lim = (size_t)1 << 20;
+  if (c > lim || h > lim || w > lim || size > lim || stride > lim)
+    return snn__error(SNN_E_INVALID, "%s: a size exceeds %zu", fn, lim);
+  if (size > h || size > w)
+    return snn__error(SNN_E_INVALID, "%s: window %zu larger than the input %zux%zu", fn, size, h, w);
+  size_t n_in;
+  if (snn__mul_size(&n_in, c, h * w) || n_in > INT32_MAX)
+    return snn__error(SNN_E_INVALID, "%s: layer too large", fn);
+  snn_layer *l = NULL;
+  int rc = layer_alloc(&l, SNN__LAYER_POOL2D, model, fn);
+  if (rc != SNN_OK) return rc;
+  l->in_c = l->out_c = c;
+  l->in_h = h;
+  l->in_w = w;
+  l->out_h = (h - size) / stride + 1;
+  l->out_w = (w - size) / stride + 1;
+  l->n_in = n_in;
+  l->n_out = c * l->out_h * l->out_w;
+  l->kh = l->kw = size;
+  l->stride = stride;
+  l->pool = kind;
+  *out = l;
+  return SNN_OK;
+}
+
+int snn__layer_clone(snn_layer **out, const snn_layer *src) {
+  *out = NULL;
+  snn_layer *l = snn__calloc(1, sizeof *l);
+  if (!l) return snn__error(SNN_E_NOMEM, "out of memory copying a layer");
+  *l = *src;
+  l->model = NULL;
+  l->w = l->b = l->r = NULL;
+  l->in_network = 0;
+  int rc = SNN_OK;
+  if (src->model) rc = snn_neuron_model_clone(&l->model, src->model);
+  if (rc == SNN_OK && src->w) {
+    l->w = snn__aligned_alloc(l->n_w, sizeof(float));
+    l->b = snn__aligned_alloc(nbias(l), sizeof(float));
+    if (!l->w || !l->b) rc = SNN_E_NOMEM;
+    else {
+      memcpy(l->w, src->w, l->n_w * sizeof(float));
+      memcpy(l->b, src->b, nbias(l) * sizeof(float));
+    }
+  }
+  if (rc == SNN_OK && src->r) {
+    l->r = snn__aligned_alloc(l->n_out * l->n_out, sizeof(float));
+    if (!l->r) rc = SNN_E_NOMEM;
+    else memcpy(l->r, src->r, l->n_out * l->n_out * sizeof(float));
+  }
+  if (rc != SNN_OK) {
+    snn__layer_destroy(l);
+    return rc == SNN_E_NOMEM ? snn__error(SNN_E_NOMEM, "out of memory copying a layer") : rc;
+  }
+  *out = l;
+  return SNN_OK;
+}
+
+const char *snn_layer_kind(const snn_layer *l) {
+  if (!l) return NULL;
+  switch (l->kind) {
+  case SNN__LAYER_DENSE: return "dense";
+  case SNN__LAYER_CONV2D: return "conv2d";
+  default: return "pool2d";
+  }
+}
+
+size_t snn_layer_n_inputs(const snn_layer *l) { return l ? l->n_in : 0; }
+size_t snn_layer_n_outputs(const snn_layer *l) { return l ? l->n_out : 0; }
+
+int snn_layer_output_shape(size_t *c, size_t *h, size_t *w, const snn_layer *l) {
+  SNN__CHECK_NULL(l, "snn_layer_output_shape");
+  if (c) *c = l->out_c;
+  if (h) *h = l->out_h;
+  if (w) *w = l->out_w;
+  return SNN_OK;
+}
+
+int snn_layer_set_bias(snn_layer *l, int32_t enabled) {
+  static const char fn[] = "snn_layer_set_bias";
+  SNN__CHECK_NULL(l, fn);
+  if (enabled != 0 && enabled != 1)
+    return snn__error(SNN_E_INVALID, "%s: enabled must be 0 or 1 (got %d)", fn, (int)enabled);
+  if (l->kind == SNN__LAYER_POOL2D)
+    return snn__error(SNN_E_UNSUPPORTED, "%s: a pool2d layer has no bias", fn);
+  if (enabled && !l->has_bias) memset(l->b, 0, nbias(l) * sizeof(float));
+  l->has_bias = enabled;
+  return SNN_OK;
+}
+
+int snn_layer_set_recurrent(snn_layer *l, int32_t enabled) {
+  static const char fn[] = "snn_layer_set_recurrent";
+  SNN__CHECK_NULL(l, fn);
+  if (enabled != 0 && enabled != 1)
+    return snn__error(SNN_E_INVALID, "%s: enabled must be 0 or 1 (got %d)", fn, (int)enabled);
+  if (l->kind != SNN__LAYER_DENSE)
+    return snn__error(SNN_E_UNSUPPORTED, "%s: only dense layers can be recurrent (this is %s)", fn,
+                      snn_layer_kind(l));
+  if (enabled && !l->r) {
+    size_t nr;
+    if (snn__mul_size(&nr, l->n_out, l->n_out))
+      return snn__error(SNN_E_INVALID, "%s: %zu x %zu recurrent weights is too large", fn,
+                        l->n_out, l->n_out);
+    l->r = snn__aligned_alloc(nr, sizeof(float));
+    if (!l->r) return snn__error(SNN_E_NOMEM, "%s: out of memory for %zu weights", fn, nr);
+    snn__rng rng;
+    snn__rng_seed(&rng, 1);
+    float ar = (float)(1.0 / sqrt((double)l->n_out));
+    for (size_t i = 0; i < nr; i++) l->r[i] = ar * (2.0f * snn__rng_uniform_f(&rng) - 1.0f);
+  } else if (!enabled && l->r) {
+    snn__aligned_free(l->r);
+    l->r = NULL;
+  }
+  l->has_rec = enabled;
+  return SNN_OK;
+}
+
+const snn_neuron_model *snn_layer_model(const snn_layer *l) { return l ? l->model : NULL; }
+
+size_t snn_layer_param_size(const snn_layer *l, int32_t which) {
+  if (!l) return 0;
+  switch (which) {
+  case SNN_PARAM_WEIGHTS: return l->kind == SNN__LAYER_POOL2D ? 0 : l->n_w;
+  case SNN_PARAM_BIAS: return l->has_bias ? nbias(l) : 0;
+  case SNN_PARAM_RECURRENT: return l->has_rec ? l->n_out * l->n_out : 0;
+  default: return 0;
+  }
+}
+
+static int param_which(const snn_layer *l, int32_t which, const char *fn) {
+  if (which != SNN_PARAM_WEIGHTS && which != SNN_PARAM_BIAS && which != SNN_PARAM_RECURRENT)
+    return snn__error(SNN_E_NOTFOUND,
+                      "%s: which must be SNN_PARAM_WEIGHTS, _BIAS or _RECURRENT (got %d)", fn,
+                      (int)which);
+  if (snn_layer_param_size(l, which) == 0)
+    return snn__error(SNN_E_NOTFOUND, "%s: this %s layer has no %s array", fn, snn_layer_kind(l),
+                      which == SNN_PARAM_WEIGHTS ? "weights"
+                      : which == SNN_PARAM_BIAS  ? "bias"
+                                                 : "recurrent");
+  return SNN_OK;
+}
+
+/* transpose helpers between public [rows][cols] and internal [cols][rows] */
+static void transpose(float *dst, const float *src, size_t rows, size_t cols) {
+  for (size_t r = 0; r < rows; r++)
+    for (size_t c = 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
+}
+
+int snn__layer_param_copy_out(float *dst, const snn_layer *l, int which) {
+  int rc = param_which(l, which, "snn_layer_param_get");
+  if (rc != SNN_OK) return rc;
+  if (which == SNN_PARAM_WEIGHTS) {
+    if (l->kind == SNN__LAYER_DENSE) transpose(dst, l->w, l->n_in, l->n_out);
+    else memcpy(dst, l->w, l->n_w * sizeof(float));
+  } else if (which == SNN_PARAM_BIAS) {
+    memcpy(dst, l->b, nbias(l) * sizeof(float));
+  } else {
+    transpose(dst, l->r, l->n_out, l->n_out);
+  }
+  return SNN_OK;
+}
+
+int snn__layer_param_copy_in(snn_layer *l, int which, const float *src) {
+  int rc = param_which(l, which, "snn_layer_param_set");
+  if (rc != SNN_OK) return rc;
+  if (which == SNN_PARAM_WEIGHTS) {
+    if (l->kind == SNN__LAYER_DENSE) transpose(l->w, src, l->n_out, l->n_in);
+    else memcpy(l->w, src, l->n_w * sizeof(float));
+  } else if (which == SNN_PARAM_BIAS) {
+    memcpy(l->b, src, nbias(l) * sizeof(float));
+  } else {
+    transpose(l->r, src, l->n_out, l->n_out);
+  }
+  return SNN_OK;
+}
+
+int snn_layer_param_get(float *dst, const snn_layer *l, int32_t which, size_t n) {
+  static const char fn[] = "snn_layer_param_get";
+  SNN__CHECK_NULL(dst, fn);
+  SNN__CHECK_NULL(l, fn);
+  int rc = param_which(l, which, fn);
+  if (rc != SNN_OK) return rc;
+  size_t want = snn_layer_param_size(l, which);
+  if (n != want) return snn__error(SNN_E_INVALID, "%s: n must be %zu (got %zu)", fn, want, n);
+  return snn__layer_param_copy_out(dst, l, which);
+}
+
+int snn_layer_param_set(snn_layer *l, int32_t which, const float *src, size_t n) {
+  static const char fn[] = "snn_layer_param_set";
+  SNN__CHECK_NULL(l, fn);
+  SNN__CHECK_NULL(src, fn);
+  int rc = param_which(l, which, fn);
+  if (rc != SNN_OK) return rc;
+  size_t want = snn_layer_param_size(l, which);
+  if (n != want) return snn__error(SNN_E_INVALID, "%s: n must be %zu (got %zu)", fn, want, n);
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(src[i]))
+      return snn__error(SNN_E_INVALID, "%s: src[%zu] is not finite (%g)", fn, i, (double)src[i]);
+  return snn__layer_param_copy_in(l, which, src);
+}

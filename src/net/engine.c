@@ -1,0 +1,1198 @@
+/* Batched forward/backward engine over T steps (see engine.h).
+ *
+ * Layers are processed one after the other over all T steps (the network is
+ * feed-forward between layers), which turns the input products of a layer
+ * into one large product over T*batch rows:
+ * - dense: cblas_sgemm, or, when the input is binary spikes sparser than the
+ *   measured crossover, a sum of the weight rows of the active inputs
+ *   (weights are stored input-major for this);
+ * - constant input (direct encoding): the current is computed once per sample
+ *   and the per-step current gradients are summed before one product;
+ * - conv2d: im2col over chunks of images + cblas_sgemm.
+ * Neurons: fused kernels for lif and if without refractoriness; the generic
+ * snn__neuron_step/step_grad path for every other model.
+ *
+ * Determinism: every parallel loop owns its outputs (rows, columns or
+ * elements); reductions run in a fixed order, so results do not depend on
+ * the number of OpenMP threads. BLAS is only called outside parallel regions.
+ */
+#include "engine.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+#include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "../encode/encode.h"
+#include "../neuron/neuron.h"
+
+/* Input density (fraction of ones) below which binary input uses the
+ * sparse row accumulation instead of sgemm (measured, see docs/training.md). */
+#define SNN__SPARSE_FWD_MAX 0.30
+#define SNN__SPARSE_BWD_MAX 0.30
+
+typedef ptrdiff_t pidx;
+
+
+/* Hot kernels get an AVX2 clone picked at load time (no -march needed); the
+ * results are identical to the baseline clone (no FMA contraction in C11 mode). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define SNN__CLONES __attribute__((target_clones("avx2", "default"), noinline))
+#else
+#define SNN__CLONES
+#endif
+
+double snn__now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- products -------------------------------------------------------------------
+ * OpenBLAS sgemm is not bitwise reproducible across its own thread counts (the
+ * thread partition moves the edge kernels). With a sequential or OpenMP build
+ * of OpenBLAS, C is cut into fixed 64-row (or 64-column) tiles, independent of
+ * the thread count, and each tile is one sgemm inside our own OpenMP loop (an
+ * OpenMP OpenBLAS runs single-threaded inside a parallel region), so results
+ * do not depend on the number of threads. With the pthreads build the call is
+ * passed through unchanged: results then do not depend on the OpenMP thread
+ * count but may differ between OPENBLAS_NUM_THREADS settings. */
+#define SNN__TILE 64
+static void sgemm(int tiles, int ta, int tb, size_t M, size_t N, size_t K, float alpha, const float *A,
+                  size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc) {
+  enum CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
+  if (!tiles || (M < 2 * SNN__TILE && N < 2 * SNN__TILE)) {
+    cblas_sgemm(CblasRowMajor, TA, TB, (int)M, (int)N, (int)K, alpha, A, (int)lda, B, (int)ldb,
+                beta, C, (int)ldc);
+    return;
+  }
+  int by_rows = M >= 2 * SNN__TILE;
+  size_t ext = by_rows ? M : N, nt = (ext + SNN__TILE - 1) / SNN__TILE;
+#pragma omp parallel for schedule(static)
+  for (pidx t = 0; t < (pidx)nt; t++) {
+    size_t o = (size_t)t * SNN__TILE, len = ext - o < SNN__TILE ? ext - o : SNN__TILE;
+    if (by_rows)
+      cblas_sgemm(CblasRowMajor, TA, TB, (int)len, (int)N, (int)K, alpha, ta ? A + o : A + o * lda,
+                  (int)lda, B, (int)ldb, beta, C + o * ldc, (int)ldc);
+    else
+      cblas_sgemm(CblasRowMajor, TA, TB, (int)M, (int)len, (int)K, alpha, A, (int)lda,
+                  tb ? B + o * ldb : B + o, (int)ldb, beta, C + o, (int)ldc);
+  }
+}
+
+/* ---- neuron parameters for the fused kernels ---------------------------- */
+typedef struct nfast {
+  int fused;       /* 1: fused lif/if kernel; 0: generic model */
+  float beta;      /* V <- beta*V + gain*Iin + c0 */
+  float gain;
+  float c0;
+  float thr;       /* spike when V >= thr (as src/neuron) */
+  float v0;        /* initial membrane */
+  float vreset;    /* reset "zero": V <- vreset */
+  float dsub;      /* reset "subtract": V <- V - dsub */
+  int subtract;
+} nfast;
+
+static double mparam(const snn_neuron_model *m, const char *name, int *ok) {
+  int i = snn__neuron_param_index(m, name);
+  if (i < 0) {
+    *ok = 0;
+    return 0.0;
+  }
+  return snn__neuron_params(m)[i];
+}
+
+static void nfast_setup(nfast *f, const snn_neuron_model *m, double dt) {
+  memset(f, 0, sizeof *f);
+  if (!m) return;
+  float st0[16] = {0};
+  if (snn__neuron_n_state(m) <= 16 && snn__neuron_init_state(m, st0, 1) == SNN_OK) f->v0 = st0[0];
+  const char *kind = snn_neuron_model_kind(m);
+  int ok = 1;
+  if (strcmp(kind, "lif") == 0) {
+    double C = mparam(m, "C_m", &ok), gL = mparam(m, "g_L", &ok), EL = mparam(m, "E_L", &ok);
+    double th = mparam(m, "V_th", &ok), vr = mparam(m, "V_reset", &ok);
+    double tr = mparam(m, "t_ref", &ok), rs = mparam(m, "reset", &ok);
+    if (!ok || tr > 0.5 * dt || !(C > 0.0) || !(gL > 0.0)) return;
+    double beta = exp(-dt * gL / C);
+    f->beta = (float)beta;
+    f->gain = (float)((1.0 - beta) / gL);
+    f->c0 = (float)((1.0 - beta) * EL);
+    f->thr = (float)th;
+    f->vreset = (float)vr;
+    f->dsub = (float)(th - vr);
+    f->subtract = rs > 0.5;
+    f->fused = 1;
+  } else if (strcmp(kind, "if") == 0) {
+    double C = mparam(m, "C_m", &ok), th = mparam(m, "V_th", &ok);
+    double vr = mparam(m, "V_reset", &ok), tr = mparam(m, "t_ref", &ok);
+    double rs = mparam(m, "reset", &ok);
+    if (!ok || tr > 0.5 * dt || !(C > 0.0)) return;
+    f->beta = 1.0f;
+    f->gain = (float)(dt / C);
+    f->c0 = 0.0f;
+    f->thr = (float)th;
+    f->vreset = (float)vr;
+    f->dsub = (float)(th - vr);
+    f->subtract = rs > 0.5;
+    f->fused = 1;
+  }
+}
+
+/* ---- per-layer buffers --------------------------------------------------- */
+typedef struct lbuf {
+  snn_layer *l;
+  nfast nf;
+  size_t ns;         /* generic: state floats per neuron */
+  int in_const;      /* input has one time block */
+  int out_const;     /* output has one time block (neuron-less pool on const input) */
+  float *cur;        /* currents (or pooled values): [Tc][B][n] */
+  float *out;        /* outputs [To][B][n] (aliases cur for a neuron-less layer) */
+  float *g;          /* train, fused: surrogate derivative [T][B][n] */
+  float *vm;         /* membrane [T][B][n] (last layer only) */
+  float *st;         /* generic: state, train [T+1][ns][B*n], else [ns][B*n] */
+  uint8_t *spk8;     /* generic: step spikes [B*n] */
+  float *dcur;       /* train: current gradient [Tc][B][n] */
+  float *dout;       /* train: output gradient [To][B][n] (aliases dcur for neuron-less) */
+  int32_t *cnt;      /* dense with possibly sparse input: active count per row [T*B] */
+  int32_t *idx;      /* active input indices [T*B][n_in] */
+  int sparse;        /* last forward used the sparse input */
+  int expand;        /* neuron-less last layer on constant input: cur holds T copies */
+  size_t nnz;        /* active inputs of the last forward */
+} lbuf;
+
+struct snn__engine {
+  snn_network *net;
+  size_t B;          /* capacity */
+  size_t b;          /* rows in the current batch */
+  size_t T;
+  int train;
+  int tiles;         /* fixed-tile sgemm (sequential or OpenMP OpenBLAS) */
+  snn__sg sg;
+  size_t n_chan;
+  int x0_const;
+  float *x0;         /* encoded input [T0][B][n_chan] */
+  size_t nl;
+  lbuf *L;
+  float *col;        /* conv im2col buffer */
+  float *ctmp;       /* conv gemm output chunk */
+  size_t col_cap, ctmp_cap;
+  float *vtmp;       /* [B*max_n] step temporaries (recurrent input, generic grads) */
+  float *vtmp2;
+  float *dtmp;       /* [B*max_n] */
+  float *gst;        /* generic: grad state carry [ns*B*n] */
+  float *gst2;
+  size_t max_n;
+};
+
+static void *aal(size_t n, size_t sz, int *fail) {
+  if (*fail) return NULL;
+  if (n == 0) n = 1;
+  void *p = snn__aligned_alloc(n, sz);
+  if (!p) *fail = 1;
+  return p;
+}
+
+void snn__engine_free(snn__engine *e) {
+  if (!e) return;
+  if (e->L) {
+    for (size_t i = 0; i < e->nl; i++) {
+      lbuf *q = &e->L[i];
+      if (q->out != q->cur) snn__aligned_free(q->out);
+      snn__aligned_free(q->cur);
+      snn__aligned_free(q->g);
+      snn__aligned_free(q->vm);
+      snn__aligned_free(q->st);
+      snn__aligned_free(q->spk8);
+      if (q->dout != q->dcur) snn__aligned_free(q->dout);
+      snn__aligned_free(q->dcur);
+      snn__aligned_free(q->cnt);
+      snn__aligned_free(q->idx);
+    }
+    snn__free(e->L);
+  }
+  snn__aligned_free(e->x0);
+  snn__aligned_free(e->col);
+  snn__aligned_free(e->ctmp);
+  snn__aligned_free(e->vtmp);
+  snn__aligned_free(e->vtmp2);
+  snn__aligned_free(e->dtmp);
+  snn__aligned_free(e->gst);
+  snn__aligned_free(e->gst2);
+  snn__free(e);
+}
+
+/* images per conv chunk so the im2col buffer stays near 4M floats */
+static size_t conv_chunk(const snn_layer *l, size_t n_img) {
+  size_t kc = l->in_c * l->kh * l->kw, p = l->out_h * l->out_w;
+  size_t g = (size_t)(4u << 20) / (kc * p + 1);
+  if (g < 1) g = 1;
+  if (g > n_img) g = n_img;
+  return g;
+}
+
+int snn__engine_create(snn__engine **out, snn_network *net, size_t batch, int train,
+                       const snn__sg *sg) {
+  *out = NULL;
+  snn__engine *e = snn__calloc(1, sizeof *e);
+  if (!e) return snn__error(SNN_E_NOMEM, "out of memory allocating the network workspace");
+  e->net = net;
+  e->B = batch;
+  e->T = net->steps;
+  e->train = train;
+  e->tiles = openblas_get_parallel() != 1;
+  if (sg) e->sg = *sg;
+  e->nl = net->n_layers;
+  size_t T = e->T, B = batch;
+  int fail = 0;
+  e->L = snn__calloc(e->nl, sizeof *e->L);
+  if (!e->L) fail = 1;
+  int rc = snn_encoder_output_size(&e->n_chan, net->enc, net->n_in);
+  if (rc != SNN_OK) {
+    snn__engine_free(e);
+    return rc;
+  }
+  e->x0_const = snn__encoder_is_constant(net->enc);
+  e->x0 = aal((e->x0_const ? 1 : T) * B * e->n_chan, sizeof(float), &fail);
+  int in_const = e->x0_const;
+  size_t col_cap = 0, ctmp_cap = 0, max_n = 1, max_gst = 1;
+  for (size_t i = 0; i < e->nl && !fail; i++) {
+    lbuf *q = &e->L[i];
+    snn_layer *l = net->layers[i];
+    q->l = l;
+    size_t n = l->n_out;
+    if (n > max_n) max_n = n;
+    if (l->n_in > max_n) max_n = l->n_in;
+    q->in_const = in_const;
+    int last = (i + 1 == e->nl);
+    q->out_const = in_const && l->model == NULL && !last;
+    /* a neuron-less last layer on a constant input repeats its output T times */
+    q->expand = in_const && l->model == NULL && last;
+    size_t Tc = q->in_const ? 1 : T, To = q->out_const ? 1 : T;
+    q->cur = aal((q->expand ? T : Tc) * B * n, sizeof(float), &fail);
+    if (l->model) {
+      nfast_setup(&q->nf, l->model, net->dt);
+      q->out = aal(To * B * n, sizeof(float), &fail);
+      if (!q->nf.fused) {
+        if (train && !snn__neuron_has_grad(l->model)) {
+          snn__engine_free(e);
+          return snn__error(SNN_E_UNSUPPORTED,
+                            "snn_learner_create_bptt: layer %zu (%s) uses neuron model '%s', "
+                            "which has no gradient (step_grad)",
+                            i, snn_layer_kind(l), snn_neuron_model_kind(l->model));
+        }
+        q->ns = snn__neuron_n_state(l->model);
+        q->st = aal((train ? T + 1 : 1) * q->ns * B * n, sizeof(float), &fail);
+        q->spk8 = aal(B * n, 1, &fail);
+        if (q->ns * n > max_gst) max_gst = q->ns * n;
+      } else if (train) {
+        q->g = aal(T * B * n, sizeof(float), &fail);
+      }
+      if (last) q->vm = aal(T * B * n, sizeof(float), &fail);
+    } else {
+      q->out = q->cur;
+    }
+    if (train) {
+      q->dcur = aal((q->expand ? T : Tc) * B * n, sizeof(float), &fail);
+      if (l->model) q->dout = aal(To * B * n, sizeof(float), &fail);
+      else q->dout = q->dcur;
+    }
+    if (l->kind == SNN__LAYER_DENSE && !q->in_const) {
+      q->cnt = aal(T * B, sizeof(int32_t), &fail);
+      q->idx = aal(T * B * l->n_in, sizeof(int32_t), &fail);
+    }
+    if (l->kind == SNN__LAYER_CONV2D) {
+      size_t nimg = Tc * B, g = conv_chunk(l, nimg);
+      size_t kc = l->in_c * l->kh * l->kw, p = l->out_h * l->out_w;
+      if (kc * g * p > col_cap) col_cap = kc * g * p;
+      if (l->out_c * g * p > ctmp_cap) ctmp_cap = l->out_c * g * p;
+    }
+    in_const = q->out_const;
+  }
+  e->max_n = max_n;
+  e->col = aal(col_cap, sizeof(float), &fail);
+  e->ctmp = aal(ctmp_cap, sizeof(float), &fail);
+  e->col_cap = col_cap;
+  e->ctmp_cap = ctmp_cap;
+  e->vtmp = aal(B * max_n, sizeof(float), &fail);
+  e->vtmp2 = aal(B * max_n, sizeof(float), &fail);
+  e->dtmp = aal(B * max_n, sizeof(float), &fail);
+  if (train) {
+    e->gst = aal(B * max_gst, sizeof(float), &fail);
+    e->gst2 = aal(B * max_gst, sizeof(float), &fail);
+  }
+  if (fail) {
+    snn__engine_free(e);
+    return snn__error(SNN_E_NOMEM, "out of memory allocating the network workspace "
+                                   "(batch %zu, %zu steps)", batch, T);
+  }
+  *out = e;
+  return SNN_OK;
+}
+
+/* ---- sparse input index ------------------------------------------------- */
+/* rows [r0, r1) of build_csr; returns nnz, sets *nonbin */
+SNN__CLONES static long long csr_range(const float *X, size_t r0, size_t r1, size_t K, int32_t *cnt,
+                                       int32_t *idx, int *nonbin) {
+  long long nnz = 0;
+  int bad = 0;
+  for (size_t r = r0; r < r1; r++) {
+    const float *x = X + r * K;
+    int32_t *ix = idx + r * K;
+    int32_t c = 0;
+    for (size_t k = 0; k < K; k++) {
+      float v = x[k];
+      ix[c] = (int32_t)k;
+      c += (v != 0.0f);
+      bad |= (v != 0.0f) & (v != 1.0f);
+    }
+    cnt[r] = c;
+    nnz += c;
+  }
+  *nonbin |= bad;
+  return nnz;
+}
+
+/* Builds per-row lists of the ones of X [rows][K]. Returns -1 when X is not
+ * binary, else the number of ones. */
+static long long build_csr(const float *X, size_t rows, size_t K, int32_t *cnt, int32_t *idx) {
+  int nonbin = 0;
+  long long nnz = 0;
+#pragma omp parallel reduction(| : nonbin) reduction(+ : nnz) if (rows * K >= 65536)
+  {
+    size_t tid = 0, nth = 1;
+#ifdef _OPENMP
+    tid = (size_t)omp_get_thread_num();
+    nth = (size_t)omp_get_num_threads();
+#endif
+    nnz += csr_range(X, rows * tid / nth, rows * (tid + 1) / nth, K, cnt, idx, &nonbin);
+  }
+  return nonbin ? -1 : nnz;
+}
+
+SNN__CLONES static long long count_binary_range(const float *X, size_t i0, size_t i1, int *nonbin) {
+  long long nnz = 0;
+  int bad = 0;
+  for (size_t i = i0; i < i1; i++) {
+    nnz += X[i] != 0.0f;
+    bad |= (X[i] != 0.0f) & (X[i] != 1.0f);
+  }
+  *nonbin |= bad;
+  return nnz;
+}
+
+/* number of ones in X[0..n), or -1 when X is not binary */
+static long long count_binary(const float *X, size_t n) {
+  long long nnz = 0;
+  int nonbin = 0;
+#pragma omp parallel reduction(| : nonbin) reduction(+ : nnz) if (n >= 262144)
+  {
+    size_t tid = 0, nth = 1;
+#ifdef _OPENMP
+    tid = (size_t)omp_get_thread_num();
+    nth = (size_t)omp_get_num_threads();
+#endif
+    nnz += count_binary_range(X, n * tid / nth, n * (tid + 1) / nth, &nonbin);
+  }
+  return nonbin ? -1 : nnz;
+}
+
+/* ---- sparse binary input --------------------------------------------------------
+ * out[r][:] = bias + the sum of the weight rows (input-major storage) of the
+ * active inputs of row r. Rows are owned by threads. (An 8-column panel
+ * variant that keeps a panel of W in L1 measured 3-4x slower here: it re-reads
+ * the index lists once per panel.) */
+SNN__CLONES static void sparse_rows_fwd_range(size_t r0, size_t r1, size_t N, const int32_t *cnt,
+                                              const int32_t *idx, size_t K, const float *W,
+                                              const float *bias, float *out) {
+  for (size_t r = r0; r < r1; r++) {
+    float *restrict o = out + r * N;
+    if (bias) memcpy(o, bias, N * sizeof(float));
+    else memset(o, 0, N * sizeof(float));
+    const int32_t *ix = idx + r * K;
+    int32_t c = cnt[r], k = 0;
+    for (; k + 4 <= c; k += 4) {
+      const float *restrict w0 = W + (size_t)ix[k] * N, *restrict w1 = W + (size_t)ix[k + 1] * N;
+      const float *restrict w2 = W + (size_t)ix[k + 2] * N, *restrict w3 = W + (size_t)ix[k + 3] * N;
+      for (size_t j = 0; j < N; j++) o[j] += (w0[j] + w1[j]) + (w2[j] + w3[j]);
+    }
+    for (; k < c; k++) {
+      const float *restrict w0 = W + (size_t)ix[k] * N;
+      for (size_t j = 0; j < N; j++) o[j] += w0[j];
+    }
+  }
+}
+
+static void sparse_rows_fwd(size_t rows, size_t N, const int32_t *cnt, const int32_t *idx,
+                            size_t K, const float *W, const float *bias, float *out) {
+#pragma omp parallel if (rows * N >= 16384)
+  {
+    size_t tid = 0, nth = 1;
+#ifdef _OPENMP
+    tid = (size_t)omp_get_thread_num();
+    nth = (size_t)omp_get_num_threads();
+#endif
+    sparse_rows_fwd_range(rows * tid / nth, rows * (tid + 1) / nth, N, cnt, idx, K, W, bias, out);
+  }
+}
+
+/* dW[k][:] for k in [k0, k1): sum over rows of dI[r][:] where input k was active */
+SNN__CLONES static void sparse_rows_grad_range(size_t k0, size_t k1, size_t rows, size_t K,
+                                               size_t N, const int32_t *cnt, const int32_t *idx,
+                                               const float *dI, float *dW) {
+  memset(dW + k0 * N, 0, (k1 - k0) * N * sizeof(float));
+  for (size_t r = 0; r < rows; r++) {
+    const int32_t *ix = idx + r * K;
+    int32_t c = cnt[r];
+    const float *restrict g = dI + r * N;
+    for (int32_t a = 0; a < c; a++) {
+      size_t k = (size_t)ix[a];
+      if (k < k0) continue;
+      if (k >= k1) break;
+      float *restrict w = dW + k * N;
+      for (size_t j = 0; j < N; j++) w[j] += g[j];
+    }
+  }
+}
+
+/* dW[K][N] = sum over rows of dI[r][:] at the active inputs (each thread owns a k range) */
+static void sparse_rows_grad(size_t rows, size_t K, size_t N, const int32_t *cnt,
+                             const int32_t *idx, const float *dI, float *dW) {
+#pragma omp parallel if (rows * N >= 16384)
+  {
+    size_t tid = 0, nth = 1;
+#ifdef _OPENMP
+    tid = (size_t)omp_get_thread_num();
+    nth = (size_t)omp_get_num_threads();
+#endif
+    sparse_rows_grad_range(K * tid / nth, K * (tid + 1) / nth, rows, K, N, cnt, idx, dI, dW);
+  }
+}
+
+/* db[j] = sum_r A[r][j], columns owned per thread, rows in order */
+static void colsum(size_t rows, size_t N, const float *A, float *db) {
+#pragma omp parallel if (rows * N >= 65536)
+  {
+    size_t tid = 0, nth = 1;
+#ifdef _OPENMP
+    tid = (size_t)omp_get_thread_num();
+    nth = (size_t)omp_get_num_threads();
+#endif
+    size_t j0 = N * tid / nth, j1 = N * (tid + 1) / nth;
+    for (size_t j = j0; j < j1; j++) db[j] = 0.0f;
+    for (size_t r = 0; r < rows; r++) {
+      const float *a = A + r * N;
+      for (size_t j = j0; j < j1; j++) db[j] += a[j];
+    }
+  }
+}
+
+static void fill_bias_rows(float *out, size_t rows, size_t N, const float *bias) {
+  if (!bias) {
+    memset(out, 0, rows * N * sizeof(float));
+    return;
+  }
+#pragma omp parallel for schedule(static) if (rows * N >= 65536)
+  for (pidx r = 0; r < (pidx)rows; r++) memcpy(out + (size_t)r * N, bias, N * sizeof(float));
+}
+
+/* ---- conv2d ------------------------------------------------------------------ */
+static void im2col(const snn_layer *l, const float *x, float *col, size_t ldc, size_t c0) {
+  /* col[(c*kh+ky)*kw+kx][c0 + oy*ow+ox] */
+  size_t oh = l->out_h, ow = l->out_w, H = l->in_h, W = l->in_w;
+  for (size_t c = 0; c < l->in_c; c++)
+    for (size_t ky = 0; ky < l->kh; ky++)
+      for (size_t kx = 0; kx < l->kw; kx++) {
+        float *dst = col + ((c * l->kh + ky) * l->kw + kx) * ldc + c0;
+        const float *src = x + c * H * W;
+        for (size_t oy = 0; oy < oh; oy++) {
+          long iy = (long)(oy * l->stride + ky) - (long)l->pad;
+          float *d = dst + oy * ow;
+          if (iy < 0 || iy >= (long)H) {
+            memset(d, 0, ow * sizeof(float));
+            continue;
+          }
+          const float *s = src + (size_t)iy * W;
+          for (size_t ox = 0; ox < ow; ox++) {
+            long ix = (long)(ox * l->stride + kx) - (long)l->pad;
+            d[ox] = (ix < 0 || ix >= (long)W) ? 0.0f : s[ix];
+          }
+        }
+      }
+}
+
+static void col2im_add(const snn_layer *l, const float *col, size_t ldc, size_t c0, float *dx) {
+  size_t oh = l->out_h, ow = l->out_w, H = l->in_h, W = l->in_w;
+  for (size_t c = 0; c < l->in_c; c++)
+    for (size_t ky = 0; ky < l->kh; ky++)
+      for (size_t kx = 0; kx < l->kw; kx++) {
+        const float *src = col + ((c * l->kh + ky) * l->kw + kx) * ldc + c0;
+        float *dst = dx + c * H * W;
+        for (size_t oy = 0; oy < oh; oy++) {
+          long iy = (long)(oy * l->stride + ky) - (long)l->pad;
+          if (iy < 0 || iy >= (long)H) continue;
+          const float *s = src + oy * ow;
+          float *d = dst + (size_t)iy * W;
+          for (size_t ox = 0; ox < ow; ox++) {
+            long ix = (long)(ox * l->stride + kx) - (long)l->pad;
+            if (ix >= 0 && ix < (long)W) d[ix] += s[ox];
+          }
+        }
+      }
+}
+
+static void conv_forward(snn__engine *e, const snn_layer *l, const float *X, size_t nimg,
+                         float *out) {
+  size_t kc = l->in_c * l->kh * l->kw, P = l->out_h * l->out_w, OC = l->out_c;
+  size_t G = conv_chunk(l, nimg);
+  for (size_t i0 = 0; i0 < nimg; i0 += G) {
+    size_t g = nimg - i0 < G ? nimg - i0 : G, ld = g * P;
+#pragma omp parallel for schedule(static)
+    for (pidx j = 0; j < (pidx)g; j++)
+      im2col(l, X + (i0 + (size_t)j) * l->n_in, e->col, ld, (size_t)j * P);
+    sgemm(e->tiles, 0, 0, OC, ld, kc, 1.0f, l->w, kc, e->col, ld, 0.0f, e->ctmp, ld);
+#pragma omp parallel for schedule(static)
+    for (pidx j = 0; j < (pidx)g; j++) {
+      float *o = out + (i0 + (size_t)j) * l->n_out;
+      for (size_t c = 0; c < OC; c++) {
+        const float *s = e->ctmp + c * ld + (size_t)j * P;
+        float bb = l->has_bias ? l->b[c] : 0.0f;
+        for (size_t p = 0; p < P; p++) o[c * P + p] = s[p] + bb;
+      }
+    }
+  }
+}
+
+/* dW = sum dY col^T ; db ; dX (optional, overwritten) */
+static void conv_backward(snn__engine *e, const snn_layer *l, const float *X, const float *dY,
+                          size_t nimg, float *dW, float *db, float *dX) {
+  size_t kc = l->in_c * l->kh * l->kw, P = l->out_h * l->out_w, OC = l->out_c;
+  size_t G = conv_chunk(l, nimg);
+  if (dX) memset(dX, 0, nimg * l->n_in * sizeof(float));
+  for (size_t i0 = 0; i0 < nimg; i0 += G) {
+    size_t g = nimg - i0 < G ? nimg - i0 : G, ld = g * P;
+#pragma omp parallel for schedule(static)
+    for (pidx j = 0; j < (pidx)g; j++) {
+      im2col(l, X + (i0 + (size_t)j) * l->n_in, e->col, ld, (size_t)j * P);
+      const float *d = dY + (i0 + (size_t)j) * l->n_out;
+      for (size_t c = 0; c < OC; c++) memcpy(e->ctmp + c * ld + (size_t)j * P, d + c * P, P * sizeof(float));
+    }
+    sgemm(e->tiles, 0, 1, OC, kc, ld, 1.0f, e->ctmp, ld, e->col, ld, i0 == 0 ? 0.0f : 1.0f, dW, kc);
+    if (dX) {
+      sgemm(e->tiles, 1, 0, kc, ld, OC, 1.0f, l->w, kc, e->ctmp, ld, 0.0f, e->col, ld);
+#pragma omp parallel for schedule(static)
+      for (pidx j = 0; j < (pidx)g; j++)
+        col2im_add(l, e->col, ld, (size_t)j * P, dX + (i0 + (size_t)j) * l->n_in);
+    }
+  }
+  if (db) {
+    for (size_t c = 0; c < OC; c++) {
+      double s = 0.0;
+      for (size_t i = 0; i < nimg; i++) {
+        const float *d = dY + i * l->n_out + c * P;
+        float ps = 0.0f;
+        for (size_t p = 0; p < P; p++) ps += d[p];
+        s += ps;
+      }
+      db[c] = (float)s;
+    }
+  }
+}
+
+/* ---- pool2d ------------------------------------------------------------------ */
+static void pool_forward(const snn_layer *l, const float *X, size_t nimg, float *out) {
+  size_t oh = l->out_h, ow = l->out_w, H = l->in_h, W = l->in_w, k = l->kh, s = l->stride;
+  float inv = 1.0f / (float)(k * k);
+#pragma omp parallel for schedule(static)
+  for (pidx pl = 0; pl < (pidx)(nimg * l->in_c); pl++) {
+    const float *x = X + (size_t)pl * H * W;
+    float *o = out + (size_t)pl * oh * ow;
+    for (size_t oy = 0; oy < oh; oy++)
+      for (size_t ox = 0; ox < ow; ox++) {
+        const float *w0 = x + oy * s * W + ox * s;
+        float acc = l->pool == SNN_POOL_MAX ? w0[0] : 0.0f;
+        for (size_t ky = 0; ky < k; ky++)
+          for (size_t kx = 0; kx < k; kx++) {
+            float v = w0[ky * W + kx];
+            if (l->pool == SNN_POOL_MAX) acc = v > acc ? v : acc;
+            else acc += v;
+          }
+        o[oy * ow + ox] = l->pool == SNN_POOL_AVG ? acc * inv : acc;
+      }
+  }
+}
+
+static void pool_backward(const snn_layer *l, const float *X, const float *dY, size_t nimg,
+                          float *dX) {
+  size_t oh = l->out_h, ow = l->out_w, H = l->in_h, W = l->in_w, k = l->kh, s = l->stride;
+  float inv = 1.0f / (float)(k * k);
+#pragma omp parallel for schedule(static)
+  for (pidx pl = 0; pl < (pidx)(nimg * l->in_c); pl++) {
+    const float *x = X + (size_t)pl * H * W;
+    const float *d = dY + (size_t)pl * oh * ow;
+    float *dx = dX + (size_t)pl * H * W;
+    memset(dx, 0, H * W * sizeof(float));
+    for (size_t oy = 0; oy < oh; oy++)
+      for (size_t ox = 0; ox < ow; ox++) {
+        size_t base = oy * s * W + ox * s;
+        float g = d[oy * ow + ox];
+        if (l->pool == SNN_POOL_MAX) {
+          size_t best = base; /* first maximum in row-major window order */
+          for (size_t ky = 0; ky < k; ky++)
+            for (size_t kx = 0; kx < k; kx++)
+              if (x[base + ky * W + kx] > x[best]) best = base + ky * W + kx;
+          dx[best] += g;
+        } else {
+          float gg = l->pool == SNN_POOL_AVG ? g * inv : g;
+          for (size_t ky = 0; ky < k; ky++)
+            for (size_t kx = 0; kx < k; kx++) dx[base + ky * W + kx] += gg;
+        }
+      }
+  }
+}
+
+/* ---- fused neuron kernels --------------------------------------------------- */
+/* One step for n neurons: V state in/out, Iin input; writes S (0/1), optional
+ * G (= V_pre - thr, later turned into the surrogate derivative) and VM (V_pre). */
+static void fused_fwd_step(const nfast *f, size_t n, float *restrict V, const float *restrict Iin,
+                           float *restrict S, float *restrict G, float *restrict VM) {
+  const float beta = f->beta, gain = f->gain, c0 = f->c0, thr = f->thr;
+  const float vr = f->vreset, dsub = f->dsub;
+  if (f->subtract) {
+#pragma omp parallel for simd schedule(static)
+    for (pidx i = 0; i < (pidx)n; i++) {
+      float v = beta * V[i] + gain * Iin[i] + c0;
+      float s = v >= thr ? 1.0f : 0.0f;
+      S[i] = s;
+      if (G) G[i] = v - thr;
+      if (VM) VM[i] = v;
+      V[i] = v - s * dsub;
+    }
+  } else {
+#pragma omp parallel for simd schedule(static)
+    for (pidx i = 0; i < (pidx)n; i++) {
+      float v = beta * V[i] + gain * Iin[i] + c0;
+      float s = v >= thr ? 1.0f : 0.0f;
+      S[i] = s;
+      if (G) G[i] = v - thr;
+      if (VM) VM[i] = v;
+      V[i] = s > 0.0f ? vr : v;
+    }
+  }
+}
+
+/* Backward of one fused step (reset detached).
+ * gV: in dL/dV_t (after reset), out dL/dV_{t-1}. gS, gM (may be NULL): dL/dS_t,
+ * dL/dV_pre_t. Writes dI (=) or adds to dIs (+=); either may be NULL. */
+static void fused_bwd_step(const nfast *f, size_t n, float *restrict gV, const float *restrict gS,
+                           const float *restrict gM, const float *restrict G,
+                           const float *restrict S, float *restrict dI, float *restrict dIs) {
+  const float beta = f->beta, gain = f->gain;
+  const int sub = f->subtract;
+#pragma omp parallel for simd schedule(static)
+  for (pidx i = 0; i < (pidx)n; i++) {
+    float gp = sub ? gV[i] : gV[i] * (1.0f - S[i]);
+    if (gS) gp += gS[i] * G[i];
+    if (gM) gp += gM[i];
+    if (dI) dI[i] = gain * gp;
+    if (dIs) dIs[i] += gain * gp;
+    gV[i] = beta * gp;
+  }
+}
+
+/* chunk [i0, i1) of n elements for thread tid of nth, aligned to 16 floats */
+static void chunk_of(size_t n, size_t tid, size_t nth, size_t *i0, size_t *i1) {
+  size_t nb = (n + 15) / 16;
+  *i0 = nb * tid / nth * 16;
+  *i1 = nb * (tid + 1) / nth * 16;
+  if (*i0 > n) *i0 = n;
+  if (*i1 > n) *i1 = n;
+}
+
+static inline float sg_inline(int kind, float k, float x) {
+  if (kind == SNN_SURROGATE_ATAN) {
+    float a = 1.57079632679489661923f * k * x;
+    return 1.0f / (1.0f + a * a);
+  }
+  if (kind == SNN_SURROGATE_TRIANGLE) {
+    float v = 1.0f - k * fabsf(x);
+    return v > 0.0f ? v : 0.0f;
+  }
+  float d = 1.0f + k * fabsf(x);
+  return 1.0f / (d * d);
+}
+
+/* Forward of neurons [i0, i1) over all T steps (one thread's share of a
+ * non-recurrent fused layer). G receives the surrogate derivative, VM the
+ * pre-reset membrane (either may be NULL). Returns 1 if V became non-finite. */
+SNN__CLONES static int fused_fwd_range(const nfast *f, int sgk, float slope, size_t T, size_t n,
+                                       size_t i0, size_t i1, float *restrict v,
+                                       const float *cur, size_t cstride, float *S, float *G,
+                                       float *VM) {
+  const float beta = f->beta, gain = f->gain, c0 = f->c0, thr = f->thr;
+  const float vr = f->vreset, dsub = f->dsub;
+  const int sub = f->subtract;
+  for (size_t t = 0; t < T; t++) {
+    const float *restrict in = cur + t * cstride;
+    float *restrict s = S + t * n;
+    float *restrict g = G ? G + t * n : NULL;
+    float *restrict vm = VM ? VM + t * n : NULL;
+    for (size_t i = i0; i < i1; i++) {
+      float x = beta * v[i] + gain * in[i] + c0;
+      float sp = x >= thr ? 1.0f : 0.0f;
+      s[i] = sp;
+      v[i] = sub ? x - sp * dsub : (sp > 0.0f ? vr : x);
+      if (vm) vm[i] = x;
+      if (g) g[i] = x - thr;
+    }
+    if (g) {
+      if (sgk == SNN_SURROGATE_ATAN) {
+        for (size_t i = i0; i < i1; i++) g[i] = sg_inline(SNN_SURROGATE_ATAN, slope, g[i]);
+      } else if (sgk == SNN_SURROGATE_TRIANGLE) {
+        for (size_t i = i0; i < i1; i++) g[i] = sg_inline(SNN_SURROGATE_TRIANGLE, slope, g[i]);
+      } else {
+        for (size_t i = i0; i < i1; i++) g[i] = sg_inline(SNN_SURROGATE_FAST_SIGMOID, slope, g[i]);
+      }
+    }
+  }
+  int bad = 0;
+  for (size_t i = i0; i < i1; i++) bad |= !isfinite(v[i]);
+  return bad;
+}
+
+static int fused_fwd_all(const nfast *f, const snn__sg *sg, size_t T, size_t n, float *V,
+                         const float *cur, size_t cstride, float *S, float *G, float *VM) {
+  int bad = 0;
+  const int sgk = sg ? sg->kind : 0;
+  const float slope = sg ? sg->slope : 0.0f;
+#pragma omp parallel if (n * T >= 32768) reduction(| : bad)
+  {
+    size_t tid = 0, nth = 1, i0, i1;
+#ifdef _OPENMP
+    tid = (size_t)omp_get_thread_num();
+    nth = (size_t)omp_get_num_threads();
+#endif
+    chunk_of(n, tid, nth, &i0, &i1);
+    bad |= fused_fwd_range(f, sgk, slope, T, n, i0, i1, V, cur, cstride, S, G, VM);
+  }
+  return bad;
+}
+
+/* Backward of neurons [i0, i1) over all T steps (reset detached). */
+SNN__CLONES static void fused_bwd_range(const nfast *f, size_t T, size_t n, size_t i0, size_t i1,
+                                        float *restrict gv, const float *gS_all,
+                                        const float *gM_all, const float *G_all,
+                                        const float *S_all, float *dcur, int in_const) {
+  const float beta = f->beta, gain = f->gain;
+  const int sub = f->subtract;
+  for (size_t i = i0; i < i1; i++) gv[i] = 0.0f;
+  if (in_const)
+    for (size_t i = i0; i < i1; i++) dcur[i] = 0.0f;
+  for (size_t tt = T; tt-- > 0;) {
+    const float *restrict gS = gS_all + tt * n;
+    const float *restrict gM = gM_all ? gM_all + tt * n : NULL;
+    const float *restrict G = G_all + tt * n;
+    const float *restrict S = S_all + tt * n;
+    float *restrict d = in_const ? dcur : dcur + tt * n;
+    for (size_t i = i0; i < i1; i++) {
+      float gp = sub ? gv[i] : gv[i] * (1.0f - S[i]);
+      gp += gS[i] * G[i];
+      if (gM) gp += gM[i];
+      if (in_const) d[i] += gain * gp;
+      else d[i] = gain * gp;
+      gv[i] = beta * gp;
+    }
+  }
+}
+
+static void fused_bwd_all(const nfast *f, size_t T, size_t n, float *gV, const float *gS_all,
+                          const float *gM_all, const float *G_all, const float *S_all, float *dcur,
+                          int in_const) {
+#pragma omp parallel if (n * T >= 32768)
+  {
+    size_t tid = 0, nth = 1, i0, i1;
+#ifdef _OPENMP
+    tid = (size_t)omp_get_thread_num();
+    nth = (size_t)omp_get_num_threads();
+#endif
+    chunk_of(n, tid, nth, &i0, &i1);
+    fused_bwd_range(f, T, n, i0, i1, gV, gS_all, gM_all, G_all, S_all, dcur, in_const);
+  }
+}
+
+static int check_finite(const float *x, size_t n) {
+  int bad = 0;
+#pragma omp parallel for simd schedule(static) reduction(| : bad) if (n >= 65536)
+  for (pidx i = 0; i < (pidx)n; i++) bad |= !isfinite(x[i]);
+  return !bad;
+}
+
+/* ---- forward ------------------------------------------------------------------ */
+/* dense input products for all time blocks (not the recurrent part) */
+static void dense_forward(snn__engine *e, lbuf *q, const float *X, size_t rows) {
+  snn_layer *l = q->l;
+  size_t K = l->n_in, N = l->n_out;
+  const float *bias = l->has_bias ? l->b : NULL;
+  q->sparse = 0;
+  q->nnz = 0;
+  if (q->cnt) {
+    /* Cost model (cycles, Zen3 AVX2): the sparse path costs about N/8 + 6 per
+     * active input (one weight row streamed from L2/L3), sgemm about N/16 per
+     * input. The index is built only when the sparse path wins. */
+    long long nnz = count_binary(X, rows * K);
+    if (nnz >= 0) {
+      q->nnz = (size_t)nnz;
+      double sparse_cost = (double)nnz * ((double)N / 8.0 + 6.0);
+      double dense_cost = (double)rows * (double)K * (double)N / 16.0;
+      if (sparse_cost < dense_cost && (double)nnz <= SNN__SPARSE_FWD_MAX * (double)rows * (double)K) {
+        build_csr(X, rows, K, q->cnt, q->idx);
+        q->sparse = 1;
+      }
+    }
+  }
+  (void)e;
+  if (q->sparse) {
+    sparse_rows_fwd(rows, N, q->cnt, q->idx, K, l->w, bias, q->cur);
+  } else {
+    fill_bias_rows(q->cur, rows, N, bias);
+    sgemm(e->tiles, 0, 0, rows, N, K, 1.0f, X, K, l->w, N, 1.0f, q->cur, N);
+  }
+}
+
+/* adds S_prev (B x N spikes) times recurrent weights to acc (B x N) */
+static void recurrent_add(const snn_layer *l, size_t b, const float *Sp, float *acc) {
+  size_t N = l->n_out;
+#pragma omp parallel for schedule(static) if (b * N >= 16384)
+  for (pidx s = 0; s < (pidx)b; s++) {
+    const float *sp = Sp + (size_t)s * N;
+    float *restrict o = acc + (size_t)s * N;
+    for (size_t j = 0; j < N; j++) {
+      if (sp[j] == 0.0f) continue;
+      const float *restrict r = l->r + j * N;
+      float a = sp[j];
+      for (size_t k = 0; k < N; k++) o[k] += a * r[k];
+    }
+  }
+}
+
+static int neurons_forward(snn__engine *e, lbuf *q) {
+  snn_layer *l = q->l;
+  size_t n = e->b * l->n_out, T = e->T;
+  size_t cstride = q->in_const ? 0 : n;
+  float *V = e->vtmp2; /* fused state */
+  int rc = SNN_OK;
+  if (q->nf.fused) {
+    for (size_t i = 0; i < n; i++) V[i] = q->nf.v0; /* the model's initial state */
+  } else {
+    rc = snn__neuron_init_state(l->model, q->st, n);
+    if (rc != SNN_OK) return rc;
+  }
+  if (q->nf.fused && !l->has_rec) {
+    if (fused_fwd_all(&q->nf, q->g ? &e->sg : NULL, T, n, V, q->cur, cstride, q->out, q->g, q->vm))
+      return snn__error(SNN_E_NUMERIC, "membrane of a '%s' layer became NaN/Inf",
+                        snn_neuron_model_kind(l->model));
+    return SNN_OK;
+  }
+  for (size_t t = 0; t < T; t++) {
+    const float *Iin = q->cur + t * cstride;
+    if (l->has_rec && t > 0) {
+      memcpy(e->vtmp, Iin, n * sizeof(float));
+      recurrent_add(l, e->b, q->out + (t - 1) * n, e->vtmp);
+      Iin = e->vtmp;
+    }
+    float *S = q->out + t * n;
+    float *VM = q->vm ? q->vm + t * n : NULL;
+    if (q->nf.fused) {
+      fused_fwd_step(&q->nf, n, V, Iin, S, q->g ? q->g + t * n : NULL, VM);
+    } else {
+      size_t sz = q->ns * n;
+      float *st = q->st;
+      if (e->train) {
+        memcpy(q->st + (t + 1) * sz, q->st + t * sz, sz * sizeof(float));
+        st = q->st + (t + 1) * sz;
+      }
+      rc = snn__neuron_step(l->model, st, Iin, q->spk8, n, e->net->dt);
+      if (rc != SNN_OK) return rc;
+      for (size_t i = 0; i < n; i++) S[i] = (float)q->spk8[i];
+      if (VM) memcpy(VM, st, n * sizeof(float));
+    }
+  }
+  if (q->g) snn__sg_apply(&e->sg, q->g, T * n);
+  if (!q->nf.fused && !check_finite(q->st + (e->train ? T * q->ns * n : 0), q->ns * n))
+    return snn__error(SNN_E_NUMERIC, "neuron state of a '%s' layer became NaN/Inf",
+                      snn_neuron_model_kind(l->model));
+  if (q->nf.fused && !check_finite(V, n))
+    return snn__error(SNN_E_NUMERIC, "membrane of a '%s' layer became NaN/Inf",
+                      snn_neuron_model_kind(l->model));
+  return SNN_OK;
+}
+
+int snn__engine_forward(snn__engine *e, const float *x, size_t b, uint64_t stream,
+                        double *act_spikes, double *act_synops) {
+  snn_network *net = e->net;
+  e->b = b;
+  size_t T = e->T;
+  int rc = snn__encoder_encode_batch(net->enc, e->x0, x, b, net->n_in, e->x0_const ? 1 : T, stream);
+  if (rc != SNN_OK) return rc;
+  const float *X = e->x0;
+  for (size_t li = 0; li < e->nl; li++) {
+    lbuf *q = &e->L[li];
+    snn_layer *l = q->l;
+    size_t Tc = q->in_const ? 1 : T;
+    size_t rows = Tc * b;
+    long long in_nnz = -2;
+    if (l->kind == SNN__LAYER_DENSE) {
+      dense_forward(e, q, X, rows);
+      if (q->cnt && q->nnz > 0) in_nnz = (long long)q->nnz;
+    } else if (l->kind == SNN__LAYER_CONV2D) {
+      conv_forward(e, l, X, rows, q->cur);
+    } else {
+      pool_forward(l, X, rows, q->cur);
+    }
+    if (l->model) {
+      rc = neurons_forward(e, q);
+      if (rc != SNN_OK) return rc;
+    } else if (!check_finite(q->cur, rows * l->n_out)) {
+      return snn__error(SNN_E_NUMERIC, "pool layer %zu output became NaN/Inf", li);
+    }
+    if (q->expand)
+      for (size_t t = 1; t < T; t++)
+        memcpy(q->cur + t * rows * l->n_out, q->cur, rows * l->n_out * sizeof(float));
+    if (act_spikes) {
+      size_t To = q->out_const ? 1 : T;
+      size_t nout = To * b * l->n_out;
+      double sp = 0.0;
+      if (l->model) {
+        long long c = count_binary(q->out, nout);
+        sp = c > 0 ? (double)c : 0.0;
+      }
+      act_spikes[li] += sp;
+      /* synaptic operations into the layer */
+      double macs_per_step;
+      if (l->kind == SNN__LAYER_DENSE) macs_per_step = (double)l->n_in * (double)l->n_out;
+      else if (l->kind == SNN__LAYER_CONV2D)
+        macs_per_step = (double)l->out_c * (double)l->out_h * (double)l->out_w *
+                        (double)(l->in_c * l->kh * l->kw);
+      else macs_per_step = (double)l->out_c * (double)l->out_h * (double)l->out_w *
+                           (double)(l->kh * l->kw);
+      double fan_out = macs_per_step / (double)l->n_in;
+      if (in_nnz == -2) in_nnz = count_binary(X, rows * l->n_in);
+      double syn;
+      if (in_nnz >= 0 && !q->in_const) syn = (double)in_nnz * fan_out;
+      else syn = macs_per_step * (double)T * (double)b;
+      if (l->has_rec) {
+        long long c = count_binary(q->out, T * b * l->n_out);
+        if (c > 0) syn += (double)c * (double)l->n_out;
+      }
+      act_synops[li] += syn;
+    }
+    X = q->out;
+  }
+  return SNN_OK;
+}
+
+const float *snn__engine_out_spikes(const snn__engine *e) { return e->L[e->nl - 1].out; }
+
+const float *snn__engine_out_mem(const snn__engine *e) {
+  const lbuf *q = &e->L[e->nl - 1];
+  return q->vm ? q->vm : q->out;
+}
+
+size_t snn__engine_n_out(const snn__engine *e) { return e->L[e->nl - 1].l->n_out; }
+
+void snn__engine_scores(const snn__engine *e, int readout, float *scores) {
+  size_t C = snn__engine_n_out(e), b = e->b, T = e->T;
+  const float *A = readout == SNN__READOUT_COUNT ? snn__engine_out_spikes(e) : snn__engine_out_mem(e);
+  for (size_t s = 0; s < b; s++)
+    for (size_t c = 0; c < C; c++) {
+      float acc = readout == SNN__READOUT_MEM_MAX ? -INFINITY : 0.0f;
+      for (size_t t = 0; t < T; t++) {
+        float v = A[(t * b + s) * C + c];
+        if (readout == SNN__READOUT_MEM_MAX) acc = v > acc ? v : acc;
+        else acc += v;
+      }
+      scores[s * C + c] = acc;
+    }
+}
+
+/* ---- parameters -------------------------------------------------------------- */
+size_t snn__param_layout(const snn_network *net, size_t *off) {
+  size_t tot = 0;
+  for (size_t i = 0; i < net->n_layers; i++) {
+    const snn_layer *l = net->layers[i];
+    size_t ow = SIZE_MAX, ob = SIZE_MAX, orr = SIZE_MAX;
+    if (l->kind != SNN__LAYER_POOL2D) {
+      ow = tot;
+      tot += l->n_w;
+      if (l->has_bias) {
+        ob = tot;
+        tot += l->kind == SNN__LAYER_DENSE ? l->n_out : l->out_c;
+      }
+      if (l->has_rec) {
+        orr = tot;
+        tot += l->n_out * l->n_out;
+      }
+    }
+    if (off) {
+      off[3 * i] = ow;
+      off[3 * i + 1] = ob;
+      off[3 * i + 2] = orr;
+    }
+  }
+  return tot;
+}
+
+void snn__params_gather(const snn_network *net, float *v) {
+  for (size_t i = 0; i < net->n_layers; i++) {
+    const snn_layer *l = net->layers[i];
+    if (l->kind == SNN__LAYER_POOL2D) continue;
+    memcpy(v, l->w, l->n_w * sizeof(float));
+    v += l->n_w;
+    size_t nb = l->kind == SNN__LAYER_DENSE ? l->n_out : l->out_c;
+    if (l->has_bias) {
+      memcpy(v, l->b, nb * sizeof(float));
+      v += nb;
+    }
+    if (l->has_rec) {
+      memcpy(v, l->r, l->n_out * l->n_out * sizeof(float));
+      v += l->n_out * l->n_out;
+    }
+  }
+}
+
+void snn__params_scatter(snn_network *net, const float *v) {
+  for (size_t i = 0; i < net->n_layers; i++) {
+    snn_layer *l = net->layers[i];
+    if (l->kind == SNN__LAYER_POOL2D) continue;
+    memcpy(l->w, v, l->n_w * sizeof(float));
+    v += l->n_w;
+    size_t nb = l->kind == SNN__LAYER_DENSE ? l->n_out : l->out_c;
+    if (l->has_bias) {
+      memcpy(l->b, v, nb * sizeof(float));
+      v += nb;
+    }
+    if (l->has_rec) {
+      memcpy(l->r, v, l->n_out * l->n_out * sizeof(float));
+      v += l->n_out * l->n_out;
+    }
+  }
+}
+
+/* ---- backward ------------------------------------------------------------------ */
+/* From dout (grad wrt the layer's outputs) to dcur (grad wrt its currents);
+ * also the recurrent weight gradient. */
+static int neurons_backward(snn__engine *e, lbuf *q, const float *gM_all, float *gR) {
+  snn_layer *l = q->l;
+  size_t N = l->n_out, n = e->b * N, T = e->T, b = e->b;
+  float *gV = e->vtmp2;
+  if (q->nf.fused && !l->has_rec) {
+    fused_bwd_all(&q->nf, T, n, gV, q->dout, gM_all, q->g, q->out, q->dcur, q->in_const);
+    return SNN_OK;
+  }
+  if (q->in_const) memset(q->dcur, 0, n * sizeof(float));
+  if (gR) memset(gR, 0, N * N * sizeof(float));
+  if (q->nf.fused) {
+    memset(gV, 0, n * sizeof(float));
+  } else {
+    memset(e->gst, 0, q->ns * n * sizeof(float));
+  }
+  for (size_t tt = T; tt-- > 0;) {
+    const float *gS = q->dout + tt * n;
+    const float *gM = gM_all ? gM_all + tt * n : NULL;
+    float *dI = q->in_const ? NULL : q->dcur + tt * n;
+    float *dIs = q->in_const ? q->dcur : NULL;
+    if (q->nf.fused) {
+      if (l->has_rec && !dI) dI = e->dtmp; /* need the per-step dI */
+      fused_bwd_step(&q->nf, n, gV, gS, gM, q->g + tt * n, q->out + tt * n, dI, dIs);
+    } else {
+      size_t sz = q->ns * n;
+      if (gM) {
+        for (size_t i = 0; i < n; i++) e->gst[i] += gM[i];
+      }
+      float *Iin = NULL;
+      /* rebuild the step input */
+      const float *cur = q->cur + (q->in_const ? 0 : tt * n);
+      if (l->has_rec && tt > 0) {
+        memcpy(e->vtmp, cur, n * sizeof(float));
+        recurrent_add(l, b, q->out + (tt - 1) * n, e->vtmp);
+        Iin = e->vtmp;
+      } else {
+        Iin = (float *)cur;
+      }
+      float *dIt = dI ? dI : e->dtmp;
+      int rc = snn__neuron_step_grad(l->model, q->st + tt * sz, Iin, e->gst, gS, e->gst2, dIt, n,
+                                     e->net->dt, snn__sg_eval, &e->sg);
+      if (rc != SNN_OK) return rc;
+      float *sw = e->gst;
+      e->gst = e->gst2;
+      e->gst2 = sw;
+      if (dIs) {
+        for (size_t i = 0; i < n; i++) dIs[i] += dIt[i];
+      }
+      dI = dIt;
+    }
+    if (l->has_rec && tt > 0) {
+      /* dI_t flows to S_{t-1} through R^T and to R: dR[j][k] += S_{t-1}[j] dI_t[k] */
+      const float *Sp = q->out + (tt - 1) * n;
+      float *gSp = q->dout + (tt - 1) * n;
+      sgemm(e->tiles, 0, 1, b, N, N, 1.0f, dI, N, l->r, N, 1.0f, gSp, N);
+      sgemm(e->tiles, 1, 0, N, N, b, 1.0f, Sp, N, dI, N, 1.0f, gR, N);
+    }
+  }
+  return SNN_OK;
+}
+
+int snn__engine_backward(snn__engine *e, float *dS, float *dV, float *grad) {
+  snn_network *net = e->net;
+  size_t T = e->T, b = e->b;
+  size_t *off = snn__malloc(3 * e->nl * sizeof(size_t));
+  if (!off) return snn__error(SNN_E_NOMEM, "out of memory in the backward pass");
+  snn__param_layout(net, off);
+  int rc = SNN_OK;
+  /* loss gradients into the last layer */
+  lbuf *last = &e->L[e->nl - 1];
+  size_t nlast = T * b * last->l->n_out;
+  if (dS) memcpy(last->dout, dS, nlast * sizeof(float));
+  else memset(last->dout, 0, nlast * sizeof(float));
+  const float *gM = dV;
+  if (!last->l->model && dV) {
+    for (size_t i = 0; i < nlast; i++) last->dout[i] += dV[i];
+    gM = NULL;
+  }
+  for (size_t li = e->nl; li-- > 0;) {
+    lbuf *q = &e->L[li];
+    snn_layer *l = q->l;
+    size_t Tc = q->in_const ? 1 : T, rows = Tc * b;
+    float *gw = off[3 * li] != SIZE_MAX ? grad + off[3 * li] : NULL;
+    float *gb = off[3 * li + 1] != SIZE_MAX ? grad + off[3 * li + 1] : NULL;
+    float *gr = off[3 * li + 2] != SIZE_MAX ? grad + off[3 * li + 2] : NULL;
+    if (l->model) {
+      rc = neurons_backward(e, q, li + 1 == e->nl ? gM : NULL, gr);
+      if (rc != SNN_OK) break;
+    }
+    if (q->expand) /* the T identical copies share one input: sum their gradients */
+      for (size_t t = 1; t < T; t++)
+        for (size_t i = 0; i < rows * l->n_out; i++) q->dcur[i] += q->dcur[t * rows * l->n_out + i];
+    const float *X = li == 0 ? e->x0 : e->L[li - 1].out;
+    float *dX = li == 0 ? NULL : e->L[li - 1].dout;
+    if (l->kind == SNN__LAYER_DENSE) {
+      size_t K = l->n_in, N = l->n_out;
+      if (q->sparse && (double)q->nnz <= SNN__SPARSE_BWD_MAX * (double)rows * (double)K)
+        sparse_rows_grad(rows, K, N, q->cnt, q->idx, q->dcur, gw);
+      else
+        sgemm(e->tiles, 1, 0, K, N, rows, 1.0f, X, K, q->dcur, N, 0.0f, gw, N);
+      if (gb) colsum(rows, N, q->dcur, gb);
+      if (dX)
+        sgemm(e->tiles, 0, 1, rows, K, N, 1.0f, q->dcur, N, l->w, N, 0.0f, dX, K);
+    } else if (l->kind == SNN__LAYER_CONV2D) {
+      conv_backward(e, l, X, q->dcur, rows, gw, gb, dX);
+    } else if (dX) {
+      pool_backward(l, X, q->dcur, rows, dX);
+    }
+  }
+  snn__free(off);
+  return rc;
+}

@@ -1,0 +1,891 @@
+/* BPTT learner: gradients against an independent naive implementation (this
+ * file, double precision, step-major, per sample), finite differences where
+ * the loss is smooth, a toy task, determinism, argument errors, OOM sweep. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "testutil.h"
+
+/* ---- helpers ---------------------------------------------------------------- */
+/* snnTorch-like normalised LIF: V <- beta V + I, threshold thr, reset by subtraction/zero */
+static snn_neuron_model *mk_lif(double beta, double thr, int subtract) {
+  snn_neuron_model *m = NULL;
+  ck_assert_snn_ok(snn_neuron_model_create(&m, "lif"));
+  double gl = 1.0 - beta, c = gl / -log(beta);
+  ck_assert_snn_ok(snn_neuron_model_set(m, "g_L", gl));
+  ck_assert_snn_ok(snn_neuron_model_set(m, "C_m", c));
+  ck_assert_snn_ok(snn_neuron_model_set(m, "E_L", 0.0));
+  ck_assert_snn_ok(snn_neuron_model_set(m, "V_th", thr));
+  ck_assert_snn_ok(snn_neuron_model_set(m, "V_reset", 0.0));
+  ck_assert_snn_ok(snn_neuron_model_set(m, "t_ref", 0.0));
+  ck_assert_snn_ok(snn_neuron_model_set(m, "reset", subtract ? 1.0 : 0.0));
+  return m;
+}
+
+static uint64_t rs = 88172645463325252ull;
+static double urand(void) { /* xorshift, fixed seed per test via reseed() */
+  rs ^= rs << 13;
+  rs ^= rs >> 7;
+  rs ^= rs << 17;
+  return (double)(rs >> 11) * (1.0 / 9007199254740992.0);
+}
+static void reseed(uint64_t s) { rs = s * 2654435761u + 88172645463325252ull; }
+
+/* ---- naive reference ------------------------------------------------------- */
+#define NL_MAX 3
+typedef struct ref_net {
+  int nl;
+  int n[NL_MAX + 1];      /* sizes: n[0] inputs ... n[nl] outputs */
+  double beta[NL_MAX], thr[NL_MAX];
+  int sub[NL_MAX], bias[NL_MAX], rec[NL_MAX];
+  double *W[NL_MAX];      /* public layout W[o][i] */
+  double *B[NL_MAX];
+  double *R[NL_MAX];      /* R[o][j] */
+} ref_net;
+
+static double sgd(int kind, double k, double x) {
+  if (kind == SNN_SURROGATE_ATAN) {
+    double a = 1.5707963267948966 * k * x;
+    return 1.0 / (1.0 + a * a);
+  }
+  if (kind == SNN_SURROGATE_TRIANGLE) {
+    double v = 1.0 - k * fabs(x);
+    return v > 0 ? v : 0;
+  }
+  double d = 1.0 + k * fabs(x);
+  return 1.0 / (d * d);
+}
+
+/* Loss of one sample and its gradient w.r.t. the output spikes/membrane. */
+static double ref_loss(int kind, int T, int C, const double *S, const double *V, int y,
+                       double target_rate, double *gS, double *gV) {
+  double z[16] = {0}, L = 0;
+  memset(gS, 0, sizeof(double) * (size_t)(T * C));
+  memset(gV, 0, sizeof(double) * (size_t)(T * C));
+  if (kind == SNN_LOSS_CE_MEM_STEPS) {
+    for (int t = 0; t < T; t++) {
+      double mx = -1e300, s = 0;
+      for (int c = 0; c < C; c++) mx = fmax(mx, V[t * C + c]);
+      for (int c = 0; c < C; c++) s += exp(V[t * C + c] - mx);
+      L += mx + log(s) - V[t * C + y];
+      for (int c = 0; c < C; c++) gV[t * C + c] = exp(V[t * C + c] - mx) / s - (c == y);
+    }
+    return L;
+  }
+  int am[16];
+  for (int c = 0; c < C; c++) {
+    z[c] = kind == SNN_LOSS_CE_MEM_MAX ? -1e300 : 0;
+    am[c] = 0;
+    for (int t = 0; t < T; t++) {
+      if (kind == SNN_LOSS_CE_COUNT || kind == SNN_LOSS_MSE_COUNT) z[c] += S[t * C + c];
+      else if (kind == SNN_LOSS_CE_MEM_SUM) z[c] += V[t * C + c];
+      else if (V[t * C + c] > z[c]) {
+        z[c] = V[t * C + c];
+        am[c] = t;
+      }
+    }
+  }
+  if (kind == SNN_LOSS_MSE_COUNT) {
+    for (int c = 0; c < C; c++) {
+      double d = z[c] - (c == y ? target_rate * T : 0.0);
+      L += d * d / C;
+      for (int t = 0; t < T; t++) gS[t * C + c] = 2 * d / C;
+    }
+    return L;
+  }
+  double mx = -1e300, s = 0;
+  for (int c = 0; c < C; c++) mx = fmax(mx, z[c]);
+  for (int c = 0; c < C; c++) s += exp(z[c] - mx);
+  L = mx + log(s) - z[y];
+  for (int c = 0; c < C; c++) {
+    double g = exp(z[c] - mx) / s - (c == y);
+    if (kind == SNN_LOSS_CE_COUNT) {
+      for (int t = 0; t < T; t++) gS[t * C + c] = g;
+    } else if (kind == SNN_LOSS_CE_MEM_SUM) {
+      for (int t = 0; t < T; t++) gV[t * C + c] = g;
+    } else {
+      gV[am[c] * C + c] = g;
+    }
+  }
+  return L;
+}
+
+/* Mean loss over the batch and its gradient (public layout, same order as
+ * snn_learner_gradient). x: the spike/current input per step is x itself
+ * (constant over time). */
+static double ref_grad(const ref_net *r, int T, const float *x, const int32_t *y, int nb, int loss,
+                       int sg_kind, double slope, double *grad) {
+  size_t np = 0;
+  for (int l = 0; l < r->nl; l++)
+    np += (size_t)r->n[l] * r->n[l + 1] + (r->bias[l] ? r->n[l + 1] : 0) +
+          (r->rec[l] ? (size_t)r->n[l + 1] * r->n[l + 1] : 0);
+  memset(grad, 0, np * sizeof(double));
+  int maxn = 0;
+  for (int l = 0; l <= r->nl; l++) maxn = r->n[l] > maxn ? r->n[l] : maxn;
+  size_t blk = (size_t)T * maxn;
+  /* per layer: input to layer A[l][t][i], V_pre, S */
+  double *A[NL_MAX + 1], *VP[NL_MAX], *S[NL_MAX], *gA[NL_MAX + 1];
+  for (int l = 0; l <= r->nl; l++) {
+    A[l] = calloc(blk, sizeof(double));
+    gA[l] = calloc(blk, sizeof(double));
+  }
+  for (int l = 0; l < r->nl; l++) {
+    VP[l] = calloc(blk, sizeof(double));
+    S[l] = calloc(blk, sizeof(double));
+  }
+  double *gS = calloc(blk, sizeof(double)), *gV = calloc(blk, sizeof(double));
+  double Ltot = 0;
+  for (int s = 0; s < nb; s++) {
+    for (int t = 0; t < T; t++)
+      for (int i = 0; i < r->n[0]; i++) A[0][t * maxn + i] = x[s * r->n[0] + i];
+    /* forward, step by step */
+    double vstate[NL_MAX][64];
+    memset(vstate, 0, sizeof vstate);
+    for (int t = 0; t < T; t++)
+      for (int l = 0; l < r->nl; l++) {
+        int ni = r->n[l], no = r->n[l + 1];
+        for (int o = 0; o < no; o++) {
+          double cur = r->bias[l] ? r->B[l][o] : 0;
+          for (int i = 0; i < ni; i++) cur += r->W[l][o * ni + i] * A[l][t * maxn + i];
+          if (r->rec[l] && t > 0)
+            for (int j = 0; j < no; j++) cur += r->R[l][o * no + j] * S[l][(t - 1) * maxn + j];
+          double v = r->beta[l] * vstate[l][o] + cur;
+          double sp = v >= r->thr[l] ? 1 : 0;
+          VP[l][t * maxn + o] = v;
+          S[l][t * maxn + o] = sp;
+          vstate[l][o] = r->sub[l] ? v - sp * r->thr[l] : (sp ? 0 : v);
+          A[l + 1][t * maxn + o] = sp;
+        }
+      }
+    int L = r->nl - 1, C = r->n[r->nl];
+    double so[512], vo[512], gso[512], gvo[512];
+    for (int t = 0; t < T; t++)
+      for (int c = 0; c < C; c++) {
+        so[t * C + c] = S[L][t * maxn + c];
+        vo[t * C + c] = VP[L][t * maxn + c];
+      }
+    Ltot += ref_loss(loss, T, C, so, vo, y[s], 0.8, gso, gvo);
+    for (int l = 0; l <= r->nl; l++) memset(gA[l], 0, blk * sizeof(double));
+    for (int t = 0; t < T; t++)
+      for (int c = 0; c < C; c++) {
+        gA[r->nl][t * maxn + c] = gso[t * C + c] / nb;
+        gV[t * maxn + c] = gvo[t * C + c] / nb;
+      }
+    /* backward: layers from the top; within a layer, time backwards */
+    size_t off[NL_MAX];
+    size_t o0 = 0;
+    for (int l = 0; l < r->nl; l++) {
+      off[l] = o0;
+      o0 += (size_t)r->n[l] * r->n[l + 1] + (r->bias[l] ? r->n[l + 1] : 0) +
+            (r->rec[l] ? (size_t)r->n[l + 1] * r->n[l + 1] : 0);
+    }
+    for (int l = r->nl - 1; l >= 0; l--) {
+      int ni = r->n[l], no = r->n[l + 1];
+      double gv[64] = {0};
+      double *gW = grad + off[l], *gB = gW + (size_t)ni * no;
+      double *gR = gB + (r->bias[l] ? no : 0);
+      for (int t = T - 1; t >= 0; t--) {
+        double dI[64];
+        for (int o = 0; o < no; o++) {
+          double sp = S[l][t * maxn + o];
+          double gp = r->sub[l] ? gv[o] : gv[o] * (1 - sp);
+          gp += gA[l + 1][t * maxn + o] * sgd(sg_kind, slope, VP[l][t * maxn + o] - r->thr[l]);
+          if (l == r->nl - 1) gp += gV[t * maxn + o];
+          dI[o] = gp;
+          gv[o] = r->beta[l] * gp;
+        }
+        for (int o = 0; o < no; o++) {
+          for (int i = 0; i < ni; i++) {
+            gW[o * ni + i] += dI[o] * A[l][t * maxn + i];
+            gA[l][t * maxn + i] += dI[o] * r->W[l][o * ni + i];
+          }
+          if (r->bias[l]) gB[o] += dI[o];
+          if (r->rec[l] && t > 0)
+            for (int j = 0; j < no; j++) {
+              gR[o * no + j] += dI[o] * S[l][(t - 1) * maxn + j];
+              gA[l + 1][(t - 1) * maxn + j] += dI[o] * r->R[l][o * no + j];
+            }
+        }
+      }
+    }
+  }
+  for (int l = 0; l <= r->nl; l++) {
+    free(A[l]);
+    free(gA[l]);
+  }
+  for (int l = 0; l < r->nl; l++) {
+    free(VP[l]);
+    free(S[l]);
+  }
+  free(gS);
+  free(gV);
+  return Ltot / nb;
+}
+
+/* builds the same network in libsnn and in the reference */
+static snn_network *build(ref_net *r, int nl, const int *n, const double *beta, const double *thr,
+                          int sub, int bias, int rec_layer, const char *enc_kind, int T) {
+  snn_network *net = NULL;
+  ck_assert_snn_ok(snn_network_create(&net, 1, 1, (size_t)n[0]));
+  memset(r, 0, sizeof *r);
+  r->nl = nl;
+  for (int l = 0; l <= nl; l++) r->n[l] = n[l];
+  for (int l = 0; l < nl; l++) {
+    snn_neuron_model *m = mk_lif(beta[l], thr[l], sub);
+    snn_layer *ly = NULL;
+    ck_assert_snn_ok(snn_layer_create_dense(&ly, (size_t)n[l], (size_t)n[l + 1], m));
+    snn_neuron_model_free(m);
+    ck_assert_snn_ok(snn_layer_set_bias(ly, bias));
+    if (l == rec_layer) ck_assert_snn_ok(snn_layer_set_recurrent(ly, 1));
+    ck_assert_snn_ok(snn_network_add_layer(net, ly));
+    r->beta[l] = beta[l];
+    r->thr[l] = thr[l];
+    r->sub[l] = sub;
+    r->bias[l] = bias;
+    r->rec[l] = l == rec_layer;
+    size_t nw = (size_t)n[l] * n[l + 1];
+    float *w = malloc(nw * sizeof(float));
+    r->W[l] = malloc(nw * sizeof(double));
+    for (size_t i = 0; i < nw; i++) {
+      w[i] = (float)((urand() * 2 - 1) * 1.5 / sqrt((double)n[l]));
+      r->W[l][i] = w[i];
+    }
+    ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_WEIGHTS, w, nw));
+    free(w);
+    r->B[l] = malloc((size_t)n[l + 1] * sizeof(double));
+    if (bias) {
+      float b[64];
+      for (int i = 0; i < n[l + 1]; i++) {
+        b[i] = (float)((urand() * 2 - 1) * 0.3);
+        r->B[l][i] = b[i];
+      }
+      ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_BIAS, b, (size_t)n[l + 1]));
+    }
+    if (r->rec[l]) {
+      size_t nr = (size_t)n[l + 1] * n[l + 1];
+      float *rw = malloc(nr * sizeof(float));
+      r->R[l] = malloc(nr * sizeof(double));
+      for (size_t i = 0; i < nr; i++) {
+        rw[i] = (float)((urand() * 2 - 1) * 0.5);
+        r->R[l][i] = rw[i];
+      }
+      ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_RECURRENT, rw, nr));
+      free(rw);
+    }
+  }
+  snn_encoder *e = NULL;
+  ck_assert_snn_ok(snn_encoder_create(&e, enc_kind));
+  ck_assert_snn_ok(snn_network_set_encoder(net, e));
+  snn_encoder_free(e);
+  ck_assert_snn_ok(snn_network_set(net, "steps", T));
+  return net;
+}
+
+static void ref_free(ref_net *r) {
+  for (int l = 0; l < r->nl; l++) {
+    free(r->W[l]);
+    free(r->B[l]);
+    free(r->R[l]);
+  }
+}
+
+/* compare libsnn's gradient with the reference for one configuration */
+static void check_vs_ref(int nl, const int *n, int sub, int bias, int rec_layer, const char *enc,
+                         int loss, int sg, int T, int nb, uint64_t seed) {
+  reseed(seed);
+  ref_net r;
+  double beta[NL_MAX] = {0.9, 0.8, 0.95}, thr[NL_MAX] = {1.0, 1.0, 1.0};
+  snn_network *net = build(&r, nl, n, beta, thr, sub, bias, rec_layer, enc, T);
+  float *x = malloc(sizeof(float) * (size_t)(nb * n[0]));
+  int32_t *y = malloc(sizeof(int32_t) * (size_t)nb);
+  int binary = strcmp(enc, "rate") == 0;
+  for (int i = 0; i < nb * n[0]; i++) x[i] = binary ? (urand() < 0.3 ? 1.0f : 0.0f) : (float)(urand() * 2.0);
+  for (int s = 0; s < nb; s++) y[s] = (int32_t)(urand() * n[nl]);
+  snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
+  o.loss = loss;
+  o.surrogate = sg;
+  o.surrogate_slope = 5.0;
+  snn_learner *L = NULL;
+  ck_assert_snn_ok(snn_learner_create_bptt(&L, net, &o));
+  size_t np = snn_learner_n_params(L);
+  float *g = malloc(np * sizeof(float));
+  double *gr = malloc(np * sizeof(double));
+  double loss_v = 0;
+  ck_assert_snn_ok(snn_learner_gradient(L, g, np, &loss_v, x, y, (size_t)nb, (size_t)n[0]));
+  double lr = ref_grad(&r, T, x, y, nb, loss, sg, 5.0, gr);
+  ck_assert_msg(fabs(loss_v - lr) <= 1e-4 * fmax(1.0, fabs(lr)), "loss %g vs ref %g", loss_v, lr);
+  double gmax = 0;
+  for (size_t i = 0; i < np; i++) gmax = fmax(gmax, fabs(gr[i]));
+  ck_assert_msg(gmax > 0, "reference gradient is all zero (test is vacuous)");
+  for (size_t i = 0; i < np; i++)
+    ck_assert_msg(fabs(g[i] - gr[i]) <= 1e-4 * fmax(gmax, 1e-3),
+                  "param %zu: grad %g vs ref %g (max %g) loss %d sg %d enc %s rec %d", i,
+                  (double)g[i], gr[i], gmax, loss, sg, enc, rec_layer);
+  free(g);
+  free(gr);
+  free(x);
+  free(y);
+  snn_learner_free(L);
+  snn_network_free(net);
+  ref_free(&r);
+}
+
+START_TEST(test_grad_vs_naive) {
+  const int n2[] = {12, 16, 5}, n3[] = {10, 14, 12, 4};
+  const char *encs[] = {"direct", "rate"};
+  for (int e = 0; e < 2; e++)
+    for (int loss = SNN_LOSS_CE_COUNT; loss <= SNN_LOSS_CE_MEM_STEPS; loss++)
+      check_vs_ref(2, n2, 1, 1, -1, encs[e], loss, SNN_SURROGATE_FAST_SIGMOID, 6, 5,
+                   (uint64_t)(10 + loss + 7 * e));
+  for (int sg = SNN_SURROGATE_FAST_SIGMOID; sg <= SNN_SURROGATE_TRIANGLE; sg++) {
+    check_vs_ref(3, n3, 0, 0, -1, "direct", SNN_LOSS_CE_COUNT, sg, 7, 4, (uint64_t)(30 + sg));
+    check_vs_ref(3, n3, 1, 1, -1, "rate", SNN_LOSS_CE_MEM_SUM, sg, 5, 3, (uint64_t)(40 + sg));
+  }
+}
+END_TEST
+
+START_TEST(test_grad_recurrent_vs_naive) {
+  const int n2[] = {8, 12, 4};
+  check_vs_ref(2, n2, 1, 1, 0, "direct", SNN_LOSS_CE_COUNT, SNN_SURROGATE_FAST_SIGMOID, 6, 3, 51);
+  check_vs_ref(2, n2, 0, 1, 0, "rate", SNN_LOSS_CE_MEM_SUM, SNN_SURROGATE_ATAN, 6, 3, 52);
+  check_vs_ref(2, n2, 1, 0, 1, "direct", SNN_LOSS_CE_MEM_STEPS, SNN_SURROGATE_ATAN, 5, 2, 53);
+}
+END_TEST
+
+/* Finite differences: one layer that never spikes (huge threshold): the
+ * membrane losses are smooth in every weight. */
+static void fd_check(snn_network *net, int loss, const float *x, const int32_t *y, size_t nb) {
+  snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
+  o.loss = loss;
+  snn_learner *L = NULL;
+  ck_assert_snn_ok(snn_learner_create_bptt(&L, net, &o));
+  size_t np = snn_learner_n_params(L), nin = snn_network_n_inputs(net);
+  float *g = malloc(np * sizeof(float)), *g2 = malloc(np * sizeof(float));
+  double l0;
+  ck_assert_snn_ok(snn_learner_gradient(L, g, np, &l0, x, y, nb, nin));
+  /* perturb each parameter array through the public API */
+  size_t pos = 0;
+  for (size_t li = 0; li < snn_network_n_layers(net); li++) {
+    snn_layer *ly = snn_network_layer(net, li);
+    for (int which = SNN_PARAM_WEIGHTS; which <= SNN_PARAM_RECURRENT; which++) {
+      size_t n = snn_layer_param_size(ly, which);
+      if (!n) continue;
+      float *p = malloc(n * sizeof(float));
+      ck_assert_snn_ok(snn_layer_param_get(p, ly, which, n));
+      size_t stride = n > 40 ? n / 23 : 1;
+      for (size_t i = 0; i < n; i += stride) {
+        float keep = p[i];
+        double h = 1e-2, lp, lm;
+        p[i] = keep + (float)h;
+        ck_assert_snn_ok(snn_layer_param_set(ly, which, p, n));
+        ck_assert_snn_ok(snn_learner_gradient(L, g2, np, &lp, x, y, nb, nin));
+        p[i] = keep - (float)h;
+        ck_assert_snn_ok(snn_layer_param_set(ly, which, p, n));
+        ck_assert_snn_ok(snn_learner_gradient(L, g2, np, &lm, x, y, nb, nin));
+        p[i] = keep;
+        ck_assert_snn_ok(snn_layer_param_set(ly, which, p, n));
+        double fd = (lp - lm) / (2 * h);
+        ck_assert_msg(fabs(fd - g[pos + i]) <= 2e-3 * fmax(1.0, fabs(fd)),
+                      "layer %zu array %d [%zu]: fd %g vs grad %g (loss %d)", li, which, i, fd,
+                      (double)g[pos + i], loss);
+      }
+      pos += n;
+      free(p);
+    }
+  }
+  ck_assert_uint_eq(pos, np);
+  free(g);
+  free(g2);
+  snn_learner_free(L);
+}
+
+START_TEST(test_grad_finite_diff) {
+  reseed(7);
+  int loss_kinds[] = {SNN_LOSS_CE_MEM_SUM, SNN_LOSS_CE_MEM_STEPS, SNN_LOSS_CE_MEM_MAX};
+  for (int k = 0; k < 3; k++) {
+    snn_network *net = NULL;
+    ck_assert_snn_ok(snn_network_create(&net, 1, 1, 6));
+    snn_neuron_model *m = mk_lif(0.9, 1e3, 1);
+    snn_layer *ly = NULL;
+    ck_assert_snn_ok(snn_layer_create_dense(&ly, 6, 4, m));
+    ck_assert_snn_ok(snn_network_add_layer(net, ly));
+    snn_neuron_model_free(m);
+    ck_assert_snn_ok(snn_network_set(net, "steps", 5));
+    ck_assert_snn_ok(snn_network_init_weights(net, 3));
+    float x[18];
+    int32_t y[3] = {0, 3, 1};
+    for (int i = 0; i < 18; i++) x[i] = (float)urand();
+    fd_check(net, loss_kinds[k], x, y, 3);
+    snn_network_free(net);
+  }
+}
+END_TEST
+
+/* conv2d -> avg pool -> dense, none spiking: FD through conv and pool backward */
+START_TEST(test_grad_finite_diff_conv) {
+  reseed(9);
+  const int pools[] = {SNN_POOL_AVG, SNN_POOL_MAX, SNN_POOL_SUM};
+  for (int k = 0; k < 3; k++) {
+    snn_network *net = NULL;
+    ck_assert_snn_ok(snn_network_create(&net, 2, 7, 6));
+    snn_neuron_model *m = mk_lif(0.9, 1e3, 1);
+    snn_layer *ly = NULL;
+    ck_assert_snn_ok(snn_layer_create_conv2d(&ly, 2, 7, 6, 3, 3, 2, 1, 1, m));
+    ck_assert_snn_ok(snn_network_add_layer(net, ly));
+    size_t c, h, w;
+    ck_assert_snn_ok(snn_layer_output_shape(&c, &h, &w, ly));
+    ck_assert_snn_ok(snn_layer_create_pool2d(&ly, c, h, w, pools[k], 2, 2, NULL));
+    ck_assert_snn_ok(snn_network_add_layer(net, ly));
+    ck_assert_snn_ok(snn_layer_create_dense(&ly, snn_layer_n_outputs(ly), 3, m));
+    ck_assert_snn_ok(snn_network_add_layer(net, ly));
+    snn_neuron_model_free(m);
+    ck_assert_snn_ok(snn_network_set(net, "steps", 3));
+    ck_assert_snn_ok(snn_network_init_weights(net, 5));
+    float x[2 * 2 * 7 * 6];
+    int32_t y[2] = {2, 0};
+    for (int i = 0; i < 2 * 84; i++) x[i] = (float)urand();
+    fd_check(net, SNN_LOSS_CE_MEM_SUM, x, y, 2);
+    snn_network_free(net);
+  }
+}
+END_TEST
+
+/* ---- training ------------------------------------------------------------------ */
+static snn_network *toy_net(uint64_t seed) {
+  snn_network *net = NULL;
+  ck_assert_snn_ok(snn_network_create(&net, 1, 1, 4));
+  snn_neuron_model *m = mk_lif(0.9, 1.0, 1);
+  snn_layer *ly = NULL;
+  ck_assert_snn_ok(snn_layer_create_dense(&ly, 4, 16, m));
+  ck_assert_snn_ok(snn_network_add_layer(net, ly));
+  ck_assert_snn_ok(snn_layer_create_dense(&ly, 16, 2, m));
+  ck_assert_snn_ok(snn_network_add_layer(net, ly));
+  snn_neuron_model_free(m);
+  ck_assert_snn_ok(snn_network_set(net, "steps", 8));
+  ck_assert_snn_ok(snn_network_init_weights(net, seed));
+  return net;
+}
+
+/* two Gaussian blobs, linearly separable */
+static snn_dataset *toy_data(size_t n, uint64_t seed) {
+  reseed(seed);
+  float *x = malloc(n * 4 * sizeof(float));
+  int32_t *y = malloc(n * sizeof(int32_t));
+  for (size_t s = 0; s < n; s++) {
+    y[s] = (int32_t)(s % 2);
+    for (int j = 0; j < 4; j++) {
+      double c = (y[s] == 0) == (j < 2) ? 0.9 : 0.1;
+      x[s * 4 + j] = (float)(c + 0.2 * (urand() - 0.5));
+    }
+  }
+  snn_dataset *d = NULL;
+  ck_assert_snn_ok(snn_dataset_create(&d, x, y, n, 4));
+  free(x);
+  free(y);
+  return d;
+}
+
+static int count_cb(const snn_progress *p, void *user) {
+  ck_assert_uint_ge(p->struct_size, sizeof(snn_progress));
+  ck_assert(p->accuracy >= 0 && p->accuracy <= 1);
+  (*(int *)user)++;
+  return 0;
+}
+
+START_TEST(test_toy_learns) {
+  snn_dataset *d = toy_data(64, 3);
+  for (int opt = SNN_OPTIMIZER_ADAM; opt <= SNN_OPTIMIZER_SGD; opt++) {
+    snn_network *net = toy_net(1);
+    snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
+    o.batch_size = 16;
+    o.loss = SNN_LOSS_CE_MEM_SUM;
+    o.learning_rate = opt == SNN_OPTIMIZER_ADAM ? 1e-2 : 5e-2;
+    o.optimizer = opt;
+    o.schedule = SNN_SCHEDULE_COSINE;
+    o.total_epochs = 20;
+    o.grad_clip = 5.0;
+    snn_learner *L = NULL;
+    ck_assert_snn_ok(snn_learner_create_bptt(&L, net, &o));
+    ck_assert_str_eq(snn_learner_kind(L), "bptt");
+    ck_assert_snn_ok(snn_network_set_str(net, "readout", "membrane"));
+    double acc0, acc1, first = 0, last = 0;
+    ck_assert_snn_ok(snn_network_evaluate(&acc0, net, d));
+    int calls = 0;
+    for (int ep = 0; ep < 20; ep++) {
+      double ml;
+      ck_assert_snn_ok(snn_learner_train_epoch(L, &ml, d, count_cb, &calls));
+      if (ep == 0) first = ml;
+      last = ml;
+    }
+    ck_assert_int_eq(calls, 20 * 4);
+    ck_assert_snn_ok(snn_network_evaluate(&acc1, net, d));
+    ck_assert_msg(acc1 >= 0.95, "toy accuracy %g (before %g), loss %g -> %g", acc1, acc0, first, last);
+    ck_assert(last < first);
+    snn_learner_free(L);
+    snn_network_free(net);
+  }
+  snn_dataset_free(d);
+}
+END_TEST
+
+static int cancel_cb(const snn_progress *p, void *user) {
+  (void)user;
+  return p->batch == 1;
+}
+
+START_TEST(test_cancel_and_batch) {
+  snn_dataset *d = toy_data(64, 4);
+  snn_network *net = toy_net(2);
+  snn_bptt_options o;
+  ck_assert_snn_ok(snn_bptt_options_init(&o, sizeof o));
+  o.batch_size = 16;
+  snn_learner *L = NULL;
+  ck_assert_snn_ok(snn_learner_create_bptt(&L, net, &o));
+  ck_assert_snn_err(snn_learner_train_epoch(L, NULL, d, cancel_cb, NULL), SNN_E_CANCELED);
+  float x[8] = {1, 1, 0, 0, 0, 0, 1, 1};
+  int32_t y[2] = {0, 1};
+  double loss = -1;
+  /* a batch larger than batch_size grows the workspace */
+  float xb[40 * 4];
+  int32_t yb[40];
+  for (int i = 0; i < 40; i++) {
+    memcpy(xb + 4 * i, x + 4 * (i % 2), 4 * sizeof(float));
+    yb[i] = i % 2;
+  }
+  ck_assert_snn_ok(snn_learner_train_batch(L, &loss, xb, yb, 40, 4));
+  ck_assert(loss > 0 && isfinite(loss));
+  ck_assert_snn_ok(snn_learner_train_batch(L, &loss, x, y, 2, 4));
+  ck_assert_snn_ok(snn_learner_set_learning_rate(L, 0.5));
+  ck_assert_snn_ok(snn_learner_set_epoch(L, 3));
+  /* settings and encoder may change between steps: the workspace follows */
+  snn_encoder *e = NULL;
+  ck_assert_snn_ok(snn_encoder_create(&e, "rate"));
+  ck_assert_snn_ok(snn_network_set_encoder(net, e));
+  snn_encoder_free(e);
+  ck_assert_snn_ok(snn_network_set(net, "steps", 12));
+  ck_assert_snn_ok(snn_learner_train_batch(L, &loss, xb, yb, 40, 4));
+  ck_assert(isfinite(loss));
+  /* a changed parameter layout is refused */
+  ck_assert_snn_ok(snn_layer_set_bias(snn_network_layer(net, 1), 0));
+  ck_assert_snn_err(snn_learner_train_batch(L, &loss, x, y, 2, 4), SNN_E_STATE);
+  ck_assert_snn_ok(snn_layer_set_bias(snn_network_layer(net, 1), 1));
+  ck_assert_snn_ok(snn_learner_train_batch(L, &loss, x, y, 2, 4));
+  snn_learner_free(L);
+  snn_network_free(net);
+  snn_dataset_free(d);
+}
+END_TEST
+
+/* a huge learning rate makes the weights explode: SNN_E_NUMERIC, last good weights kept */
+START_TEST(test_numeric) {
+  snn_network *net = toy_net(3);
+  snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
+  o.optimizer = SNN_OPTIMIZER_SGD;
+  o.learning_rate = 1e3;
+  o.loss = SNN_LOSS_CE_MEM_SUM;
+  snn_learner *L = NULL;
+  ck_assert_snn_ok(snn_learner_create_bptt(&L, net, &o));
+  float x[8] = {3.3e38f, 3.3e38f, 3.3e38f, 3.3e38f, 3.3e38f, 3.3e38f, 3.3e38f, 3.3e38f};
+  int32_t y[2] = {0, 1};
+  int rc = SNN_OK;
+  size_t nw = snn_layer_param_size(snn_network_layer(net, 0), SNN_PARAM_WEIGHTS);
+  float *before = malloc(nw * sizeof(float)), *after = malloc(nw * sizeof(float));
+  for (int i = 0; i < 20 && rc == SNN_OK; i++) {
+    ck_assert_snn_ok(snn_layer_param_get(before, snn_network_layer(net, 0), SNN_PARAM_WEIGHTS, nw));
+    rc = snn_learner_train_batch(L, NULL, x, y, 2, 4);
+  }
+  ck_assert_int_eq(rc, SNN_E_NUMERIC);
+  ck_assert(snn_last_error()[0] != '\0');
+  ck_assert_snn_ok(snn_layer_param_get(after, snn_network_layer(net, 0), SNN_PARAM_WEIGHTS, nw));
+  ck_assert(memcmp(before, after, nw * sizeof(float)) == 0);
+  free(before);
+  free(after);
+  snn_learner_free(L);
+  snn_network_free(net);
+}
+END_TEST
+
+static void train_weights(float *w, size_t nw, int threads, const char *enc) {
+#ifdef _OPENMP
+  omp_set_num_threads(threads);
+#else
+  (void)threads;
+#endif
+  snn_dataset *d = toy_data(48, 5);
+  snn_network *net = toy_net(4);
+  snn_encoder *e = NULL;
+  ck_assert_snn_ok(snn_encoder_create(&e, enc));
+  ck_assert_snn_ok(snn_network_set_encoder(net, e));
+  snn_encoder_free(e);
+  snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
+  o.batch_size = 16;
+  o.seed = 11;
+  o.learning_rate = 1e-2;
+  snn_learner *L = NULL;
+  ck_assert_snn_ok(snn_learner_create_bptt(&L, net, &o));
+  for (int ep = 0; ep < 3; ep++) ck_assert_snn_ok(snn_learner_train_epoch(L, NULL, d, NULL, NULL));
+  ck_assert_snn_ok(snn_layer_param_get(w, snn_network_layer(net, 0), SNN_PARAM_WEIGHTS, nw));
+  snn_learner_free(L);
+  snn_network_free(net);
+  snn_dataset_free(d);
+}
+
+START_TEST(test_determinism) {
+  float a[64], b[64], c[64];
+  const char *encs[] = {"direct", "rate"};
+  for (int e = 0; e < 2; e++) {
+    train_weights(a, 64, 1, encs[e]);
+    train_weights(b, 64, 1, encs[e]);
+    train_weights(c, 64, 2, encs[e]);
+    ck_assert(memcmp(a, b, sizeof a) == 0);
+    ck_assert_msg(memcmp(a, c, sizeof a) == 0, "1 vs 2 threads differ (%s)", encs[e]);
+  }
+#ifdef _OPENMP
+  omp_set_num_threads(omp_get_num_procs());
+#endif
+}
+END_TEST
+
+/* ---- arguments ------------------------------------------------------------------- */
+START_TEST(test_bad_args) {
+  snn_network *net = toy_net(1);
+  snn_learner *L = (snn_learner *)1;
+  snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
+  ck_assert_snn_err(snn_learner_create_bptt(NULL, net, NULL), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_create_bptt(&L, NULL, NULL), SNN_E_INVALID);
+  ck_assert_ptr_null(L);
+  o.struct_size = 4;
+  ck_assert_snn_err(snn_learner_create_bptt(&L, net, &o), SNN_E_VERSION);
+  o = (snn_bptt_options)SNN_BPTT_OPTIONS_INIT;
+  o.learning_rate = -1;
+  ck_assert_snn_err(snn_learner_create_bptt(&L, net, &o), SNN_E_RANGE);
+  o.learning_rate = NAN;
+  ck_assert_snn_err(snn_learner_create_bptt(&L, net, &o), SNN_E_INVALID);
+  o = (snn_bptt_options)SNN_BPTT_OPTIONS_INIT;
+  o.loss = 99;
+  ck_assert_snn_err(snn_learner_create_bptt(&L, net, &o), SNN_E_RANGE);
+  o = (snn_bptt_options)SNN_BPTT_OPTIONS_INIT;
+  o.optimizer = 7;
+  ck_assert_snn_err(snn_learner_create_bptt(&L, net, &o), SNN_E_RANGE);
+  o = (snn_bptt_options)SNN_BPTT_OPTIONS_INIT;
+  o.surrogate = 9;
+  ck_assert_snn_err(snn_learner_create_bptt(&L, net, &o), SNN_E_RANGE);
+  o = (snn_bptt_options)SNN_BPTT_OPTIONS_INIT;
+  o.momentum = 1.5;
+  ck_assert_snn_err(snn_learner_create_bptt(&L, net, &o), SNN_E_RANGE);
+  o = (snn_bptt_options)SNN_BPTT_OPTIONS_INIT;
+  o.schedule = 12;
+  ck_assert_snn_err(snn_learner_create_bptt(&L, net, &o), SNN_E_RANGE);
+  o = (snn_bptt_options)SNN_BPTT_OPTIONS_INIT;
+  o.grad_clip = -1;
+  ck_assert_snn_err(snn_learner_create_bptt(&L, net, &o), SNN_E_RANGE);
+  /* larger struct with a non-zero unknown tail */
+  struct {
+    snn_bptt_options o;
+    double extra;
+  } big;
+  memset(&big, 0, sizeof big);
+  big.o.struct_size = sizeof big;
+  big.extra = 1.0;
+  ck_assert_snn_err(snn_learner_create_bptt(&L, net, &big.o), SNN_E_VERSION);
+  big.extra = 0.0;
+  ck_assert_snn_ok(snn_learner_create_bptt(&L, net, &big.o));
+  snn_learner_free(L);
+  ck_assert_snn_err(snn_bptt_options_init(NULL, sizeof o), SNN_E_INVALID);
+  ck_assert_snn_err(snn_bptt_options_init(&o, 2), SNN_E_VERSION);
+  snn_network *empty = NULL;
+  ck_assert_snn_ok(snn_network_create(&empty, 1, 1, 3));
+  ck_assert_snn_err(snn_learner_create_bptt(&L, empty, NULL), SNN_E_STATE);
+  snn_network_free(empty);
+
+  ck_assert_snn_ok(snn_learner_create_bptt(&L, net, NULL));
+  float x[8] = {0};
+  int32_t y[2] = {0, 1}, ybad[2] = {0, 2};
+  float g[200];
+  size_t np = snn_learner_n_params(L);
+  ck_assert_uint_eq(np, 4 * 16 + 16 + 16 * 2 + 2);
+  ck_assert_snn_err(snn_learner_train_batch(NULL, NULL, x, y, 2, 4), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_train_batch(L, NULL, NULL, y, 2, 4), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_train_batch(L, NULL, x, NULL, 2, 4), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_train_batch(L, NULL, x, y, 0, 4), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_train_batch(L, NULL, x, y, 2, 5), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_train_batch(L, NULL, x, ybad, 2, 4), SNN_E_INVALID);
+  x[3] = NAN;
+  ck_assert_snn_err(snn_learner_train_batch(L, NULL, x, y, 2, 4), SNN_E_INVALID);
+  x[3] = 0;
+  ck_assert_snn_err(snn_learner_gradient(L, g, np + 1, NULL, x, y, 2, 4), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_gradient(NULL, g, np, NULL, x, y, 2, 4), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_gradient(L, NULL, np, NULL, x, y, 2, 4), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_gradient(L, g, np, NULL, NULL, y, 2, 4), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_gradient(L, g, np, NULL, x, NULL, 2, 4), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_train_epoch(NULL, NULL, NULL, NULL, NULL), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_train_epoch(L, NULL, NULL, NULL, NULL), SNN_E_INVALID);
+  snn_dataset *d3 = NULL;
+  float x3[3] = {1, 2, 3};
+  int32_t y3[1] = {0};
+  ck_assert_snn_ok(snn_dataset_create(&d3, x3, y3, 1, 3));
+  ck_assert_snn_err(snn_learner_train_epoch(L, NULL, d3, NULL, NULL), SNN_E_INVALID);
+  snn_dataset_free(d3);
+  ck_assert_snn_err(snn_learner_set_learning_rate(NULL, 1), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_set_learning_rate(L, NAN), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_set_learning_rate(L, -1), SNN_E_RANGE);
+  ck_assert_snn_err(snn_learner_set_learning_rate(L, 0), SNN_E_RANGE);
+  ck_assert_snn_err(snn_learner_set_epoch(NULL, 1), SNN_E_INVALID);
+  ck_assert_ptr_null(snn_learner_kind(NULL));
+  ck_assert_uint_eq(snn_learner_n_params(NULL), 0);
+  snn_learner_free(NULL);
+  snn_learner_free(L);
+  snn_network_free(net);
+}
+END_TEST
+
+/* a model without step_grad cannot be trained */
+static int ng_init(void *u, const double *p, float *s, size_t n) {
+  (void)u;
+  (void)p;
+  for (size_t i = 0; i < n; i++) s[i] = 0;
+  return SNN_OK;
+}
+static int ng_step(void *u, const double *p, float *s, const float *in, uint8_t *sp, size_t n,
+                   double dt) {
+  (void)u;
+  (void)p;
+  (void)dt;
+  for (size_t i = 0; i < n; i++) {
+    s[i] += in ? in[i] : 0;
+    sp[i] = s[i] > 1;
+    if (sp[i]) s[i] = 0;
+  }
+  return SNN_OK;
+}
+
+START_TEST(test_unsupported_model) {
+  snn_neuron_ops ops = SNN_NEURON_OPS_INIT;
+  ops.name = "nograd_test";
+  ops.n_state = 1;
+  ops.init = ng_init;
+  ops.step = ng_step;
+  snn_neuron_model *m = NULL;
+  ck_assert_snn_ok(snn_neuron_model_create_custom(&m, &ops, NULL));
+  snn_network *net = NULL;
+  ck_assert_snn_ok(snn_network_create(&net, 1, 1, 3));
+  snn_layer *ly = NULL;
+  ck_assert_snn_ok(snn_layer_create_dense(&ly, 3, 2, m));
+  ck_assert_snn_ok(snn_network_add_layer(net, ly));
+  snn_learner *L = NULL;
+  ck_assert_snn_err(snn_learner_create_bptt(&L, net, NULL), SNN_E_UNSUPPORTED);
+  ck_assert_ptr_null(L);
+  /* but it runs forward through the generic path */
+  float x[3] = {1, 2, 3};
+  int32_t lab;
+  ck_assert_snn_ok(snn_network_predict(net, &lab, NULL, x, 1, 3));
+  snn_network_free(net);
+  snn_neuron_model_free(m);
+}
+END_TEST
+
+/* the generic path (refractory lif -> snn__neuron_step_grad) trains and matches itself */
+START_TEST(test_generic_path) {
+  snn_network *net = NULL;
+  ck_assert_snn_ok(snn_network_create(&net, 1, 1, 4));
+  const char *kinds[] = {"lif", "izhikevich"};
+  for (int k = 0; k < 2; k++) {
+    snn_neuron_model *m = NULL;
+    ck_assert_snn_ok(snn_neuron_model_create(&m, kinds[k]));
+    snn_layer *ly = NULL;
+    ck_assert_snn_ok(snn_layer_create_dense(&ly, k ? 6 : 4, 6, m));
+    ck_assert_snn_ok(snn_network_add_layer(net, ly));
+    snn_neuron_model_free(m);
+  }
+  snn_encoder *e = NULL;
+  ck_assert_snn_ok(snn_encoder_create(&e, "direct"));
+  ck_assert_snn_ok(snn_encoder_set(e, "gain", 400.0));
+  ck_assert_snn_ok(snn_network_set_encoder(net, e));
+  snn_encoder_free(e);
+  ck_assert_snn_ok(snn_network_set(net, "steps", 20));
+  snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
+  o.loss = SNN_LOSS_CE_MEM_SUM;
+  o.surrogate_slope = 0.5;
+  snn_learner *L = NULL;
+  ck_assert_snn_ok(snn_learner_create_bptt(&L, net, &o));
+  float x[8] = {1, 0.5f, 0, 1, 0, 1, 1, 0.2f};
+  int32_t y[2] = {1, 4};
+  size_t np = snn_learner_n_params(L);
+  float *g = malloc(np * sizeof(float));
+  double loss;
+  ck_assert_snn_ok(snn_learner_gradient(L, g, np, &loss, x, y, 2, 4));
+  ck_assert(isfinite(loss));
+  double nrm = 0;
+  for (size_t i = 0; i < np; i++) {
+    ck_assert(isfinite(g[i]));
+    nrm += g[i] * g[i];
+  }
+  ck_assert(nrm > 0);
+  ck_assert_snn_ok(snn_learner_train_batch(L, &loss, x, y, 2, 4));
+  free(g);
+  snn_learner_free(L);
+  snn_network_free(net);
+}
+END_TEST
+
+START_TEST(test_oom_learner) {
+  snn_network *net = toy_net(1);
+  snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
+  o.batch_size = 8;
+  long n;
+  for (n = 1; n < 500; n++) {
+    long live0 = 0;
+    snn_test_oom_install(n);
+    live0 = snn_test_oom_live();
+    snn_learner *L = NULL;
+    int rc = snn_learner_create_bptt(&L, net, &o);
+    if (rc == SNN_OK) {
+      float x[8] = {1, 1, 0, 0, 0, 0, 1, 1};
+      int32_t y[2] = {0, 1};
+      rc = snn_learner_train_batch(L, NULL, x, y, 2, 4);
+      snn_learner_free(L);
+      ck_assert_int_eq(snn_test_oom_live(), live0);
+      snn_test_oom_uninstall();
+      if (rc == SNN_OK) break;
+      ck_assert_int_eq(rc, SNN_E_NOMEM);
+      continue;
+    }
+    ck_assert_int_eq(rc, SNN_E_NOMEM);
+    ck_assert_ptr_null(L);
+    ck_assert_int_eq(snn_test_oom_live(), live0);
+    snn_test_oom_uninstall();
+  }
+  ck_assert_int_lt(n, 500);
+  snn_network_free(net);
+}
+END_TEST
+
+Suite *suite_bptt(void) {
+  Suite *s = suite_create("bptt");
+  TCase *tc = tcase_create("gradients");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_grad_vs_naive);
+  tcase_add_test(tc, test_grad_recurrent_vs_naive);
+  tcase_add_test(tc, test_grad_finite_diff);
+  tcase_add_test(tc, test_grad_finite_diff_conv);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("training");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_toy_learns);
+  tcase_add_test(tc, test_cancel_and_batch);
+  tcase_add_test(tc, test_numeric);
+  tcase_add_test(tc, test_determinism);
+  tcase_add_test(tc, test_generic_path);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("api");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_bad_args);
+  tcase_add_test(tc, test_unsupported_model);
+  tcase_add_test(tc, test_oom_learner);
+  suite_add_tcase(s, tc);
+  return s;
+}
