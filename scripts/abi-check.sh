@@ -28,7 +28,7 @@ sed 's#/\*.*\*/##' "$map" | awk '/global:/{g=1;next} /local:/{g=0} g' | tr -d ' 
 if ! diff -u "$tmp/map" "$tmp/dyn" > "$tmp/d1"; then
   echo "abi-check: src/libsnn.map (-) and exported symbols (+) differ:"; cat "$tmp/d1"; fail=1
 fi
-tr '\n' ' ' < "$top/include/snn.h" | grep -o 'SNN_API[^;{]*(' | sed 's/($//; s/.*[ *]\(snn_[a-z0-9_]*\)$/\1/' | sort -u > "$tmp/hdr"
+perl -0777 -ne 's{/\*.*?\*/}{}gs; print "$1\n" while /\bSNN_API\b[^;{}()#]*?\b(snn_\w+)\s*\(/g' "$top/include/snn.h" | sort -u > "$tmp/hdr"
 if ! diff -u "$tmp/hdr" "$tmp/map" > "$tmp/d2"; then
   echo "abi-check: SNN_API functions in include/snn.h (-) and src/libsnn.map (+) differ:"; cat "$tmp/d2"; fail=1
 fi
