@@ -7,9 +7,11 @@
 
 #include "../net/engine.h"
 #include "learn.h"
+#include "stdp_impl.h"
 
 struct snn_learner {
-  const char *kind;
+  const char *kind;     /* first member of every learner struct (snn_learner_kind) */
+  uint32_t tag;         /* 0 here; SNN__STDP_TAG in STDP-family learners (stdp_impl.h) */
   snn_network *net;
   snn_bptt_options o;   /* resolved options */
   size_t n_params;
@@ -95,6 +97,10 @@ static int resolve(snn_bptt_options *r, const snn_bptt_options *in, const char *
 
 void snn_learner_free(snn_learner *l) {
   if (!l) return;
+  if (snn__learner_is_stdp(l)) {
+    snn__stdp_destroy(l);
+    return;
+  }
   snn__aligned_free(l->grad);
   snn__optim_free(&l->opt);
   snn__free(l->segs);
@@ -107,7 +113,20 @@ void snn_learner_free(snn_learner *l) {
 }
 
 const char *snn_learner_kind(const snn_learner *l) { return l ? l->kind : NULL; }
-size_t snn_learner_n_params(const snn_learner *l) { return l ? l->n_params : 0; }
+_Static_assert(offsetof(struct snn_learner, tag) == sizeof(char *),
+               "the learner tag must sit where stdp_impl.h expects it");
+
+size_t snn_learner_n_params(const snn_learner *l) {
+  return l && !snn__learner_is_stdp(l) ? l->n_params : 0;
+}
+
+/* The gradient-based entry points apply to bptt learners only. */
+static int require_bptt(const snn_learner *l, const char *fn) {
+  if (snn__learner_is_stdp(l))
+    return snn__error(SNN_E_UNSUPPORTED, "%s: not available for a '%s' learner (bptt only)", fn,
+                      l->kind);
+  return SNN_OK;
+}
 
 /* (re)builds the engine and batch buffers for `cap` samples and the current settings */
 static int ensure_engine(snn_learner *l, size_t cap) {
@@ -272,6 +291,7 @@ int snn_learner_train_batch(snn_learner *l, double *loss, const float *x, const 
                             size_t n, size_t n_inputs) {
   static const char fn[] = "snn_learner_train_batch";
   SNN__CHECK_NULL(l, fn);
+  if (require_bptt(l, fn) != SNN_OK) return SNN_E_UNSUPPORTED;
   SNN__CHECK_NULL(x, fn);
   SNN__CHECK_NULL(labels, fn);
   int rc = check_batch(l, x, labels, n, n_inputs, fn);
@@ -291,6 +311,7 @@ int snn_learner_gradient(snn_learner *l, float *grad, size_t n_grad, double *los
                          const int32_t *labels, size_t n, size_t n_inputs) {
   static const char fn[] = "snn_learner_gradient";
   SNN__CHECK_NULL(l, fn);
+  if (require_bptt(l, fn) != SNN_OK) return SNN_E_UNSUPPORTED;
   SNN__CHECK_NULL(grad, fn);
   SNN__CHECK_NULL(x, fn);
   SNN__CHECK_NULL(labels, fn);
@@ -343,6 +364,7 @@ int snn_learner_train_epoch(snn_learner *l, double *mean_loss, const snn_dataset
   static const char fn[] = "snn_learner_train_epoch";
   SNN__CHECK_NULL(l, fn);
   SNN__CHECK_NULL(data, fn);
+  if (snn__learner_is_stdp(l)) return snn__stdp_train_epoch(l, mean_loss, data, cb, user);
   snn_network *net = l->net;
   size_t n = snn_dataset_size(data);
   if (n == 0) return snn__error(SNN_E_INVALID, "%s: the dataset is empty", fn);
@@ -408,6 +430,7 @@ done:
 int snn_learner_set_learning_rate(snn_learner *l, double lr) {
   static const char fn[] = "snn_learner_set_learning_rate";
   SNN__CHECK_NULL(l, fn);
+  if (require_bptt(l, fn) != SNN_OK) return SNN_E_UNSUPPORTED;
   if (!isfinite(lr)) return snn__error(SNN_E_INVALID, "%s: lr must be finite (got %g)", fn, lr);
   if (!(lr > 0) || lr > 1e3) return snn__error(SNN_E_RANGE, "%s: lr must be in (0, 1e3] (got %g)", fn, lr);
   l->lr = lr;
@@ -416,6 +439,7 @@ int snn_learner_set_learning_rate(snn_learner *l, double lr) {
 
 int snn_learner_set_epoch(snn_learner *l, uint32_t epoch) {
   SNN__CHECK_NULL(l, "snn_learner_set_epoch");
+  if (require_bptt(l, "snn_learner_set_epoch") != SNN_OK) return SNN_E_UNSUPPORTED;
   l->epoch = epoch;
   return SNN_OK;
 }
