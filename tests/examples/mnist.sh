@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Quick test of bin/mnist on a tiny synthetic IDX dataset (3 separable patterns,
+# 28x28, 240 training and 60 test images, a few KiB): trains, prints valid JSON,
+# is deterministic, rejects bad arguments (exit 2) and missing data (exit 1).
+# Run by `make test-examples` with $BIN = the bin directory. Takes a few seconds.
+set -euo pipefail
+BIN=${BIN:-$(cd "$(dirname "$0")/../.." && pwd)/bin}
+MNIST="$BIN/mnist"
+[ -x "$MNIST" ] || { echo "mnist.sh: $MNIST not built"; exit 1; }
+PY=$(command -v python3 || true)
+[ -n "$PY" ] || { echo "mnist.sh: python3 is needed to generate the test data"; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# ---- synthetic dataset: class 0 horizontal bar, 1 vertical bar, 2 square ring,
+# at a random position, with a little pixel noise; big-endian IDX headers.
+"$PY" - "$tmp/data" <<'EOF'
+import os, random, struct, sys
+out = sys.argv[1]; os.makedirs(out)
+rnd = random.Random(7)
+def image(c):
+    img = [0] * 784
+    ox, oy = rnd.randint(4, 10), rnd.randint(4, 10)
+    for a in range(12):
+        if c == 2:
+            pts = [(ox + a, oy), (ox + a, oy + 11), (ox, oy + a), (ox + 11, oy + a)]
+        else:
+            pts = [(ox + a, oy + 5 + b) if c == 0 else (ox + 5 + b, oy + a) for b in range(3)]
+        for x, y in pts:
+            img[y * 28 + x] = 255
+    for _ in range(20): img[rnd.randrange(784)] = rnd.randrange(256)
+    return img
+def write(stem_img, stem_lab, n):
+    labels = [i % 3 for i in range(n)]
+    rnd.shuffle(labels)
+    with open(os.path.join(out, stem_img), "wb") as f:
+        f.write(struct.pack(">IIII", 0x803, n, 28, 28))
+        for c in labels: f.write(bytes(image(c)))
+    with open(os.path.join(out, stem_lab), "wb") as f:
+        f.write(struct.pack(">II", 0x801, n)); f.write(bytes(labels))
+write("train-images-idx3-ubyte", "train-labels-idx1-ubyte", 240)
+write("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 60)
+EOF
+
+common=(--data "$tmp/data" --arch 784-48-3 --steps 6 --epochs 4 --batch 16 --lr 5e-3 --seed 3 --quiet)
+
+# ---- trains, valid JSON with the documented keys
+"$MNIST" "${common[@]}" --json --log-batches 5 >"$tmp/out.json" 2>"$tmp/err.txt" ||
+  fail "training run failed: $(cat "$tmp/err.txt")"
+[ "$(wc -l <"$tmp/out.json")" -eq 1 ] || fail "--json: stdout is not one line: $(cat "$tmp/out.json")"
+grep -q "^epoch 1 batch 5/" "$tmp/err.txt" || fail "--log-batches 5 printed no batch line"
+"$PY" - "$tmp/out.json" <<'EOF' || fail "bad JSON: $(cat "$tmp/out.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ("test_accuracy", "train_seconds", "epochs", "peak_rss_mb", "spikes_per_sample",
+          "synops_per_sample", "seed", "arch", "encoding", "steps"):
+    assert k in d, "missing key " + k
+assert d["epochs"] == 4 and d["seed"] == 3 and d["steps"] == 6, d
+assert d["encoding"] == "direct" and d["arch"] == "784-48-3", d
+assert d["train_seconds"] > 0 and d["peak_rss_mb"] > 0, d
+assert d["test_accuracy"] >= 85.0, "did not learn: %.2f%%" % d["test_accuracy"]
+EOF
+
+# ---- same seed -> identical result, also with another thread count
+acc() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["test_accuracy"])' "$1"; }
+"$MNIST" "${common[@]}" --json --threads 1 >"$tmp/t1.json" || fail "--threads 1 run failed"
+[ "$(acc "$tmp/out.json")" = "$(acc "$tmp/t1.json")" ] ||
+  fail "not reproducible: $(acc "$tmp/out.json") vs $(acc "$tmp/t1.json") (threads default vs 1)"
+
+# ---- other encodings, losses and a small convolutional network run
+"$MNIST" --data "$tmp/data" --arch 784-32-3 --encoding rate --loss count --steps 8 --epochs 1 \
+  --batch 16 --quiet >/dev/null || fail "rate/count run failed"
+"$MNIST" --data "$tmp/data" --arch 784-32-3 --encoding latency --loss mem-steps --steps 8 \
+  --epochs 1 --batch 16 --quiet >/dev/null || fail "latency/mem-steps run failed"
+"$MNIST" --data "$tmp/data" --arch 784-4c5-mp2-3 --steps 4 --epochs 1 --batch 16 --train-limit 64 \
+  --quiet >/dev/null || fail "convolutional run failed"
+
+# ---- --loss-png (only when gnuplot is installed)
+if command -v gnuplot >/dev/null 2>&1; then
+  "$MNIST" "${common[@]}" --epochs 2 --loss-png "$tmp/curve.png" >/dev/null ||
+    fail "--loss-png run failed"
+  [ "$(head -c 4 "$tmp/curve.png" | od -An -tx1 | tr -d ' \n')" = "89504e47" ] ||
+    fail "--loss-png did not write a PNG"
+fi
+
+# ---- --save / --load / --eval round trip: same predictions
+"$MNIST" "${common[@]}" --epochs 1 --json --save "$tmp/model.snn" >"$tmp/s.json" ||
+  fail "--save run failed"
+[ -s "$tmp/model.snn" ] || fail "--save wrote nothing"
+"$MNIST" --data "$tmp/data" --load "$tmp/model.snn" --eval --json --quiet >"$tmp/l.json" ||
+  fail "--load --eval failed"
+[ "$(acc "$tmp/s.json")" = "$(acc "$tmp/l.json")" ] ||
+  fail "loaded model scores $(acc "$tmp/l.json") instead of $(acc "$tmp/s.json")"
+expect_load() { "$MNIST" --data "$tmp/data" --load "$tmp/data/t10k-labels-idx1-ubyte" --eval >/dev/null 2>&1; }
+rc=0; expect_load || rc=$?
+[ "$rc" -eq 1 ] || fail "--load of a non-model file exited $rc, expected 1"
+
+# ---- usage errors: exit 2 with a message
+expect() { # expect CODE PATTERN ARGS...
+  local code=$1 pat=$2 rc=0
+  shift 2
+  "$MNIST" "$@" >"$tmp/o.txt" 2>"$tmp/e.txt" || rc=$?
+  [ "$rc" -eq "$code" ] || fail "mnist $* exited $rc, expected $code: $(cat "$tmp/e.txt")"
+  grep -qi -- "$pat" "$tmp/e.txt" || fail "mnist $*: message lacks '$pat': $(cat "$tmp/e.txt")"
+}
+expect 2 "unknown option" --bogus
+expect 2 "steps" --steps 0
+expect 2 "steps" --steps abc
+expect 2 "encoding" --encoding morse
+expect 2 "loss" --loss hinge
+expect 2 "beta" --beta 1.5
+expect 2 "needs a value" --epochs
+expect 2 "arch" --data "$tmp/data" --arch 784-x-3
+expect 2 "unexpected argument" stray
+"$MNIST" --help >/dev/null || fail "--help failed"
+
+# ---- runtime errors: exit 1 with a message
+expect 1 "make data" --data "$tmp/nonexistent"
+mkdir "$tmp/empty"
+expect 1 "missing" --data "$tmp/empty"
+head -c 100 "$tmp/data/t10k-images-idx3-ubyte" >"$tmp/empty/t10k-images-idx3-ubyte"
+cp "$tmp/data/t10k-labels-idx1-ubyte" "$tmp/data/train-"* "$tmp/empty/"
+expect 1 "cannot load" --data "$tmp/empty" --epochs 1
+expect 1 "input size" --data "$tmp/data" --arch 100-10
+echo "mnist example: ok"
