@@ -116,10 +116,13 @@ $(STLIB): $(STATIC_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(STATIC_OBJ)
 
-snn.pc: snn.pc.in include/snn.h Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' -e 's|@OPENMP_LIBS@|$(OPENMP_LIBS)|' \
-	    -e 's|@BLAS_LIBS@|$(BLAS_LIBS)|' $< > $@
+# snn.pc is generated from the final PREFIX/LIBDIR/INCLUDEDIR of this invocation (never
+# DESTDIR), so it is rebuilt every time rather than trusted from an earlier run.
+PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@OPENMP_LIBS@|$(OPENMP_LIBS)|' -e 's|@BLAS_LIBS@|$(BLAS_LIBS)|'
+.PHONY: snn.pc
+snn.pc: snn.pc.in
+	$(PC_SED) $< > $@
 
 # ---- examples and benchmarks (public header + shared library only) -------
 examples: $(EXAMPLES)
@@ -170,7 +173,7 @@ test-header:
 	$(CXX) -std=c++17 -pedantic -Wall -Wextra -Werror -Iinclude -c tests/header_cxx.cpp -o $(BUILD)/tests/header_cxx17.o
 	@echo "header test: C99, C11, C++11 and C++17 compile cleanly"
 
-test-install: lib snn.pc
+test-install: lib
 	bash scripts/test-install.sh
 
 # Debian's interpreter sees Debian's python3-numpy; a PATH python3 (pyenv, venv) may not.
@@ -241,9 +244,10 @@ install-includes:
 	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)
 	$(INSTALL) -m 644 include/snn.h $(DESTDIR)$(INCLUDEDIR)/snn.h
 
-install-pc: snn.pc
+install-pc:
 	$(INSTALL) -d $(DESTDIR)$(PKGCONFIGDIR)
-	$(INSTALL) -m 644 snn.pc $(DESTDIR)$(PKGCONFIGDIR)/snn.pc
+	$(PC_SED) snn.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/snn.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/snn.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libsnn.a $(DESTDIR)$(LIBDIR)/$(notdir $(SHLIB)) \
