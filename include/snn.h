@@ -1141,6 +1141,12 @@ typedef enum snn_stdp_synapse {
   SNN_STDP_CURRENT = 2      /**< current-based: driving force frozen at v_rest */
 } snn_stdp_synapse;
 
+/** Membrane integration (::snn_stdp_options.integrator). */
+typedef enum snn_stdp_integrator {
+  SNN_STDP_EULER = 1,   /**< forward Euler, as Brian ran the paper's model (default) */
+  SNN_STDP_IMPLICIT = 2 /**< backward Euler: stable for any conductance (use for >= 1600 neurons) */
+} snn_stdp_integrator;
+
 /** Flags of ::snn_stdp_options.flags. */
 #define SNN_STDP_NO_NORMALIZE 0x1u /**< do not normalise incoming weights before each example */
 #define SNN_STDP_NO_THETA 0x2u     /**< disable the adaptive threshold (theta stays constant) */
@@ -1180,11 +1186,12 @@ typedef struct snn_stdp_options {
   double w_inh_exc;       /**< inhibitory -> excitatory weight [17.0] */
   uint32_t flags;         /**< SNN_STDP_* flags [0] */
   uint64_t seed;          /**< weight initialisation and Poisson inputs [0] */
+  int32_t integrator;     /**< ::snn_stdp_integrator [SNN_STDP_EULER] */
 } snn_stdp_options;
 
 /** Initialiser for ::snn_stdp_options (all defaults). */
 #define SNN_STDP_OPTIONS_INIT { sizeof(snn_stdp_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
-                                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+                                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /**
  * Fills @p o with defaults (zeros) and sets o->struct_size.

@@ -42,6 +42,7 @@ SNN_STDP_TRIPLET, SNN_STDP_PAIR_ADDITIVE = 1, 2
 SNN_STDP_PAIR_MULTIPLICATIVE, SNN_STDP_PRE_TRACE = 3, 4
 SNN_STDP_INHIB_POPULATION, SNN_STDP_INHIB_DIRECT = 1, 2
 SNN_STDP_CONDUCTANCE, SNN_STDP_CURRENT = 1, 2
+SNN_STDP_EULER, SNN_STDP_IMPLICIT = 1, 2
 SNN_STDP_NO_NORMALIZE, SNN_STDP_NO_THETA, SNN_STDP_KEEP_WEIGHTS = 0x1, 0x2, 0x4
 
 
@@ -134,6 +135,7 @@ class StdpOptions(ctypes.Structure):
         ("w_inh_exc", c_double),
         ("flags", c_uint32),
         ("seed", c_uint64),
+        ("integrator", c_int32),
     ]
 
     def __init__(self, **kwargs):

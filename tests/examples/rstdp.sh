@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# bin/rstdp learns its two-pattern reward task (exit 0 only if it learned),
+# prints a learning curve, and is deterministic for a seed.
+set -euo pipefail
+BIN=${BIN:-$(cd "$(dirname "$0")/../.." && pwd)/bin}
+PROG="$BIN/rstdp"
+[ -x "$PROG" ] || { echo "rstdp.sh: $PROG not built"; exit 1; }
+out=$("$PROG") || { echo "$out"; echo "FAIL: rstdp did not learn"; exit 1; }
+echo "$out" | grep -q '^learned' || { echo "$out"; echo "FAIL: no 'learned' line"; exit 1; }
+[ "$(echo "$out" | grep -c '%')" -ge 10 ] || { echo "$out"; echo "FAIL: no learning curve"; exit 1; }
+[ "$out" = "$("$PROG")" ] || { echo "FAIL: not deterministic"; exit 1; }
+for s in 1 2; do "$PROG" --seed $s --quiet > /dev/null || { echo "FAIL: seed $s did not learn"; exit 1; }; done
+echo "rstdp.sh: ok"

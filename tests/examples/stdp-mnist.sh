@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Quick test of bin/stdp-mnist on a tiny synthetic IDX dataset (3 separable
+# patterns, 28x28, 150 training and 60 test images): trains, labels, prints
+# valid JSON with the documented fields, is deterministic for a seed, saves
+# the model (+ .stdp sidecar), draws the weights with gnuplot when it is
+# installed, rejects bad arguments (exit 2) and missing data (exit 1).
+# Run by `make test-examples` with $BIN = the bin directory. Takes a few seconds.
+set -euo pipefail
+BIN=${BIN:-$(cd "$(dirname "$0")/../.." && pwd)/bin}
+PROG="$BIN/stdp-mnist"
+[ -x "$PROG" ] || { echo "stdp-mnist.sh: $PROG not built"; exit 1; }
+PY=$(command -v python3 || true)
+[ -n "$PY" ] || { echo "stdp-mnist.sh: python3 is needed to generate the test data"; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$PY" - "$tmp/data" <<'PYEOF'
+import os, random, struct, sys
+out = sys.argv[1]; os.makedirs(out)
+rnd = random.Random(11)
+def image(c):
+    img = [0] * 784
+    ox, oy = rnd.randint(6, 9), rnd.randint(6, 9)
+    for a in range(12):
+        if c == 2:
+            pts = [(ox + a, oy), (ox + a, oy + 11), (ox, oy + a), (ox + 11, oy + a)]
+        else:
+            pts = [(ox + a, oy + 5 + b) if c == 0 else (ox + 5 + b, oy + a) for b in range(3)]
+        for x, y in pts:
+            img[y * 28 + x] = 255
+    return img
+def write(stem_img, stem_lab, n):
+    labels = [i % 3 for i in range(n)]
+    rnd.shuffle(labels)
+    with open(os.path.join(out, stem_img), "wb") as f:
+        f.write(struct.pack(">IIII", 0x803, n, 28, 28))
+        for c in labels: f.write(bytes(image(c)))
+    with open(os.path.join(out, stem_lab), "wb") as f:
+        f.write(struct.pack(">II", 0x801, n))
+        f.write(bytes(labels))
+write("train-images-idx3-ubyte", "train-labels-idx1-ubyte", 150)
+write("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 60)
+PYEOF
+
+args=(--neurons 12 --train-limit 150 --label-limit 60 --test-limit 60 --data "$tmp/data" --seed 3)
+"$PROG" "${args[@]}" --json --quiet --save "$tmp/model.snn" > "$tmp/out1" 2> "$tmp/err1" \
+  || { cat "$tmp/err1"; fail "run 1 exited non-zero"; }
+"$PROG" "${args[@]}" --json --quiet > "$tmp/out2" 2>/dev/null || fail "run 2 exited non-zero"
+[ ! -s "$tmp/err1" ] || { cat "$tmp/err1"; fail "stderr not empty with --quiet and no TTY"; }
+"$PY" - "$tmp/out1" "$tmp/out2" <<'PYEOF' || fail "JSON check"
+import json, sys
+lines = [open(p).read().strip().splitlines()[-1] for p in sys.argv[1:3]]
+a, b = (json.loads(l) for l in lines)
+for k in ("test_accuracy", "train_seconds", "neurons", "epochs", "examples"):
+    assert k in a, k
+assert a["neurons"] == 12 and a["epochs"] == 1 and a["examples"] == 150, a
+assert a["test_accuracy"] >= 0.8, a
+assert a["test_accuracy"] == b["test_accuracy"], (a, b)  # deterministic for a seed
+PYEOF
+[ -s "$tmp/model.snn" ] || fail "--save wrote no model"
+[ "$(grep -vc '^#' "$tmp/model.snn.stdp")" = 12 ] || fail "--save sidecar has not 12 neurons"
+if command -v gnuplot >/dev/null 2>&1; then
+  "$PROG" "${args[@]}" --quiet --weights-png "$tmp/w.png" > /dev/null || fail "--weights-png"
+  head -c 8 "$tmp/w.png" | od -An -c | grep -q 'P   N   G' || fail "--weights-png is not a PNG"
+fi
+set +e
+"$PROG" --neurons x > /dev/null 2>&1; [ $? -eq 2 ] || fail "bad --neurons should exit 2"
+"$PROG" --bogus > /dev/null 2>&1; [ $? -eq 2 ] || fail "unknown option should exit 2"
+"$PROG" --data "$tmp/nowhere" > /dev/null 2>&1; [ $? -eq 1 ] || fail "missing data should exit 1"
+set -e
+echo "stdp-mnist.sh: ok"
