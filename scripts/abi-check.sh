@@ -51,7 +51,7 @@ if [ ! -f "$base" ]; then
   echo "abi-check: no baseline $base (make abi-baseline in a release commit)"; exit 1
 fi
 set +e
-abidiff --headers-dir2 "$top/include" "$base" "$lib" > "$tmp/abidiff.txt" 2>&1
+abidiff "$base" "$lib" > "$tmp/abidiff.txt" 2>&1
 rc=$?
 set -e
 # abidiff exit status bits: 1 error, 2 usage, 4 ABI change, 8 incompatible change

