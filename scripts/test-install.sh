@@ -44,6 +44,17 @@ if ldd ./consumer_c_static | grep -q libsnn; then echo "install test: static con
 ./consumer_c_static
 ./consumer_cxx_static
 
+# the Python binding against the installed library (issue #10), when python3 has NumPy
+py=${PYTHON:-/usr/bin/python3}
+if [ -x "$py" ] && "$py" -c 'import numpy' 2>/dev/null; then
+  SNN_LIBRARY="$dest/usr/lib/libsnn.so.0" LD_LIBRARY_PATH="$dest/usr/lib" \
+    "$py" -m unittest discover -s "$top/bindings/python/tests" -t "$top/bindings/python" -q 2>&1 | tail -n 3
+  SNN_LIBRARY="$dest/usr/lib/libsnn.so.0" "$py" -c "
+import sys; sys.path.insert(0, '$top/bindings/python'); import snn
+assert snn.library._name == '$dest/usr/lib/libsnn.so.0', snn.library._name
+print('install test: Python binding loaded the installed', snn.version())"
+fi
+
 cd "$top"
 "$MAKE" -s -C "$top" uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null
 left=$(find "$dest" -type f -o -type l)
