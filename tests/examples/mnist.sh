@@ -16,33 +16,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 # ---- synthetic dataset: class 0 horizontal bar, 1 vertical bar, 2 square ring,
 # at a random position, with a little pixel noise; big-endian IDX headers.
-"$PY" - "$tmp/data" <<'EOF'
-import os, random, struct, sys
-out = sys.argv[1]; os.makedirs(out)
-rnd = random.Random(7)
-def image(c):
-    img = [0] * 784
-    ox, oy = rnd.randint(4, 10), rnd.randint(4, 10)
-    for a in range(12):
-        if c == 2:
-            pts = [(ox + a, oy), (ox + a, oy + 11), (ox, oy + a), (ox + 11, oy + a)]
-        else:
-            pts = [(ox + a, oy + 5 + b) if c == 0 else (ox + 5 + b, oy + a) for b in range(3)]
-        for x, y in pts:
-            img[y * 28 + x] = 255
-    for _ in range(20): img[rnd.randrange(784)] = rnd.randrange(256)
-    return img
-def write(stem_img, stem_lab, n):
-    labels = [i % 3 for i in range(n)]
-    rnd.shuffle(labels)
-    with open(os.path.join(out, stem_img), "wb") as f:
-        f.write(struct.pack(">IIII", 0x803, n, 28, 28))
-        for c in labels: f.write(bytes(image(c)))
-    with open(os.path.join(out, stem_lab), "wb") as f:
-        f.write(struct.pack(">II", 0x801, n)); f.write(bytes(labels))
-write("train-images-idx3-ubyte", "train-labels-idx1-ubyte", 240)
-write("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 60)
-EOF
+"$PY" "$(dirname "$0")/lib/make_idx.py" "$tmp/data" 7 4 10 20 240 60
 
 common=(--data "$tmp/data" --arch 784-48-3 --steps 6 --epochs 4 --batch 16 --lr 5e-3 --seed 3 --quiet)
 

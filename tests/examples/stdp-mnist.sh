@@ -16,33 +16,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-"$PY" - "$tmp/data" <<'PYEOF'
-import os, random, struct, sys
-out = sys.argv[1]; os.makedirs(out)
-rnd = random.Random(11)
-def image(c):
-    img = [0] * 784
-    ox, oy = rnd.randint(6, 9), rnd.randint(6, 9)
-    for a in range(12):
-        if c == 2:
-            pts = [(ox + a, oy), (ox + a, oy + 11), (ox, oy + a), (ox + 11, oy + a)]
-        else:
-            pts = [(ox + a, oy + 5 + b) if c == 0 else (ox + 5 + b, oy + a) for b in range(3)]
-        for x, y in pts:
-            img[y * 28 + x] = 255
-    return img
-def write(stem_img, stem_lab, n):
-    labels = [i % 3 for i in range(n)]
-    rnd.shuffle(labels)
-    with open(os.path.join(out, stem_img), "wb") as f:
-        f.write(struct.pack(">IIII", 0x803, n, 28, 28))
-        for c in labels: f.write(bytes(image(c)))
-    with open(os.path.join(out, stem_lab), "wb") as f:
-        f.write(struct.pack(">II", 0x801, n))
-        f.write(bytes(labels))
-write("train-images-idx3-ubyte", "train-labels-idx1-ubyte", 150)
-write("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 60)
-PYEOF
+"$PY" "$(dirname "$0")/lib/make_idx.py" "$tmp/data" 11 6 9 0 150 60
 
 args=(--neurons 12 --train-limit 150 --label-limit 60 --test-limit 60 --data "$tmp/data" --seed 3)
 "$PROG" "${args[@]}" --json --quiet --save "$tmp/model.snn" > "$tmp/out1" 2> "$tmp/err1" \
