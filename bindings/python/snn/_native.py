@@ -74,7 +74,17 @@ class ProgressStruct(ctypes.Structure):
     ]
 
 
-class BpttOptions(ctypes.Structure):
+class _SizedOptions(ctypes.Structure):
+    """Base of the sized option structs: struct_size is filled in, fields from keywords."""
+
+    def __init__(self, **kwargs):
+        super().__init__()
+        self.struct_size = ctypes.sizeof(type(self))
+        for k, v in kwargs.items():
+            setattr(self, k, v)
+
+
+class BpttOptions(_SizedOptions):
     """snn_bptt_options, field by field. Zero in a field means the library default."""
     _fields_ = [
         ("struct_size", c_size_t),
@@ -98,14 +108,9 @@ class BpttOptions(ctypes.Structure):
         ("target_rate", c_double),
     ]
 
-    def __init__(self, **kwargs):
-        super().__init__()
-        self.struct_size = ctypes.sizeof(BpttOptions)
-        for k, v in kwargs.items():
-            setattr(self, k, v)
 
 
-class StdpOptions(ctypes.Structure):
+class StdpOptions(_SizedOptions):
     """snn_stdp_options, field by field. Zero in a field means the library default."""
     _fields_ = [
         ("struct_size", c_size_t),
@@ -138,11 +143,6 @@ class StdpOptions(ctypes.Structure):
         ("integrator", c_int32),
     ]
 
-    def __init__(self, **kwargs):
-        super().__init__()
-        self.struct_size = ctypes.sizeof(StdpOptions)
-        for k, v in kwargs.items():
-            setattr(self, k, v)
 
 
 class StdpStatsStruct(ctypes.Structure):
