@@ -143,7 +143,7 @@ static double ref_grad(const ref_net *r, int T, const float *x, const int32_t *y
     for (int t = 0; t < T; t++)
       for (int i = 0; i < r->n[0]; i++) A[0][t * maxn + i] = x[s * r->n[0] + i];
     /* forward, step by step */
-    double vstate[NL_MAX][64];
+    double vstate[NL_MAX][256];
     memset(vstate, 0, sizeof vstate);
     for (int t = 0; t < T; t++)
       for (int l = 0; l < r->nl; l++) {
@@ -185,11 +185,11 @@ static double ref_grad(const ref_net *r, int T, const float *x, const int32_t *y
     }
     for (int l = r->nl - 1; l >= 0; l--) {
       int ni = r->n[l], no = r->n[l + 1];
-      double gv[64] = {0};
+      double gv[256] = {0};
       double *gW = grad + off[l], *gB = gW + (size_t)ni * no;
       double *gR = gB + (r->bias[l] ? no : 0);
       for (int t = T - 1; t >= 0; t--) {
-        double dI[64];
+        double dI[256];
         for (int o = 0; o < no; o++) {
           double sp = S[l][t * maxn + o];
           double gp = r->sub[l] ? gv[o] : gv[o] * (1 - sp);
@@ -258,7 +258,7 @@ static snn_network *build(ref_net *r, int nl, const int *n, const double *beta, 
     free(w);
     r->B[l] = malloc((size_t)n[l + 1] * sizeof(double));
     if (bias) {
-      float b[64];
+      float b[256];
       for (int i = 0; i < n[l + 1]; i++) {
         b[i] = (float)((urand() * 2 - 1) * 0.3);
         r->B[l][i] = b[i];
@@ -293,6 +293,9 @@ static void ref_free(ref_net *r) {
   }
 }
 
+/* fraction of ones in binary test inputs */
+static double g_density = 0.3;
+
 /* compare libsnn's gradient with the reference for one configuration */
 static void check_vs_ref(int nl, const int *n, int sub, int bias, int rec_layer, const char *enc,
                          int loss, int sg, int T, int nb, uint64_t seed) {
@@ -303,7 +306,8 @@ static void check_vs_ref(int nl, const int *n, int sub, int bias, int rec_layer,
   float *x = malloc(sizeof(float) * (size_t)(nb * n[0]));
   int32_t *y = malloc(sizeof(int32_t) * (size_t)nb);
   int binary = strcmp(enc, "rate") == 0;
-  for (int i = 0; i < nb * n[0]; i++) x[i] = binary ? (urand() < 0.3 ? 1.0f : 0.0f) : (float)(urand() * 2.0);
+  for (int i = 0; i < nb * n[0]; i++)
+    x[i] = binary ? (urand() < g_density ? 1.0f : 0.0f) : (float)(urand() * 2.0);
   for (int s = 0; s < nb; s++) y[s] = (int32_t)(urand() * n[nl]);
   snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
   o.loss = loss;
@@ -345,6 +349,14 @@ START_TEST(test_grad_vs_naive) {
     check_vs_ref(3, n3, 0, 0, -1, "direct", SNN_LOSS_CE_COUNT, sg, 7, 4, (uint64_t)(30 + sg));
     check_vs_ref(3, n3, 1, 1, -1, "rate", SNN_LOSS_CE_MEM_SUM, sg, 5, 3, (uint64_t)(40 + sg));
   }
+  /* A wide layer on sparse binary input takes the 32-column panel kernels:
+   * 70 outputs = two full panels and a partial one, 6 x 50 = 300 rows = two
+   * row blocks of the backward. */
+  const int nw[] = {40, 70, 3};
+  g_density = 0.1;
+  check_vs_ref(2, nw, 1, 1, -1, "rate", SNN_LOSS_CE_MEM_SUM, SNN_SURROGATE_FAST_SIGMOID, 6, 50, 77);
+  check_vs_ref(2, nw, 0, 0, -1, "rate", SNN_LOSS_CE_COUNT, SNN_SURROGATE_ATAN, 6, 50, 78);
+  g_density = 0.3;
 }
 END_TEST
 
