@@ -503,6 +503,8 @@ static snn_dataset *toy_data(size_t n, uint64_t seed) {
 
 static int count_cb(const snn_progress *p, void *user) {
   ck_assert_uint_ge(p->struct_size, sizeof(snn_progress));
+  ck_assert_uint_eq(p->n_epochs, 1);
+  ck_assert_uint_lt(p->batch, p->n_batches);
   ck_assert(p->accuracy >= 0 && p->accuracy <= 1);
   (*(int *)user)++;
   return 0;

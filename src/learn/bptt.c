@@ -397,6 +397,7 @@ int snn_learner_train_epoch(snn_learner *l, double *mean_loss, const snn_dataset
   memset(&p, 0, sizeof p);
   p.struct_size = sizeof p;
   p.epoch = l->epoch;
+  p.n_epochs = 1; /* one epoch per snn_learner_train_epoch call */
   p.n_batches = nb;
   for (size_t bi = 0; bi < nb; bi++) {
     size_t s0 = bi * B, b = n - s0 < B ? n - s0 : B;
