@@ -398,6 +398,7 @@ SNN__CLONES static long long csr_range(const float *X, size_t r0, size_t r1, siz
     rp[r] = pos;
     pos += (size_t)c;
     nnz += c;
+    if (bad) break; /* not binary: the caller uses sgemm */
   }
   *nonbin |= bad;
   return nnz;
@@ -994,36 +995,44 @@ static inline float sg_inline(int kind, float k, float x) {
   return 1.0f / (d * d);
 }
 
+/* One fused forward step for neurons [c0, c1) of step t (G, VM may be NULL).
+ * SGK is a compile-time surrogate kind so that the loop vectorises. */
+#define SNN__FUSED_STEP(SGK)                                                     \
+  for (size_t i = c0; i < c1; i++) {                                             \
+    float x = beta * v[i] + gain * in[i] + c0f;                                  \
+    float sp = x >= thr ? 1.0f : 0.0f;                                           \
+    s[i] = sp;                                                                   \
+    v[i] = sub ? x - sp * dsub : (sp > 0.0f ? vr : x);                           \
+    if (vm) vm[i] = x;                                                           \
+    if (g) g[i] = sg_inline(SGK, slope, x - thr);                                \
+  }
+
 /* Forward of neurons [i0, i1) over all T steps (one thread's share of a
  * non-recurrent fused layer). G receives the surrogate derivative, VM the
- * pre-reset membrane (either may be NULL). Returns 1 if V became non-finite. */
+ * pre-reset membrane (either may be NULL). Neurons are taken in chunks of
+ * SNN__FCHUNK across all steps so that their membranes stay in L1 while the
+ * currents stream through. Returns 1 if V became non-finite. */
+#define SNN__FCHUNK 2048
 SNN__CLONES static int fused_fwd_range(const nfast *f, int sgk, float slope, size_t T, size_t n,
                                        size_t i0, size_t i1, float *restrict v,
                                        const float *cur, size_t cstride, float *S, float *G,
                                        float *VM) {
-  const float beta = f->beta, gain = f->gain, c0 = f->c0, thr = f->thr;
+  const float beta = f->beta, gain = f->gain, c0f = f->c0, thr = f->thr;
   const float vr = f->vreset, dsub = f->dsub;
   const int sub = f->subtract;
-  for (size_t t = 0; t < T; t++) {
-    const float *restrict in = cur + t * cstride;
-    float *restrict s = S + t * n;
-    float *restrict g = G ? G + t * n : NULL;
-    float *restrict vm = VM ? VM + t * n : NULL;
-    for (size_t i = i0; i < i1; i++) {
-      float x = beta * v[i] + gain * in[i] + c0;
-      float sp = x >= thr ? 1.0f : 0.0f;
-      s[i] = sp;
-      v[i] = sub ? x - sp * dsub : (sp > 0.0f ? vr : x);
-      if (vm) vm[i] = x;
-      if (g) g[i] = x - thr;
-    }
-    if (g) {
+  for (size_t c0 = i0; c0 < i1; c0 += SNN__FCHUNK) {
+    size_t c1 = c0 + SNN__FCHUNK < i1 ? c0 + SNN__FCHUNK : i1;
+    for (size_t t = 0; t < T; t++) {
+      const float *restrict in = cur + t * cstride;
+      float *restrict s = S + t * n;
+      float *restrict g = G ? G + t * n : NULL;
+      float *restrict vm = VM ? VM + t * n : NULL;
       if (sgk == SNN_SURROGATE_ATAN) {
-        for (size_t i = i0; i < i1; i++) g[i] = sg_inline(SNN_SURROGATE_ATAN, slope, g[i]);
+        SNN__FUSED_STEP(SNN_SURROGATE_ATAN)
       } else if (sgk == SNN_SURROGATE_TRIANGLE) {
-        for (size_t i = i0; i < i1; i++) g[i] = sg_inline(SNN_SURROGATE_TRIANGLE, slope, g[i]);
+        SNN__FUSED_STEP(SNN_SURROGATE_TRIANGLE)
       } else {
-        for (size_t i = i0; i < i1; i++) g[i] = sg_inline(SNN_SURROGATE_FAST_SIGMOID, slope, g[i]);
+        SNN__FUSED_STEP(SNN_SURROGATE_FAST_SIGMOID)
       }
     }
   }
@@ -1108,19 +1117,18 @@ static void dense_forward(snn__engine *e, lbuf *q, const float *X, size_t rows) 
   q->sparse = 0;
   q->nnz = 0;
   if (q->cnt) {
-    /* Cost model (cycles, Zen3 AVX2): the sparse path costs about N/8 + 6 per
-     * active input (one weight row streamed from L2/L3), sgemm about N/16 per
-     * input. The index is built only when the sparse path wins. */
-    long long nnz = count_binary(X, rows * K);
+    /* Cost model (cycles per input row, Zen3 AVX2, measured): the row kernels
+     * cost about N/8 + 6 per active input, the panels about 1.8 N/8 + 4, sgemm
+     * about K N / 16 (K N / 12 at the panel layers' shapes). The lists are
+     * built in the same pass that finds out whether X is binary at all. */
+    long long nnz = build_csr(X, rows, K, q->cnt, q->rp, q->idx);
     if (nnz >= 0) {
       q->nnz = (size_t)nnz;
       double sparse_cost = q->wp ? (double)nnz * ((double)N / 8.0 * 1.8 + 4.0)
                                  : (double)nnz * ((double)N / 8.0 + 6.0);
       double dense_cost = (double)rows * (double)K * (double)N / (q->wp ? 12.0 : 16.0);
-      if (sparse_cost < dense_cost && (double)nnz <= SNN__SPARSE_FWD_MAX * (double)rows * (double)K) {
-        build_csr(X, rows, K, q->cnt, q->rp, q->idx);
+      if (sparse_cost < dense_cost && (double)nnz <= SNN__SPARSE_FWD_MAX * (double)rows * (double)K)
         q->sparse = 1;
-      }
     }
   }
   (void)e;
