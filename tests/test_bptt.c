@@ -466,6 +466,128 @@ START_TEST(test_grad_finite_diff_conv) {
 }
 END_TEST
 
+/* A conv2d layer equals a dense layer with the unrolled (Toeplitz) weights.
+ * Network A: a spiking 1x1 conv (channel mixing) -> conv2d (output, membrane
+ * loss); network B: the same first layer -> the equivalent dense layer. Their losses and the first
+ * layer's gradients (which flow through the conv's input gradient, col2im)
+ * must agree, and the conv's weight gradient must equal the Toeplitz gradient
+ * summed over the positions sharing a weight (im2col and the weight product).
+ * Strides, paddings and kernels are chosen so that kernels hang over the
+ * borders. */
+START_TEST(test_conv_equals_unrolled_dense) {
+  reseed(11);
+  const size_t cfg[][3] = {{2, 1, 3}, {1, 0, 2}, {2, 2, 3}, {3, 1, 2}, {1, 1, 3}}; /* stride, pad, k */
+  const size_t IC = 2, H = 5, W = 4, OC = 3, n0 = IC * H * W, nw0 = IC * IC;
+  for (int k = 0; k < 5; k++) {
+    size_t st = cfg[k][0], pad = cfg[k][1], K = cfg[k][2];
+    snn_neuron_model *spk = mk_lif(0.9, 1.0, 1), *mem = mk_lif(0.9, 1e3, 1);
+    float w0[4];
+    for (size_t i = 0; i < nw0; i++) w0[i] = (float)(0.6 + urand() * 0.8);
+    snn_network *na = NULL, *nb = NULL;
+    snn_layer *ly = NULL;
+    for (int v = 0; v < 2; v++) {
+      snn_network **pn = v ? &nb : &na;
+      ck_assert_snn_ok(snn_network_create(pn, IC, H, W));
+      ck_assert_snn_ok(snn_layer_create_conv2d(&ly, IC, H, W, IC, 1, 1, 1, 0, spk));
+      ck_assert_snn_ok(snn_layer_set_bias(ly, 0));
+      ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_WEIGHTS, w0, nw0));
+      ck_assert_snn_ok(snn_network_add_layer(*pn, ly));
+      ck_assert_snn_ok(snn_network_set(*pn, "steps", 4));
+    }
+    ck_assert_snn_ok(snn_layer_create_conv2d(&ly, IC, H, W, OC, K, K, st, pad, mem));
+    size_t c, oh, ow;
+    ck_assert_snn_ok(snn_layer_output_shape(&c, &oh, &ow, ly));
+    size_t nout = OC * oh * ow, nwc = OC * IC * K * K, nin = IC * H * W;
+    float *wc = malloc(nwc * sizeof(float)), *wt = calloc(nout * nin, sizeof(float));
+    float bc[3], *bt = malloc(nout * sizeof(float));
+    for (size_t i = 0; i < nwc; i++) wc[i] = (float)((urand() * 2 - 1) * 0.5);
+    for (size_t i = 0; i < OC; i++) bc[i] = (float)((urand() * 2 - 1) * 0.3);
+    ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_WEIGHTS, wc, nwc));
+    ck_assert_snn_ok(snn_layer_set_bias(ly, 1));
+    ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_BIAS, bc, OC));
+    ck_assert_snn_ok(snn_network_add_layer(na, ly));
+    /* unrolled: wt[o][i] with o = (oc*oh + oy)*ow + ox, i = (ic*H + iy)*W + ix */
+    for (size_t oc = 0; oc < OC; oc++)
+      for (size_t oy = 0; oy < oh; oy++)
+        for (size_t ox = 0; ox < ow; ox++) {
+          size_t o = (oc * oh + oy) * ow + ox;
+          bt[o] = bc[oc];
+          for (size_t ic = 0; ic < IC; ic++)
+            for (size_t ky = 0; ky < K; ky++)
+              for (size_t kx = 0; kx < K; kx++) {
+                long iy = (long)(oy * st + ky) - (long)pad, ix = (long)(ox * st + kx) - (long)pad;
+                if (iy < 0 || ix < 0 || iy >= (long)H || ix >= (long)W) continue;
+                wt[o * nin + (ic * H + (size_t)iy) * W + (size_t)ix] = wc[((oc * IC + ic) * K + ky) * K + kx];
+              }
+        }
+    ck_assert_snn_ok(snn_layer_create_dense(&ly, nin, nout, mem));
+    ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_WEIGHTS, wt, nout * nin));
+    ck_assert_snn_ok(snn_layer_set_bias(ly, 1));
+    ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_BIAS, bt, nout));
+    ck_assert_snn_ok(snn_network_add_layer(nb, ly));
+    snn_neuron_model_free(spk);
+    snn_neuron_model_free(mem);
+
+    float x[3 * 40];
+    int32_t y[3];
+    for (size_t i = 0; i < 3 * n0; i++) x[i] = (float)(urand() * 2.0);
+    for (int i = 0; i < 3; i++) y[i] = (int32_t)(urand() * (double)nout);
+    snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
+    o.loss = SNN_LOSS_CE_MEM_SUM;
+    snn_learner *la = NULL, *lb = NULL;
+    ck_assert_snn_ok(snn_learner_create_bptt(&la, na, &o));
+    ck_assert_snn_ok(snn_learner_create_bptt(&lb, nb, &o));
+    size_t npa = snn_learner_n_params(la), npb = snn_learner_n_params(lb);
+    ck_assert_uint_eq(npa, nw0 + nwc + OC);
+    ck_assert_uint_eq(npb, nw0 + nout * nin + nout);
+    float *ga = malloc(npa * sizeof(float)), *gb = malloc(npb * sizeof(float));
+    double lossa, lossb;
+    ck_assert_snn_ok(snn_learner_gradient(la, ga, npa, &lossa, x, y, 3, n0));
+    ck_assert_snn_ok(snn_learner_gradient(lb, gb, npb, &lossb, x, y, 3, n0));
+    ck_assert_msg(fabs(lossa - lossb) <= 1e-5 * fmax(1.0, fabs(lossb)), "loss %g vs %g", lossa, lossb);
+    /* first layer: through the conv's input gradient */
+    double gmax = 0;
+    for (size_t i = 0; i < nw0; i++) gmax = fmax(gmax, fabs(gb[i]));
+    ck_assert_msg(gmax > 1e-6, "first-layer gradient is zero (test is vacuous)");
+    for (size_t i = 0; i < nw0; i++)
+      ck_assert_msg(fabs(ga[i] - gb[i]) <= 1e-4 * gmax, "cfg %d: dW0[%zu] %g vs %g", k, i,
+                    (double)ga[i], (double)gb[i]);
+    /* conv weights: Toeplitz gradient summed over shared positions */
+    const float *gt = gb + nw0, *gtb = gt + nout * nin;
+    for (size_t oc = 0; oc < OC; oc++)
+      for (size_t ic = 0; ic < IC; ic++)
+        for (size_t ky = 0; ky < K; ky++)
+          for (size_t kx = 0; kx < K; kx++) {
+            double sum = 0;
+            for (size_t oy = 0; oy < oh; oy++)
+              for (size_t ox = 0; ox < ow; ox++) {
+                long iy = (long)(oy * st + ky) - (long)pad, ix = (long)(ox * st + kx) - (long)pad;
+                if (iy < 0 || ix < 0 || iy >= (long)H || ix >= (long)W) continue;
+                sum += gt[((oc * oh + oy) * ow + ox) * nin + (ic * H + (size_t)iy) * W + (size_t)ix];
+              }
+            float gcv = ga[nw0 + ((oc * IC + ic) * K + ky) * K + kx];
+            ck_assert_msg(fabs(gcv - sum) <= 1e-4 * fmax(1.0, fabs(sum)), "cfg %d: dWc %g vs %g", k,
+                          (double)gcv, sum);
+          }
+    for (size_t oc = 0; oc < OC; oc++) {
+      double sum = 0;
+      for (size_t p = 0; p < oh * ow; p++) sum += gtb[oc * oh * ow + p];
+      ck_assert_msg(fabs(ga[nw0 + nwc + oc] - sum) <= 1e-4 * fmax(1.0, fabs(sum)),
+                    "cfg %d: dbc %g vs %g", k, (double)ga[nw0 + nwc + oc], sum);
+    }
+    free(ga);
+    free(gb);
+    free(wc);
+    free(wt);
+    free(bt);
+    snn_learner_free(la);
+    snn_learner_free(lb);
+    snn_network_free(na);
+    snn_network_free(nb);
+  }
+}
+END_TEST
+
 /* ---- training ------------------------------------------------------------------ */
 static snn_network *toy_net(uint64_t seed) {
   snn_network *net = NULL;
@@ -886,6 +1008,7 @@ Suite *suite_bptt(void) {
   tcase_add_test(tc, test_grad_recurrent_vs_naive);
   tcase_add_test(tc, test_grad_finite_diff);
   tcase_add_test(tc, test_grad_finite_diff_conv);
+  tcase_add_test(tc, test_conv_equals_unrolled_dense);
   suite_add_tcase(s, tc);
   tc = tcase_create("training");
   tcase_set_timeout(tc, 120);

@@ -770,26 +770,42 @@ static void fill_bias_rows(float *out, size_t rows, size_t N, const float *bias)
 }
 
 /* ---- conv2d ------------------------------------------------------------------ */
+/* Output columns [*lo, *hi) whose input column ox*stride + kx - pad lies in
+ * [0, W); the others read the zero padding. */
+static void conv_ox_range(const snn_layer *l, size_t kx, size_t *lo, size_t *hi) {
+  size_t st = l->stride, pad = l->pad, W = l->in_w, ow = l->out_w;
+  size_t a = pad > kx ? (pad - kx + st - 1) / st : 0;
+  size_t b = W + pad > kx ? (W - 1 + pad - kx) / st + 1 : 0;
+  if (b > ow) b = ow;
+  if (a > b) a = b;
+  *lo = a;
+  *hi = b;
+}
+
 static void im2col(const snn_layer *l, const float *x, float *col, size_t ldc, size_t c0) {
   /* col[(c*kh+ky)*kw+kx][c0 + oy*ow+ox] */
-  size_t oh = l->out_h, ow = l->out_w, H = l->in_h, W = l->in_w;
+  size_t oh = l->out_h, ow = l->out_w, H = l->in_h, W = l->in_w, st = l->stride;
   for (size_t c = 0; c < l->in_c; c++)
     for (size_t ky = 0; ky < l->kh; ky++)
       for (size_t kx = 0; kx < l->kw; kx++) {
         float *dst = col + ((c * l->kh + ky) * l->kw + kx) * ldc + c0;
         const float *src = x + c * H * W;
+        size_t lo, hi;
+        conv_ox_range(l, kx, &lo, &hi);
         for (size_t oy = 0; oy < oh; oy++) {
-          long iy = (long)(oy * l->stride + ky) - (long)l->pad;
+          long iy = (long)(oy * st + ky) - (long)l->pad;
           float *d = dst + oy * ow;
           if (iy < 0 || iy >= (long)H) {
             memset(d, 0, ow * sizeof(float));
             continue;
           }
-          const float *s = src + (size_t)iy * W;
-          for (size_t ox = 0; ox < ow; ox++) {
-            long ix = (long)(ox * l->stride + kx) - (long)l->pad;
-            d[ox] = (ix < 0 || ix >= (long)W) ? 0.0f : s[ix];
-          }
+          const float *s = src + (size_t)iy * W; /* column ox: s[ox*st + kx - pad], ox >= lo */
+          for (size_t ox = 0; ox < lo; ox++) d[ox] = 0.0f;
+          if (st == 1)
+            memcpy(d + lo, s + (lo + kx - l->pad), (hi - lo) * sizeof(float));
+          else
+            for (size_t ox = lo; ox < hi; ox++) d[ox] = s[ox * st + kx - l->pad];
+          for (size_t ox = hi; ox < ow; ox++) d[ox] = 0.0f;
         }
       }
 }
@@ -801,14 +817,19 @@ static void col2im_add(const snn_layer *l, const float *col, size_t ldc, size_t 
       for (size_t kx = 0; kx < l->kw; kx++) {
         const float *src = col + ((c * l->kh + ky) * l->kw + kx) * ldc + c0;
         float *dst = dx + c * H * W;
+        size_t lo, hi, st = l->stride;
+        conv_ox_range(l, kx, &lo, &hi);
         for (size_t oy = 0; oy < oh; oy++) {
-          long iy = (long)(oy * l->stride + ky) - (long)l->pad;
+          long iy = (long)(oy * st + ky) - (long)l->pad;
           if (iy < 0 || iy >= (long)H) continue;
-          const float *s = src + oy * ow;
-          float *d = dst + (size_t)iy * W;
-          for (size_t ox = 0; ox < ow; ox++) {
-            long ix = (long)(ox * l->stride + kx) - (long)l->pad;
-            if (ix >= 0 && ix < (long)W) d[ix] += s[ox];
+          const float *restrict s = src + oy * ow;
+          float *restrict d = dst + (size_t)iy * W; /* column ox: d[ox*st + kx - pad] */
+          if (st == 1) {
+            float *restrict d1 = d + (lo + kx - l->pad);
+            const float *restrict s1 = s + lo;
+            for (size_t i = 0; i < hi - lo; i++) d1[i] += s1[i];
+          } else {
+            for (size_t ox = lo; ox < hi; ox++) d[ox * st + kx - l->pad] += s[ox];
           }
         }
       }
