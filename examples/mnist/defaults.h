@@ -17,7 +17,7 @@
 #define DEF_LR 2e-3
 #define DEF_SCHEDULE "cosine"
 #define DEF_LR_DECAY 0.7 /* gamma of --schedule exp|step */
-#define DEF_SLOPE 10.0
+#define DEF_SLOPE 5.0
 #define DEF_SHIFT 1
 #define DEF_SEED 1
 
