@@ -1,9 +1,11 @@
-/* libFuzzer target: snn_network_load_mem on arbitrary bytes.
+/* libFuzzer target: snn_network_load_mem and snn_learner_load_mem on arbitrary bytes.
  *
  * Built with -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION, which makes the
  * loader skip CRC verification so that mutated payloads reach the parsers.
  * A network that loads is re-saved and re-loaded (which must succeed and give
- * the same bytes) and, when small, run once through snn_network_predict. */
+ * the same bytes) and, when small, run once through snn_network_predict.
+ * A learner file (network + STDP section) that loads is re-saved and
+ * re-loaded the same way. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +14,34 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* learner files: load, and when that works re-save twice with equal bytes */
+static void fuzz_learner(const uint8_t *data, size_t size) {
+  snn_learner *l = NULL;
+  snn_network *ln = NULL;
+  int rc = snn_learner_load_mem(&l, &ln, data, size, NULL);
+  if (rc != SNN_OK) {
+    if (l != NULL || ln != NULL || snn_last_error()[0] == '\0') abort();
+    return;
+  }
+  size_t n = 0, n2 = 0;
+  if (snn_learner_save_mem(&n, l, NULL, 0) != SNN_E_RANGE) abort();
+  unsigned char *a = malloc(n), *b = malloc(n);
+  if (a == NULL || b == NULL) abort();
+  if (snn_learner_save_mem(&n2, l, a, n) != SNN_OK || n2 != n) abort();
+  snn_learner *l2 = NULL;
+  snn_network *ln2 = NULL;
+  if (snn_learner_load_mem(&l2, &ln2, a, n, NULL) != SNN_OK) abort();
+  if (snn_learner_save_mem(&n2, l2, b, n) != SNN_OK || n2 != n || memcmp(a, b, n) != 0) abort();
+  snn_learner_free(l2);
+  snn_network_free(ln2);
+  snn_learner_free(l);
+  snn_network_free(ln);
+  free(a);
+  free(b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  fuzz_learner(data, size);
   snn_network *net = NULL;
   int rc = snn_network_load_mem(&net, data, size);
   if (rc != SNN_OK) {

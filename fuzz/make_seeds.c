@@ -1,5 +1,6 @@
 /* Writes the seed corpora of the fuzzers (small valid inputs) into
- *   DIR/model/  model files (every layer kind, neuron kind and encoder kind)
+ *   DIR/model/  model files (every layer kind, neuron kind and encoder kind) and
+ *               learner files (an STDP learner per rule)
  *   DIR/idx/    IDX image (+ label) files in the fuzz_idx input layout
  *   DIR/csv/    CSV files in the fuzz_csv input layout
  * Usage: make_seeds DIR   (the three subdirectories must exist).
@@ -69,6 +70,48 @@ static snn_network *chain(size_t c, size_t h, size_t w, snn_layer **ls, size_t n
   return net;
 }
 
+/* learner files (network + STDP section): a trained, labelled STDP learner
+ * for each rule, with short presentations so the fuzzer stays fast */
+static void learners(void) {
+  for (int rule = SNN_STDP_TRIPLET; rule <= SNN_STDP_PRE_TRACE; rule++) {
+    snn_layer *ls[1] = {dense(6, 3, "lif")};
+    snn_network *net = chain(1, 1, 6, ls, 1, NULL);
+    if (net == NULL) continue;
+    snn_stdp_options o;
+    snn_stdp_options_init(&o, sizeof o);
+    o.rule = rule;
+    o.t_present = 10;
+    o.t_rest = 5;
+    o.dt = 1;
+    o.max_rate = 300;
+    o.max_repeats = 2;
+    o.seed = (uint64_t)rule;
+    if (rule == SNN_STDP_PAIR_MULTIPLICATIVE) o.inhibition = SNN_STDP_INHIB_DIRECT;
+    snn_learner *l = NULL;
+    float x[12] = {1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1};
+    int32_t y[2] = {0, 1};
+    snn_dataset *d = NULL;
+    size_t n = 0;
+    unsigned char *b = NULL;
+    char name[64];
+    snprintf(name, sizeof name, "learner-rule%d.snn", rule);
+    if (snn_learner_create_stdp(&l, net, &o) != SNN_OK || snn_dataset_create(&d, x, y, 2, 6) != SNN_OK ||
+        snn_learner_stdp_train(l, d, 0, NULL, NULL) != SNN_OK ||
+        snn_learner_stdp_label(l, d, 0, NULL, NULL) != SNN_OK ||
+        snn_learner_save_mem(&n, l, NULL, 0) != SNN_E_RANGE || (b = malloc(n)) == NULL ||
+        snn_learner_save_mem(&n, l, b, n) != SNN_OK) {
+      fprintf(stderr, "make_seeds: %s: %s\n", name, snn_last_error());
+      failures++;
+    } else {
+      put("model", name, b, n);
+    }
+    free(b);
+    snn_dataset_free(d);
+    snn_learner_free(l);
+    snn_network_free(net);
+  }
+}
+
 static void models(void) {
   for (size_t k = 0; k < snn_neuron_kind_count(); k++) {
     const char *nk = snn_neuron_kind_name(k);
@@ -93,6 +136,7 @@ static void models(void) {
   snn_neuron_model_free(m);
   snn_network *empty = NULL;
   if (snn_network_create(&empty, 1, 1, 2) == SNN_OK) save_model(empty, "empty.snn");
+  learners();
 }
 
 static void idx(void) {

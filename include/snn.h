@@ -894,7 +894,9 @@ SNN_API int snn_network_activity(double *spikes_per_sample, double *synops_per_s
  * settings) to @p path, atomically: the data goes to a temporary file in the
  * same directory, which is flushed to disk and renamed over @p path; the
  * directory is then synced. A failed save leaves any previous file at @p path
- * untouched. Format: docs/file-format.md.
+ * untouched. When @p path is a symbolic link, the file it names is replaced
+ * (the temporary file goes in that file's directory) and the link is kept.
+ * Format: docs/file-format.md.
  * @return SNN_OK, SNN_E_INVALID, SNN_E_IO (message names the path and the OS error), SNN_E_NOMEM.
  * @since 0.1
  */
@@ -905,7 +907,9 @@ SNN_API int snn_network_save(const snn_network *net, const char *path);
  * sizes are bounds- and overflow-checked before allocation, every section's
  * CRC-32 is verified, weights must be finite.
  * A file naming a neuron kind this library does not know (e.g. a custom kind)
- * fails with SNN_E_NOTFOUND naming the kind.
+ * fails with SNN_E_NOTFOUND naming the kind; snn_network_load_ex() loads it
+ * when given a model of that kind. A learner file (snn_learner_save()) loads
+ * as its network, the learner's section being skipped.
  * @param[out] out New network; caller owns it.
  * @return SNN_OK, SNN_E_INVALID, SNN_E_IO, SNN_E_FORMAT (bad magic, CRC,
  *         truncation, inconsistent shapes, NaN; the message names the section
@@ -1386,8 +1390,124 @@ typedef struct snn_stdp_stats {
  * @param[out] out caller-provided with struct_size set.
  * @return SNN_OK, SNN_E_INVALID, SNN_E_VERSION.
  * @since 0.1
+
  */
 SNN_API int snn_learner_stdp_stats(snn_stdp_stats *out, const snn_learner *l);
+
+/* ======================================================================== */
+/** @defgroup files_ex Model files: load options and learner state          */
+/* ======================================================================== */
+
+/**
+ * Options of snn_network_load_ex(), snn_learner_load() and their memory
+ * variants. Sized struct: zero/NULL in any field means "none"; fill with
+ * SNN_LOAD_OPTIONS_INIT or snn_load_options_init(). Nothing is kept after
+ * the call returns except as stated for @c learner_user.
+ */
+typedef struct snn_load_options {
+  size_t struct_size; /**< sizeof(snn_load_options) */
+  /**
+   * Models of custom neuron kinds (from snn_neuron_model_create_custom()) that
+   * the file may name: a layer whose kind is not built in gets a copy of the
+   * model of that kind (its parameters then set from the file, missing ones
+   * to their defaults). Borrowed for the call; kinds must be distinct.
+   */
+  const snn_neuron_model *const *neuron_models;
+  size_t n_neuron_models; /**< entries in neuron_models */
+  /**
+   * Learning rule to re-attach when snn_learner_load() finds a learner saved
+   * with a custom rule (snn_learner_create_custom()); its name must equal the
+   * saved rule name. Copied. Ignored for other files and functions.
+   */
+  const snn_learner_ops *learner_ops;
+  /**
+   * Passed to the learner_ops callbacks. If learner_ops->destroy is set it is
+   * called with this pointer exactly once: when the loaded learner is freed,
+   * or before snn_learner_load() returns when no learner using it is returned
+   * (failure, or a file whose learner uses a built-in rule).
+   */
+  void *learner_user;
+} snn_load_options;
+
+/** Initialiser for ::snn_load_options (no custom kinds, no rule). */
+#define SNN_LOAD_OPTIONS_INIT { sizeof(snn_load_options), NULL, 0, NULL, NULL }
+
+/**
+ * Fills @p o with zeros/NULLs and sets o->struct_size.
+ * @return SNN_OK, SNN_E_INVALID (NULL), SNN_E_VERSION (struct_size too small).
+ * @since 0.1
+ */
+SNN_API int snn_load_options_init(snn_load_options *o, size_t struct_size);
+
+/**
+ * snn_network_load() with options: networks whose layers use custom neuron
+ * kinds load when @p opts supplies a model of each such kind.
+ * @param[out] out New network; caller owns it.
+ * @param opts borrowed for the call; NULL means no options (as snn_network_load()).
+ * @return as snn_network_load(); SNN_E_INVALID also for a NULL entry or two
+ *         models of one kind in opts->neuron_models; SNN_E_VERSION for a bad
+ *         opts->struct_size; SNN_E_NOTFOUND names a kind that is neither built
+ *         in nor given.
+ * @since 0.1
+ */
+SNN_API int snn_network_load_ex(snn_network **out, const char *path,
+                                const snn_load_options *opts);
+
+/**
+ * snn_network_load_mem() with options (see snn_network_load_ex()).
+ * @since 0.1
+ */
+SNN_API int snn_network_load_mem_ex(snn_network **out, const void *buf, size_t size,
+                                    const snn_load_options *opts);
+
+/**
+ * Saves a learner together with its network: the file is the network's model
+ * file (snn_network_load() reads it and ignores the learner) plus a section
+ * with the learner's state. For the STDP learners (snn_learner_create_stdp(),
+ * snn_learner_create_custom()) that is every simulation option, the adaptive
+ * thresholds theta, the neuron labels and the training simulation's state, so
+ * snn_learner_load() gives bitwise-identical classifications and continues
+ * training exactly where it stopped. Written atomically as snn_network_save()
+ * (through symbolic links to their target). Format: docs/file-format.md.
+ * @return SNN_OK, SNN_E_INVALID (NULL, empty path), SNN_E_UNSUPPORTED (a
+ *         learner kind without saved state, e.g. "bptt": save its network with
+ *         snn_network_save()), SNN_E_STATE (the network's first layer changed
+ *         since the learner was created), SNN_E_IO, SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_learner_save(const snn_learner *l, const char *path);
+
+/**
+ * snn_learner_save() into a caller buffer (same bytes); buf = NULL or a
+ * too-small @p cap gives SNN_E_RANGE with the size needed in *size.
+ * @return as snn_learner_save() and snn_network_save_mem().
+ * @since 0.1
+ */
+SNN_API int snn_learner_save_mem(size_t *size, const snn_learner *l, void *buf, size_t cap);
+
+/**
+ * Loads a file written by snn_learner_save(): a new network and a new learner
+ * bound to it, in the saved state.
+ * @param[out] out New learner; caller owns it (snn_learner_free(), before the network).
+ * @param[out] net_out New network the learner borrows; caller owns it and
+ *        must free it after the learner.
+ * @param opts custom neuron kinds and the custom rule (see ::snn_load_options); may be NULL.
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_IO, SNN_E_FORMAT (corrupt or truncated
+ *         file or learner section; the message names section and offset),
+ *         SNN_E_VERSION, SNN_E_NOTFOUND (no learner section in the file; a
+ *         custom rule not given in opts or with another name; an unknown
+ *         neuron kind), SNN_E_NOMEM. On failure *out and *net_out are NULL.
+ * @since 0.1
+ */
+SNN_API int snn_learner_load(snn_learner **out, snn_network **net_out, const char *path,
+                             const snn_load_options *opts);
+
+/**
+ * snn_learner_load() from @p size bytes at @p buf (not kept).
+ * @since 0.1
+ */
+SNN_API int snn_learner_load_mem(snn_learner **out, snn_network **net_out, const void *buf,
+                                 size_t size, const snn_load_options *opts);
 
 
 #ifdef __cplusplus

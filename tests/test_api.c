@@ -731,6 +731,102 @@ static void c_stdp_stats(fixture *f) {
   snn_network_free(net);
 }
 
+/* ---- model files: load options, learner files ---------------------------------- */
+static void c_load_options_init(fixture *f) {
+  (void)f;
+  snn_load_options o;
+  BAD(snn_load_options_init(NULL, sizeof o), SNN_E_INVALID);
+  BAD(snn_load_options_init(&o, 1), SNN_E_VERSION);
+}
+static void c_net_load_ex(fixture *f) {
+  (void)f;
+  snn_network *n = (snn_network *)&n;
+  snn_load_options o = SNN_LOAD_OPTIONS_INIT;
+  BAD(snn_network_load_ex(NULL, "x", &o), SNN_E_INVALID);
+  BAD(snn_network_load_ex(&n, NULL, &o), SNN_E_INVALID);
+  ck_assert_ptr_null(n);
+  BAD(snn_network_load_ex(&n, "", &o), SNN_E_INVALID);
+  o.n_neuron_models = 1; /* with a NULL table */
+  BAD(snn_network_load_ex(&n, "/nonexistent/dir/model.snn", &o), SNN_E_INVALID);
+  o.n_neuron_models = 0;
+  o.struct_size = 2;
+  BAD(snn_network_load_ex(&n, "/nonexistent/dir/model.snn", &o), SNN_E_VERSION);
+  BAD(snn_network_load_ex(&n, "/nonexistent/dir/model.snn", NULL), SNN_E_IO);
+}
+static void c_net_load_mem_ex(fixture *f) {
+  (void)f;
+  snn_network *n = NULL;
+  const char junk[16] = "not a model file";
+  const snn_neuron_model *none[1] = {NULL};
+  snn_load_options o = SNN_LOAD_OPTIONS_INIT;
+  BAD(snn_network_load_mem_ex(NULL, junk, sizeof junk, NULL), SNN_E_INVALID);
+  BAD(snn_network_load_mem_ex(&n, NULL, 16, NULL), SNN_E_INVALID);
+  BAD(snn_network_load_mem_ex(&n, junk, sizeof junk, NULL), SNN_E_FORMAT);
+  o.neuron_models = none;
+  o.n_neuron_models = 1;
+  BAD(snn_network_load_mem_ex(&n, junk, sizeof junk, &o), SNN_E_INVALID);
+  ck_assert_ptr_null(n);
+}
+static void c_learner_save(fixture *f) {
+  BAD(snn_learner_save(NULL, "x"), SNN_E_INVALID);
+  BAD(snn_learner_save(f->bptt, NULL), SNN_E_INVALID);
+  BAD(snn_learner_save(f->bptt, ""), SNN_E_INVALID);
+  BAD(snn_learner_save(f->bptt, "/nonexistent/dir/l.snn"), SNN_E_UNSUPPORTED);
+  snn_network *net = stdp_net(f->lif);
+  snn_learner *l = NULL;
+  ck_assert_snn_ok(snn_learner_create_stdp(&l, net, NULL));
+  BAD(snn_learner_save(l, "/nonexistent/dir/l.snn"), SNN_E_IO);
+  snn_learner_free(l);
+  snn_network_free(net);
+}
+static void c_learner_save_mem(fixture *f) {
+  size_t n = 0;
+  unsigned char small[8];
+  BAD(snn_learner_save_mem(NULL, f->bptt, NULL, 0), SNN_E_INVALID);
+  BAD(snn_learner_save_mem(&n, NULL, NULL, 0), SNN_E_INVALID);
+  BAD(snn_learner_save_mem(&n, f->bptt, NULL, 0), SNN_E_UNSUPPORTED);
+  snn_network *net = stdp_net(f->lif);
+  snn_learner *l = NULL;
+  ck_assert_snn_ok(snn_learner_create_stdp(&l, net, NULL));
+  BAD(snn_learner_save_mem(&n, l, small, sizeof small), SNN_E_RANGE);
+  ck_assert_uint_gt(n, sizeof small);
+  snn_learner_free(l);
+  snn_network_free(net);
+}
+static void c_learner_load(fixture *f) {
+  (void)f;
+  snn_learner *l = (snn_learner *)&l;
+  snn_network *n = (snn_network *)&n;
+  BAD(snn_learner_load(NULL, &n, "x", NULL), SNN_E_INVALID);
+  ck_assert_ptr_null(n);
+  BAD(snn_learner_load(&l, NULL, "x", NULL), SNN_E_INVALID);
+  ck_assert_ptr_null(l);
+  BAD(snn_learner_load(&l, &n, NULL, NULL), SNN_E_INVALID);
+  BAD(snn_learner_load(&l, &n, "", NULL), SNN_E_INVALID);
+  BAD(snn_learner_load(&l, &n, "/nonexistent/dir/l.snn", NULL), SNN_E_IO);
+  snn_load_options o = SNN_LOAD_OPTIONS_INIT;
+  o.struct_size = 1;
+  BAD(snn_learner_load(&l, &n, "/nonexistent/dir/l.snn", &o), SNN_E_VERSION);
+}
+static void c_learner_load_mem(fixture *f) {
+  snn_learner *l = NULL;
+  snn_network *n = NULL;
+  const char junk[16] = "not a model file";
+  BAD(snn_learner_load_mem(NULL, &n, junk, sizeof junk, NULL), SNN_E_INVALID);
+  BAD(snn_learner_load_mem(&l, NULL, junk, sizeof junk, NULL), SNN_E_INVALID);
+  BAD(snn_learner_load_mem(&l, &n, NULL, 16, NULL), SNN_E_INVALID);
+  BAD(snn_learner_load_mem(&l, &n, junk, sizeof junk, NULL), SNN_E_FORMAT);
+  /* a network file without learner */
+  size_t size = 0;
+  ck_assert_int_eq(snn_network_save_mem(&size, f->net, NULL, 0), SNN_E_RANGE);
+  unsigned char *b = malloc(size);
+  ck_assert_snn_ok(snn_network_save_mem(&size, f->net, b, size));
+  BAD(snn_learner_load_mem(&l, &n, b, size, NULL), SNN_E_NOTFOUND);
+  ck_assert_ptr_null(l);
+  ck_assert_ptr_null(n);
+  free(b);
+}
+
 #define E(name, fn) {#name, fn}
 static const api_entry api_table[] = {
   E(snn_version_number, c_version_number), E(snn_version_string, c_version_string),
@@ -788,6 +884,10 @@ static const api_entry api_table[] = {
   E(snn_learner_stdp_evaluate, c_stdp_evaluate), E(snn_learner_stdp_assignments_get, c_stdp_assign_get),
   E(snn_learner_stdp_assignments_set, c_stdp_assign_set), E(snn_learner_stdp_theta_get, c_stdp_theta_get),
   E(snn_learner_stdp_theta_set, c_stdp_theta_set), E(snn_learner_stdp_stats, c_stdp_stats),
+  E(snn_load_options_init, c_load_options_init), E(snn_network_load_ex, c_net_load_ex),
+  E(snn_network_load_mem_ex, c_net_load_mem_ex), E(snn_learner_save, c_learner_save),
+  E(snn_learner_save_mem, c_learner_save_mem), E(snn_learner_load, c_learner_load),
+  E(snn_learner_load_mem, c_learner_load_mem),
 };
 #define N_API (sizeof api_table / sizeof api_table[0])
 

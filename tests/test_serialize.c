@@ -1,5 +1,8 @@
 /* Model files: round trips (bitwise-identical predictions), atomic save,
- * corruption and truncation, versions, unknown sections, bad arguments, OOM. */
+ * corruption and truncation, versions, unknown sections, bad arguments, OOM;
+ * learner files (STDP state: round trip, continued training, corruption,
+ * custom rules), custom neuron kinds through snn_load_options, saving through
+ * symbolic links, enumerated encoder parameters by name. */
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -903,6 +906,669 @@ START_TEST(test_oom_save) {
 }
 END_TEST
 
+/* ---- learner files (STDP state) ------------------------------------------------ */
+
+/* Two patterns on 16 inputs: the first or the second half lit (plus noise). */
+static snn_dataset *stdp_data(size_t n, uint64_t seed) {
+  float *x = random_inputs(n, 16, seed);
+  int32_t *y = malloc(n * sizeof *y);
+  for (size_t k = 0; k < n; k++) {
+    y[k] = (int32_t)(k % 2);
+    for (size_t i = 0; i < 16; i++) {
+      int lit = (i < 8) == (y[k] == 0);
+      x[k * 16 + i] = lit ? 0.6f + 0.4f * x[k * 16 + i] : 0.1f * x[k * 16 + i];
+    }
+  }
+  snn_dataset *d = NULL;
+  ck_assert_snn_ok(snn_dataset_create(&d, x, y, n, 16));
+  free(x);
+  free(y);
+  return d;
+}
+
+static snn_network *stdp_net(size_t n_out) {
+  snn_network *net = NULL;
+  snn_neuron_model *m = NULL;
+  snn_layer *l = NULL;
+  ck_assert_snn_ok(snn_network_create(&net, 1, 1, 16));
+  ck_assert_snn_ok(snn_neuron_model_create(&m, "lif"));
+  ck_assert_snn_ok(snn_layer_create_dense(&l, 16, n_out, m));
+  ck_assert_snn_ok(snn_network_add_layer(net, l));
+  snn_neuron_model_free(m);
+  return net;
+}
+
+/* Fast settings with every option moved off its default where that is harmless. */
+static void stdp_opts(snn_stdp_options *o, int variant) {
+  ck_assert_snn_ok(snn_stdp_options_init(o, sizeof *o));
+  o->t_present = 60;
+  o->t_rest = 40;
+  o->dt = 1.0;
+  o->max_rate = 150;
+  o->seed = 0xDEADBEEF12345ull; /* > 2^32: stored as u64 */
+  o->min_spikes = 2;
+  o->max_repeats = 3;
+  o->theta_plus = 0.2;
+  o->tau_theta = 5e3;
+  if (variant == 1) {
+    o->rule = SNN_STDP_PAIR_MULTIPLICATIVE;
+    o->inhibition = SNN_STDP_INHIB_DIRECT;
+    o->synapse = SNN_STDP_CURRENT;
+    o->integrator = SNN_STDP_IMPLICIT;
+    o->flags = SNN_STDP_NO_NORMALIZE;
+  } else if (variant == 2) {
+    o->rule = SNN_STDP_PRE_TRACE;
+    o->x_tar = 0.2;
+    o->norm_total = 3.0;
+    o->flags = SNN_STDP_NO_THETA;
+  }
+}
+
+static unsigned char *learner_bytes(const snn_learner *l, size_t *size) {
+  ck_assert_snn_err(snn_learner_save_mem(size, l, NULL, 0), SNN_E_RANGE);
+  unsigned char *b = malloc(*size);
+  ck_assert_ptr_nonnull(b);
+  size_t n2 = 0;
+  ck_assert_snn_ok(snn_learner_save_mem(&n2, l, b, *size));
+  ck_assert_uint_eq(n2, *size);
+  return b;
+}
+
+static float *weights_of(snn_network *net, size_t *n) {
+  snn_layer *l = snn_network_layer(net, 0);
+  *n = snn_layer_param_size(l, SNN_PARAM_WEIGHTS);
+  float *w = malloc(*n * sizeof *w);
+  ck_assert_snn_ok(snn_layer_param_get(w, l, SNN_PARAM_WEIGHTS, *n));
+  return w;
+}
+
+/* Same weights, theta, labels and classifications of n inputs (bitwise). */
+static void assert_same_learners(snn_learner *a, snn_network *na, snn_learner *b,
+                                 snn_network *nb, size_t n, uint64_t seed) {
+  size_t nw, nw2;
+  float *wa = weights_of(na, &nw), *wb = weights_of(nb, &nw2);
+  ck_assert_uint_eq(nw, nw2);
+  ck_assert_msg(memcmp(wa, wb, nw * sizeof *wa) == 0, "weights differ");
+  size_t no = snn_layer_n_outputs(snn_network_layer(na, 0));
+  float ta[64], tb[64];
+  int32_t ca[64], cb[64];
+  ck_assert_uint_le(no, 64);
+  ck_assert_snn_ok(snn_learner_stdp_theta_get(ta, a, no));
+  ck_assert_snn_ok(snn_learner_stdp_theta_get(tb, b, no));
+  ck_assert_msg(memcmp(ta, tb, no * sizeof *ta) == 0, "theta differs");
+  ck_assert_snn_ok(snn_learner_stdp_assignments_get(ca, a, no));
+  ck_assert_snn_ok(snn_learner_stdp_assignments_get(cb, b, no));
+  ck_assert_msg(memcmp(ca, cb, no * sizeof *ca) == 0, "labels differ");
+  float *x = random_inputs(n, 16, seed);
+  int32_t *la = malloc(n * sizeof *la), *lb = malloc(n * sizeof *lb);
+  int rca = snn_learner_stdp_classify(la, a, x, n, 16);
+  int rcb = snn_learner_stdp_classify(lb, b, x, n, 16);
+  ck_assert_int_eq(rca, rcb);
+  if (rca == SNN_OK) {
+    ck_assert_msg(memcmp(la, lb, n * sizeof *la) == 0, "classes differ");
+    size_t assigned = 0;
+    for (size_t k = 0; k < n; k++) assigned += la[k] >= 0;
+    ck_assert_uint_gt(assigned, 0); /* not a comparison of "no class" only */
+  }
+  free(x);
+  free(la);
+  free(lb);
+  free(wa);
+  free(wb);
+}
+
+START_TEST(test_learner_round_trip) {
+  int variant = _i;
+  size_t n_test = snn_test_quick() ? 50 : 1000;
+  snn_dataset *d = stdp_data(40, 11 + (uint64_t)variant);
+  snn_network *net = stdp_net(6);
+  snn_stdp_options o;
+  stdp_opts(&o, variant);
+  snn_learner *l = NULL;
+  ck_assert_snn_ok(snn_learner_create_stdp(&l, net, &o));
+  ck_assert_snn_ok(snn_learner_stdp_train(l, d, 20, NULL, NULL));
+  ck_assert_snn_ok(snn_learner_stdp_label(l, d, 0, NULL, NULL));
+  double acc = 0;
+  ck_assert_snn_ok(snn_learner_stdp_evaluate(&acc, l, d, 0, NULL, NULL));
+
+  size_t size;
+  unsigned char *b = learner_bytes(l, &size);
+  const char *path = tmp_path("learner.snn");
+  ck_assert_snn_ok(snn_learner_save(l, path));
+  size_t fsize;
+  unsigned char *fb = read_all(path, &fsize);
+  ck_assert_uint_eq(fsize, size);
+  ck_assert(memcmp(fb, b, size) == 0);
+
+  snn_learner *lf = NULL, *lm = NULL;
+  snn_network *nf = NULL, *nm = NULL;
+  ck_assert_snn_ok(snn_learner_load(&lf, &nf, path, NULL));
+  ck_assert_snn_ok(snn_learner_load_mem(&lm, &nm, b, size, NULL));
+  ck_assert_str_eq(snn_learner_kind(lf), "stdp");
+  assert_same_learners(l, net, lf, nf, n_test, 3);
+  assert_same_learners(l, net, lm, nm, 20, 4);
+  double acc2 = 0;
+  ck_assert_snn_ok(snn_learner_stdp_evaluate(&acc2, lf, d, 0, NULL, NULL));
+  ck_assert(acc2 == acc);
+  /* re-saving the loaded learner reproduces the bytes */
+  size_t size2;
+  unsigned char *b2 = learner_bytes(lm, &size2);
+  ck_assert_uint_eq(size2, size);
+  ck_assert_msg(memcmp(b2, b, size) == 0, "re-saved learner bytes differ");
+  free(b2);
+  /* training continues exactly where it stopped (same weights and theta afterwards) */
+  snn_dataset *d2 = stdp_data(10, 99);
+  ck_assert_snn_ok(snn_learner_stdp_train(l, d2, 0, NULL, NULL));
+  ck_assert_snn_ok(snn_learner_stdp_train(lf, d2, 0, NULL, NULL));
+  assert_same_learners(l, net, lf, nf, 10, 5);
+  /* the network part alone loads with snn_network_load (the STDP section is skipped) */
+  snn_network *plain = NULL;
+  ck_assert_snn_ok(snn_network_load_mem(&plain, b, size));
+  size_t nw, nw2;
+  float *w1 = weights_of(plain, &nw), *w2 = weights_of(nm, &nw2);
+  ck_assert(nw == nw2 && memcmp(w1, w2, nw * sizeof *w1) == 0);
+  free(w1);
+  free(w2);
+  /* and a network-only file is not a learner file */
+  size_t pn;
+  unsigned char *pb = save_bytes(plain, &pn);
+  snn_learner *lx = (snn_learner *)&lx;
+  snn_network *nx = (snn_network *)&nx;
+  ck_assert_snn_err(snn_learner_load_mem(&lx, &nx, pb, pn, NULL), SNN_E_NOTFOUND);
+  ck_assert_ptr_null(lx);
+  ck_assert_ptr_null(nx);
+  free(pb);
+  snn_network_free(plain);
+
+  snn_learner_free(lf);
+  snn_network_free(nf);
+  snn_learner_free(lm);
+  snn_network_free(nm);
+  snn_learner_free(l);
+  snn_network_free(net);
+  snn_dataset_free(d);
+  snn_dataset_free(d2);
+  free(b);
+  free(fb);
+  unlink(path);
+}
+END_TEST
+
+/* A small trained learner's bytes (for the corruption tests). */
+static unsigned char *small_learner_bytes(size_t *size) {
+  snn_dataset *d = stdp_data(6, 1);
+  snn_network *net = stdp_net(3);
+  snn_stdp_options o;
+  stdp_opts(&o, 0);
+  o.t_present = 20;
+  snn_learner *l = NULL;
+  ck_assert_snn_ok(snn_learner_create_stdp(&l, net, &o));
+  ck_assert_snn_ok(snn_learner_stdp_train(l, d, 0, NULL, NULL));
+  ck_assert_snn_ok(snn_learner_stdp_label(l, d, 0, NULL, NULL));
+  unsigned char *b = learner_bytes(l, size);
+  snn_learner_free(l);
+  snn_network_free(net);
+  snn_dataset_free(d);
+  return b;
+}
+
+static void expect_learner_load_fails(const unsigned char *b, size_t n, const char *what,
+                                      size_t at) {
+  snn_learner *l = (snn_learner *)&l;
+  snn_network *net = (snn_network *)&net;
+  snn_clear_error();
+  int rc = snn_learner_load_mem(&l, &net, n ? b : (const void *)"", n, NULL);
+  ck_assert_msg(rc == SNN_E_FORMAT || rc == SNN_E_VERSION || rc == SNN_E_NOTFOUND,
+                "%s %zu: code %d (%s)", what, at, rc, snn_last_error());
+  ck_assert_msg(snn_last_error()[0] != '\0', "%s %zu: empty message", what, at);
+  ck_assert_ptr_null(l);
+  ck_assert_ptr_null(net);
+}
+
+START_TEST(test_learner_corruption) {
+  size_t size;
+  unsigned char *b = small_learner_bytes(&size);
+  sect s[16];
+  size_t ns = walk(b, size, s, 16);
+  size_t k = ns;
+  for (size_t i = 0; i < ns; i++)
+    if (strcmp(s[i].tag, "STDP") == 0) k = i;
+  ck_assert_uint_lt(k, ns);
+  ck_assert_str_eq(s[ns - 1].tag, "END ");
+  ck_assert_int_eq(k + 2, ns); /* STDP comes right before END */
+  unsigned char *c = malloc(size + 1);
+  size_t step = snn_test_quick() ? 5 : 1;
+  /* every byte of the STDP section flipped (CRC not repaired): clean failure */
+  for (size_t i = s[k].off; i < s[k].off + 20 + s[k].len; i += step) {
+    memcpy(c, b, size);
+    c[i] ^= 0x5A;
+    expect_learner_load_fails(c, size, "flip at", i);
+  }
+  /* truncated anywhere */
+  for (size_t n = 0; n < size; n += (n < s[k].off ? 7 * step : step)) {
+    unsigned char *t = malloc(n ? n : 1);
+    memcpy(t, b, n);
+    expect_learner_load_fails(t, n, "truncated to", n);
+    free(t);
+  }
+  /* behind the CRC: failures are clean and name the section and an offset */
+  int failures = 0;
+  for (size_t i = s[k].off + 16; i < s[k].off + 16 + s[k].len; i += step) {
+    for (int m = 0; m < 2; m++) {
+      memcpy(c, b, size);
+      c[i] ^= m ? 0xFF : 0x01;
+      fix_crc(c, &s[k]);
+      snn_learner *l = (snn_learner *)&l;
+      snn_network *net = (snn_network *)&net;
+      snn_clear_error();
+      int rc = snn_learner_load_mem(&l, &net, c, size, NULL);
+      if (rc == SNN_OK) {
+        snn_learner_free(l);
+        snn_network_free(net);
+        continue;
+      }
+      failures++;
+      ck_assert_ptr_null(l);
+      ck_assert_ptr_null(net);
+      ck_assert_msg(rc == SNN_E_FORMAT || rc == SNN_E_NOTFOUND, "byte %zu: code %d (%s)", i, rc,
+                    snn_last_error());
+      ck_assert_msg(strstr(snn_last_error(), "STDP") && strstr(snn_last_error(), "offset"),
+                    "byte %zu: message without section/offset: %s", i, snn_last_error());
+    }
+  }
+  ck_assert_int_gt(failures, 0);
+  /* the section's length field growing past the data */
+  memcpy(c, b, size);
+  c[s[k].off + 8] ^= 0x40;
+  expect_learner_load_fails(c, size, "length", 0);
+  /* a second STDP section */
+  size_t n2;
+  unsigned char *two = insert_section(b, size, s[k].off, "STDP", 0, b + s[k].off + 16, s[k].len,
+                                      &n2);
+  snn_learner *l = NULL;
+  snn_network *net = NULL;
+  ck_assert_snn_err(snn_learner_load_mem(&l, &net, two, n2, NULL), SNN_E_FORMAT);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "second"));
+  free(two);
+  free(c);
+  free(b);
+}
+END_TEST
+
+/* custom rule: a counter of on_post calls with a destroy that counts too */
+typedef struct rule_user {
+  int posts, destroyed;
+} rule_user;
+
+static int ru_post(void *user, size_t j, float *w, size_t n_in, size_t n_out, const float *pre,
+                   float p1, float p2, double t) {
+  (void)j, (void)w, (void)n_in, (void)n_out, (void)pre, (void)p1, (void)p2, (void)t;
+  ((rule_user *)user)->posts++;
+  return SNN_OK;
+}
+
+static void ru_destroy(void *user) { ((rule_user *)user)->destroyed++; }
+
+START_TEST(test_learner_custom_rule) {
+  snn_learner_ops ops = SNN_LEARNER_OPS_INIT;
+  ops.name = "counter";
+  ops.on_post = ru_post;
+  ops.destroy = ru_destroy;
+  rule_user u0 = {0, 0};
+  snn_network *net = stdp_net(4);
+  snn_stdp_options o;
+  stdp_opts(&o, 0);
+  snn_learner *l = NULL;
+  ck_assert_snn_ok(snn_learner_create_custom(&l, net, &o, &ops, &u0));
+  snn_dataset *d = stdp_data(6, 2);
+  ck_assert_snn_ok(snn_learner_stdp_train(l, d, 0, NULL, NULL));
+  ck_assert_int_gt(u0.posts, 0);
+  size_t size;
+  unsigned char *b = learner_bytes(l, &size);
+  snn_learner *l2 = NULL;
+  snn_network *n2 = NULL;
+  /* no rule given, or another rule: not found, naming the rule */
+  ck_assert_snn_err(snn_learner_load_mem(&l2, &n2, b, size, NULL), SNN_E_NOTFOUND);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "counter"));
+  snn_load_options lo = SNN_LOAD_OPTIONS_INIT;
+  snn_learner_ops other = ops;
+  other.name = "other";
+  rule_user u1 = {0, 0};
+  lo.learner_ops = &other;
+  lo.learner_user = &u1;
+  ck_assert_snn_err(snn_learner_load_mem(&l2, &n2, b, size, &lo), SNN_E_NOTFOUND);
+  ck_assert_int_eq(u1.destroyed, 1); /* not taken over: destroyed before the call returned */
+  /* the right rule: the learner takes the user pointer over */
+  rule_user u2 = {0, 0};
+  lo.learner_ops = &ops;
+  lo.learner_user = &u2;
+  ck_assert_snn_ok(snn_learner_load_mem(&l2, &n2, b, size, &lo));
+  ck_assert_str_eq(snn_learner_kind(l2), "counter");
+  ck_assert_int_eq(u2.destroyed, 0);
+  assert_same_learners(l, net, l2, n2, 20, 8);
+  snn_dataset *d2 = stdp_data(4, 3);
+  u0.posts = 0;
+  ck_assert_snn_ok(snn_learner_stdp_train(l, d2, 0, NULL, NULL));
+  ck_assert_snn_ok(snn_learner_stdp_train(l2, d2, 0, NULL, NULL));
+  ck_assert_int_eq(u2.posts, u0.posts); /* same spikes after the reload */
+  assert_same_learners(l, net, l2, n2, 10, 9);
+  snn_learner_free(l2);
+  ck_assert_int_eq(u2.destroyed, 1);
+  snn_network_free(n2);
+  /* a built-in learner file with a rule given: the rule is not used and is destroyed */
+  snn_learner *lb = NULL;
+  ck_assert_snn_ok(snn_learner_create_stdp(&lb, net, &o));
+  size_t bs;
+  unsigned char *bb = learner_bytes(lb, &bs);
+  rule_user u3 = {0, 0};
+  lo.learner_user = &u3;
+  ck_assert_snn_ok(snn_learner_load_mem(&l2, &n2, bb, bs, &lo));
+  ck_assert_str_eq(snn_learner_kind(l2), "stdp");
+  ck_assert_int_eq(u3.destroyed, 1);
+  snn_learner_free(l2);
+  snn_network_free(n2);
+  ck_assert_int_eq(u3.destroyed, 1);
+  /* a bad rule struct: refused, destroyed once */
+  snn_learner_ops bad = ops;
+  bad.trace_add = 7;
+  rule_user u4 = {0, 0};
+  lo.learner_ops = &bad;
+  lo.learner_user = &u4;
+  ck_assert_snn_err(snn_learner_load_mem(&l2, &n2, b, size, &lo), SNN_E_RANGE);
+  ck_assert_int_eq(u4.destroyed, 1);
+  snn_learner_free(lb);
+  free(bb);
+  snn_learner_free(l);
+  ck_assert_int_eq(u0.destroyed, 1);
+  snn_network_free(net);
+  snn_dataset_free(d);
+  snn_dataset_free(d2);
+  free(b);
+}
+END_TEST
+
+START_TEST(test_learner_arguments) {
+  snn_network *net = stdp_net(3);
+  snn_learner *l = NULL, *bp = NULL;
+  ck_assert_snn_ok(snn_learner_create_stdp(&l, net, NULL));
+  const char *path = tmp_path("largs.snn");
+  size_t size = 0;
+  ck_assert_snn_err(snn_learner_save(NULL, path), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_save(l, NULL), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_save(l, ""), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_save(l, tmp_path("no/such/dir/x.snn")), SNN_E_IO);
+  ck_assert_snn_err(snn_learner_save_mem(NULL, l, NULL, 0), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_save_mem(&size, NULL, NULL, 0), SNN_E_INVALID);
+  /* bptt learners have no saved state */
+  snn_network *bn = make_net(NET_SMALL, NULL);
+  ck_assert_snn_ok(snn_learner_create_bptt(&bp, bn, NULL));
+  ck_assert_snn_err(snn_learner_save(bp, path), SNN_E_UNSUPPORTED);
+  ck_assert_snn_err(snn_learner_save_mem(&size, bp, NULL, 0), SNN_E_UNSUPPORTED);
+  snn_learner_free(bp);
+  snn_network_free(bn);
+  ck_assert_snn_ok(snn_learner_save(l, path));
+  snn_learner *o = (snn_learner *)&o;
+  snn_network *on = (snn_network *)&on;
+  ck_assert_snn_err(snn_learner_load(NULL, &on, path, NULL), SNN_E_INVALID);
+  ck_assert_ptr_null(on);
+  ck_assert_snn_err(snn_learner_load(&o, NULL, path, NULL), SNN_E_INVALID);
+  ck_assert_ptr_null(o);
+  ck_assert_snn_err(snn_learner_load(&o, &on, NULL, NULL), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_load(&o, &on, "", NULL), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_load(&o, &on, tmp_path("missing.snn"), NULL), SNN_E_IO);
+  ck_assert_snn_err(snn_learner_load_mem(&o, &on, NULL, 10, NULL), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_load_mem(&o, &on, "x", 1, NULL), SNN_E_FORMAT);
+  snn_load_options lo = SNN_LOAD_OPTIONS_INIT;
+  lo.struct_size = 3;
+  ck_assert_snn_err(snn_learner_load(&o, &on, path, &lo), SNN_E_VERSION);
+  ck_assert_snn_ok(snn_learner_load(&o, &on, path, NULL));
+  snn_learner_free(o);
+  snn_network_free(on);
+  unlink(path);
+  snn_learner_free(l);
+  snn_network_free(net);
+}
+END_TEST
+
+/* ---- custom neuron kinds through the load options ------------------------------- */
+
+static snn_neuron_model *counter_model(const char *name, double theta) {
+  static const snn_param_def defs[] = {{"theta", 1.0, 0.0, 10.0, "", "threshold"},
+                                       {"leak", 0.0, 0.0, 1.0, "", "leak per step"}};
+  snn_neuron_ops ops = SNN_NEURON_OPS_INIT;
+  ops.name = name;
+  ops.n_state = 1;
+  ops.n_params = 2;
+  ops.params = defs;
+  ops.init = cm_init;
+  ops.step = cm_step;
+  snn_neuron_model *m = NULL;
+  ck_assert_snn_ok(snn_neuron_model_create_custom(&m, &ops, NULL));
+  ck_assert_snn_ok(snn_neuron_model_set(m, "theta", theta));
+  return m;
+}
+
+START_TEST(test_custom_kind_load_options) {
+  snn_neuron_model *m = counter_model("my_counter", 0.7);
+  snn_network *net = NULL;
+  snn_layer *l = NULL;
+  ck_assert_snn_ok(snn_network_create(&net, 1, 1, 6));
+  ck_assert_snn_ok(snn_layer_create_dense(&l, 6, 5, m));
+  ck_assert_snn_ok(snn_network_add_layer(net, l));
+  snn_neuron_model *lif = model("lif");
+  ck_assert_snn_ok(snn_layer_create_dense(&l, 5, 3, lif));
+  ck_assert_snn_ok(snn_network_add_layer(net, l));
+  ck_assert_snn_ok(snn_network_init_weights(net, 5));
+  (void)excite(net);
+  size_t size;
+  unsigned char *b = save_bytes(net, &size);
+  const char *path = tmp_path("custom.snn");
+  ck_assert_snn_ok(snn_network_save(net, path));
+
+  /* the template's own parameter values do not leak into the loaded model */
+  snn_neuron_model *tmpl = counter_model("my_counter", 9.0);
+  snn_neuron_model *other = counter_model("another_kind", 1.0);
+  const snn_neuron_model *models[2] = {other, tmpl};
+  snn_load_options lo = SNN_LOAD_OPTIONS_INIT;
+  lo.neuron_models = models;
+  lo.n_neuron_models = 2;
+  snn_network *a = NULL, *c = NULL;
+  ck_assert_snn_ok(snn_network_load_mem_ex(&a, b, size, &lo));
+  ck_assert_snn_ok(snn_network_load_ex(&c, path, &lo));
+  double th = 0;
+  ck_assert_snn_ok(snn_neuron_model_get(&th, snn_layer_model(snn_network_layer(a, 0)), "theta"));
+  ck_assert(th == 0.7);
+  (void)assert_same_predictions(net, a, snn_test_quick() ? 50 : 1000, 17);
+  (void)assert_same_predictions(net, c, 20, 18);
+  size_t s2;
+  unsigned char *b2 = save_bytes(a, &s2);
+  ck_assert(s2 == size && memcmp(b2, b, size) == 0);
+  free(b2);
+  snn_network_free(a);
+  snn_network_free(c);
+
+  /* without the kind: NOTFOUND naming it (plain loaders and an options list without it) */
+  snn_network *out = (snn_network *)&out;
+  ck_assert_snn_err(snn_network_load_ex(&out, path, NULL), SNN_E_NOTFOUND);
+  ck_assert_ptr_null(out);
+  lo.n_neuron_models = 1;
+  ck_assert_snn_err(snn_network_load_mem_ex(&out, b, size, &lo), SNN_E_NOTFOUND);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "my_counter"));
+  /* bad options */
+  const snn_neuron_model *dup[2] = {tmpl, tmpl};
+  lo.neuron_models = dup;
+  lo.n_neuron_models = 2;
+  ck_assert_snn_err(snn_network_load_mem_ex(&out, b, size, &lo), SNN_E_INVALID);
+  const snn_neuron_model *hole[2] = {tmpl, NULL};
+  lo.neuron_models = hole;
+  ck_assert_snn_err(snn_network_load_mem_ex(&out, b, size, &lo), SNN_E_INVALID);
+  lo.neuron_models = NULL;
+  ck_assert_snn_err(snn_network_load_mem_ex(&out, b, size, &lo), SNN_E_INVALID);
+  snn_load_options big[2];
+  memset(big, 0, sizeof big);
+  big[0].struct_size = sizeof big;
+  ((unsigned char *)big)[sizeof big - 1] = 1;
+  ck_assert_snn_err(snn_network_load_mem_ex(&out, b, size, big), SNN_E_VERSION);
+  ck_assert_snn_err(snn_load_options_init(NULL, sizeof lo), SNN_E_INVALID);
+  ck_assert_snn_err(snn_load_options_init(&lo, 2), SNN_E_VERSION);
+  ck_assert_snn_ok(snn_load_options_init(&lo, sizeof lo));
+  ck_assert_ptr_null(lo.neuron_models);
+  ck_assert_uint_eq(lo.struct_size, sizeof lo);
+  /* the templates stay usable and owned by the caller */
+  ck_assert_str_eq(snn_neuron_model_kind(tmpl), "my_counter");
+  free(b);
+  unlink(path);
+  snn_neuron_model_free(tmpl);
+  snn_neuron_model_free(other);
+  snn_neuron_model_free(lif);
+  snn_neuron_model_free(m);
+  snn_network_free(net);
+}
+END_TEST
+
+/* ---- symbolic links --------------------------------------------------------------- */
+
+START_TEST(test_save_through_symlink) {
+  snn_network *a = make_net(NET_SMALL, NULL);
+  snn_network *b = NULL;
+  ck_assert_snn_ok(snn_network_clone(&b, a));
+  ck_assert_snn_ok(snn_network_set(b, "steps", 3));
+  size_t nb;
+  unsigned char *bb = save_bytes(b, &nb);
+  /* link in one directory to a file in another, relative target */
+  const char *d1 = tmp_path("ln-a"), *d2 = tmp_path("ln-b");
+  ck_assert_int_eq(mkdir(d1, 0755), 0);
+  ck_assert_int_eq(mkdir(d2, 0755), 0);
+  char target[600], link1[600], link2[600];
+  snprintf(target, sizeof target, "%s/model.snn", d2);
+  snprintf(link1, sizeof link1, "%s/current.snn", d1);
+  snprintf(link2, sizeof link2, "%s/alias.snn", d1);
+  ck_assert_snn_ok(snn_network_save(a, target));
+  ck_assert_int_eq(symlink("../ln-b/model.snn", link1), 0);
+  ck_assert_int_eq(symlink("current.snn", link2), 0); /* a chain of two links */
+  ck_assert_int_eq(chmod(target, 0640), 0);
+  ck_assert_snn_ok(snn_network_save(b, link2));
+  struct stat st;
+  ck_assert_int_eq(lstat(link1, &st), 0);
+  ck_assert(S_ISLNK(st.st_mode));
+  ck_assert_int_eq(lstat(link2, &st), 0);
+  ck_assert(S_ISLNK(st.st_mode));
+  ck_assert_int_eq(lstat(target, &st), 0);
+  ck_assert(S_ISREG(st.st_mode));
+  ck_assert_int_eq(st.st_mode & 0777, 0640);
+  size_t n;
+  unsigned char *now = read_all(target, &n);
+  ck_assert(n == nb && memcmp(now, bb, nb) == 0);
+  free(now);
+  /* a failed save through the link leaves the target intact */
+  size_t na;
+  unsigned char *ab = save_bytes(a, &na);
+  snn__io_fail_after(20);
+  ck_assert_snn_err(snn_network_save(a, link1), SNN_E_IO);
+  snn__io_fail_after(-1);
+  now = read_all(target, &n);
+  ck_assert(n == nb && memcmp(now, bb, nb) == 0);
+  free(now);
+  /* no temporary file left in either directory */
+  DIR *dir = opendir(d2);
+  struct dirent *de;
+  int files = 0;
+  while ((de = readdir(dir)) != NULL) files += de->d_name[0] != '.';
+  closedir(dir);
+  ck_assert_int_eq(files, 1);
+  /* a dangling link: the save creates its target */
+  unlink(target);
+  ck_assert_snn_ok(snn_network_save(a, link1));
+  now = read_all(target, &n);
+  ck_assert(n == na && memcmp(now, ab, na) == 0);
+  free(now);
+  ck_assert_int_eq(lstat(link1, &st), 0);
+  ck_assert(S_ISLNK(st.st_mode));
+  /* learner files follow links the same way */
+  snn_network *sn = stdp_net(2);
+  snn_learner *l = NULL;
+  ck_assert_snn_ok(snn_learner_create_stdp(&l, sn, NULL));
+  ck_assert_snn_ok(snn_learner_save(l, link2));
+  ck_assert_int_eq(lstat(link2, &st), 0);
+  ck_assert(S_ISLNK(st.st_mode));
+  snn_learner *l2 = NULL;
+  snn_network *n2 = NULL;
+  ck_assert_snn_ok(snn_learner_load(&l2, &n2, target, NULL));
+  snn_learner_free(l2);
+  snn_network_free(n2);
+  snn_learner_free(l);
+  snn_network_free(sn);
+  /* a loop of links: refused as an I/O error */
+  char loop1[600], loop2[600];
+  snprintf(loop1, sizeof loop1, "%s/loop1", d1);
+  snprintf(loop2, sizeof loop2, "%s/loop2", d1);
+  ck_assert_int_eq(symlink("loop2", loop1), 0);
+  ck_assert_int_eq(symlink("loop1", loop2), 0);
+  ck_assert_snn_err(snn_network_save(a, loop1), SNN_E_IO);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "symbolic links"));
+  unlink(loop1);
+  unlink(loop2);
+  unlink(link2);
+  unlink(link1);
+  unlink(target);
+  rmdir(d1);
+  rmdir(d2);
+  free(ab);
+  free(bb);
+  snn_network_free(a);
+  snn_network_free(b);
+}
+END_TEST
+
+/* Enumerated encoder parameters are stored by name ("log"), and numbers still load. */
+START_TEST(test_encoder_enum_by_name) {
+  snn_network *net = make_net(NET_POOL_NEURONS, NULL);
+  ck_assert_ptr_nonnull(net);
+  size_t size;
+  unsigned char *b = save_bytes(net, &size);
+  static const unsigned char sym[] = {'m', 'a', 'p', 1, 3, 0, 'l', 'o', 'g'};
+  int found = 0;
+  for (size_t i = 0; i + sizeof sym <= size; i++) found |= memcmp(b + i, sym, sizeof sym) == 0;
+  ck_assert_msg(found, "latency 'map' not stored as the symbolic value \"log\"");
+  /* rewrite the entry as the number 1 (older writers): loads to the same network */
+  sect s[16];
+  size_t ns = walk(b, size, s, 16);
+  size_t e = ns;
+  for (size_t k = 0; k < ns; k++)
+    if (strcmp(s[k].tag, "ENCO") == 0) e = k;
+  ck_assert_uint_lt(e, ns);
+  size_t at = 0;
+  for (size_t i = s[e].off; i + sizeof sym <= s[e].off + 16 + s[e].len; i++)
+    if (memcmp(b + i, sym, sizeof sym) == 0) at = i;
+  ck_assert_uint_gt(at, 0);
+  /* symbolic: u8 1, str "log" (5 bytes); number: u8 0, f64 1.0 (9 bytes) */
+  size_t n2 = size + 3;
+  unsigned char *c = malloc(n2);
+  memcpy(c, b, at + 3);
+  c[at + 3] = 0;
+  double one = 1.0;
+  uint64_t u;
+  memcpy(&u, &one, 8);
+  for (int i = 0; i < 8; i++) c[at + 4 + i] = (unsigned char)(u >> (8 * i));
+  memcpy(c + at + 12, b + at + sizeof sym, size - at - sizeof sym);
+  uint64_t len = s[e].len + 3;
+  for (int i = 0; i < 8; i++) c[s[e].off + 8 + i] = (unsigned char)(len >> (8 * i));
+  sect se = s[e];
+  se.len = (size_t)len;
+  fix_crc(c, &se);
+  snn_network *out = NULL;
+  ck_assert_snn_ok(snn_network_load_mem(&out, c, n2));
+  size_t n3;
+  unsigned char *d = save_bytes(out, &n3);
+  ck_assert(n3 == size && memcmp(d, b, size) == 0);
+  free(d);
+  free(c);
+  free(b);
+  snn_network_free(out);
+  snn_network_free(net);
+}
+END_TEST
+
 Suite *suite_serialize(void) {
   Suite *s = suite_create("serialize");
   TCase *tc = tcase_create("round_trip");
@@ -927,6 +1593,18 @@ Suite *suite_serialize(void) {
   suite_add_tcase(s, tc);
   tc = tcase_create("arguments");
   tcase_add_test(tc, test_bad_arguments);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("learner_files");
+  tcase_set_timeout(tc, 120);
+  tcase_add_loop_test(tc, test_learner_round_trip, 0, 3);
+  tcase_add_test(tc, test_learner_corruption);
+  tcase_add_test(tc, test_learner_custom_rule);
+  tcase_add_test(tc, test_learner_arguments);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("load_options");
+  tcase_add_test(tc, test_custom_kind_load_options);
+  tcase_add_test(tc, test_save_through_symlink);
+  tcase_add_test(tc, test_encoder_enum_by_name);
   suite_add_tcase(s, tc);
   tc = tcase_create("oom");
   tcase_set_timeout(tc, 120);

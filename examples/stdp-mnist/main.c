@@ -5,8 +5,11 @@
  *              [--inhibition population|direct] [--synapse conductance|current]
  *              [--save FILE] [--load FILE] [--weights-png FILE] [--json] [--quiet]
  *
- * --load FILE continues from a model written by --save (FILE and FILE.stdp);
- * with --epochs 0 it only labels and tests it.
+ * --save FILE writes the learner with its network (snn_learner_save: weights,
+ * options, thresholds, labels and training state in one model file); --load
+ * FILE continues from such a file with its saved options (--rule, --seed and
+ * the other learner options are then ignored); with --epochs 0 it only labels
+ * and tests it.
  * Trains N excitatory neurons on the first K training images for E epochs,
  * labels the neurons on the labelling images (plasticity off), then reports
  * the accuracy on the test images. Progress goes to stderr only when stderr
@@ -190,8 +193,8 @@ int main(int argc, char **argv) {
   snn_learner *l = NULL;
   int exit_code = 1;
   if (load) {
-    if ((rc = snn_network_load(&net, load))) {
-      fail("snn_network_load", rc);
+    if ((rc = snn_learner_load(&l, &net, load, NULL))) {
+      fail("snn_learner_load", rc);
       goto out;
     }
     layer = snn_network_layer(net, 0);
@@ -200,7 +203,6 @@ int main(int argc, char **argv) {
       goto out;
     }
     neurons = snn_layer_n_outputs(layer);
-    o.flags |= SNN_STDP_KEEP_WEIGHTS;
   } else {
     if ((rc = snn_network_create(&net, 1, 28, 28))) {
       fail("snn_network_create", rc);
@@ -217,11 +219,10 @@ int main(int argc, char **argv) {
       goto out;
     }
   }
-  if ((rc = snn_learner_create_stdp(&l, net, &o))) {
+  if (!load && (rc = snn_learner_create_stdp(&l, net, &o))) {
     fail("snn_learner_create_stdp", rc);
     goto out;
   }
-  if (load && stdp_mnist_load_state(load, l, neurons)) goto out;
   prog g = {isatty(STDERR_FILENO) && !quiet, "train", 0, (int)epochs, 0.0};
   double t0 = now_s();
   for (size_t e = 0; e < epochs; e++) {
@@ -263,12 +264,9 @@ int main(int argc, char **argv) {
     fprintf(f, "labelled on %zu, tested on %zu (%.1f s): test accuracy %.2f%%\n", label_limit,
             test_limit, infer_s, 100.0 * acc);
   }
-  if (save) {
-    if ((rc = snn_network_save(net, save))) {
-      fail("snn_network_save", rc);
-      goto out;
-    }
-    if (stdp_mnist_save_state(save, l, neurons)) goto out;
+  if (save && (rc = snn_learner_save(l, save))) {
+    fail("snn_learner_save", rc);
+    goto out;
   }
   if (png && stdp_mnist_weights_png(png, l, net, neurons)) goto out;
   if (json)

@@ -1,4 +1,4 @@
-/* bin/stdp-mnist - saving the learner state and drawing the weights. */
+/* bin/stdp-mnist - drawing the learned weights. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,83 +6,6 @@
 #include <unistd.h>
 
 #include "stdp_mnist.h"
-
-int stdp_mnist_save_state(const char *path, const snn_learner *l, size_t neurons) {
-  char p[4096];
-  snprintf(p, sizeof p, "%s.stdp", path);
-  float *theta = malloc(neurons * sizeof *theta);
-  int32_t *cls = malloc(neurons * sizeof *cls);
-  FILE *f = NULL;
-  int rc = -1;
-  if (!theta || !cls) {
-    fprintf(stderr, "stdp-mnist: out of memory\n");
-    goto out;
-  }
-  if (snn_learner_stdp_theta_get(theta, l, neurons) ||
-      snn_learner_stdp_assignments_get(cls, l, neurons)) {
-    fprintf(stderr, "stdp-mnist: %s\n", snn_last_error());
-    goto out;
-  }
-  if (!(f = fopen(p, "w"))) {
-    perror(p);
-    goto out;
-  }
-  fprintf(f, "# neuron class theta_mV\n");
-  for (size_t j = 0; j < neurons; j++) fprintf(f, "%zu %d %.9g\n", j, (int)cls[j], (double)theta[j]);
-  if (fclose(f)) {
-    f = NULL;
-    perror(p);
-    goto out;
-  }
-  f = NULL;
-  rc = 0;
-out:
-  if (f) fclose(f);
-  free(theta);
-  free(cls);
-  return rc;
-}
-
-int stdp_mnist_load_state(const char *path, snn_learner *l, size_t neurons) {
-  char p[4096], line[256];
-  snprintf(p, sizeof p, "%s.stdp", path);
-  FILE *f = fopen(p, "r");
-  if (!f) {
-    perror(p);
-    return -1;
-  }
-  float *theta = malloc(neurons * sizeof *theta);
-  size_t got = 0;
-  int rc = -1;
-  if (!theta) {
-    fprintf(stderr, "stdp-mnist: out of memory\n");
-    goto out;
-  }
-  while (fgets(line, sizeof line, f)) {
-    size_t j;
-    int cls;
-    double th;
-    if (line[0] == '#') continue;
-    if (sscanf(line, "%zu %d %lf", &j, &cls, &th) != 3 || j != got || j >= neurons) {
-      fprintf(stderr, "stdp-mnist: %s: bad line %zu\n", p, got + 1);
-      goto out;
-    }
-    theta[got++] = (float)th;
-  }
-  if (got != neurons) {
-    fprintf(stderr, "stdp-mnist: %s: %zu neurons, the model has %zu\n", p, got, neurons);
-    goto out;
-  }
-  if (snn_learner_stdp_theta_set(l, theta, neurons)) {
-    fprintf(stderr, "stdp-mnist: %s\n", snn_last_error());
-    goto out;
-  }
-  rc = 0;
-out:
-  fclose(f);
-  free(theta);
-  return rc;
-}
 
 int stdp_mnist_weights_png(const char *png, const snn_learner *l, snn_network *net,
                            size_t neurons) {

@@ -15,6 +15,12 @@ int snn__encoder_is_constant(const snn_encoder *e);
 /* Value of parameter `name` (e.g. "dt", "gain"); NaN for NULL or an unknown name. */
 double snn__encoder_param(const snn_encoder *e, const char *name);
 
+/* Symbolic name of the current value of parameter i when it is an
+ * enumerated parameter ("map" -> "linear"/"log", "off_spikes" -> "off"/"on"),
+ * NULL for numeric parameters, NULL e or i out of range. Used by the model
+ * file writer (src/net/serialize.c) to store enumerations by name. */
+const char *snn__encoder_param_symbol(const snn_encoder *e, size_t i);
+
 /* Encodes a batch: x holds batch rows of n_in values (x[b*n_in + i]); for
  * kind "delta" each sample is a time series, x[(b*n_steps + t)*n_in + i]).
  * Writes out[(t*batch + b)*n_chan + j] (time-major, batch inside), with

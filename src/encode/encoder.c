@@ -210,6 +210,16 @@ int snn_encoder_get(double *out, const snn_encoder *e, const char *name) {
   return SNN_OK;
 }
 
+const char *snn__encoder_param_symbol(const snn_encoder *e, size_t i) {
+  if (e == NULL || i >= kinds[e->kind].n_params) return NULL;
+  const enc_param *p = &kinds[e->kind].params[i];
+  if (p->sym == NULL) return NULL;
+  double v = e->p[i];
+  for (size_t k = 0; p->sym[k]; k++)
+    if (v == (double)k) return p->sym[k];
+  return NULL;
+}
+
 size_t snn_encoder_param_count(const snn_encoder *e) { return e ? kinds[e->kind].n_params : 0; }
 
 int snn_encoder_param_info(snn_param_info *out, const snn_encoder *e, size_t i) {

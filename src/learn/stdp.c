@@ -1328,3 +1328,64 @@ int snn_learner_stdp_stats(snn_stdp_stats *out, const snn_learner *l) {
   memcpy((char *)out + sizeof(size_t), (const char *)&st + sizeof(size_t), k - sizeof(size_t));
   return SNN_OK;
 }
+
+/* ---- model-file access (stdp_impl.h; used by src/learn/stdp_io.c) -------- */
+
+int snn__stdp_view_get(snn__stdp_view *v, const snn_learner *l, const char *fn) {
+  const snn__stdp *cs = NULL;
+  int rc = get_cstdp(&cs, l, fn);
+  if (rc) return rc;
+  snn__stdp *s = (snn__stdp *)(void *)(uintptr_t)cs; /* the caller decides what it writes */
+  memset(v, 0, sizeof *v);
+  v->net = s->net;
+  v->n_in = s->n_in;
+  v->n = s->n;
+  v->kind = s->kind;
+  v->custom = s->custom;
+  snn_stdp_options *o = &v->opts;
+  o->struct_size = sizeof *o;
+  o->rule = s->rule;
+  o->a_plus = s->a_plus;
+  o->a_minus = s->a_minus;
+  o->tau_plus = s->tau_plus;
+  o->tau_minus = s->tau_minus;
+  o->tau_triplet = s->tau_trip;
+  o->w_min = s->w_min;
+  o->w_max = s->w_max;
+  o->x_tar = s->x_tar;
+  o->mu = s->mu;
+  o->norm_total = s->norm_total;
+  o->theta_plus = s->theta_plus;
+  o->tau_theta = s->tau_theta;
+  o->max_rate = s->max_rate;
+  o->rate_increment = s->rate_inc;
+  o->min_spikes = s->min_spikes;
+  o->max_repeats = s->max_repeats;
+  o->t_present = s->t_present;
+  o->t_rest = s->t_rest;
+  o->dt = s->dt;
+  o->inhibition = s->inhibition;
+  o->synapse = s->synapse;
+  o->w_exc_inh = s->w_ei;
+  o->w_inh_exc = s->w_ie;
+  o->flags = s->flags & ~(uint32_t)SNN_STDP_KEEP_WEIGHTS;
+  o->seed = s->seed;
+  o->integrator = s->implicit ? SNN_STDP_IMPLICIT : SNN_STDP_EULER;
+  v->ops = &s->ops;
+  v->theta = s->theta;
+  v->assign = s->assign;
+  v->have_assign = s->have_assign;
+  static const char *const names[SNN__STDP_N_STATE] = {
+      "v_e", "ge_e", "gi_e", "refr_e", "lock_e", "v_i", "ge_i", "refr_i", "pre", "post1", "post2"};
+  float *arr[SNN__STDP_N_STATE] = {s->tr.v_e,  s->tr.ge_e, s->tr.gi_e,   s->tr.refr_e,
+                                   s->tr.lock_e, s->tr.v_i, s->tr.ge_i, s->tr.refr_i,
+                                   s->pre,      s->post1,  s->post2};
+  for (int k = 0; k < SNN__STDP_N_STATE; k++) {
+    v->state_name[k] = names[k];
+    v->state[k] = arr[k];
+    v->state_len[k] = k == 8 ? s->n_in : s->n;
+  }
+  v->rng = s->tr.rng.s;
+  v->n_train = &s->n_train;
+  return SNN_OK;
+}

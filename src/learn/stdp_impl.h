@@ -29,4 +29,29 @@ const char *snn__stdp_kind(const snn_learner *l);
 int snn__stdp_train_epoch(snn_learner *l, double *mean_loss, const snn_dataset *data,
                           snn_progress_fn cb, void *user);
 
+/* Model-file access (src/learn/stdp_io.c): a view of an STDP-family learner.
+ * The pointers refer into the learner; write through them only for a learner
+ * the caller may modify. */
+#define SNN__STDP_N_STATE 11 /* arrays of the training simulation's state */
+typedef struct snn__stdp_view {
+  snn_network *net;
+  size_t n_in, n;
+  const char *kind;      /* "stdp" or the custom rule's name */
+  int custom;            /* 1: created by snn_learner_create_custom */
+  snn_stdp_options opts; /* resolved values (struct_size set; SNN_STDP_KEEP_WEIGHTS clear) */
+  snn_learner_ops *ops;  /* the learner's copy of the rule's callbacks */
+  const float *theta;    /* n */
+  const int32_t *assign; /* n */
+  int have_assign;
+  /* training state: traces and neuron state carried across examples */
+  const char *state_name[SNN__STDP_N_STATE];
+  float *state[SNN__STDP_N_STATE];
+  size_t state_len[SNN__STDP_N_STATE];
+  uint64_t *rng;         /* 4 words of the training simulation's generator */
+  uint64_t *n_train;     /* examples trained so far */
+} snn__stdp_view;
+
+/* Fills *v for an STDP-family learner; SNN_E_INVALID (message set) otherwise. */
+int snn__stdp_view_get(snn__stdp_view *v, const snn_learner *l, const char *fn);
+
 #endif

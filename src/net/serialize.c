@@ -15,6 +15,7 @@
 #include "serialize.h"
 
 #include "network.h"
+#include "../encode/encode.h"
 #include "../encode/encoder_impl.h"
 #include "../neuron/neuron_impl.h"
 
@@ -54,7 +55,7 @@ void snn__io_fail_after(long nbytes) { io_fail_after = nbytes; }
 /* Writer                                                                   */
 /* ======================================================================== */
 
-typedef struct wr {
+struct snn__wr {
   unsigned char *mem; /* memory target (NULL: count only, unless fp is set) */
   FILE *fp;           /* file target */
   size_t pos;         /* bytes emitted so far */
@@ -63,7 +64,8 @@ typedef struct wr {
   int os_errno;       /* errno of a failed file write */
   float *tmp;         /* scratch for one parameter array (public layout) */
   size_t tmp_n;
-} wr;
+};
+typedef struct snn__wr wr;
 
 static void wr_bytes(wr *w, const void *p, size_t n) {
   if (w->err) return;
@@ -137,6 +139,15 @@ static void wr_str(wr *w, const char *s) {
 /* float32 array, little-endian, converted in chunks */
 static void wr_f32s(wr *w, const float *x, size_t n) {
   unsigned char buf[4 * 256];
+  if (w->mem == NULL && w->fp == NULL) { /* counting: the data is not needed */
+    if (w->err) return;
+    if (n > (SIZE_MAX - w->pos) / 4) {
+      w->err = SNN_E_INVALID;
+      return;
+    }
+    w->pos += 4 * n;
+    return;
+  }
   while (n > 0 && !w->err) {
     size_t k = n < 256 ? n : 256;
     if (w->mem || w->fp) {
@@ -150,6 +161,30 @@ static void wr_f32s(wr *w, const float *x, size_t n) {
     x += k;
     n -= k;
   }
+}
+
+/* ---- extension interface (serialize.h) ------------------------------------ */
+
+void snn__wr_u8(snn__wr *w, unsigned v) { wr_u8(w, v); }
+void snn__wr_u32(snn__wr *w, uint32_t v) { wr_u32(w, v); }
+void snn__wr_u64(snn__wr *w, uint64_t v) { wr_u64(w, v); }
+void snn__wr_f64(snn__wr *w, double v) { wr_f64(w, v); }
+void snn__wr_str(snn__wr *w, const char *s) { wr_str(w, s); }
+void snn__wr_f32s(snn__wr *w, const float *x, size_t n) { wr_f32s(w, x, n); }
+void snn__wr_i32s(snn__wr *w, const int32_t *x, size_t n) {
+  /* same bit patterns as floats: reuse the chunked little-endian writer */
+  _Static_assert(sizeof(int32_t) == sizeof(float), "int32 and float differ in size");
+  wr_f32s(w, (const float *)(const void *)x, n);
+}
+void snn__wr_param_num(snn__wr *w, const char *name, double v) {
+  wr_str(w, name);
+  wr_u8(w, VAL_F64);
+  wr_f64(w, v);
+}
+void snn__wr_param_str(snn__wr *w, const char *name, const char *v) {
+  wr_str(w, name);
+  wr_u8(w, VAL_STR);
+  wr_str(w, v);
 }
 
 /* ---- section payloads ---------------------------------------------------- */
@@ -191,9 +226,12 @@ static void pl_enco(wr *w, const snn_network *net, size_t layer) {
       if (!w->err) w->err = SNN_E_INTERNAL;
       return;
     }
-    wr_str(w, pi.name);
-    wr_u8(w, VAL_F64);
-    wr_f64(w, v);
+    /* enumerated parameters by symbolic value, like those of neuron models */
+    const char *sym = snn__encoder_param_symbol(e, i);
+    if (sym)
+      snn__wr_param_str(w, pi.name, sym);
+    else
+      snn__wr_param_num(w, pi.name, v);
   }
   for (int k = 0; k < 4; k++) wr_u64(w, e->rng.s[k]);
 }
@@ -304,8 +342,28 @@ static void wr_section(wr *w, const unsigned char tag[4], payload_fn fn, const s
   wr_u32(w, w->crc);
 }
 
+/* An extra section from another module (serialize.h), framed like the others. */
+static void wr_extra(wr *w, const snn__section *x) {
+  if (w->err) return;
+  wr cnt;
+  memset(&cnt, 0, sizeof cnt);
+  x->fn(&cnt, x->ctx);
+  if (cnt.err) {
+    w->err = cnt.err;
+    return;
+  }
+  w->crc = 0;
+  wr_bytes(w, x->tag, 4);
+  wr_u32(w, x->flags);
+  wr_u64(w, cnt.pos);
+  size_t start = w->pos;
+  x->fn(w, x->ctx);
+  if (!w->err && w->pos - start != cnt.pos) w->err = SNN_E_INTERNAL;
+  wr_u32(w, w->crc);
+}
+
 /* Emits the whole model into w (counting, memory or file). */
-static void wr_model(wr *w, const snn_network *net) {
+static void wr_model(wr *w, const snn_network *net, const snn__section *extra, size_t n_extra) {
   w->crc = 0;
   wr_bytes(w, SNN__MODEL_MAGIC, 8);
   wr_u32(w, SNN__MODEL_VERSION);
@@ -316,6 +374,7 @@ static void wr_model(wr *w, const snn_network *net) {
     wr_section(w, tag_layr, pl_layr, net, i);
     wr_section(w, tag_wght, pl_wght, net, i);
   }
+  for (size_t i = 0; i < n_extra; i++) wr_extra(w, &extra[i]);
   wr_section(w, tag_end, pl_end, net, 0);
 }
 
@@ -374,15 +433,13 @@ static int wr_fail(const wr *w, const char *fn) {
   }
 }
 
-int snn_network_save_mem(size_t *size, const snn_network *net, void *buf, size_t cap) {
-  static const char fn[] = "snn_network_save_mem";
-  SNN__CHECK_NULL(size, fn);
-  SNN__CHECK_NULL(net, fn);
+int snn__model_save_mem(size_t *size, const snn_network *net, const snn__section *extra,
+                        size_t n_extra, void *buf, size_t cap, const char *fn) {
   int rc = check_writable(net, fn);
   if (rc != SNN_OK) return rc;
   wr w;
   memset(&w, 0, sizeof w);
-  wr_model(&w, net);
+  wr_model(&w, net, extra, n_extra);
   if (w.err) return wr_fail(&w, fn);
   *size = w.pos;
   if (buf == NULL || cap < w.pos)
@@ -395,11 +452,18 @@ int snn_network_save_mem(size_t *size, const snn_network *net, void *buf, size_t
   w.tmp_n = max_array(net);
   w.tmp = snn__malloc(w.tmp_n * sizeof(float));
   if (w.tmp == NULL) return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
-  wr_model(&w, net);
+  wr_model(&w, net, extra, n_extra);
   snn__free(w.tmp);
   if (w.err) return wr_fail(&w, fn);
   if (w.pos != need) return snn__error(SNN_E_INTERNAL, "%s: size changed while writing", fn);
   return SNN_OK;
+}
+
+int snn_network_save_mem(size_t *size, const snn_network *net, void *buf, size_t cap) {
+  static const char fn[] = "snn_network_save_mem";
+  SNN__CHECK_NULL(size, fn);
+  SNN__CHECK_NULL(net, fn);
+  return snn__model_save_mem(size, net, NULL, 0, buf, cap, fn);
 }
 
 /* ---- atomic file save ---------------------------------------------------- */
@@ -424,20 +488,84 @@ static int fsync_dir_of(const char *path) {
   return e;
 }
 
-int snn_network_save(const snn_network *net, const char *path) {
-  static const char fn[] = "snn_network_save";
-  SNN__CHECK_NULL(net, fn);
-  SNN__CHECK_NULL(path, fn);
-  if (path[0] == '\0') return snn__error(SNN_E_INVALID, "%s: path is empty", fn);
+#define MAX_LINK_DEPTH 40 /* as the kernel's limit for path resolution */
+
+/* Follows symbolic links from `path` to the file they finally name (which need
+ * not exist yet), so that a save replaces the link's target and keeps the
+ * link. *out: new string (snn__free) or NULL on failure. */
+static int resolve_links(char **out, const char *path, const char *fn) {
+  *out = NULL;
+  char *cur = snn__strdup(path);
+  if (cur == NULL) return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+  for (int depth = 0;; depth++) {
+    struct stat st;
+    /* not a link, or not there (a new file): save to cur; other lstat
+     * failures are reported by the steps that follow */
+    if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode)) {
+      *out = cur;
+      return SNN_OK;
+    }
+    if (depth >= MAX_LINK_DEPTH) {
+      int rc = snn__error(SNN_E_IO, "%s: '%s': more than %d levels of symbolic links", fn, path,
+                          MAX_LINK_DEPTH);
+      snn__free(cur);
+      return rc;
+    }
+    size_t cap = st.st_size > 0 && (uint64_t)st.st_size < 65536 ? (size_t)st.st_size + 1 : 4096;
+    char *lnk = snn__malloc(cap);
+    if (lnk == NULL) {
+      snn__free(cur);
+      return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+    }
+    ssize_t n = readlink(cur, lnk, cap);
+    if (n < 0 || (size_t)n >= cap || n == 0) {
+      int e = n < 0 ? errno : EIO;
+      int rc = snn__error(SNN_E_IO, "%s: cannot read the symbolic link '%s'%s: %s", fn, cur,
+                          n >= 0 ? " (changed while read)" : "", strerror(e));
+      snn__free(lnk);
+      snn__free(cur);
+      return rc;
+    }
+    lnk[n] = '\0';
+    const char *slash = strrchr(cur, '/');
+    char *next = lnk;
+    if (lnk[0] != '/' && slash != NULL) { /* relative to the link's directory */
+      size_t dl = (size_t)(slash - cur) + 1;
+      next = snn__malloc(dl + (size_t)n + 1);
+      if (next == NULL) {
+        snn__free(lnk);
+        snn__free(cur);
+        return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+      }
+      memcpy(next, cur, dl);
+      memcpy(next + dl, lnk, (size_t)n + 1);
+      snn__free(lnk);
+    }
+    snn__free(cur);
+    cur = next;
+  }
+}
+
+int snn__model_save(const snn_network *net, const snn__section *extra, size_t n_extra,
+                    const char *path, const char *fn) {
   int rc = check_writable(net, fn);
   if (rc != SNN_OK) return rc;
 
-  size_t plen = strlen(path);
+  /* a symbolic link is kept: the file it names is replaced */
+  char *target = NULL;
+  if ((rc = resolve_links(&target, path, fn)) != SNN_OK) return rc;
+  size_t plen = strlen(target);
   static const char suffix[] = ".tmp-XXXXXX";
-  if (plen > SIZE_MAX - sizeof suffix) return snn__error(SNN_E_INVALID, "%s: path too long", fn);
+  if (plen > SIZE_MAX - sizeof suffix) {
+    snn__free(target);
+    return snn__error(SNN_E_INVALID, "%s: path too long", fn);
+  }
   char *tmp = snn__malloc(plen + sizeof suffix);
-  if (tmp == NULL) return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
-  memcpy(tmp, path, plen);
+  if (tmp == NULL) {
+    snn__free(target);
+    return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+  }
+  memcpy(tmp, target, plen);
   memcpy(tmp + plen, suffix, sizeof suffix);
 
   wr w;
@@ -446,6 +574,7 @@ int snn_network_save(const snn_network *net, const char *path) {
   w.tmp = snn__malloc(w.tmp_n * sizeof(float));
   if (w.tmp == NULL) {
     snn__free(tmp);
+    snn__free(target);
     return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
   }
 
@@ -455,13 +584,14 @@ int snn_network_save(const snn_network *net, const char *path) {
     rc = snn__error(SNN_E_IO, "%s: cannot create temporary file '%s': %s", fn, tmp, strerror(e));
     snn__free(w.tmp);
     snn__free(tmp);
+    snn__free(target);
     return rc;
   }
   /* mkstemp creates mode 0600; give the file the mode of the one it replaces,
    * or 0644 for a new file */
   struct stat st;
   mode_t mode = 0644;
-  if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) mode = st.st_mode & 07777;
+  if (stat(target, &st) == 0 && S_ISREG(st.st_mode)) mode = st.st_mode & 07777;
   (void)fchmod(fd, mode);
 
   FILE *fp = fdopen(fd, "wb");
@@ -473,7 +603,7 @@ int snn_network_save(const snn_network *net, const char *path) {
   } else {
     w.fp = fp;
     errno = 0;
-    wr_model(&w, net);
+    wr_model(&w, net, extra, n_extra);
     if (w.err == SNN_E_IO) err = w.os_errno;
     if (!w.err && fflush(fp) != 0) {
       err = errno;
@@ -489,7 +619,7 @@ int snn_network_save(const snn_network *net, const char *path) {
       stage = "close";
       w.err = SNN_E_IO;
     }
-    if (!w.err && rename(tmp, path) != 0) {
+    if (!w.err && rename(tmp, target) != 0) {
       err = errno;
       stage = "rename";
       w.err = SNN_E_IO;
@@ -502,37 +632,40 @@ int snn_network_save(const snn_network *net, const char *path) {
       rc = snn__error(SNN_E_IO, "%s: cannot open '%s': %s", fn, tmp, strerror(err));
     else if (w.err == SNN_E_IO)
       rc = snn__error(SNN_E_IO, "%s: %s of '%s' failed (target '%s' left unchanged): %s", fn,
-                      stage, tmp, path, strerror(err ? err : EIO));
+                      stage, tmp, target, strerror(err ? err : EIO));
     else
       rc = wr_fail(&w, fn);
     snn__free(tmp);
+    snn__free(target);
     return rc;
   }
   snn__free(tmp);
-  int e = fsync_dir_of(path);
+  int e = fsync_dir_of(target);
+  rc = SNN_OK;
   if (e != 0)
-    return snn__error(SNN_E_IO, "%s: '%s' was written but syncing its directory failed: %s", fn,
-                      path, strerror(e));
-  return SNN_OK;
+    rc = snn__error(SNN_E_IO, "%s: '%s' was written but syncing its directory failed: %s", fn,
+                    target, strerror(e));
+  snn__free(target);
+  return rc;
+}
+
+int snn_network_save(const snn_network *net, const char *path) {
+  static const char fn[] = "snn_network_save";
+  SNN__CHECK_NULL(net, fn);
+  SNN__CHECK_NULL(path, fn);
+  if (path[0] == '\0') return snn__error(SNN_E_INVALID, "%s: path is empty", fn);
+  return snn__model_save(net, NULL, 0, path, fn);
 }
 
 /* ======================================================================== */
 /* Reader                                                                   */
 /* ======================================================================== */
 
-typedef struct rd {
-  const unsigned char *buf;
-  size_t size;     /* whole buffer */
-  size_t pos;      /* absolute offset of the next byte */
-  size_t end;      /* end of the current section's payload */
-  char tag[5];     /* current section ("" for the file header) */
-  size_t sec_off;  /* offset of the current section */
-  const char *fn;  /* public function for messages */
-} rd;
+typedef snn__rd rd; /* struct in serialize.h (shared with other section readers) */
+#define rd_err snn__rd_err
 
 /* Records an error naming the section and offset; returns code. */
-static int rd_err(const rd *r, int code, size_t off, const char *fmt, ...) SNN__PRINTF(4, 5);
-static int rd_err(const rd *r, int code, size_t off, const char *fmt, ...) {
+int snn__rd_err(const rd *r, int code, size_t off, const char *fmt, ...) {
   char msg[320];
   va_list ap;
   va_start(ap, fmt);
@@ -626,13 +759,7 @@ static int rd_str(rd *r, char *buf, const char *what) {
 }
 
 /* One entry of a parameter list. */
-typedef struct pval {
-  char name[SNN__MODEL_MAX_NAME + 1];
-  int type;
-  double num;
-  char str[SNN__MODEL_MAX_NAME + 1];
-  size_t off; /* offset of the entry */
-} pval;
+typedef snn__pval pval;
 
 static int rd_pval(rd *r, pval *v) {
   v->off = r->pos;
@@ -663,9 +790,123 @@ static int rd_apply_err(const rd *r, int rc, size_t off, const char *what) {
   return rd_err(r, code, off, "%s rejected: %s", what, detail);
 }
 
+/* ---- extension interface (serialize.h) ------------------------------------ */
+
+int snn__rd_need(rd *r, size_t n, const char *what) { return rd_need(r, n, what); }
+int snn__rd_u8(rd *r, unsigned *out, const char *what) { return rd_u8(r, out, what); }
+int snn__rd_u32(rd *r, uint32_t *out, const char *what) { return rd_u32(r, out, what); }
+int snn__rd_u64(rd *r, uint64_t *out, const char *what) { return rd_u64(r, out, what); }
+int snn__rd_str(rd *r, char *buf, const char *what) { return rd_str(r, buf, what); }
+int snn__rd_pval(rd *r, pval *v) { return rd_pval(r, v); }
+int snn__rd_apply_err(const rd *r, int rc, size_t off, const char *what) {
+  return rd_apply_err(r, rc, off, what);
+}
+
+static int rd_words(rd *r, void *dst, size_t n, int is_float, const char *what) {
+  size_t bytes;
+  if (snn__mul_size(&bytes, n, 4)) return rd_err(r, SNN_E_FORMAT, r->pos, "%s: too long", what);
+  int rc = rd_need(r, bytes, what);
+  if (rc) return rc;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t u = (uint32_t)get_le(r->buf + r->pos + 4 * i, 4);
+    if (is_float) {
+      float f;
+      memcpy(&f, &u, 4);
+      if (!isfinite(f))
+        return rd_err(r, SNN_E_FORMAT, r->pos + 4 * i, "%s: element %zu is not finite", what, i);
+      ((float *)dst)[i] = f;
+    } else {
+      int32_t v;
+      memcpy(&v, &u, 4);
+      ((int32_t *)dst)[i] = v;
+    }
+  }
+  r->pos += bytes;
+  return SNN_OK;
+}
+
+int snn__rd_f32s(rd *r, float *dst, size_t n, const char *what) {
+  return rd_words(r, dst, n, 1, what);
+}
+
+int snn__rd_i32s(rd *r, int32_t *dst, size_t n, const char *what) {
+  return rd_words(r, dst, n, 0, what);
+}
+
+/* ---- load options ------------------------------------------------------------ */
+
+int snn_load_options_init(snn_load_options *o, size_t struct_size) {
+  static const char fn[] = "snn_load_options_init";
+  SNN__CHECK_NULL(o, fn);
+  if (struct_size < sizeof(size_t))
+    return snn__error(SNN_E_VERSION, "%s: struct_size %zu is smaller than the smallest supported "
+                      "(%zu)", fn, struct_size, sizeof(size_t));
+  memset(o, 0, struct_size < sizeof *o ? struct_size : sizeof *o);
+  o->struct_size = struct_size;
+  return SNN_OK;
+}
+
+int snn__load_opts_resolve(snn__load_opts *lo, const snn_load_options *o, const char *fn) {
+  memset(lo, 0, sizeof *lo);
+  if (o == NULL) return SNN_OK;
+  snn_load_options c;
+  memset(&c, 0, sizeof c);
+  int rc = snn__check_struct_size(o, o->struct_size, sizeof(size_t), sizeof c, fn,
+                                  "snn_load_options");
+  if (rc) return rc;
+  memcpy(&c, o, o->struct_size < sizeof c ? o->struct_size : sizeof c);
+  if (c.n_neuron_models > 0 && c.neuron_models == NULL)
+    return snn__error(SNN_E_INVALID, "%s: opts->neuron_models is NULL but n_neuron_models is %zu",
+                      fn, c.n_neuron_models);
+  for (size_t i = 0; i < c.n_neuron_models; i++) {
+    const snn_neuron_model *m = c.neuron_models[i];
+    if (m == NULL)
+      return snn__error(SNN_E_INVALID, "%s: opts->neuron_models[%zu] is NULL", fn, i);
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(snn_neuron_model_kind(c.neuron_models[j]), snn_neuron_model_kind(m)) == 0)
+        return snn__error(SNN_E_INVALID,
+                          "%s: opts->neuron_models[%zu] and [%zu] are both of kind '%s'", fn, j,
+                          i, snn_neuron_model_kind(m));
+  }
+  lo->models = c.neuron_models;
+  lo->n_models = c.n_neuron_models;
+  lo->learner_ops = c.learner_ops;
+  lo->learner_user = c.learner_user;
+  return SNN_OK;
+}
+
+/* A neuron model of kind nk: a built-in kind, or a copy of the caller's model
+ * of that kind from the load options (with its parameters reset to their
+ * defaults, so that the result depends only on the file). */
+static int make_model(snn_neuron_model **m, const char *nk, const snn__load_opts *lo) {
+  *m = NULL;
+  if (snn__neuron_kind_exists(nk) || lo == NULL) return snn_neuron_model_create(m, nk);
+  for (size_t i = 0; i < lo->n_models; i++) {
+    const snn_neuron_model *t = lo->models[i];
+    if (strcmp(snn_neuron_model_kind(t), nk) != 0) continue;
+    int rc = snn_neuron_model_clone(m, t);
+    if (rc != SNN_OK) return rc;
+    for (size_t k = 0; k < snn_neuron_model_param_count(*m); k++) {
+      snn_param_info pi = SNN_PARAM_INFO_INIT;
+      if ((rc = snn_neuron_model_param_info(&pi, *m, k)) != SNN_OK ||
+          (rc = snn_neuron_model_set(*m, pi.name, pi.default_value)) != SNN_OK) {
+        snn_neuron_model_free(*m);
+        *m = NULL;
+        return rc;
+      }
+    }
+    return SNN_OK;
+  }
+  return snn__error(SNN_E_NOTFOUND,
+                    "neuron kind '%s' is neither built in nor among the %zu custom models given "
+                    "in snn_load_options.neuron_models",
+                    nk, lo->n_models);
+}
+
 /* ---- load state ------------------------------------------------------------ */
 
 typedef struct ld {
+  const snn__load_opts *lo; /* custom neuron kinds (may be NULL) */
   snn_network *net;
   snn_encoder *enc;   /* from ENCO, applied at END */
   uint64_t rng[4];
@@ -833,7 +1074,7 @@ static int sec_layr(rd *r, ld *s) {
   if ((rc = rd_u32(r, &np, "parameter count"))) return rc;
   snn_neuron_model *m = NULL;
   if (nk[0]) {
-    rc = snn_neuron_model_create(&m, nk);
+    rc = make_model(&m, nk, s->lo);
     if (rc != SNN_OK) return rd_apply_err(r, rc, nkoff, "neuron kind");
   } else if (np != 0) {
     return rd_err(r, SNN_E_FORMAT, npoff, "%u parameters for a layer without neurons", np);
@@ -964,7 +1205,8 @@ static int sec_end(rd *r, ld *s) {
   return SNN_OK;
 }
 
-static int load_buf(snn_network **out, const unsigned char *buf, size_t size, const char *fn) {
+int snn__model_load(snn_network **out, const unsigned char *buf, size_t size,
+                    const snn__load_opts *lo, snn__span *span, const char *fn) {
   rd r;
   memset(&r, 0, sizeof r);
   r.buf = buf;
@@ -988,6 +1230,8 @@ static int load_buf(snn_network **out, const unsigned char *buf, size_t size, co
 
   ld s;
   memset(&s, 0, sizeof s);
+  s.lo = lo;
+  if (span) span->found = 0;
   int rc = SNN_OK, have_netw = 0;
   size_t pos = SNN__MODEL_HEADER_SIZE;
   for (;;) {
@@ -1051,6 +1295,17 @@ static int load_buf(snn_network **out, const unsigned char *buf, size_t size, co
       else
         rc = sec_end(&r, &s);
       is_end = 1;
+    } else if (span && memcmp(h, span->tag, 4) == 0) {
+      if (span->found) {
+        rc = rd_err(&r, SNN_E_FORMAT, pos, "second '%.4s' section (the first is at byte %zu)",
+                    span->tag, span->sec_off);
+      } else { /* parsed by the caller after the network is complete */
+        span->found = 1;
+        span->sec_off = pos;
+        span->body = body;
+        span->end = crc_at;
+        r.pos = r.end;
+      }
     } else if (sflags & SNN__SECTION_REQUIRED) {
       rc = rd_err(&r, SNN_E_VERSION, pos,
                   "unknown section marked required (written by a newer libsnn?)");
@@ -1084,15 +1339,24 @@ int snn_network_load_mem(snn_network **out, const void *buf, size_t size) {
   if (out) *out = NULL;
   SNN__CHECK_NULL(out, fn);
   SNN__CHECK_NULL(buf, fn);
-  return load_buf(out, buf, size, fn);
+  return snn__model_load(out, buf, size, NULL, NULL, fn);
 }
 
-int snn_network_load(snn_network **out, const char *path) {
-  static const char fn[] = "snn_network_load";
+int snn_network_load_mem_ex(snn_network **out, const void *buf, size_t size,
+                            const snn_load_options *opts) {
+  static const char fn[] = "snn_network_load_mem_ex";
   if (out) *out = NULL;
   SNN__CHECK_NULL(out, fn);
-  SNN__CHECK_NULL(path, fn);
-  if (path[0] == '\0') return snn__error(SNN_E_INVALID, "%s: path is empty", fn);
+  SNN__CHECK_NULL(buf, fn);
+  snn__load_opts lo;
+  int rc = snn__load_opts_resolve(&lo, opts, fn);
+  if (rc != SNN_OK) return rc;
+  return snn__model_load(out, buf, size, &lo, NULL, fn);
+}
+
+int snn__model_read_file(unsigned char **bufp, size_t *sizep, const char *path, const char *fn) {
+  *bufp = NULL;
+  *sizep = 0;
   FILE *fp = fopen(path, "rb");
   if (fp == NULL) {
     int e = errno;
@@ -1124,7 +1388,32 @@ int snn_network_load(snn_network **out, const char *path) {
     return snn__error(SNN_E_IO, "%s: reading '%s' failed: %s", fn, path, strerror(rerr));
   }
   /* a file that shrank while read is treated as truncated by the parser */
-  int rc = load_buf(out, buf, got, fn);
+  *bufp = buf;
+  *sizep = got;
+  return SNN_OK;
+}
+
+static int load_file(snn_network **out, const char *path, const snn_load_options *opts,
+                     const char *fn) {
+  if (out) *out = NULL;
+  SNN__CHECK_NULL(out, fn);
+  SNN__CHECK_NULL(path, fn);
+  if (path[0] == '\0') return snn__error(SNN_E_INVALID, "%s: path is empty", fn);
+  snn__load_opts lo;
+  int rc = snn__load_opts_resolve(&lo, opts, fn);
+  if (rc != SNN_OK) return rc;
+  unsigned char *buf = NULL;
+  size_t size = 0;
+  if ((rc = snn__model_read_file(&buf, &size, path, fn)) != SNN_OK) return rc;
+  rc = snn__model_load(out, buf, size, &lo, NULL, fn);
   snn__free(buf);
   return rc;
+}
+
+int snn_network_load(snn_network **out, const char *path) {
+  return load_file(out, path, NULL, "snn_network_load");
+}
+
+int snn_network_load_ex(snn_network **out, const char *path, const snn_load_options *opts) {
+  return load_file(out, path, opts, "snn_network_load_ex");
 }

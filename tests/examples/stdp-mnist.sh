@@ -2,7 +2,8 @@
 # Quick test of bin/stdp-mnist on a tiny synthetic IDX dataset (3 separable
 # patterns, 28x28, 150 training and 60 test images): trains, labels, prints
 # valid JSON with the documented fields, is deterministic for a seed, saves
-# the model (+ .stdp sidecar), draws the weights with gnuplot when it is
+# the learner in one model file and reloads it to the same accuracy (--load
+# --epochs 0), continues training from it, draws the weights with gnuplot when it is
 # installed, rejects bad arguments (exit 2) and missing data (exit 1).
 # Run by `make test-examples` with $BIN = the bin directory. Takes a few seconds.
 set -euo pipefail
@@ -34,7 +35,22 @@ assert a["test_accuracy"] >= 0.8, a
 assert a["test_accuracy"] == b["test_accuracy"], (a, b)  # deterministic for a seed
 PYEOF
 [ -s "$tmp/model.snn" ] || fail "--save wrote no model"
-[ "$(grep -vc '^#' "$tmp/model.snn.stdp")" = 12 ] || fail "--save sidecar has not 12 neurons"
+[ ! -e "$tmp/model.snn.stdp" ] || fail "--save wrote a side file"
+head -c 8 "$tmp/model.snn" | grep -q SNNMODEL || fail "--save did not write a model file"
+# reload: the same labels and test accuracy as the run that saved it
+"$PROG" "${args[@]}" --epochs 0 --load "$tmp/model.snn" --json --quiet > "$tmp/out3" 2>"$tmp/err3" \
+  || { cat "$tmp/err3"; fail "--load --epochs 0 exited non-zero"; }
+"$PY" - "$tmp/out1" "$tmp/out3" <<'PYEOF' || fail "reloaded model differs"
+import json, sys
+a, b = (json.loads(open(p).read().strip().splitlines()[-1]) for p in sys.argv[1:3])
+assert b["neurons"] == 12 and b["epochs"] == 0, b
+assert a["test_accuracy"] == b["test_accuracy"], (a, b)
+PYEOF
+# and training continues from it (one more epoch, saved again over the file)
+"$PROG" "${args[@]}" --load "$tmp/model.snn" --save "$tmp/model.snn" --json --quiet > "$tmp/out4" \
+  2>/dev/null || fail "--load with training exited non-zero"
+"$PROG" --neurons 12 --data "$tmp/data" --epochs 0 --load "$tmp/nowhere.snn" > /dev/null 2>&1 \
+  && fail "--load of a missing file should fail"
 if command -v gnuplot >/dev/null 2>&1; then
   "$PROG" "${args[@]}" --quiet --weights-png "$tmp/w.png" > /dev/null || fail "--weights-png"
   head -c 8 "$tmp/w.png" | od -An -c | grep -q 'P   N   G' || fail "--weights-png is not a PNG"
