@@ -3,7 +3,9 @@
  * Trains N excitatory neurons (default 400) on the first K training images
  * (default 2000) and runs K/4 frozen presentations, then prints examples/s,
  * synaptic events/s and the one-epoch (60,000 examples) time extrapolated
- * from the measured rate. Settings by environment:
+ * from the measured rate. Uses the library defaults, so below 400 neurons
+ * the smaller adaptive-threshold step (theta_plus = 0.05 * sqrt(N/400) mV)
+ * applies, as in bin/stdp-mnist. Settings by environment:
  *   SNN_MNIST_DIR (default data/mnist), SNN_BENCH_STDP_NEURONS, SNN_BENCH_STDP_EXAMPLES.
  * Prints "skipped" and exits 0 when the MNIST files are missing
  * (fetch them with scripts/fetch-mnist.sh). Accuracy figures come from

@@ -1175,7 +1175,7 @@ typedef struct snn_stdp_options {
   double x_tar;           /**< target trace of SNN_STDP_PRE_TRACE [0.4] */
   double mu;              /**< weight-dependence exponent of SNN_STDP_PRE_TRACE [0] */
   double norm_total;      /**< sum of each neuron's incoming weights [78 * n_in / 784] */
-  double theta_plus;      /**< threshold increase per spike [0.05] */
+  double theta_plus;      /**< threshold increase per spike [0.05; 0.05*sqrt(n/400) below 400 neurons] */
   double tau_theta;       /**< threshold decay time constant [1e7] */
   double max_rate;        /**< input rate for a value of 1.0 [63.75] */
   double rate_increment;  /**< added to max_rate for each repeat [31.875] */
@@ -1390,7 +1390,6 @@ typedef struct snn_stdp_stats {
  * @param[out] out caller-provided with struct_size set.
  * @return SNN_OK, SNN_E_INVALID, SNN_E_VERSION.
  * @since 0.1
-
  */
 SNN_API int snn_learner_stdp_stats(snn_stdp_stats *out, const snn_learner *l);
 

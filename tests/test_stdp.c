@@ -318,6 +318,50 @@ START_TEST(test_theta) {
 }
 END_TEST
 
+/* Default theta_plus depends on the layer size: 0.05 mV at >= 400 neurons,
+ * 0.05 * sqrt(n / 400) below; an explicit value overrides it. */
+START_TEST(test_theta_plus_default) {
+  const size_t sizes[] = {4, 100, 400, 500};
+  for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+    for (int explicit_tp = 0; explicit_tp < 2; explicit_tp++) {
+      const size_t n = sizes[s], n_in = 10;
+      snn_network *net = make_net(n_in, n);
+      snn_learner *l = NULL;
+      snn_stdp_options o = SNN_STDP_OPTIONS_INIT;
+      o.tau_theta = 2000;
+      o.max_repeats = 1;
+      o.t_present = 60;
+      o.t_rest = 40;
+      o.norm_total = 40; /* strong drive: v settles far above threshold */
+      o.inhibition = SNN_STDP_INHIB_DIRECT;
+      o.w_inh_exc = 1e-6; /* negligible inhibition: every neuron gets input and fires */
+      if (explicit_tp) o.theta_plus = 0.05;
+      ck_assert_snn_ok(snn_learner_create_stdp(&l, net, &o));
+      float *th0 = malloc(n * sizeof *th0), *th1 = malloc(n * sizeof *th1), x[10];
+      uint32_t *c = malloc(n * sizeof *c);
+      ck_assert(th0 && th1 && c);
+      for (size_t i = 0; i < n_in; i++) x[i] = 1.0f;
+      ck_assert_snn_ok(snn_learner_stdp_theta_get(th0, l, n));
+      ck_assert_snn_ok(snn_learner_stdp_present(c, l, n, x, n_in, -1, 1));
+      ck_assert_snn_ok(snn_learner_stdp_theta_get(th1, l, n));
+      const double want = explicit_tp || n >= 400 ? 0.05 : 0.05 * sqrt((double)n / 400.0);
+      const double decay = exp(-100.0 / 2000.0);
+      size_t fired = 0;
+      for (size_t j = 0; j < n; j++) {
+        ck_assert_double_eq_tol(th1[j], (th0[j] + want * c[j]) * decay, 1e-4);
+        fired += c[j] > 0;
+      }
+      ck_assert_uint_gt(fired, n / 2);
+      free(th0);
+      free(th1);
+      free(c);
+      LFREE(l);
+      snn_network_free(net);
+    }
+  }
+}
+END_TEST
+
 /* tiny unsupervised task: two disjoint patterns, two neurons */
 START_TEST(test_learns_two_patterns) {
   const size_t n_in = 40, n_out = 4;
@@ -328,6 +372,7 @@ START_TEST(test_learns_two_patterns) {
   o.t_present = 100;
   o.t_rest = 50;
   o.seed = 7;
+  o.theta_plus = 0.05; /* the paper's step, not the small-layer default */
   o.integrator = _i ? SNN_STDP_IMPLICIT : SNN_STDP_EULER;
   ck_assert_snn_ok(snn_learner_create_stdp(&l, net, &o));
   const size_t n = 40;
@@ -678,6 +723,7 @@ Suite *suite_stdp(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_normalisation);
   tcase_add_test(tc, test_theta);
+  tcase_add_test(tc, test_theta_plus_default);
   tcase_add_loop_test(tc, test_learns_two_patterns, 0, 2);
   tcase_add_test(tc, test_deterministic);
   suite_add_tcase(s, tc);

@@ -3,6 +3,7 @@
  *   stdp-mnist [--neurons N] [--epochs E] [--train-limit K] [--label-limit K]
  *              [--test-limit K] [--data DIR] [--seed S] [--rule R]
  *              [--inhibition population|direct] [--synapse conductance|current]
+ *              [--theta-plus MV] [--w-inh-exc NS]
  *              [--save FILE] [--load FILE] [--weights-png FILE] [--json] [--quiet]
  *
  * --save FILE writes the learner with its network (snn_learner_save: weights,
@@ -31,10 +32,12 @@ static void usage(FILE *f) {
           "                  [--test-limit K] [--data DIR] [--seed S]\n"
           "                  [--rule triplet|additive|multiplicative|pretrace]\n"
           "                  [--inhibition population|direct] [--synapse conductance|current]\n"
-          "                  [--integrator euler|implicit]\n"
+          "                  [--integrator euler|implicit] [--theta-plus MV] [--w-inh-exc NS]\n"
           "                  [--save FILE] [--load FILE] [--weights-png FILE] [--json] [--quiet]\n"
           "defaults: --neurons 100 --epochs 1 --train-limit 0 (all 60000) --label-limit 10000\n"
-          "          --test-limit 0 (all 10000) --data data/mnist --seed 1\n");
+          "          --test-limit 0 (all 10000) --data data/mnist --seed 1\n"
+          "          --theta-plus 0 (library default: 0.05 mV, 0.05*sqrt(N/400) below 400 neurons)\n"
+          "          --w-inh-exc 0 (library default: 17 nS)\n");
 }
 
 static double now_s(void) {
@@ -80,6 +83,15 @@ static int parse_size(const char *s, size_t *out) {
   return 0;
 }
 
+static int parse_double(const char *s, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || *end || end == s || !(v >= 0.0) || v > 1e6) return -1;
+  *out = v;
+  return 0;
+}
+
 static int fail(const char *what, int rc) {
   fprintf(stderr, "stdp-mnist: %s: %s (%s)\n", what, snn_strerror(rc), snn_last_error());
   return 1;
@@ -122,7 +134,12 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--save")) save = v;
     else if (!strcmp(a, "--load")) load = v;
     else if (!strcmp(a, "--weights-png")) png = v;
-    else if (!strcmp(a, "--rule")) {
+    else if (!strcmp(a, "--theta-plus") || !strcmp(a, "--w-inh-exc")) {
+      if (parse_double(v, a[2] == 't' ? &o.theta_plus : &o.w_inh_exc)) {
+        fprintf(stderr, "stdp-mnist: %s needs a number in [0, 1e6] (got '%s')\n", a, v);
+        return 2;
+      }
+    } else if (!strcmp(a, "--rule")) {
       if (!strcmp(v, "triplet")) o.rule = SNN_STDP_TRIPLET;
       else if (!strcmp(v, "additive")) o.rule = SNN_STDP_PAIR_ADDITIVE;
       else if (!strcmp(v, "multiplicative")) o.rule = SNN_STDP_PAIR_MULTIPLICATIVE;
