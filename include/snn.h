@@ -1393,6 +1393,288 @@ typedef struct snn_stdp_stats {
  */
 SNN_API int snn_learner_stdp_stats(snn_stdp_stats *out, const snn_learner *l);
 
+
+/* ======================================================================== */
+/** @defgroup spnet Event-driven sparse networks (recurrent simulation)     */
+/* ======================================================================== */
+/*
+ * A separate handle from ::snn_network: snn_network is a layered feed-forward
+ * network with dense or convolutional weights, stepped in batches for
+ * inference and BPTT. ::snn_spnet simulates populations of neurons connected
+ * by sparse random projections (also recurrent ones) with synaptic delays,
+ * driven by events: each spike costs O(fan-out) and there is no dense matrix
+ * anywhere. The engine, its cost model, the recorder format and measured
+ * benchmarks are described in docs/simulation.md.
+ *
+ * Units: ms, mV, pA, nS, pF. Time advances in steps of dt. A spike emitted in
+ * step k (reported at time (k+1) dt, the end of the step) through a
+ * projection with delay d = round(delay/dt) steps is added to its target's
+ * synaptic variable at the start of step k+1+d, i.e. at spike time + delay.
+ */
+
+/** A network of neuron populations with sparse projections, simulated event-driven. */
+typedef struct snn_spnet snn_spnet;
+
+/**
+ * Create-time options of an ::snn_spnet (sized; zero in a field means the
+ * default in brackets). Fill with SNN_SPNET_OPTIONS_INIT or snn_spnet_options_init().
+ */
+typedef struct snn_spnet_options {
+  size_t struct_size;  /**< sizeof(snn_spnet_options) */
+  double dt;           /**< time step in ms, (0, 10] [0.1] */
+  uint64_t seed;       /**< seed of all randomness of the network (connectivity, snn_spnet_state_uniform()) [0] */
+  size_t record_limit; /**< most spikes the recorder keeps (8 bytes each); later ones are counted as dropped [4194304] */
+  uint32_t n_threads;  /**< OpenMP threads for the neuron updates (results do not depend on it) [1] */
+} snn_spnet_options;
+
+/** Initialiser for ::snn_spnet_options (all defaults). */
+#define SNN_SPNET_OPTIONS_INIT { sizeof(snn_spnet_options), 0.0, 0, 0, 0 }
+
+/**
+ * Zeroes @p o (all defaults) and sets its struct_size.
+ * @return SNN_OK, SNN_E_INVALID (NULL), SNN_E_VERSION (struct_size too small).
+ * @since 0.1
+ */
+SNN_API int snn_spnet_options_init(snn_spnet_options *o, size_t struct_size);
+
+/**
+ * Creates an empty network.
+ * @param[out] out New network; caller owns it and frees it with snn_spnet_free().
+ * @param opts copied; NULL means all defaults.
+ * @return SNN_OK, SNN_E_INVALID (NULL out, NaN dt), SNN_E_RANGE (dt or
+ *         n_threads out of range), SNN_E_VERSION (struct_size), SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_spnet_create(snn_spnet **out, const snn_spnet_options *opts);
+
+/** Frees @p net with its populations, projections and recorded spikes; NULL does nothing. @since 0.1 */
+SNN_API void snn_spnet_free(snn_spnet *net);
+
+/**
+ * Adds a population of @p n neurons of @p model. Its neurons get the global
+ * indices [first, first + n), first = the number of neurons added before
+ * (see snn_spnet_population_range()). "lif" populations use an exact
+ * integrator for current-based synapses; other kinds (and custom models) are
+ * stepped by the model's own kernel with the mean synaptic current of each step.
+ * Must be called before the first snn_spnet_run().
+ * @param[out] id index of the new population (0, 1, ...); may be NULL.
+ * @param model copied; the caller keeps ownership.
+ * @param n neurons, 1 <= n <= 2^31 in total over the network.
+ * @return SNN_OK, SNN_E_INVALID (NULL net or model, n = 0), SNN_E_RANGE (too
+ *         many neurons), SNN_E_STATE (after the first run), SNN_E_NOMEM, or a
+ *         custom model's init status.
+ * @since 0.1
+ */
+SNN_API int snn_spnet_add_population(size_t *id, snn_spnet *net, const snn_neuron_model *model,
+                                     size_t n);
+
+/** @return Total number of neurons over all populations (0 for NULL). @since 0.1 */
+SNN_API size_t snn_spnet_n_neurons(const snn_spnet *net);
+
+/**
+ * Global index range of population @p pop: neurons [*first, *first + *n).
+ * @param[out] first may be NULL.
+ * @param[out] n may be NULL.
+ * @return SNN_OK, SNN_E_INVALID (NULL net), SNN_E_RANGE (no such population).
+ * @since 0.1
+ */
+SNN_API int snn_spnet_population_range(size_t *first, size_t *n, const snn_spnet *net, size_t pop);
+
+/**
+ * Sets a synapse or recording parameter of population @p pop:
+ * - "synapse": 0 = current-based (default; I_exc, I_inh in pA), 1 =
+ *   conductance-based (g_exc, g_inh in nS with reversal potentials); only
+ *   before the first run;
+ * - "tau_exc", "tau_inh": decay time constants of the exponential synaptic
+ *   kernels in ms, [0.01, 1e6] (defaults 5 and 10);
+ * - "E_exc", "E_inh": reversal potentials of conductance synapses in mV
+ *   (defaults 0 and -80);
+ * - "I_e": constant bias current in pA (default 0);
+ * - "record": 1 = record this population's spikes (default), 0 = do not;
+ * - "euler": conductance-based "lif" only: 1 = forward Euler (first order,
+ *   about half the cost per neuron, as Auryn's and Brian's COBA benchmarks),
+ *   0 = exponential Euler with step-mean conductances (default).
+ * Changes take effect at the next snn_spnet_run().
+ * @return SNN_OK, SNN_E_INVALID (NULL, NaN/Inf), SNN_E_RANGE (no such
+ *         population, value out of range), SNN_E_NOTFOUND (unknown name; the
+ *         message lists the valid ones), SNN_E_STATE ("synapse" after the first run).
+ * @since 0.1
+ */
+SNN_API int snn_spnet_population_set(snn_spnet *net, size_t pop, const char *name, double value);
+
+/**
+ * Reads a parameter set by snn_spnet_population_set().
+ * @param[out] out value.
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_RANGE (no such population), SNN_E_NOTFOUND.
+ * @since 0.1
+ */
+SNN_API int snn_spnet_population_get(double *out, const snn_spnet *net, size_t pop,
+                                     const char *name);
+
+/** Connectivity rules (::snn_spnet_connect_options.rule). */
+typedef enum snn_spnet_rule {
+  SNN_SPNET_FIXED_PROB = 1,    /**< each (source, target) pair independently with probability p (default) */
+  SNN_SPNET_FIXED_INDEGREE = 2 /**< each target gets exactly in_degree distinct sources, uniformly */
+} snn_spnet_rule;
+
+/** Synaptic receptor a projection drives (::snn_spnet_connect_options.receptor). */
+typedef enum snn_spnet_receptor {
+  SNN_SPNET_EXC = 1, /**< excitatory variable (tau_exc, E_exc) (default) */
+  SNN_SPNET_INH = 2  /**< inhibitory variable (tau_inh, E_inh) */
+} snn_spnet_receptor;
+
+/**
+ * How snn_spnet_connect() draws a projection (sized; zero means the default in
+ * brackets). Fill with SNN_SPNET_CONNECT_OPTIONS_INIT or
+ * snn_spnet_connect_options_init(), then set p or in_degree.
+ */
+typedef struct snn_spnet_connect_options {
+  size_t struct_size; /**< sizeof(snn_spnet_connect_options) */
+  int32_t rule;       /**< ::snn_spnet_rule [SNN_SPNET_FIXED_PROB] */
+  int32_t receptor;   /**< ::snn_spnet_receptor [SNN_SPNET_EXC] */
+  double p;           /**< FIXED_PROB: connection probability, (0, 1] (required) */
+  uint32_t in_degree; /**< FIXED_INDEGREE: sources per target, >= 1 (required) */
+  int32_t autapses;   /**< source = target population: 1 allows i -> i synapses [0: none] */
+  double weight;      /**< jump of the target's synaptic variable per spike: pA (current) or nS (conductance, >= 0) [0] */
+  double weight_sd;   /**< > 0: per-synapse weights ~ N(weight, weight_sd) clipped at 0 to keep weight's sign; 0: one shared weight [0] */
+  double delay;       /**< ms, >= 0, rounded to whole steps, at most 1000 steps [0] */
+} snn_spnet_connect_options;
+
+/** Initialiser for ::snn_spnet_connect_options (defaults; p and in_degree still 0). */
+#define SNN_SPNET_CONNECT_OPTIONS_INIT { sizeof(snn_spnet_connect_options), 0, 0, 0.0, 0, 0, 0.0, 0.0, 0.0 }
+
+/**
+ * Zeroes @p o (all defaults) and sets its struct_size.
+ * @return SNN_OK, SNN_E_INVALID (NULL), SNN_E_VERSION (struct_size too small).
+ * @since 0.1
+ */
+SNN_API int snn_spnet_connect_options_init(snn_spnet_connect_options *o, size_t struct_size);
+
+/**
+ * Draws a random projection from population @p src to population @p dst
+ * (src = dst for a recurrent one) with the network's random stream, and
+ * stores it by source (CSR: each source's targets are one contiguous,
+ * ascending row). A shared weight costs 4 bytes per synapse (the target
+ * index), per-synapse weights 8. The same seed and the same sequence of calls
+ * give the same synapses. Must be called before the first snn_spnet_run().
+ * @param[out] n_synapses synapses created; may be NULL.
+ * @param opts copied; required.
+ * @return SNN_OK, SNN_E_INVALID (NULL, NaN/Inf), SNN_E_RANGE (no such
+ *         population, bad rule/receptor, p outside (0, 1], in_degree 0 or
+ *         larger than the eligible sources, negative conductance weight,
+ *         delay out of range, more than 2^32-1 synapses), SNN_E_VERSION
+ *         (struct_size), SNN_E_STATE (after the first run), SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_spnet_connect(size_t *n_synapses, snn_spnet *net, size_t src, size_t dst,
+                              const snn_spnet_connect_options *opts);
+
+/**
+ * Copies a state variable of population @p pop: "V" (mV), the synaptic
+ * variables "I_exc", "I_inh" (pA; current-based) or "g_exc", "g_inh" (nS;
+ * conductance-based), or another public state variable of the model ("u", "w").
+ * @param[out] dst n floats.
+ * @param n must equal the population size.
+ * @return SNN_OK, SNN_E_INVALID (NULL, n mismatch), SNN_E_RANGE (no such
+ *         population), SNN_E_NOTFOUND (unknown variable; the message lists the valid ones).
+ * @since 0.1
+ */
+SNN_API int snn_spnet_state_get(float *dst, const snn_spnet *net, size_t pop, const char *var,
+                                size_t n);
+
+/**
+ * Overwrites a state variable of population @p pop (see snn_spnet_state_get()).
+ * @param src n finite floats, copied; conductances must be >= 0.
+ * @return SNN_OK, SNN_E_INVALID (NULL, n mismatch, NaN/Inf or negative
+ *         conductance), SNN_E_RANGE, SNN_E_NOTFOUND.
+ * @since 0.1
+ */
+SNN_API int snn_spnet_state_set(snn_spnet *net, size_t pop, const char *var, const float *src,
+                                size_t n);
+
+/**
+ * Sets a state variable of every neuron of @p pop to an independent uniform
+ * draw from [lo, hi) taken from the network's random stream (e.g. the random
+ * initial V of the CUBA benchmark).
+ * @return SNN_OK, SNN_E_INVALID (NULL, NaN/Inf, lo > hi, negative
+ *         conductance), SNN_E_RANGE (no such population), SNN_E_NOTFOUND.
+ * @since 0.1
+ */
+SNN_API int snn_spnet_state_uniform(snn_spnet *net, size_t pop, const char *var, double lo,
+                                    double hi);
+
+/**
+ * Simulates round(@p duration / dt) steps, recording spikes.
+ * @param duration ms, finite, >= 0.
+ * @return SNN_OK, SNN_E_INVALID (NULL net, NaN/Inf or negative duration),
+ *         SNN_E_STATE (no population), SNN_E_RANGE (more than 2^32-1 steps in
+ *         total), SNN_E_NUMERIC (a membrane potential is NaN/Inf at the end
+ *         of the run; checked once per call), SNN_E_NOMEM (buffers, or the recorder could
+ *         not grow: the run stops after that step, whose spikes count as
+ *         dropped), or a custom model's status.
+ * @since 0.1
+ */
+SNN_API int snn_spnet_run(snn_spnet *net, double duration);
+
+/** @return Simulated time in ms (steps done x dt; 0 for NULL). @since 0.1 */
+SNN_API double snn_spnet_time(const snn_spnet *net);
+
+/**
+ * Returns to time 0: initial neuron state, zero synaptic variables, empty
+ * delay buffers and recorder, zero counters. Populations, projections,
+ * parameters and the random stream position are kept.
+ * @return SNN_OK, SNN_E_INVALID, or a custom model's init status.
+ * @since 0.1
+ */
+SNN_API int snn_spnet_reset(snn_spnet *net);
+
+/** Counters of an ::snn_spnet (output struct, sized: set struct_size first). */
+typedef struct snn_spnet_stats {
+  size_t struct_size;     /**< sizeof(snn_spnet_stats), set by the caller */
+  uint64_t steps;         /**< steps simulated since create/reset */
+  uint64_t spikes;        /**< spikes emitted (all populations, recorded or not) */
+  uint64_t recorded;      /**< spikes held by the recorder */
+  uint64_t dropped;       /**< spikes of recorded populations not kept (record_limit reached) */
+  uint64_t syn_events;    /**< synaptic events delivered (sum over spikes of their fan-out) */
+  uint64_t n_neurons;     /**< neurons */
+  uint64_t n_synapses;    /**< synapses over all projections */
+  uint64_t synapse_bytes; /**< bytes of projection storage: targets, weights, row offsets */
+  double build_seconds;   /**< wall time spent in snn_spnet_connect() */
+  double sim_seconds;     /**< wall time spent in snn_spnet_run() since create/reset */
+} snn_spnet_stats;
+
+/**
+ * Reads the counters.
+ * @param[out] out caller-provided with struct_size set; only covered fields are written.
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_VERSION.
+ * @since 0.1
+ */
+SNN_API int snn_spnet_stats_get(snn_spnet_stats *out, const snn_spnet *net);
+
+/** @return Number of spikes held by the recorder (0 for NULL). @since 0.1 */
+SNN_API size_t snn_spnet_spike_count(const snn_spnet *net);
+
+/**
+ * Copies recorded spikes [first, first + n) in the order they occurred (by
+ * step, then by ascending global neuron index). The recorder keeps one
+ * (uint32 step, uint32 neuron) pair per spike; a spike of step k has time (k+1) dt.
+ * @param[out] neurons n global neuron indices; may be NULL.
+ * @param[out] times n spike times in ms; may be NULL.
+ * @return SNN_OK, SNN_E_INVALID (NULL net, both outputs NULL), SNN_E_RANGE
+ *         (first + n > snn_spnet_spike_count()).
+ * @since 0.1
+ */
+SNN_API int snn_spnet_spikes_get(uint32_t *neurons, double *times, const snn_spnet *net,
+                                 size_t first, size_t n);
+
+/**
+ * Empties the recorder (keeps its memory) and zeroes the dropped counter.
+ * @return SNN_OK, SNN_E_INVALID.
+ * @since 0.1
+ */
+SNN_API int snn_spnet_spikes_clear(snn_spnet *net);
+
+
 /* ======================================================================== */
 /** @defgroup files_ex Model files: load options and learner state          */
 /* ======================================================================== */

@@ -731,6 +731,178 @@ static void c_stdp_stats(fixture *f) {
   snn_network_free(net);
 }
 
+/* ---- event-driven sparse networks (src/sim) ------------------------------------- */
+static snn_spnet *spnet_one(const snn_neuron_model *m) {
+  snn_spnet *net = NULL;
+  ck_assert_snn_ok(snn_spnet_create(&net, NULL));
+  ck_assert_snn_ok(snn_spnet_add_population(NULL, net, m, 4));
+  return net;
+}
+static void c_spnet_options_init(fixture *f) {
+  (void)f;
+  snn_spnet_options o;
+  BAD(snn_spnet_options_init(NULL, sizeof o), SNN_E_INVALID);
+  BAD(snn_spnet_options_init(&o, 1), SNN_E_VERSION);
+}
+static void c_spnet_create(fixture *f) {
+  (void)f;
+  snn_spnet *net = (snn_spnet *)&net;
+  snn_spnet_options o = SNN_SPNET_OPTIONS_INIT;
+  BAD(snn_spnet_create(NULL, NULL), SNN_E_INVALID);
+  o.dt = INFINITY;
+  BAD(snn_spnet_create(&net, &o), SNN_E_INVALID);
+  ck_assert_ptr_null(net);
+  o.dt = 11;
+  BAD(snn_spnet_create(&net, &o), SNN_E_RANGE);
+  o.dt = 0;
+  o.n_threads = 1000;
+  BAD(snn_spnet_create(&net, &o), SNN_E_RANGE);
+  o.n_threads = 0;
+  o.struct_size = 2;
+  BAD(snn_spnet_create(&net, &o), SNN_E_VERSION);
+}
+static void c_spnet_free(fixture *f) { (void)f; snn_spnet_free(NULL); }
+static void c_spnet_add_population(fixture *f) {
+  snn_spnet *net = spnet_one(f->lif);
+  BAD(snn_spnet_add_population(NULL, NULL, f->lif, 4), SNN_E_INVALID);
+  BAD(snn_spnet_add_population(NULL, net, NULL, 4), SNN_E_INVALID);
+  BAD(snn_spnet_add_population(NULL, net, f->lif, 0), SNN_E_INVALID);
+  BAD(snn_spnet_add_population(NULL, net, f->lif, (size_t)1 << 31), SNN_E_RANGE);
+  snn_spnet_free(net);
+}
+static void c_spnet_n_neurons(fixture *f) {
+  ck_assert_uint_eq(snn_spnet_n_neurons(NULL), 0);
+  snn_spnet *net = spnet_one(f->lif);
+  ck_assert_uint_eq(snn_spnet_n_neurons(net), 4);
+  snn_spnet_free(net);
+}
+static void c_spnet_population_range(fixture *f) {
+  snn_spnet *net = spnet_one(f->lif);
+  size_t a, n;
+  BAD(snn_spnet_population_range(&a, &n, NULL, 0), SNN_E_INVALID);
+  BAD(snn_spnet_population_range(&a, &n, net, 1), SNN_E_RANGE);
+  snn_spnet_free(net);
+}
+static void c_spnet_population_set(fixture *f) {
+  snn_spnet *net = spnet_one(f->lif);
+  BAD(snn_spnet_population_set(NULL, 0, "I_e", 1), SNN_E_INVALID);
+  BAD(snn_spnet_population_set(net, 0, NULL, 1), SNN_E_INVALID);
+  BAD(snn_spnet_population_set(net, 1, "I_e", 1), SNN_E_RANGE);
+  BAD(snn_spnet_population_set(net, 0, "nope", 1), SNN_E_NOTFOUND);
+  BAD(snn_spnet_population_set(net, 0, "I_e", NAN), SNN_E_INVALID);
+  BAD(snn_spnet_population_set(net, 0, "synapse", 2), SNN_E_RANGE);
+  snn_spnet_free(net);
+}
+static void c_spnet_population_get(fixture *f) {
+  snn_spnet *net = spnet_one(f->lif);
+  double v;
+  BAD(snn_spnet_population_get(NULL, net, 0, "I_e"), SNN_E_INVALID);
+  BAD(snn_spnet_population_get(&v, NULL, 0, "I_e"), SNN_E_INVALID);
+  BAD(snn_spnet_population_get(&v, net, 0, NULL), SNN_E_INVALID);
+  BAD(snn_spnet_population_get(&v, net, 3, "I_e"), SNN_E_RANGE);
+  BAD(snn_spnet_population_get(&v, net, 0, "nope"), SNN_E_NOTFOUND);
+  snn_spnet_free(net);
+}
+static void c_spnet_connect_options_init(fixture *f) {
+  (void)f;
+  snn_spnet_connect_options o;
+  BAD(snn_spnet_connect_options_init(NULL, sizeof o), SNN_E_INVALID);
+  BAD(snn_spnet_connect_options_init(&o, 1), SNN_E_VERSION);
+}
+static void c_spnet_connect(fixture *f) {
+  snn_spnet *net = spnet_one(f->lif);
+  snn_spnet_connect_options c = SNN_SPNET_CONNECT_OPTIONS_INIT;
+  c.p = 0.5;
+  BAD(snn_spnet_connect(NULL, NULL, 0, 0, &c), SNN_E_INVALID);
+  BAD(snn_spnet_connect(NULL, net, 0, 0, NULL), SNN_E_INVALID);
+  BAD(snn_spnet_connect(NULL, net, 0, 2, &c), SNN_E_RANGE);
+  c.p = NAN;
+  BAD(snn_spnet_connect(NULL, net, 0, 0, &c), SNN_E_INVALID);
+  c.p = 0;
+  BAD(snn_spnet_connect(NULL, net, 0, 0, &c), SNN_E_RANGE);
+  c.p = 0.5;
+  c.rule = SNN_SPNET_FIXED_INDEGREE;
+  c.in_degree = 4; /* only 3 eligible sources without autapses */
+  BAD(snn_spnet_connect(NULL, net, 0, 0, &c), SNN_E_RANGE);
+  c.struct_size = 3;
+  BAD(snn_spnet_connect(NULL, net, 0, 0, &c), SNN_E_VERSION);
+  snn_spnet_free(net);
+}
+static void c_spnet_state_get(fixture *f) {
+  snn_spnet *net = spnet_one(f->lif);
+  float v[4];
+  BAD(snn_spnet_state_get(NULL, net, 0, "V", 4), SNN_E_INVALID);
+  BAD(snn_spnet_state_get(v, NULL, 0, "V", 4), SNN_E_INVALID);
+  BAD(snn_spnet_state_get(v, net, 0, NULL, 4), SNN_E_INVALID);
+  BAD(snn_spnet_state_get(v, net, 0, "V", 3), SNN_E_INVALID);
+  BAD(snn_spnet_state_get(v, net, 1, "V", 4), SNN_E_RANGE);
+  BAD(snn_spnet_state_get(v, net, 0, "Q", 4), SNN_E_NOTFOUND);
+  snn_spnet_free(net);
+}
+static void c_spnet_state_set(fixture *f) {
+  snn_spnet *net = spnet_one(f->lif);
+  float v[4] = {0, 0, INFINITY, 0};
+  BAD(snn_spnet_state_set(NULL, 0, "V", v, 4), SNN_E_INVALID);
+  BAD(snn_spnet_state_set(net, 0, "V", NULL, 4), SNN_E_INVALID);
+  BAD(snn_spnet_state_set(net, 0, "V", v, 4), SNN_E_INVALID);
+  BAD(snn_spnet_state_set(net, 0, "V", v, 5), SNN_E_INVALID);
+  BAD(snn_spnet_state_set(net, 2, "V", v, 4), SNN_E_RANGE);
+  BAD(snn_spnet_state_set(net, 0, "W", v, 4), SNN_E_NOTFOUND);
+  ck_assert_snn_ok(snn_spnet_population_set(net, 0, "synapse", 1));
+  v[2] = -1; /* negative conductance */
+  BAD(snn_spnet_state_set(net, 0, "g_exc", v, 4), SNN_E_INVALID);
+  snn_spnet_free(net);
+}
+static void c_spnet_state_uniform(fixture *f) {
+  snn_spnet *net = spnet_one(f->lif);
+  BAD(snn_spnet_state_uniform(NULL, 0, "V", 0, 1), SNN_E_INVALID);
+  BAD(snn_spnet_state_uniform(net, 0, NULL, 0, 1), SNN_E_INVALID);
+  BAD(snn_spnet_state_uniform(net, 0, "V", NAN, 1), SNN_E_INVALID);
+  BAD(snn_spnet_state_uniform(net, 0, "V", 2, 1), SNN_E_INVALID);
+  BAD(snn_spnet_state_uniform(net, 1, "V", 0, 1), SNN_E_RANGE);
+  BAD(snn_spnet_state_uniform(net, 0, "X", 0, 1), SNN_E_NOTFOUND);
+  snn_spnet_free(net);
+}
+static void c_spnet_run(fixture *f) {
+  snn_spnet *net = NULL;
+  ck_assert_snn_ok(snn_spnet_create(&net, NULL));
+  BAD(snn_spnet_run(NULL, 1), SNN_E_INVALID);
+  BAD(snn_spnet_run(net, 1), SNN_E_STATE);
+  ck_assert_snn_ok(snn_spnet_add_population(NULL, net, f->lif, 4));
+  BAD(snn_spnet_run(net, NAN), SNN_E_INVALID);
+  BAD(snn_spnet_run(net, -0.5), SNN_E_INVALID);
+  BAD(snn_spnet_run(net, 1e15), SNN_E_RANGE);
+  snn_spnet_free(net);
+}
+static void c_spnet_time(fixture *f) {
+  (void)f;
+  ck_assert_double_eq(snn_spnet_time(NULL), 0.0);
+}
+static void c_spnet_reset(fixture *f) { (void)f; BAD(snn_spnet_reset(NULL), SNN_E_INVALID); }
+static void c_spnet_stats_get(fixture *f) {
+  snn_spnet *net = spnet_one(f->lif);
+  snn_spnet_stats st;
+  memset(&st, 0, sizeof st);
+  st.struct_size = sizeof st;
+  BAD(snn_spnet_stats_get(NULL, net), SNN_E_INVALID);
+  BAD(snn_spnet_stats_get(&st, NULL), SNN_E_INVALID);
+  st.struct_size = 1;
+  BAD(snn_spnet_stats_get(&st, net), SNN_E_VERSION);
+  snn_spnet_free(net);
+}
+static void c_spnet_spike_count(fixture *f) { (void)f; ck_assert_uint_eq(snn_spnet_spike_count(NULL), 0); }
+static void c_spnet_spikes_get(fixture *f) {
+  snn_spnet *net = spnet_one(f->lif);
+  uint32_t nr[2];
+  double t[2];
+  BAD(snn_spnet_spikes_get(nr, t, NULL, 0, 0), SNN_E_INVALID);
+  BAD(snn_spnet_spikes_get(NULL, NULL, net, 0, 0), SNN_E_INVALID);
+  BAD(snn_spnet_spikes_get(nr, t, net, 0, 1), SNN_E_RANGE);
+  BAD(snn_spnet_spikes_get(nr, t, net, 1, 0), SNN_E_RANGE);
+  snn_spnet_free(net);
+}
+static void c_spnet_spikes_clear(fixture *f) { (void)f; BAD(snn_spnet_spikes_clear(NULL), SNN_E_INVALID); }
+
 /* ---- model files: load options, learner files ---------------------------------- */
 static void c_load_options_init(fixture *f) {
   (void)f;
@@ -884,6 +1056,16 @@ static const api_entry api_table[] = {
   E(snn_learner_stdp_evaluate, c_stdp_evaluate), E(snn_learner_stdp_assignments_get, c_stdp_assign_get),
   E(snn_learner_stdp_assignments_set, c_stdp_assign_set), E(snn_learner_stdp_theta_get, c_stdp_theta_get),
   E(snn_learner_stdp_theta_set, c_stdp_theta_set), E(snn_learner_stdp_stats, c_stdp_stats),
+  E(snn_spnet_options_init, c_spnet_options_init), E(snn_spnet_create, c_spnet_create),
+  E(snn_spnet_free, c_spnet_free), E(snn_spnet_add_population, c_spnet_add_population),
+  E(snn_spnet_n_neurons, c_spnet_n_neurons), E(snn_spnet_population_range, c_spnet_population_range),
+  E(snn_spnet_population_set, c_spnet_population_set), E(snn_spnet_population_get, c_spnet_population_get),
+  E(snn_spnet_connect_options_init, c_spnet_connect_options_init), E(snn_spnet_connect, c_spnet_connect),
+  E(snn_spnet_state_get, c_spnet_state_get), E(snn_spnet_state_set, c_spnet_state_set),
+  E(snn_spnet_state_uniform, c_spnet_state_uniform), E(snn_spnet_run, c_spnet_run),
+  E(snn_spnet_time, c_spnet_time), E(snn_spnet_reset, c_spnet_reset),
+  E(snn_spnet_stats_get, c_spnet_stats_get), E(snn_spnet_spike_count, c_spnet_spike_count),
+  E(snn_spnet_spikes_get, c_spnet_spikes_get), E(snn_spnet_spikes_clear, c_spnet_spikes_clear),
   E(snn_load_options_init, c_load_options_init), E(snn_network_load_ex, c_net_load_ex),
   E(snn_network_load_mem_ex, c_net_load_mem_ex), E(snn_learner_save, c_learner_save),
   E(snn_learner_save_mem, c_learner_save_mem), E(snn_learner_load, c_learner_load),

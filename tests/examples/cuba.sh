@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Checks bin/cuba: JSON keys and value ranges for a small CUBA and COBA run,
+# determinism for a fixed seed, thread-count independence, the raster PNG
+# (when gnuplot is installed) and usage errors. $BIN = the bin directory.
+set -u
+CUBA="${BIN:?BIN must name the bin directory}/cuba"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+num() { sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p"; }
+
+out=$("$CUBA" --neurons 2000 --duration 300 --seed 3 --json) || fail "cuba run"
+for k in spikes rate_hz build_seconds sim_seconds cv_isi synapses bytes_per_synapse; do
+  echo "$out" | grep -q "\"$k\": " || fail "missing key $k: $out"
+done
+rate=$(echo "$out" | num rate_hz)
+cv=$(echo "$out" | num cv_isi)
+syn=$(echo "$out" | num synapses)
+bps=$(echo "$out" | num bytes_per_synapse)
+# CUBA: a few Hz, irregular; ~80 inputs per neuron; 4 bytes + row offsets per synapse
+awk -v r="$rate" 'BEGIN { exit !(r > 2 && r < 20) }' || fail "CUBA rate $rate Hz"
+awk -v c="$cv" 'BEGIN { exit !(c > 0.1 && c < 2) }' || fail "CUBA CV(ISI) $cv"
+awk -v s="$syn" 'BEGIN { exit !(s > 150000 && s < 170000) }' || fail "synapses $syn (expected ~160000)"
+awk -v b="$bps" 'BEGIN { exit !(b >= 4 && b <= 4.5) }' || fail "bytes per synapse $bps"
+
+# same seed -> same spikes; thread count does not matter
+again=$("$CUBA" --neurons 2000 --duration 300 --seed 3 --json --threads 2) || fail "cuba rerun"
+[ "$(echo "$again" | num spikes)" = "$(echo "$out" | num spikes)" ] || fail "spike count differs for the same seed"
+other=$("$CUBA" --neurons 2000 --duration 300 --seed 4 --json) || fail "cuba seed 4"
+[ "$(echo "$other" | num spikes)" != "$(echo "$out" | num spikes)" ] || fail "seeds 3 and 4 gave the same count"
+
+# COBA: self-sustained asynchronous irregular activity at 4000 neurons
+out=$("$CUBA" --neurons 4000 --duration 200 --coba --json) || fail "coba run"
+rate=$(echo "$out" | num rate_hz)
+awk -v r="$rate" 'BEGIN { exit !(r > 5 && r < 40) }' || fail "COBA rate $rate Hz"
+echo "$out" | grep -q '"model": "coba"' || fail "COBA model key"
+# forward Euler variant: same network, close rate
+eout=$("$CUBA" --neurons 4000 --duration 200 --coba --euler --json) || fail "coba --euler run"
+echo "$eout" | grep -q '"model": "coba-euler"' || fail "COBA Euler model key"
+erate=$(echo "$eout" | num rate_hz)
+awk -v r="$rate" -v e="$erate" 'BEGIN { exit !(e > 0.7 * r && e < 1.3 * r) }' || fail "COBA Euler rate $erate vs $rate Hz"
+
+# human-readable summary
+"$CUBA" --neurons 500 --duration 50 | grep -q "^CUBA: 500 neurons" || fail "summary line"
+
+# raster
+if command -v gnuplot >/dev/null 2>&1; then
+  "$CUBA" --neurons 1000 --duration 100 --raster "$tmp/r.png" >/dev/null || fail "--raster"
+  [ "$(head -c 4 "$tmp/r.png" | od -An -c | tr -d ' ')" = "211PNG" ] || fail "raster is not a PNG"
+fi
+
+# usage errors exit 2
+"$CUBA" --duration 10 2>/dev/null; [ $? -eq 2 ] || fail "missing --neurons not exit 2"
+"$CUBA" --neurons 5 --duration 10 2>/dev/null; [ $? -eq 2 ] || fail "--neurons 5 not exit 2"
+"$CUBA" --neurons 100 --duration -1 2>/dev/null; [ $? -eq 2 ] || fail "negative duration not exit 2"
+"$CUBA" --neurons 100 --duration 10 --bogus 2>/dev/null; [ $? -eq 2 ] || fail "unknown option not exit 2"
+"$CUBA" --neurons 100 --duration 10 --euler 2>/dev/null; [ $? -eq 2 ] || fail "--euler without --coba not exit 2"
+echo "cuba: ok"
