@@ -273,6 +273,7 @@ deps:
 
 data:
 	@bash scripts/fetch-mnist.sh data/mnist
+	@bash scripts/fetch-uci.sh data/uci
 
 demo: deps
 	$(MAKE) data

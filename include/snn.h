@@ -1675,6 +1675,160 @@ SNN_API int snn_spnet_spikes_get(uint32_t *neurons, double *times, const snn_spn
 SNN_API int snn_spnet_spikes_clear(snn_spnet *net);
 
 
+/* SECTION spikeprop (owned by src/learn/spikeprop.c) */
+/* ======================================================================== */
+/** @defgroup spikeprop Supervised spike-time learning: SpikeProp (Bohte et al. 2002) */
+/* ======================================================================== */
+
+/**
+ * SpikeProp (Bohte, Kok & La Poutre 2002): a feed-forward network
+ * n_in -> n_hidden -> n_out of "srm" neurons (one spike per neuron per
+ * example) with multi-terminal delayed connections, trained by gradient
+ * descent on E = 1/2 sum_j (t_j - t_j^target)^2 of the output spike times.
+ * The network is event-driven (spike times are computed exactly, not on a
+ * time grid), so it is not an ::snn_network: the learner owns it. Terminal k
+ * of a connection has delay delay_min + k * delay_step; the last
+ * round(inhibitory_fraction * n_hidden) hidden neurons are inhibitory (their
+ * PSPs have negative sign). Equations, the treatment of silent neurons and
+ * measured results: docs/spikeprop.md.
+ *
+ * Weight layout (snn_learner_spikeprop_weights_get(), ..._gradient()): the
+ * hidden layer first, w1[h][i][k] (n_hidden x n_in x terminals), then the
+ * output layer, w2[o][h][k] (n_out x n_hidden x terminals), row-major;
+ * snn_learner_n_params() gives the total. Spike times are in ms; a negative
+ * time means "no spike".
+ */
+
+/** Options of the "spikeprop" learner. Sized struct: zero in any field means
+ *  the default in brackets; fill with SNN_SPIKEPROP_OPTIONS_INIT or
+ *  snn_spikeprop_options_init(). Times in ms. */
+typedef struct snn_spikeprop_options {
+  size_t struct_size;         /**< sizeof(snn_spikeprop_options) */
+  double learning_rate;       /**< eta of dw = -eta * y * delta [0.01] */
+  uint32_t terminals;         /**< synaptic terminals per connection, 1..256 [16] */
+  double delay_min;           /**< delay of terminal 0 [1] */
+  double delay_step;          /**< delay increment between terminals [1] */
+  double inhibitory_fraction; /**< fraction of inhibitory hidden neurons, [0, 1] [0] */
+  double t_max;               /**< simulation window; a neuron silent until then has no spike [50] */
+  double denom_floor;         /**< floor of du/dt at the spike in the delta rules [0.1] */
+  double silent_push;         /**< weight increase factor for silent neurons (docs) [1] */
+  double w_init_min;          /**< initial weights uniform in [w_init_min, w_init_max] [0] */
+  double w_init_max;          /**< [0 = automatic: docs/spikeprop.md] */
+  double t_early;             /**< target time of the correct class's output [12] */
+  double t_late;              /**< target time of the other outputs [16] */
+  uint32_t bias;              /**< 1: datasets get an extra input spike at 0 ms [0] */
+  uint64_t seed;              /**< weight initialisation and example shuffling [0] */
+} snn_spikeprop_options;
+
+/** Initialiser for ::snn_spikeprop_options (all defaults). */
+#define SNN_SPIKEPROP_OPTIONS_INIT { sizeof(snn_spikeprop_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+/**
+ * Fills @p o with defaults (zeros) and sets o->struct_size.
+ * @return SNN_OK, SNN_E_INVALID (NULL), SNN_E_VERSION (struct_size too small).
+ * @since 0.1
+ */
+SNN_API int snn_spikeprop_options_init(snn_spikeprop_options *o, size_t struct_size);
+
+/**
+ * Creates a SpikeProp learner that owns an n_in -> n_hidden -> n_out network
+ * with weights drawn from opts->seed.
+ * @param[out] out New learner; caller owns it (snn_learner_free()).
+ * @param neuron model of every hidden and output neuron: kind "srm" (its
+ *        "tau" and "threshold" are used); copied; NULL = srm defaults.
+ * @param enc encoder of dataset features for snn_learner_train_epoch(),
+ *        snn_learner_spikeprop_classify() and _evaluate(): "population" or
+ *        "latency" (single-spike kinds); copied; NULL = those calls take
+ *        features that already are spike times in ms.
+ * @param opts copied; NULL = defaults.
+ * @return SNN_OK, SNN_E_INVALID (NULL out, zero size, NaN option),
+ *         SNN_E_VERSION, SNN_E_RANGE (option out of range, or t_max / tau >
+ *         1000; the message names it), SNN_E_UNSUPPORTED (@p neuron not "srm",
+ *         @p enc not single-spike), SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_learner_create_spikeprop(snn_learner **out, size_t n_in, size_t n_hidden,
+                                         size_t n_out, const snn_neuron_model *neuron,
+                                         const snn_encoder *enc, const snn_spikeprop_options *opts);
+
+/**
+ * Runs the network on input spike times.
+ * @param[out] t_out n_out output spike times (-1: silent).
+ * @param[out] t_hidden n_hidden hidden spike times, or NULL (then n_hidden is ignored).
+ * @param t_in n_in input spike times in ms (negative: no spike; must be finite;
+ *        arrivals at or after t_max have no effect).
+ * @return SNN_OK, SNN_E_INVALID (NULL, size mismatch, NaN; not a SpikeProp learner).
+ * @since 0.1
+ */
+SNN_API int snn_learner_spikeprop_run(float *t_out, size_t n_out, float *t_hidden,
+                                      size_t n_hidden, snn_learner *l, const float *t_in,
+                                      size_t n_in);
+
+/**
+ * One SpikeProp step (online gradient descent) on one example.
+ * @param[out] error E of the example before the update (silent outputs count
+ *        as firing at t_max), or NULL.
+ * @param t_target n_out target times in [0, t_max].
+ * @return as snn_learner_spikeprop_run(), SNN_E_NUMERIC (a weight became NaN/Inf;
+ *         the previous weights are kept).
+ * @since 0.1
+ */
+SNN_API int snn_learner_spikeprop_train_example(double *error, snn_learner *l, const float *t_in,
+                                                size_t n_in, const float *t_target, size_t n_out);
+
+/**
+ * The update direction of snn_learner_spikeprop_train_example() without
+ * applying it: dE/dw (weight layout above; where the clamp of du/dt or the
+ * silent-neuron rule applies, the value those rules use).
+ * @param[out] grad n_grad doubles; n_grad must equal snn_learner_n_params().
+ * @param[out] error E of the example, or NULL.
+ * @return as snn_learner_spikeprop_run().
+ * @since 0.1
+ */
+SNN_API int snn_learner_spikeprop_gradient(double *grad, size_t n_grad, double *error,
+                                           snn_learner *l, const float *t_in, size_t n_in,
+                                           const float *t_target, size_t n_out);
+
+/**
+ * Copies all weights out (layout above).
+ * @param n must equal snn_learner_n_params().
+ * @return SNN_OK, SNN_E_INVALID.
+ * @since 0.1
+ */
+SNN_API int snn_learner_spikeprop_weights_get(double *dst, size_t n, const snn_learner *l);
+
+/**
+ * Copies all weights in (layout above); values must be finite.
+ * @return SNN_OK, SNN_E_INVALID.
+ * @since 0.1
+ */
+SNN_API int snn_learner_spikeprop_weights_set(snn_learner *l, const double *src, size_t n);
+
+/**
+ * Classifies @p n samples: features are encoded with the learner's encoder
+ * (plus the bias spike), and the class is the earliest-firing output (lowest
+ * index on ties; -1 when no output fires).
+ * @param[out] labels n classes, or NULL.
+ * @param[out] t_out n * n_out output spike times, or NULL.
+ * @param x n * n_features values.
+ * @return SNN_OK, SNN_E_INVALID (NULL, encoded size + bias differs from n_in,
+ *         NaN), SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_learner_spikeprop_classify(int32_t *labels, float *t_out, snn_learner *l,
+                                           const float *x, size_t n, size_t n_features);
+
+/**
+ * Accuracy (fraction in [0, 1]) of snn_learner_spikeprop_classify() on @p data.
+ * @return as snn_learner_spikeprop_classify(), SNN_E_INVALID also for
+ *         unlabelled data or more classes than outputs.
+ * @since 0.1
+ */
+SNN_API int snn_learner_spikeprop_evaluate(double *accuracy, snn_learner *l,
+                                           const snn_dataset *data);
+
+
+/* SECTION model-files-ex (owned by src/net/serialize.c and src/learn/stdp_io.c) */
 /* ======================================================================== */
 /** @defgroup files_ex Model files: load options and learner state          */
 /* ======================================================================== */

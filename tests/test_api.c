@@ -731,6 +731,100 @@ static void c_stdp_stats(fixture *f) {
   snn_network_free(net);
 }
 
+/* ---- spikeprop ------------------------------------------------------------- */
+static snn_learner *sp_make(void) {
+  snn_learner *l = NULL;
+  ck_assert_snn_ok(snn_learner_create_spikeprop(&l, 3, 2, 2, NULL, NULL, NULL));
+  return l;
+}
+static void c_sp_options_init(fixture *f) {
+  (void)f;
+  snn_spikeprop_options o;
+  BAD(snn_spikeprop_options_init(NULL, sizeof o), SNN_E_INVALID);
+  BAD(snn_spikeprop_options_init(&o, 1), SNN_E_VERSION);
+}
+static void c_sp_create(fixture *f) {
+  snn_learner *l = NULL;
+  snn_spikeprop_options o = SNN_SPIKEPROP_OPTIONS_INIT;
+  BAD(snn_learner_create_spikeprop(NULL, 3, 2, 2, NULL, NULL, NULL), SNN_E_INVALID);
+  BAD(snn_learner_create_spikeprop(&l, 0, 2, 2, NULL, NULL, NULL), SNN_E_INVALID);
+  ck_assert_ptr_null(l);
+  BAD(snn_learner_create_spikeprop(&l, 3, 2, 2, f->lif, NULL, NULL), SNN_E_UNSUPPORTED);
+  BAD(snn_learner_create_spikeprop(&l, 3, 2, 2, NULL, f->enc, NULL), SNN_E_UNSUPPORTED);
+  o.learning_rate = NAN;
+  BAD(snn_learner_create_spikeprop(&l, 3, 2, 2, NULL, NULL, &o), SNN_E_INVALID);
+  o.learning_rate = 0;
+  o.inhibitory_fraction = 2;
+  BAD(snn_learner_create_spikeprop(&l, 3, 2, 2, NULL, NULL, &o), SNN_E_RANGE);
+  o.struct_size = 1;
+  BAD(snn_learner_create_spikeprop(&l, 3, 2, 2, NULL, NULL, &o), SNN_E_VERSION);
+  ck_assert_ptr_null(l);
+}
+static void c_sp_run(fixture *f) {
+  snn_learner *l = sp_make();
+  float t[3] = {0, 1, 2}, to[2];
+  BAD(snn_learner_spikeprop_run(NULL, 2, NULL, 0, l, t, 3), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_run(to, 2, NULL, 0, NULL, t, 3), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_run(to, 2, NULL, 0, f->bptt, t, 3), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_run(to, 1, NULL, 0, l, t, 3), SNN_E_INVALID);
+  t[0] = NAN;
+  BAD(snn_learner_spikeprop_run(to, 2, NULL, 0, l, t, 3), SNN_E_INVALID);
+  snn_learner_free(l);
+}
+static void c_sp_train_example(fixture *f) {
+  snn_learner *l = sp_make();
+  float t[3] = {0, 1, 2}, tg[2] = {10, 80};
+  BAD(snn_learner_spikeprop_train_example(NULL, NULL, t, 3, tg, 2), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_train_example(NULL, f->bptt, t, 3, tg, 2), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_train_example(NULL, l, t, 3, tg, 2), SNN_E_RANGE);
+  BAD(snn_learner_spikeprop_train_example(NULL, l, t, 2, tg, 2), SNN_E_INVALID);
+  snn_learner_free(l);
+}
+static void c_sp_gradient(fixture *f) {
+  snn_learner *l = sp_make();
+  float t[3] = {0, 1, 2}, tg[2] = {10, 12};
+  double g[4];
+  BAD(snn_learner_spikeprop_gradient(NULL, 4, NULL, l, t, 3, tg, 2), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_gradient(g, 4, NULL, l, t, 3, tg, 2), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_gradient(g, 4, NULL, f->bptt, t, 3, tg, 2), SNN_E_INVALID);
+  snn_learner_free(l);
+}
+static void c_sp_weights_get(fixture *f) {
+  snn_learner *l = sp_make();
+  double w[4];
+  BAD(snn_learner_spikeprop_weights_get(NULL, 4, l), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_weights_get(w, 4, l), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_weights_get(w, 4, f->bptt), SNN_E_INVALID);
+  snn_learner_free(l);
+}
+static void c_sp_weights_set(fixture *f) {
+  snn_learner *l = sp_make();
+  double w[4] = {0};
+  BAD(snn_learner_spikeprop_weights_set(l, NULL, 4), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_weights_set(l, w, 4), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_weights_set(f->bptt, w, 4), SNN_E_INVALID);
+  snn_learner_free(l);
+}
+static void c_sp_classify(fixture *f) {
+  snn_learner *l = sp_make();
+  float x[4] = {0, 1, 2, 3};
+  int32_t y[2];
+  BAD(snn_learner_spikeprop_classify(y, NULL, NULL, x, 1, 3), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_classify(y, NULL, l, NULL, 1, 3), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_classify(y, NULL, l, x, 1, 4), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_classify(y, NULL, f->bptt, x, 1, 3), SNN_E_INVALID);
+  snn_learner_free(l);
+}
+static void c_sp_evaluate(fixture *f) {
+  snn_learner *l = sp_make();
+  double a;
+  BAD(snn_learner_spikeprop_evaluate(NULL, l, f->ds), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_evaluate(&a, l, NULL), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_evaluate(&a, l, f->ds), SNN_E_INVALID); /* 4 features, 3 inputs */
+  BAD(snn_learner_spikeprop_evaluate(&a, f->bptt, f->ds), SNN_E_INVALID);
+  snn_learner_free(l);
+}
+
 /* ---- event-driven sparse networks (src/sim) ------------------------------------- */
 static snn_spnet *spnet_one(const snn_neuron_model *m) {
   snn_spnet *net = NULL;
@@ -1056,6 +1150,11 @@ static const api_entry api_table[] = {
   E(snn_learner_stdp_evaluate, c_stdp_evaluate), E(snn_learner_stdp_assignments_get, c_stdp_assign_get),
   E(snn_learner_stdp_assignments_set, c_stdp_assign_set), E(snn_learner_stdp_theta_get, c_stdp_theta_get),
   E(snn_learner_stdp_theta_set, c_stdp_theta_set), E(snn_learner_stdp_stats, c_stdp_stats),
+  E(snn_spikeprop_options_init, c_sp_options_init), E(snn_learner_create_spikeprop, c_sp_create),
+  E(snn_learner_spikeprop_run, c_sp_run), E(snn_learner_spikeprop_train_example, c_sp_train_example),
+  E(snn_learner_spikeprop_gradient, c_sp_gradient), E(snn_learner_spikeprop_weights_get, c_sp_weights_get),
+  E(snn_learner_spikeprop_weights_set, c_sp_weights_set), E(snn_learner_spikeprop_classify, c_sp_classify),
+  E(snn_learner_spikeprop_evaluate, c_sp_evaluate),
   E(snn_spnet_options_init, c_spnet_options_init), E(snn_spnet_create, c_spnet_create),
   E(snn_spnet_free, c_spnet_free), E(snn_spnet_add_population, c_spnet_add_population),
   E(snn_spnet_n_neurons, c_spnet_n_neurons), E(snn_spnet_population_range, c_spnet_population_range),

@@ -52,16 +52,16 @@ static size_t run1(const snn_neuron_model *m, double I, double dt, double T, dou
 /* ---- kinds, presets, parameters --------------------------------------------- */
 
 START_TEST(test_kinds) {
-  ck_assert_uint_eq(snn_neuron_kind_count(), 4);
-  const char *want[] = {"if", "lif", "izhikevich", "adex"};
-  for (size_t i = 0; i < 4; i++) {
+  ck_assert_uint_eq(snn_neuron_kind_count(), 5);
+  const char *want[] = {"if", "lif", "izhikevich", "adex", "srm"};
+  for (size_t i = 0; i < 5; i++) {
     ck_assert_str_eq(snn_neuron_kind_name(i), want[i]);
     snn_neuron_model *m = mk(want[i], NULL);
     ck_assert_str_eq(snn_neuron_model_kind(m), want[i]);
     ck_assert_str_eq(snn_neuron_model_state_name(m, 0), "V");
     snn_neuron_model_free(m);
   }
-  ck_assert_ptr_null(snn_neuron_kind_name(4));
+  ck_assert_ptr_null(snn_neuron_kind_name(5));
   ck_assert_ptr_null(snn_neuron_kind_name((size_t)-1));
   snn_neuron_model_free(NULL);
   snn_population_free(NULL);

@@ -7,6 +7,7 @@
 
 #include "../net/engine.h"
 #include "learn.h"
+#include "spikeprop_impl.h"
 #include "stdp_impl.h"
 
 struct snn_learner {
@@ -101,6 +102,10 @@ void snn_learner_free(snn_learner *l) {
     snn__stdp_destroy(l);
     return;
   }
+  if (snn__learner_is_spikeprop(l)) {
+    snn__spikeprop_destroy(l);
+    return;
+  }
   snn__aligned_free(l->grad);
   snn__optim_free(&l->opt);
   snn__free(l->segs);
@@ -117,12 +122,13 @@ _Static_assert(offsetof(struct snn_learner, tag) == sizeof(char *),
                "the learner tag must sit where stdp_impl.h expects it");
 
 size_t snn_learner_n_params(const snn_learner *l) {
+  if (snn__learner_is_spikeprop(l)) return snn__spikeprop_n_params(l);
   return l && !snn__learner_is_stdp(l) ? l->n_params : 0;
 }
 
 /* The gradient-based entry points apply to bptt learners only. */
 static int require_bptt(const snn_learner *l, const char *fn) {
-  if (snn__learner_is_stdp(l))
+  if (snn__learner_is_stdp(l) || snn__learner_is_spikeprop(l))
     return snn__error(SNN_E_UNSUPPORTED, "%s: not available for a '%s' learner (bptt only)", fn,
                       l->kind);
   return SNN_OK;
@@ -365,6 +371,8 @@ int snn_learner_train_epoch(snn_learner *l, double *mean_loss, const snn_dataset
   SNN__CHECK_NULL(l, fn);
   SNN__CHECK_NULL(data, fn);
   if (snn__learner_is_stdp(l)) return snn__stdp_train_epoch(l, mean_loss, data, cb, user);
+  if (snn__learner_is_spikeprop(l))
+    return snn__spikeprop_train_epoch(l, mean_loss, data, cb, user);
   snn_network *net = l->net;
   size_t n = snn_dataset_size(data);
   if (n == 0) return snn__error(SNN_E_INVALID, "%s: the dataset is empty", fn);
@@ -431,6 +439,7 @@ done:
 int snn_learner_set_learning_rate(snn_learner *l, double lr) {
   static const char fn[] = "snn_learner_set_learning_rate";
   SNN__CHECK_NULL(l, fn);
+  if (snn__learner_is_spikeprop(l)) return snn__spikeprop_set_learning_rate(l, lr);
   if (require_bptt(l, fn) != SNN_OK) return SNN_E_UNSUPPORTED;
   if (!isfinite(lr)) return snn__error(SNN_E_INVALID, "%s: lr must be finite (got %g)", fn, lr);
   if (!(lr > 0) || lr > 1e3) return snn__error(SNN_E_RANGE, "%s: lr must be in (0, 1e3] (got %g)", fn, lr);

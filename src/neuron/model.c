@@ -7,7 +7,8 @@
 #include <string.h>
 
 static const snn__kind *const snn__kinds[] = {&snn__kind_if, &snn__kind_lif,
-                                              &snn__kind_izhikevich, &snn__kind_adex};
+                                              &snn__kind_izhikevich, &snn__kind_adex,
+                                              &snn__kind_srm};
 #define SNN__N_KINDS (sizeof snn__kinds / sizeof snn__kinds[0])
 
 static const snn__kind *find_kind(const char *name) {

@@ -66,6 +66,7 @@ extern const snn__kind snn__kind_if;
 extern const snn__kind snn__kind_lif;
 extern const snn__kind snn__kind_izhikevich;
 extern const snn__kind snn__kind_adex;
+extern const snn__kind snn__kind_srm; /* srm.c (SpikeProp) */
 
 /* model.c */
 int snn__neuron_kind_exists(const char *name);

@@ -1,0 +1,596 @@
+/* SpikeProp: the "srm" neuron kind, its kernel and threshold search, the
+ * analytic gradient against finite differences, XOR convergence, datasets
+ * and argument checking. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/neuron/srm.h"
+#include "testutil.h"
+
+#define E_ 2.718281828459045
+
+/* ---- kernel ------------------------------------------------------------- */
+
+START_TEST(test_kernel) {
+  const double tau = 7.0;
+  ck_assert(snn__srm_eps(0.0, tau) == 0.0);
+  ck_assert(snn__srm_eps(-3.0, tau) == 0.0);
+  ck_assert(snn__srm_deps(-1.0, tau) == 0.0);
+  ck_assert(fabs(snn__srm_eps(tau, tau) - 1.0) < 1e-15);          /* peak 1 at t = tau */
+  ck_assert(fabs(snn__srm_eps(2 * tau, tau) - 2.0 / E_) < 1e-15); /* 2 e^-1 */
+  ck_assert(fabs(snn__srm_deps(tau, tau)) < 1e-15);
+  ck_assert(fabs(snn__srm_deps(1e-12, tau) - E_ / tau) < 1e-9); /* slope e/tau at 0+ */
+  for (double t = 0.05; t < 40; t += 0.37) {
+    double h = 1e-6;
+    double fd = (snn__srm_eps(t + h, tau) - snn__srm_eps(t - h, tau)) / (2 * h);
+    ck_assert_msg(fabs(fd - snn__srm_deps(t, tau)) < 1e-8, "t=%g fd=%g an=%g", t, fd,
+                  snn__srm_deps(t, tau));
+    ck_assert(snn__srm_eps(t, tau) <= 1.0 + 1e-15 && snn__srm_eps(t, tau) > 0);
+  }
+}
+END_TEST
+
+/* u(s) = exp(-s/tau)(b + a s): crossings against a fine scan + bisection */
+START_TEST(test_cross) {
+  const double tau = 5.0;
+  unsigned seed = 12345;
+  int crossed = 0, missed = 0;
+  int iters = snn_test_quick() ? 80 : 400;
+  for (int it = 0; it < iters; it++) {
+    seed = seed * 1103515245u + 12345u;
+    double a = ((seed >> 8) % 2000) / 1000.0 - 0.5;
+    seed = seed * 1103515245u + 12345u;
+    double b = ((seed >> 8) % 1900) / 1000.0 - 1.0; /* < 0.9 < theta */
+    double theta = 0.9, len = 12.0, s = -1;
+    int got = snn__srm_cross(a, b, tau, theta, len, &s);
+    /* reference: first grid point at or above theta, then bisection */
+    double prev = 0, found = -1;
+    for (int k = 1; k <= 120000; k++) {
+      double x = len * k / 120000.0;
+      if (exp(-x / tau) * (b + a * x) >= theta) {
+        double lo = prev, hi = x;
+        for (int j = 0; j < 100; j++) {
+          double m = 0.5 * (lo + hi);
+          if (exp(-m / tau) * (b + a * m) >= theta) hi = m; else lo = m;
+        }
+        found = hi;
+        break;
+      }
+      prev = x;
+    }
+    if (found < 0) {
+      ck_assert_msg(!got, "a=%g b=%g: spurious crossing at %g", a, b, s);
+      missed++;
+    } else {
+      ck_assert_msg(got, "a=%g b=%g: missed crossing at %g", a, b, found);
+      ck_assert_msg(fabs(s - found) < 1e-9, "a=%g b=%g: %g vs %g", a, b, s, found);
+      ck_assert(exp(-s / tau) * (b + a * s) >= theta - 1e-12);
+      crossed++;
+    }
+  }
+  ck_assert_int_gt(crossed, iters / 20);
+  ck_assert_int_gt(missed, iters / 20);
+  double at, pk = snn__srm_peak(1.0, 0.0, tau, 100.0, &at); /* peak of s e^{-s/tau} at tau */
+  ck_assert(fabs(at - tau) < 1e-12 && fabs(pk - tau / E_) < 1e-12);
+}
+END_TEST
+
+/* The "srm" kind in a population: V follows w eps(t) exactly, the spike
+ * time is found to sub-step precision (independent of dt), one spike only. */
+START_TEST(test_srm_kind) {
+  snn_neuron_model *m = NULL;
+  ck_assert_snn_ok(snn_neuron_model_create(&m, "srm"));
+  ck_assert_str_eq(snn_neuron_model_kind(m), "srm");
+  double v;
+  ck_assert_snn_ok(snn_neuron_model_get(&v, m, "tau"));
+  ck_assert(v == 7.0);
+  ck_assert_snn_ok(snn_neuron_model_get(&v, m, "threshold"));
+  ck_assert(v == 1.0);
+  ck_assert_snn_err(snn_neuron_model_set(m, "tau", 0.0), SNN_E_RANGE);
+  ck_assert_snn_err(snn_neuron_model_set(m, "threshold", -1.0), SNN_E_RANGE);
+  ck_assert_snn_err(snn_neuron_model_set(m, "tau_m", 5.0), SNN_E_NOTFOUND);
+  ck_assert_snn_ok(snn_neuron_model_set(m, "tau", 4.0));
+  ck_assert_str_eq(snn_neuron_model_state_name(m, 2), "age");
+  const double w[2] = {0.5, 2.0}; /* neuron 0 stays below threshold, neuron 1 fires */
+  /* exact crossing of 2 eps(t) = 1 on the rising flank (t < tau) by bisection */
+  double lo = 0, hi = 4.0;
+  for (int j = 0; j < 200; j++) {
+    double mid = 0.5 * (lo + hi);
+    if (2.0 * snn__srm_eps(mid, 4.0) >= 1.0) hi = mid; else lo = mid;
+  }
+  const double dts[3] = {1.0, 0.3, 0.05};
+  for (int d = 0; d < 3; d++) {
+    double dt = dts[d];
+    snn_population *p = NULL;
+    ck_assert_snn_ok(snn_population_create(&p, m, 2));
+    float in[2] = {(float)w[0], (float)w[1]};
+    int steps = (int)llround(30.0 / dt), n_spikes = 0;
+    double t_spike = -1;
+    for (int k = 0; k < steps; k++) {
+      uint8_t s[2];
+      ck_assert_snn_ok(snn_population_step(p, s, k == 0 ? in : NULL, 2, dt));
+      ck_assert(s[0] == 0);
+      float V[2], age[2];
+      ck_assert_snn_ok(snn_population_state_get(V, p, "V", 2));
+      ck_assert_snn_ok(snn_population_state_get(age, p, "age", 2));
+      double t = (k + 1) * dt;
+      ck_assert_msg(fabs(V[0] - w[0] * snn__srm_eps(t, 4.0)) < 2e-6, "dt %g t %g", dt, t);
+      if (s[1]) {
+        n_spikes++;
+        t_spike = t - age[1];
+      }
+    }
+    ck_assert_int_eq(n_spikes, 1);
+    ck_assert_msg(fabs(t_spike - hi) < 1e-5, "dt %g: spike at %.7f, exact %.7f", dt, t_spike, hi);
+    snn_population_free(p);
+  }
+  snn_neuron_model_free(m);
+}
+END_TEST
+
+/* ---- tiny network: analytic gradient vs finite differences -------------- */
+
+static snn_learner *tiny(double inh) {
+  snn_spikeprop_options o = SNN_SPIKEPROP_OPTIONS_INIT;
+  o.terminals = 3;
+  o.delay_min = 1.0;
+  o.delay_step = 1.5;
+  o.inhibitory_fraction = inh;
+  o.t_max = 40.0;
+  snn_learner *l = NULL;
+  ck_assert_snn_ok(snn_learner_create_spikeprop(&l, 2, 3, 2, NULL, NULL, &o));
+  ck_assert_uint_eq(snn_learner_n_params(l), 2 * 3 * 3 + 3 * 2 * 3);
+  return l;
+}
+
+static double error_of(snn_learner *l, const float *tin, const float *tgt) {
+  float to[2];
+  ck_assert_snn_ok(snn_learner_spikeprop_run(to, 2, NULL, 0, l, tin, 2));
+  double e = 0;
+  for (int j = 0; j < 2; j++) {
+    ck_assert(to[j] >= 0);
+    e += 0.5 * (to[j] - tgt[j]) * (to[j] - tgt[j]);
+  }
+  return e;
+}
+
+START_TEST(test_gradient_fd) {
+  snn_learner *l = tiny(1.0 / 3.0); /* hidden neuron 2 is inhibitory */
+  size_t n = snn_learner_n_params(l);
+  double w[36], g[36], w0[36];
+  /* strong drive so every neuron fires on a steep flank (no clamp, no tangency) */
+  unsigned seed = 7;
+  for (size_t i = 0; i < n; i++) {
+    seed = seed * 1103515245u + 12345u;
+    double r = ((seed >> 8) % 1000) / 1000.0;
+    w[i] = 0.35 + 0.3 * r;
+  }
+  for (size_t i = 18 + 2 * 3; i < 18 + 3 * 3; i++) w[i] = 0.1 * w[i]; /* output 0 from inh. */
+  for (size_t i = 18 + 5 * 3; i < 18 + 6 * 3; i++) w[i] = 0.1 * w[i]; /* output 1 from inh. */
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_set(l, w, n));
+  const float tin[2] = {0.0f, 2.5f}, tgt[2] = {9.0f, 14.0f};
+  float th[3], to[2];
+  ck_assert_snn_ok(snn_learner_spikeprop_run(to, 2, th, 3, l, tin, 2));
+  for (int i = 0; i < 3; i++) ck_assert_msg(th[i] > 0, "hidden %d silent", i);
+  for (int j = 0; j < 2; j++) ck_assert_msg(to[j] > 0, "output %d silent", j);
+  double E;
+  ck_assert_snn_ok(snn_learner_spikeprop_gradient(g, n, &E, l, tin, 2, tgt, 2));
+  ck_assert(fabs(E - error_of(l, tin, tgt)) < 1e-4);
+  memcpy(w0, w, sizeof w);
+  double h = 1e-5, max_hidden = 0;
+  for (size_t i = 0; i < n; i++) {
+    memcpy(w, w0, sizeof w);
+    w[i] = w0[i] + h;
+    ck_assert_snn_ok(snn_learner_spikeprop_weights_set(l, w, n));
+    double ep;
+    double gtmp[36];
+    ck_assert_snn_ok(snn_learner_spikeprop_gradient(gtmp, n, &ep, l, tin, 2, tgt, 2));
+    w[i] = w0[i] - h;
+    ck_assert_snn_ok(snn_learner_spikeprop_weights_set(l, w, n));
+    double em;
+    ck_assert_snn_ok(snn_learner_spikeprop_gradient(gtmp, n, &em, l, tin, 2, tgt, 2));
+    double fd = (ep - em) / (2 * h);
+    ck_assert_msg(fabs(fd - g[i]) <= 1e-5 + 1e-4 * fabs(fd), "w[%zu]: analytic %.9g fd %.9g", i,
+                  g[i], fd);
+    if (i < 18 && fabs(g[i]) > max_hidden) max_hidden = fabs(g[i]);
+  }
+  ck_assert(max_hidden > 1e-3); /* the hidden-layer rule was exercised */
+  /* one training step moves E down */
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_set(l, w0, n));
+  ck_assert_snn_ok(snn_learner_set_learning_rate(l, 1e-3));
+  double e0, e1;
+  ck_assert_snn_ok(snn_learner_spikeprop_train_example(&e0, l, tin, 2, tgt, 2));
+  ck_assert(fabs(e0 - E) < 1e-9);
+  ck_assert_snn_ok(snn_learner_spikeprop_gradient(g, n, &e1, l, tin, 2, tgt, 2));
+  ck_assert_msg(e1 < e0, "E %g -> %g", e0, e1);
+  snn_learner_free(l);
+}
+END_TEST
+
+/* A silent output gets its incoming weights raised (never lowered), the
+ * clamp bounds the update, and training makes it fire. */
+START_TEST(test_silent_output) {
+  snn_learner *l = tiny(0);
+  size_t n = snn_learner_n_params(l);
+  double w[36], g[36];
+  for (size_t i = 0; i < n; i++) w[i] = i < 18 ? 0.5 : 0.01; /* outputs far below threshold */
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_set(l, w, n));
+  const float tin[2] = {0.0f, 1.0f}, tgt[2] = {10.0f, 12.0f};
+  float to[2];
+  ck_assert_snn_ok(snn_learner_spikeprop_run(to, 2, NULL, 0, l, tin, 2));
+  ck_assert(to[0] < 0 && to[1] < 0);
+  double E;
+  ck_assert_snn_ok(snn_learner_spikeprop_gradient(g, n, &E, l, tin, 2, tgt, 2));
+  ck_assert(fabs(E - 0.5 * (30.0 * 30.0 + 28.0 * 28.0)) < 1e-9); /* silent counts as t_max */
+  for (size_t i = 18; i < n; i++) ck_assert(g[i] <= 0);
+  ck_assert(g[18] < 0);
+  int fired = 0;
+  for (int it = 0; it < 200 && !fired; it++) {
+    ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, l, tin, 2, tgt, 2));
+    ck_assert_snn_ok(snn_learner_spikeprop_run(to, 2, NULL, 0, l, tin, 2));
+    fired = to[0] >= 0 && to[1] >= 0;
+  }
+  ck_assert(fired);
+  snn_learner_free(l);
+}
+END_TEST
+
+/* An output whose membrane never gets positive (all incoming weights
+ * negative) has no maximum to raise: the rule then raises u at the target
+ * time, so the neuron recovers instead of staying silent forever. */
+START_TEST(test_dead_output_recovers) {
+  snn_learner *l = tiny(0);
+  size_t n = snn_learner_n_params(l);
+  double w[36], g[36];
+  for (size_t i = 0; i < n; i++) w[i] = i < 18 ? 0.5 : -0.2;
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_set(l, w, n));
+  const float tin[2] = {0.0f, 1.0f}, tgt[2] = {10.0f, 12.0f};
+  double E;
+  ck_assert_snn_ok(snn_learner_spikeprop_gradient(g, n, &E, l, tin, 2, tgt, 2));
+  size_t nonzero = 0;
+  for (size_t i = 18; i < n; i++) {
+    ck_assert(g[i] <= 0);
+    nonzero += g[i] < 0;
+  }
+  ck_assert_uint_gt(nonzero, 6);
+  float to[2];
+  int fired = 0;
+  for (int it = 0; it < 400 && !fired; it++) {
+    ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, l, tin, 2, tgt, 2));
+    ck_assert_snn_ok(snn_learner_spikeprop_run(to, 2, NULL, 0, l, tin, 2));
+    fired = to[0] >= 0 && to[1] >= 0;
+  }
+  ck_assert(fired);
+  snn_learner_free(l);
+}
+END_TEST
+
+/* ---- XOR ---------------------------------------------------------------- */
+
+START_TEST(test_xor) {
+  static const float in[4][3] = {{6, 6, 0}, {6, 0, 0}, {0, 6, 0}, {0, 0, 0}};
+  static const float tgt[4] = {16, 10, 10, 16};
+  snn_spikeprop_options o = SNN_SPIKEPROP_OPTIONS_INIT;
+  o.inhibitory_fraction = 0.2;
+  o.learning_rate = 0.005;
+  o.seed = 2;
+  snn_learner *l = NULL;
+  ck_assert_snn_ok(snn_learner_create_spikeprop(&l, 3, 5, 1, NULL, NULL, &o));
+  ck_assert_str_eq(snn_learner_kind(l), "spikeprop");
+  int converged = 0;
+  double first = 0, last = 0;
+  for (int e = 0; e < 1000 && !converged; e++) {
+    double sum = 0;
+    for (int p = 0; p < 4; p++) {
+      double err;
+      ck_assert_snn_ok(snn_learner_spikeprop_train_example(&err, l, in[p], 3, &tgt[p], 1));
+      sum += err;
+    }
+    if (e == 0) first = sum;
+    last = sum;
+    int close = 0;
+    for (int p = 0; p < 4; p++) {
+      float t;
+      ck_assert_snn_ok(snn_learner_spikeprop_run(&t, 1, NULL, 0, l, in[p], 3));
+      close += t >= 0 && fabsf(t - tgt[p]) < 1.0f;
+    }
+    converged = close == 4;
+  }
+  ck_assert_msg(converged, "XOR did not converge (E %g -> %g)", first, last);
+  snn_learner_free(l);
+}
+END_TEST
+
+/* ---- datasets through the population encoder ----------------------------- */
+
+static snn_dataset *blobs(size_t n, unsigned seed) {
+  float *x = malloc(n * 2 * sizeof(float));
+  int32_t *y = malloc(n * sizeof(int32_t));
+  for (size_t i = 0; i < n; i++) {
+    y[i] = (int32_t)(i % 2);
+    for (int d = 0; d < 2; d++) {
+      seed = seed * 1103515245u + 12345u;
+      float r = (float)((seed >> 8) % 1000) / 1000.0f;
+      x[i * 2 + d] = (y[i] ? 0.7f : 0.3f) + 0.25f * (r - 0.5f);
+    }
+  }
+  snn_dataset *d = NULL;
+  ck_assert_snn_ok(snn_dataset_create(&d, x, y, n, 2));
+  free(x);
+  free(y);
+  return d;
+}
+
+static snn_learner *blob_learner(uint64_t seed) {
+  snn_encoder *enc = NULL;
+  ck_assert_snn_ok(snn_encoder_create(&enc, "population"));
+  ck_assert_snn_ok(snn_encoder_set(enc, "m", 6));
+  snn_spikeprop_options o = SNN_SPIKEPROP_OPTIONS_INIT;
+  o.bias = 1;
+  o.seed = seed;
+  o.terminals = 8;
+  snn_learner *l = NULL;
+  ck_assert_snn_ok(snn_learner_create_spikeprop(&l, 2 * 6 + 1, 4, 2, NULL, enc, &o));
+  snn_encoder_free(enc);
+  return l;
+}
+
+START_TEST(test_dataset) {
+  snn_dataset *d = blobs(snn_test_quick() ? 24 : 40, 99);
+  snn_learner *a = blob_learner(5), *b = blob_learner(5);
+  double la = 0, lb = 0, acc = 0;
+  int epochs = snn_test_quick() ? 8 : 15;
+  for (int e = 0; e < epochs; e++) {
+    ck_assert_snn_ok(snn_learner_train_epoch(a, &la, d, NULL, NULL));
+    ck_assert_snn_ok(snn_learner_train_epoch(b, &lb, d, NULL, NULL));
+    ck_assert(la == lb); /* deterministic for a seed */
+  }
+  ck_assert_snn_ok(snn_learner_spikeprop_evaluate(&acc, a, d));
+  ck_assert_msg(acc >= 0.9, "accuracy %g", acc);
+  /* classify agrees with evaluate and decodes the earliest output */
+  size_t n = snn_dataset_size(d);
+  float *x = malloc(n * 2 * sizeof(float)), *t = malloc(n * 2 * sizeof(float));
+  int32_t *y = malloc(n * sizeof(int32_t)), *p = malloc(n * sizeof(int32_t));
+  ck_assert_snn_ok(snn_dataset_get(x, y, d, 0, n));
+  ck_assert_snn_ok(snn_learner_spikeprop_classify(p, t, a, x, n, 2));
+  size_t ok = 0;
+  for (size_t i = 0; i < n; i++) {
+    ok += p[i] == y[i];
+    if (p[i] >= 0) {
+      float tp = t[i * 2 + p[i]], to = t[i * 2 + 1 - p[i]];
+      ck_assert(to < 0 || tp <= to);
+    }
+  }
+  ck_assert(fabs((double)ok / (double)n - acc) < 1e-12);
+  free(x);
+  free(t);
+  free(y);
+  free(p);
+  snn_learner_free(a);
+  snn_learner_free(b);
+  snn_dataset_free(d);
+}
+END_TEST
+
+/* ---- argument checking ----------------------------------------------------- */
+
+static int cancel_cb(const snn_progress *p, void *user) {
+  (void)p;
+  ++*(int *)user;
+  return 1;
+}
+
+START_TEST(test_bad_arguments) {
+  snn_learner *l = NULL;
+  snn_spikeprop_options o;
+  ck_assert_snn_err(snn_spikeprop_options_init(NULL, sizeof o), SNN_E_INVALID);
+  ck_assert_snn_err(snn_spikeprop_options_init(&o, 4), SNN_E_VERSION);
+  ck_assert_snn_ok(snn_spikeprop_options_init(&o, sizeof o));
+  ck_assert_snn_err(snn_learner_create_spikeprop(NULL, 2, 2, 1, NULL, NULL, NULL), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_create_spikeprop(&l, 0, 2, 1, NULL, NULL, NULL), SNN_E_INVALID);
+  ck_assert_ptr_null(l);
+  ck_assert_snn_err(snn_learner_create_spikeprop(&l, 2, 0, 1, NULL, NULL, NULL), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_create_spikeprop(&l, 2, 2, 0, NULL, NULL, NULL), SNN_E_INVALID);
+  struct {
+    double *field;
+    double value;
+    int code;
+  } cases[] = {{&o.learning_rate, NAN, SNN_E_INVALID}, {&o.learning_rate, -1, SNN_E_RANGE},
+               {&o.delay_min, -1, SNN_E_RANGE},        {&o.inhibitory_fraction, 1.5, SNN_E_RANGE},
+               {&o.t_max, INFINITY, SNN_E_INVALID},    {&o.t_max, 1e9, SNN_E_RANGE},
+               {&o.denom_floor, -0.1, SNN_E_RANGE},    {&o.t_early, 60, SNN_E_RANGE},
+               {&o.t_late, -1, SNN_E_RANGE},           {&o.w_init_max, -5, SNN_E_RANGE}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    ck_assert_snn_ok(snn_spikeprop_options_init(&o, sizeof o));
+    *cases[i].field = cases[i].value;
+    ck_assert_snn_err(snn_learner_create_spikeprop(&l, 2, 2, 1, NULL, NULL, &o), cases[i].code);
+    ck_assert_ptr_null(l);
+  }
+  ck_assert_snn_ok(snn_spikeprop_options_init(&o, sizeof o));
+  o.terminals = 1000;
+  ck_assert_snn_err(snn_learner_create_spikeprop(&l, 2, 2, 1, NULL, NULL, &o), SNN_E_RANGE);
+  o.terminals = 0;
+  o.bias = 2;
+  ck_assert_snn_err(snn_learner_create_spikeprop(&l, 2, 2, 1, NULL, NULL, &o), SNN_E_RANGE);
+  /* larger struct with a non-zero unknown tail */
+  unsigned char big[sizeof(snn_spikeprop_options) + 8];
+  memset(big, 0, sizeof big);
+  snn_spikeprop_options *ob = (snn_spikeprop_options *)(void *)big;
+  ob->struct_size = sizeof big;
+  ck_assert_snn_ok(snn_learner_create_spikeprop(&l, 2, 2, 1, NULL, NULL, ob));
+  snn_learner_free(l);
+  big[sizeof big - 1] = 1;
+  ck_assert_snn_err(snn_learner_create_spikeprop(&l, 2, 2, 1, NULL, NULL, ob), SNN_E_VERSION);
+  /* wrong neuron kind / encoder kind; tau/t_max ratio */
+  snn_neuron_model *lif = NULL, *srm = NULL;
+  snn_encoder *rate = NULL;
+  ck_assert_snn_ok(snn_neuron_model_create(&lif, "lif"));
+  ck_assert_snn_ok(snn_neuron_model_create(&srm, "srm"));
+  ck_assert_snn_ok(snn_encoder_create(&rate, "rate"));
+  ck_assert_snn_err(snn_learner_create_spikeprop(&l, 2, 2, 1, lif, NULL, NULL), SNN_E_UNSUPPORTED);
+  ck_assert_snn_err(snn_learner_create_spikeprop(&l, 2, 2, 1, NULL, rate, NULL), SNN_E_UNSUPPORTED);
+  ck_assert_snn_ok(snn_neuron_model_set(srm, "tau", 0.01));
+  ck_assert_snn_err(snn_learner_create_spikeprop(&l, 2, 2, 1, srm, NULL, NULL), SNN_E_RANGE);
+  snn_neuron_model_free(lif);
+  snn_neuron_model_free(srm);
+  snn_encoder_free(rate);
+
+  ck_assert_snn_ok(snn_learner_create_spikeprop(&l, 2, 2, 1, NULL, NULL, NULL));
+  float tin[2] = {0, 1}, tgt[1] = {10}, to[1], th[2];
+  double g[128], w[128], err;
+  size_t n = snn_learner_n_params(l);
+  ck_assert_uint_eq(n, 2 * 2 * 16 + 2 * 1 * 16);
+  ck_assert_snn_err(snn_learner_spikeprop_run(NULL, 1, NULL, 0, l, tin, 2), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_run(to, 1, NULL, 0, NULL, tin, 2), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_run(to, 1, NULL, 0, l, NULL, 2), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_run(to, 2, NULL, 0, l, tin, 2), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_run(to, 1, th, 3, l, tin, 2), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_run(to, 1, NULL, 0, l, tin, 3), SNN_E_INVALID);
+  tin[1] = NAN;
+  ck_assert_snn_err(snn_learner_spikeprop_run(to, 1, NULL, 0, l, tin, 2), SNN_E_INVALID);
+  tin[1] = 1;
+  ck_assert_snn_ok(snn_learner_spikeprop_run(to, 1, th, 2, l, tin, 2));
+  ck_assert_snn_err(snn_learner_spikeprop_train_example(&err, NULL, tin, 2, tgt, 1), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_train_example(&err, l, NULL, 2, tgt, 1), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_train_example(&err, l, tin, 2, NULL, 1), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_train_example(&err, l, tin, 2, tgt, 2), SNN_E_INVALID);
+  tgt[0] = 51;
+  ck_assert_snn_err(snn_learner_spikeprop_train_example(&err, l, tin, 2, tgt, 1), SNN_E_RANGE);
+  tgt[0] = NAN;
+  ck_assert_snn_err(snn_learner_spikeprop_train_example(&err, l, tin, 2, tgt, 1), SNN_E_INVALID);
+  tgt[0] = 10;
+  ck_assert_snn_err(snn_learner_spikeprop_gradient(NULL, n, &err, l, tin, 2, tgt, 1), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_gradient(g, n - 1, &err, l, tin, 2, tgt, 1), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_gradient(g, n, &err, NULL, tin, 2, tgt, 1), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_gradient(g, n, &err, l, NULL, 2, tgt, 1), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_gradient(g, n, &err, l, tin, 2, NULL, 1), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_weights_get(NULL, n, l), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_weights_get(w, n + 1, l), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_weights_get(w, n, NULL), SNN_E_INVALID);
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(w, n, l));
+  ck_assert_snn_err(snn_learner_spikeprop_weights_set(NULL, w, n), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_weights_set(l, NULL, n), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_weights_set(l, w, 3), SNN_E_INVALID);
+  double keep = w[5];
+  w[5] = INFINITY;
+  ck_assert_snn_err(snn_learner_spikeprop_weights_set(l, w, n), SNN_E_INVALID);
+  w[5] = keep;
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_set(l, w, n));
+  /* generic entry points */
+  ck_assert_snn_err(snn_learner_set_learning_rate(l, -1), SNN_E_RANGE);
+  ck_assert_snn_err(snn_learner_set_learning_rate(l, NAN), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_set_epoch(l, 3), SNN_E_UNSUPPORTED);
+  float gf[1];
+  int32_t lab[1] = {0};
+  ck_assert_snn_err(snn_learner_gradient(l, gf, 1, NULL, tin, lab, 1, 2), SNN_E_UNSUPPORTED);
+  ck_assert_snn_err(snn_learner_train_batch(l, NULL, tin, lab, 1, 2), SNN_E_UNSUPPORTED);
+  ck_assert_snn_err(snn_learner_stdp_train(l, NULL, 0, NULL, NULL), SNN_E_INVALID);
+  /* datasets: features must encode to n_in (no encoder: 2 features = 2 times) */
+  float x3[3] = {0, 1, 2}, x2[4] = {0, 1, 3, 0};
+  int32_t y2[2] = {0, 1}, p2[2];
+  snn_dataset *d3 = NULL, *d2 = NULL, *dnl = NULL;
+  ck_assert_snn_ok(snn_dataset_create(&d3, x3, y2, 1, 3));
+  ck_assert_snn_ok(snn_dataset_create(&d2, x2, y2, 2, 2));
+  ck_assert_snn_ok(snn_dataset_create(&dnl, x2, NULL, 2, 2));
+  ck_assert_snn_err(snn_learner_train_epoch(l, NULL, d3, NULL, NULL), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_train_epoch(l, NULL, dnl, NULL, NULL), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_train_epoch(l, NULL, d2, NULL, NULL), SNN_E_INVALID); /* 2 classes, 1 output */
+  double acc;
+  ck_assert_snn_err(snn_learner_spikeprop_evaluate(NULL, l, d3), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_evaluate(&acc, NULL, d3), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_evaluate(&acc, l, NULL), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_evaluate(&acc, l, d3), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_classify(p2, NULL, NULL, x2, 2, 2), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_classify(p2, NULL, l, NULL, 2, 2), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_classify(p2, NULL, l, x2, 0, 2), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_classify(p2, NULL, l, x3, 1, 3), SNN_E_INVALID);
+  ck_assert_snn_ok(snn_learner_spikeprop_classify(p2, NULL, l, x2, 2, 2));
+  snn_learner_free(l);
+  /* cancel through the progress callback */
+  snn_spikeprop_options o2 = SNN_SPIKEPROP_OPTIONS_INIT;
+  ck_assert_snn_ok(snn_learner_create_spikeprop(&l, 2, 2, 2, NULL, NULL, &o2));
+  int calls = 0;
+  ck_assert_snn_err(snn_learner_train_epoch(l, NULL, d2, cancel_cb, &calls), SNN_E_CANCELED);
+  ck_assert_int_eq(calls, 1);
+  snn_learner_free(l);
+  snn_dataset_free(d3);
+  snn_dataset_free(d2);
+  snn_dataset_free(dnl);
+  /* a bptt learner is not a SpikeProp learner */
+  snn_network *net = NULL;
+  snn_layer *ly = NULL;
+  ck_assert_snn_ok(snn_network_create(&net, 1, 1, 2));
+  snn_neuron_model *lm = NULL;
+  ck_assert_snn_ok(snn_neuron_model_create(&lm, "lif"));
+  ck_assert_snn_ok(snn_layer_create_dense(&ly, 2, 1, lm));
+  snn_neuron_model_free(lm);
+  ck_assert_snn_ok(snn_network_add_layer(net, ly));
+  ck_assert_snn_ok(snn_learner_create_bptt(&l, net, NULL));
+  ck_assert_snn_err(snn_learner_spikeprop_run(to, 1, NULL, 0, l, tin, 2), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_weights_get(w, n, l), SNN_E_INVALID);
+  snn_learner_free(l);
+  snn_network_free(net);
+}
+END_TEST
+
+static int oom_create(void) {
+  snn_encoder *enc = NULL;
+  snn_learner *l = NULL;
+  int rc = snn_encoder_create(&enc, "population");
+  if (rc == SNN_OK) {
+    snn_spikeprop_options o = SNN_SPIKEPROP_OPTIONS_INIT;
+    rc = snn_learner_create_spikeprop(&l, 20, 3, 2, NULL, enc, &o);
+    if (rc != SNN_OK) ck_assert_ptr_null(l);
+  }
+  if (rc == SNN_OK) {
+    float x[2] = {0.2f, 0.8f};
+    int32_t y[2] = {0, 1};
+    snn_dataset *d = NULL;
+    rc = snn_dataset_create(&d, x, y, 1, 2);
+    if (rc == SNN_OK) rc = snn_learner_train_epoch(l, NULL, d, NULL, NULL);
+    double acc;
+    if (rc == SNN_OK) rc = snn_learner_spikeprop_evaluate(&acc, l, d);
+    snn_dataset_free(d);
+  }
+  snn_learner_free(l);
+  snn_encoder_free(enc);
+  return rc;
+}
+
+START_TEST(test_oom) {
+  for (long fail_at = 1; fail_at < 1000; fail_at++) {
+    snn_test_oom_install(fail_at);
+    int rc = oom_create();
+    long live = snn_test_oom_live();
+    snn_test_oom_uninstall();
+    ck_assert_msg(live == 0, "fail_at %ld leaked %ld blocks", fail_at, live);
+    if (rc == SNN_OK) return;
+    ck_assert_msg(rc == SNN_E_NOMEM, "fail_at %ld returned %d (%s)", fail_at, rc,
+                  snn_last_error());
+  }
+  ck_abort_msg("never succeeded");
+}
+END_TEST
+
+Suite *suite_spikeprop(void) {
+  Suite *s = suite_create("spikeprop");
+  TCase *tc = tcase_create("srm");
+  tcase_add_test(tc, test_kernel);
+  tcase_add_test(tc, test_cross);
+  tcase_add_test(tc, test_srm_kind);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("learning");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_gradient_fd);
+  tcase_add_test(tc, test_silent_output);
+  tcase_add_test(tc, test_dead_output_recovers);
+  tcase_add_test(tc, test_xor);
+  tcase_add_test(tc, test_dataset);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("api");
+  tcase_add_test(tc, test_bad_arguments);
+  tcase_add_test(tc, test_oom);
+  suite_add_tcase(s, tc);
+  return s;
+}
