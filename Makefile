@@ -61,12 +61,32 @@ endif
 endif
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
+# HDF5 for NIR import/export (src/nir, docs/nir.md): pkg-config "hdf5" (Debian's
+# libhdf5-dev provides it through hdf5-serial), else Debian's serial paths. Without
+# it the NIR calls return SNN_E_UNSUPPORTED. SNN_HDF5=no builds without it.
+SNN_HDF5 ?= auto
+# snn.pc gets the flags in Libs.private (not "Requires.private: hdf5", which would
+# make every pkg-config query of snn fail where hdf5.pc is not on the search path).
+HDF5_CFLAGS :=
+HDF5_LIBS :=
+ifneq ($(SNN_HDF5),no)
+ifneq ($(shell $(PKG_CONFIG) --exists hdf5 2>/dev/null && echo yes),)
+HDF5_CFLAGS := $(shell $(PKG_CONFIG) --cflags hdf5)
+HDF5_LIBS := $(shell $(PKG_CONFIG) --libs hdf5)
+else ifneq ($(wildcard /usr/include/hdf5/serial/hdf5.h),)
+HDF5_CFLAGS := -I/usr/include/hdf5/serial
+HDF5_LIBS := -L/usr/lib/$(MULTIARCH)/hdf5/serial -lhdf5
+endif
+endif
+HDF5_DEFS := $(if $(HDF5_LIBS),-DSNN_HAVE_HDF5 $(HDF5_CFLAGS))
+# in snn.pc, Debian's library by its real name (no -L: a pkg-config sysroot would prefix it)
+HDF5_PC_LIBS := $(if $(HDF5_LIBS),$(if $(wildcard /usr/lib/$(MULTIARCH)/libhdf5_serial.so),-lhdf5_serial,$(HDF5_LIBS)))
 
 SAN_FLAGS ?=
-CPPFLAGS_ALL := -Iinclude -Isrc/core -D_POSIX_C_SOURCE=200809L $(CPPFLAGS)
+CPPFLAGS_ALL := -Iinclude -Isrc/core -D_POSIX_C_SOURCE=200809L $(HDF5_DEFS) $(CPPFLAGS)
 CFLAGS_ALL := $(CSTD) $(OPT) -g $(WARN) -fvisibility=hidden $(OPENMP) $(BLAS_CFLAGS) \
               $(SAN_FLAGS) $(CFLAGS)
-LDLIBS_LIB := $(BLAS_LIBS) -lm $(OPENMP_LIBS)
+LDLIBS_LIB := $(BLAS_LIBS) $(HDF5_LIBS) -lm $(OPENMP_LIBS)
 
 BUILD ?= build
 LIBOUT ?= lib
@@ -132,7 +152,8 @@ $(STLIB): $(STATIC_OBJ)
 # snn.pc is generated from the final PREFIX/LIBDIR/INCLUDEDIR of this invocation (never
 # DESTDIR), so it is rebuilt every time rather than trusted from an earlier run.
 PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' -e 's|@OPENMP_LIBS@|$(OPENMP_LIBS)|' -e 's|@BLAS_LIBS@|$(BLAS_LIBS)|'
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@OPENMP_LIBS@|$(OPENMP_LIBS)|' -e 's|@BLAS_LIBS@|$(BLAS_LIBS)|' \
+	    -e 's|@HDF5_LIBS@|$(HDF5_PC_LIBS)|'
 .PHONY: snn.pc
 snn.pc: snn.pc.in
 	$(PC_SED) $< > $@

@@ -18,9 +18,12 @@ FUZZ_BUILD ?= build/fuzz
 FUZZ_RSS_MB ?= 2048
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=c11 -g -O1 -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
-               -Iinclude -Isrc/core -D_POSIX_C_SOURCE=200809L $(BLAS_CFLAGS)
-FUZZ_LIBS := $(BLAS_LIBS) -lm
-FUZZ_NAMES := model idx csv
+               -Iinclude -Isrc/core -D_POSIX_C_SOURCE=200809L $(BLAS_CFLAGS) $(HDF5_DEFS)
+FUZZ_LIBS := $(BLAS_LIBS) $(HDF5_LIBS) -lm
+# nir: libsnn's NIR graph mapping (no libhdf5 in the loop). nir_h5: the whole NIR
+# loader on HDF5 images; opt-in (FUZZ_NIR_HDF5=1) because libhdf5 itself hangs on
+# some mutated files (see fuzz/fuzz_nir_h5.c and docs/nir.md).
+FUZZ_NAMES := model idx csv nir $(if $(and $(HDF5_LIBS),$(filter 1,$(FUZZ_NIR_HDF5))),nir_h5)
 FUZZ_SRC := $(sort $(wildcard src/*/*.c))
 FUZZ_OBJ := $(FUZZ_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
@@ -45,14 +48,17 @@ fuzz-build: $(FUZZ_BINS) $(FUZZ_BUILD)/make_seeds
 fuzz-seeds: $(FUZZ_BUILD)/make_seeds
 	@mkdir -p $(FUZZ_NAMES:%=$(FUZZ_BUILD)/seeds/%) $(FUZZ_NAMES:%=$(FUZZ_BUILD)/corpus/%)
 	$(FUZZ_BUILD)/make_seeds $(FUZZ_BUILD)/seeds
+	$(if $(filter nir_h5,$(FUZZ_NAMES)),cp tests/fixtures/nir/lif_norse.nir tests/fixtures/nir/two_lif_neurons.nir \
+	  tests/fixtures/nir/braille_noDelay_bias_zero_subgraph.nir $(FUZZ_BUILD)/seeds/nir_h5/)
 
 fuzz: fuzz-build fuzz-seeds
 	@mkdir -p $(FUZZ_BUILD)/artifacts
 	@set -e; for n in $(FUZZ_NAMES); do \
 	  echo "== fuzz_$$n for $(FUZZ_SECONDS) s"; \
 	  dict=; if [ -f fuzz/$$n.dict ]; then dict=-dict=fuzz/$$n.dict; fi; \
+	  maxlen=16384; if [ $$n = nir_h5 ]; then maxlen=65536; fi; \
 	  $(FUZZ_BUILD)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=$(FUZZ_RSS_MB) \
-	    -timeout=10 -max_len=16384 -print_final_stats=1 $$dict \
+	    -timeout=10 -max_len=$$maxlen -print_final_stats=1 $$dict \
 	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$n- \
 	    $(FUZZ_BUILD)/corpus/$$n $(FUZZ_BUILD)/seeds/$$n $$(ls -d fuzz/regress/$$n 2>/dev/null); \
 	done

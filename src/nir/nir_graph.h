@@ -1,0 +1,86 @@
+/* In-memory NIR graph (src/nir): what the HDF5 reader produces and the writer
+ * consumes, and the mapping between it and snn_network. Internal; never
+ * installed. NIR: github.com/neuromorphs/NIR (Pedersen et al. 2024).
+ *
+ * A node is a name, a type string ("Affine", "LIF", "NIRGraph", ...) and a
+ * list of named fields. A field is a numeric array (kept as double, with the
+ * file's element kind remembered so the writer can use float32/float64/int64)
+ * or a string. A "NIRGraph" node has a sub-graph instead of fields. */
+#ifndef SNN_NIR_GRAPH_H
+#define SNN_NIR_GRAPH_H
+
+#include "internal.h"
+
+#define SNN__NIR_MAX_RANK 8
+#define SNN__NIR_MAX_DEPTH 8           /* nesting of NIRGraph nodes */
+#define SNN__NIR_MAX_NODES 100000      /* per file */
+#define SNN__NIR_MAX_ELEMS (1u << 27)  /* per array (1 GiB as double) */
+
+enum { SNN__NIR_F32 = 0, SNN__NIR_F64 = 1, SNN__NIR_I64 = 2, SNN__NIR_STR = 3 };
+
+typedef struct snn__nir_field {
+  char *name;
+  int kind;                          /* SNN__NIR_* */
+  int rank;                          /* 0 = scalar */
+  size_t dims[SNN__NIR_MAX_RANK];
+  size_t n;                          /* elements */
+  double *v;                         /* numeric values (n), NULL for strings */
+  char *s;                           /* string value (SNN__NIR_STR) */
+} snn__nir_field;
+
+typedef struct snn__nir_graph snn__nir_graph;
+
+typedef struct snn__nir_node {
+  char *name;
+  char *type;
+  snn__nir_field *f;
+  size_t n_f, cap_f;
+  snn__nir_graph *sub;               /* NIRGraph nodes */
+} snn__nir_node;
+
+struct snn__nir_graph {
+  snn__nir_node *nodes;
+  size_t n_nodes, cap_nodes;
+  char **edges;                      /* 2 * n_edges strings: src, dst */
+  size_t n_edges, cap_edges;
+};
+
+/* ---- graph building (nir_graph.c) ---------------------------------------- */
+void snn__nir_graph_free(snn__nir_graph *g);
+/* New empty node appended to g (name copied); NULL on OOM (error set). */
+snn__nir_node *snn__nir_add_node(snn__nir_graph *g, const char *name, const char *type);
+int snn__nir_add_edge(snn__nir_graph *g, const char *src, const char *dst);
+/* Appends a numeric field with `n` values (copied from v, or zeros when v is NULL;
+ * vf: float source instead of double when non-NULL). */
+int snn__nir_add_array(snn__nir_node *nd, const char *name, int kind, int rank,
+                       const size_t *dims, const double *v, const float *vf);
+int snn__nir_add_scalar(snn__nir_node *nd, const char *name, int kind, double v);
+int snn__nir_add_string(snn__nir_node *nd, const char *name, const char *s);
+const snn__nir_field *snn__nir_field_get(const snn__nir_node *nd, const char *name);
+
+/* ---- mapping (nir_map.c) --------------------------------------------------- */
+/* Builds a network from a graph. dt_file: step in the file's time unit;
+ * euler: 1 = forward-Euler discretisation; reset: 0 = to v_reset, 1 = subtract. */
+int snn__nir_to_network(snn_network **out, const snn__nir_graph *g, double dt_file, int euler,
+                        int reset, const char *fn);
+/* Builds a graph describing net. */
+int snn__nir_from_network(snn__nir_graph *g, const snn_network *net, int euler, int reset,
+                          const char *fn);
+/* Text description of a graph (nodes, types, field shapes, edges) into buf. */
+void snn__nir_describe(const snn__nir_graph *g, char *buf, size_t cap, size_t *len);
+
+/* ---- neuron model used for LI, CubaLI and CubaLIF (nir_cuba.c) ----------- */
+#define SNN__NIR_CUBA_KIND "nir_cuba"
+enum {
+  SNN__CUBA_TAU_MEM, SNN__CUBA_TAU_SYN, SNN__CUBA_R, SNN__CUBA_W_IN, SNN__CUBA_V_LEAK,
+  SNN__CUBA_V_TH, SNN__CUBA_V_RESET, SNN__CUBA_RESET, SNN__CUBA_SPIKING, SNN__CUBA_EULER,
+  SNN__CUBA_NPARAMS
+};
+int snn__nir_cuba_create(snn_neuron_model **out);
+
+/* ---- HDF5 (nir_h5.c, only with SNN_HAVE_HDF5) ---------------------------- */
+int snn__nir_read_file(snn__nir_graph *g, const char *path, const char *fn);
+int snn__nir_read_mem(snn__nir_graph *g, const void *buf, size_t size, const char *fn);
+int snn__nir_write_file(const snn__nir_graph *g, const char *path, const char *fn);
+
+#endif

@@ -1,0 +1,1039 @@
+/* Mapping between a NIR graph and an snn_network (see docs/nir.md).
+ *
+ * Import flattens nested NIRGraph nodes (names become "outer.inner"), removes
+ * pass-through nodes (Input/Output of sub-graphs, Flatten), and then walks the
+ * chain from the graph's Input to its Output. libsnn layers are "connection +
+ * neuron population", so the chain must read
+ *   Input -> [conn -> neuron | pool]* -> Output,
+ * where conn is Affine/Linear/Conv2d/SumPool2d/AvgPool2d and neuron is
+ * LIF/IF/LI/CubaLIF/CubaLI. A neuron node may have one recurrent Affine/Linear
+ * loop onto itself (a cycle through one node). Anything else fails with
+ * SNN_E_UNSUPPORTED naming the node. Time: the file's unit is taken as seconds
+ * (all known exporters), libsnn works in ms, so times are multiplied by 1000. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../net/network.h"
+#include "nir_graph.h"
+
+#define MS_PER_UNIT 1000.0
+
+/* ---- flat view ---------------------------------------------------------------- */
+typedef struct fnode {
+  const snn__nir_node *nd;
+  char *name;
+  int ident;   /* pass-through: inner Input/Output, Flatten */
+  int io;      /* 1 top-level Input, 2 top-level Output */
+  int visited;
+} fnode;
+
+typedef struct flat {
+  fnode *n;
+  size_t nn, cap;
+  size_t *e; /* 2 per edge: src, dst index */
+  size_t ne, cape;
+} flat;
+
+static void flat_free(flat *F) {
+  for (size_t i = 0; i < F->nn; i++) snn__free(F->n[i].name);
+  snn__free(F->n);
+  snn__free(F->e);
+}
+
+static char *join(const char *prefix, const char *name) {
+  size_t a = strlen(prefix), b = strlen(name);
+  char *s = snn__malloc(a + b + 1);
+  if (!s) return NULL;
+  memcpy(s, prefix, a);
+  memcpy(s + a, name, b + 1);
+  return s;
+}
+
+static int is_type(const snn__nir_node *nd, const char *t) { return strcmp(nd->type, t) == 0; }
+
+static int flat_nodes(flat *F, const snn__nir_graph *g, const char *prefix, int depth,
+                      const char *fn) {
+  for (size_t i = 0; i < g->n_nodes; i++) {
+    const snn__nir_node *nd = &g->nodes[i];
+    if (is_type(nd, "NIRGraph")) {
+      if (!nd->sub)
+        return snn__error(SNN_E_FORMAT, "%s: NIRGraph node '%s%s' has no nodes", fn, prefix,
+                          nd->name);
+      if (depth + 1 >= SNN__NIR_MAX_DEPTH)
+        return snn__error(SNN_E_UNSUPPORTED, "%s: sub-graphs nested deeper than %d", fn,
+                          SNN__NIR_MAX_DEPTH);
+      char p2[512];
+      int k = snprintf(p2, sizeof p2, "%s%s.", prefix, nd->name);
+      if (k < 0 || (size_t)k >= sizeof p2)
+        return snn__error(SNN_E_UNSUPPORTED, "%s: node name too long", fn);
+      int rc = flat_nodes(F, nd->sub, p2, depth + 1, fn);
+      if (rc != SNN_OK) return rc;
+      continue;
+    }
+    if (F->nn == F->cap) {
+      size_t cap = F->cap ? 2 * F->cap : 16;
+      fnode *nn = snn__realloc(F->n, F->cap * sizeof *nn, cap * sizeof *nn);
+      if (!nn) return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+      F->n = nn;
+      F->cap = cap;
+    }
+    fnode *f = &F->n[F->nn];
+    memset(f, 0, sizeof *f);
+    f->nd = nd;
+    f->name = join(prefix, nd->name);
+    if (!f->name) return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+    F->nn++;
+    int io = is_type(nd, "Input") ? 1 : is_type(nd, "Output") ? 2 : 0;
+    if (depth == 0) f->io = io;
+    else if (io) f->ident = 1;
+    if (is_type(nd, "Flatten")) f->ident = 1;
+  }
+  return SNN_OK;
+}
+
+static long flat_find(const flat *F, const char *name) {
+  for (size_t i = 0; i < F->nn; i++)
+    if (strcmp(F->n[i].name, name) == 0) return (long)i;
+  return -1;
+}
+
+/* Resolves an edge end `name` given in graph g (with prefix) to a flat index:
+ * a sub-graph node stands for its Input (dst) or Output (src) node; "a.b"
+ * addresses node b inside sub-graph a. */
+static long resolve(const flat *F, const snn__nir_graph *g, const char *prefix, const char *name,
+                    int is_src, int depth) {
+  if (depth > SNN__NIR_MAX_DEPTH) return -1;
+  for (size_t i = 0; i < g->n_nodes; i++) {
+    const snn__nir_node *nd = &g->nodes[i];
+    if (strcmp(nd->name, name) != 0) continue;
+    char full[512];
+    int k = snprintf(full, sizeof full, "%s%s", prefix, name);
+    if (k < 0 || (size_t)k >= sizeof full) return -1;
+    if (!is_type(nd, "NIRGraph")) return flat_find(F, full);
+    if (!nd->sub) return -1;
+    const char *want = is_src ? "Output" : "Input";
+    long found = -1;
+    for (size_t j = 0; j < nd->sub->n_nodes; j++)
+      if (is_type(&nd->sub->nodes[j], want)) {
+        if (found >= 0) return -1; /* ambiguous */
+        found = (long)j;
+      }
+    if (found < 0) return -1;
+    char p2[512];
+    k = snprintf(p2, sizeof p2, "%s%s.", prefix, name);
+    if (k < 0 || (size_t)k >= sizeof p2) return -1;
+    return resolve(F, nd->sub, p2, nd->sub->nodes[found].name, is_src, depth + 1);
+  }
+  /* dotted: the longest prefix that names a sub-graph */
+  const char *dot = strchr(name, '.');
+  while (dot) {
+    size_t len = (size_t)(dot - name);
+    for (size_t i = 0; i < g->n_nodes; i++) {
+      const snn__nir_node *nd = &g->nodes[i];
+      if (nd->sub && strlen(nd->name) == len && strncmp(nd->name, name, len) == 0) {
+        char p2[512];
+        int k = snprintf(p2, sizeof p2, "%s%s.", prefix, nd->name);
+        if (k < 0 || (size_t)k >= sizeof p2) return -1;
+        return resolve(F, nd->sub, p2, dot + 1, is_src, depth + 1);
+      }
+    }
+    dot = strchr(dot + 1, '.');
+  }
+  return -1;
+}
+
+static int flat_add_edge(flat *F, size_t a, size_t b, const char *fn) {
+  if (F->ne == F->cape) {
+    size_t cap = F->cape ? 2 * F->cape : 16;
+    size_t *ne = snn__realloc(F->e, 2 * F->cape * sizeof *ne, 2 * cap * sizeof *ne);
+    if (!ne) return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+    F->e = ne;
+    F->cape = cap;
+  }
+  for (size_t i = 0; i < F->ne; i++) /* duplicate edges collapse */
+    if (F->e[2 * i] == a && F->e[2 * i + 1] == b) return SNN_OK;
+  F->e[2 * F->ne] = a;
+  F->e[2 * F->ne + 1] = b;
+  F->ne++;
+  return SNN_OK;
+}
+
+static int named_by_edge(const snn__nir_graph *g, const char *name) {
+  for (size_t e = 0; e < 2 * g->n_edges; e++)
+    if (strcmp(g->edges[e], name) == 0) return 1;
+  return 0;
+}
+
+static int names_node(const snn__nir_graph *g, const char *name) {
+  for (size_t i = 0; i < g->n_nodes; i++)
+    if (strcmp(g->nodes[i].name, name) == 0) return 1;
+  return 0;
+}
+
+/* Tolerance for sub-graphs whose edges call one node by another name (as in
+ * snnTorch's braille_noDelay_bias_zero_subgraph.nir: node "lif1", edges "lif"):
+ * when exactly one edge name inside a sub-graph names no node and exactly one
+ * node of it is named by no edge, the name stands for that node. */
+static void find_alias(const snn__nir_graph *g, const char **from, const char **to) {
+  *from = *to = NULL;
+  size_t nu = 0, nn = 0;
+  for (size_t e = 0; e < 2 * g->n_edges; e++) {
+    const char *s = g->edges[e];
+    if (names_node(g, s) || strchr(s, '.')) continue;
+    if (*from && strcmp(*from, s) == 0) continue;
+    *from = s;
+    nu++;
+  }
+  for (size_t i = 0; i < g->n_nodes; i++)
+    if (!named_by_edge(g, g->nodes[i].name)) {
+      *to = g->nodes[i].name;
+      nn++;
+    }
+  if (nu != 1 || nn != 1) *from = *to = NULL;
+}
+
+static int flat_edges(flat *F, const snn__nir_graph *g, const char *prefix, int depth,
+                      const char *fn) {
+  const char *al_from = NULL, *al_to = NULL;
+  if (depth > 0) find_alias(g, &al_from, &al_to);
+  for (size_t e = 0; e < g->n_edges; e++) {
+    const char *a = g->edges[2 * e], *b = g->edges[2 * e + 1];
+    if (al_from && strcmp(a, al_from) == 0) a = al_to;
+    if (al_from && strcmp(b, al_from) == 0) b = al_to;
+    long ia = resolve(F, g, prefix, a, 1, 0), ib = resolve(F, g, prefix, b, 0, 0);
+    if (ia < 0 || ib < 0)
+      return snn__error(SNN_E_FORMAT, "%s: edge %s%s -> %s%s names no node ('%s%s')", fn, prefix,
+                        a, prefix, b, prefix, ia < 0 ? a : b);
+    int rc = flat_add_edge(F, (size_t)ia, (size_t)ib, fn);
+    if (rc != SNN_OK) return rc;
+  }
+  for (size_t i = 0; i < g->n_nodes; i++) {
+    const snn__nir_node *nd = &g->nodes[i];
+    if (!nd->sub) continue;
+    char p2[512];
+    int k = snprintf(p2, sizeof p2, "%s%s.", prefix, nd->name);
+    if (k < 0 || (size_t)k >= sizeof p2) return snn__error(SNN_E_UNSUPPORTED, "%s: name too long", fn);
+    int rc = flat_edges(F, nd->sub, p2, depth + 1, fn);
+    if (rc != SNN_OK) return rc;
+  }
+  return SNN_OK;
+}
+
+static size_t n_pred(const flat *F, size_t k) {
+  size_t c = 0;
+  for (size_t i = 0; i < F->ne; i++) c += F->e[2 * i + 1] == k;
+  return c;
+}
+static size_t n_succ(const flat *F, size_t k) {
+  size_t c = 0;
+  for (size_t i = 0; i < F->ne; i++) c += F->e[2 * i] == k;
+  return c;
+}
+static long succ_at(const flat *F, size_t k, size_t j) {
+  for (size_t i = 0; i < F->ne; i++)
+    if (F->e[2 * i] == k && j-- == 0) return (long)F->e[2 * i + 1];
+  return -1;
+}
+static long pred_at(const flat *F, size_t k, size_t j) {
+  for (size_t i = 0; i < F->ne; i++)
+    if (F->e[2 * i + 1] == k && j-- == 0) return (long)F->e[2 * i];
+  return -1;
+}
+
+/* Removes pass-through nodes: p -> k -> s becomes p -> s. */
+static int contract(flat *F, const char *fn) {
+  for (size_t k = 0; k < F->nn; k++) {
+    if (!F->n[k].ident) continue;
+    size_t np = n_pred(F, k);
+    if (np > 1)
+      return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (%s) has %zu inputs; libsnn layers take one",
+                        fn, F->n[k].name, F->n[k].nd->type, np);
+    long p = np ? pred_at(F, k, 0) : -1;
+    if (p == (long)k)
+      return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (%s) feeds itself", fn, F->n[k].name,
+                        F->n[k].nd->type);
+    size_t w = 0;
+    for (size_t i = 0; i < F->ne; i++) {
+      size_t a = F->e[2 * i], b = F->e[2 * i + 1];
+      if (b == k) continue;          /* p -> k dropped */
+      if (a == k) {
+        if (p < 0) continue;         /* nothing feeds k: its outputs are dropped */
+        a = (size_t)p;
+      }
+      int dup = 0;
+      for (size_t j = 0; j < w; j++) dup |= F->e[2 * j] == a && F->e[2 * j + 1] == b;
+      if (dup) continue;
+      F->e[2 * w] = a;
+      F->e[2 * w + 1] = b;
+      w++;
+    }
+    F->ne = w;
+    F->n[k].visited = 1; /* not part of the chain check */
+  }
+  return SNN_OK;
+}
+
+/* ---- field access ------------------------------------------------------------- */
+/* A field that is required (or defaults to def when absent and has_def), holding
+ * 1 or n values that must all be equal and finite. */
+static int get_uniform(double *out, const fnode *f, const char *name, size_t n, int has_def,
+                       double def, const char *fn) {
+  const snn__nir_field *fl = snn__nir_field_get(f->nd, name);
+  if (!fl) {
+    if (has_def) {
+      *out = def;
+      return SNN_OK;
+    }
+    return snn__error(SNN_E_FORMAT, "%s: node '%s' (%s) lacks the field '%s'", fn, f->name,
+                      f->nd->type, name);
+  }
+  if (fl->kind == SNN__NIR_STR || fl->n == 0 || (n && fl->n != 1 && fl->n != n))
+    return snn__error(SNN_E_FORMAT,
+                      "%s: node '%s' (%s): field '%s' must hold 1 or %zu numbers (got %zu)", fn,
+                      f->name, f->nd->type, name, n, fl->kind == SNN__NIR_STR ? 0 : fl->n);
+  for (size_t i = 0; i < fl->n; i++) {
+    if (!isfinite(fl->v[i]))
+      return snn__error(SNN_E_FORMAT, "%s: node '%s': %s[%zu] is not finite", fn, f->name, name, i);
+    if (fl->v[i] != fl->v[0])
+      return snn__error(SNN_E_UNSUPPORTED,
+                        "%s: node '%s' (%s): '%s' differs between neurons (%g at 0, %g at %zu); "
+                        "libsnn neuron models take one value per layer",
+                        fn, f->name, f->nd->type, name, fl->v[0], fl->v[i], i);
+  }
+  *out = fl->v[0];
+  return SNN_OK;
+}
+
+/* Integer pair (stride, padding, kernel_size, dilation): 1 or 2 equal values. */
+static int get_pair(size_t *out, const fnode *f, const char *name, int has_def, size_t def,
+                    const char *fn) {
+  const snn__nir_field *fl = snn__nir_field_get(f->nd, name);
+  if (!fl) {
+    if (has_def) {
+      *out = def;
+      return SNN_OK;
+    }
+    return snn__error(SNN_E_FORMAT, "%s: node '%s' (%s) lacks the field '%s'", fn, f->name,
+                      f->nd->type, name);
+  }
+  if (fl->kind == SNN__NIR_STR || (fl->n != 1 && fl->n != 2))
+    return snn__error(SNN_E_FORMAT, "%s: node '%s' (%s): '%s' must be 1 or 2 integers", fn,
+                      f->name, f->nd->type, name);
+  for (size_t i = 0; i < fl->n; i++)
+    if (!(fl->v[i] >= 0 && fl->v[i] <= 1048576.0) || fl->v[i] != floor(fl->v[i]))
+      return snn__error(SNN_E_FORMAT, "%s: node '%s': %s[%zu] = %g is not a size", fn, f->name,
+                        name, i, fl->v[i]);
+  if (fl->n == 2 && fl->v[0] != fl->v[1])
+    return snn__error(SNN_E_UNSUPPORTED,
+                      "%s: node '%s' (%s): %s (%g, %g) differs between height and width; libsnn "
+                      "uses one value for both",
+                      fn, f->name, f->nd->type, name, fl->v[0], fl->v[1]);
+  *out = (size_t)fl->v[0];
+  return SNN_OK;
+}
+
+/* Copies a float field of exactly `n` values with the given leading shape. */
+static int get_weights(float *dst, const fnode *f, const char *name, int rank,
+                       const size_t *dims, const char *fn) {
+  const snn__nir_field *fl = snn__nir_field_get(f->nd, name);
+  if (!fl) return snn__error(SNN_E_FORMAT, "%s: node '%s' (%s) lacks '%s'", fn, f->name, f->nd->type, name);
+  int ok = fl->kind != SNN__NIR_STR && fl->rank == rank;
+  for (int i = 0; ok && i < rank; i++) ok = fl->dims[i] == dims[i];
+  if (!ok) {
+    char want[96] = "", got[96] = "";
+    for (int i = 0; i < rank; i++)
+      snprintf(want + strlen(want), sizeof want - strlen(want), "%s%zu", i ? "x" : "", dims[i]);
+    for (int i = 0; fl->kind != SNN__NIR_STR && i < fl->rank; i++)
+      snprintf(got + strlen(got), sizeof got - strlen(got), "%s%zu", i ? "x" : "", fl->dims[i]);
+    return snn__error(SNN_E_FORMAT, "%s: node '%s' (%s): '%s' has shape [%s], expected [%s]", fn,
+                      f->name, f->nd->type, name, got, want);
+  }
+  for (size_t i = 0; i < fl->n; i++) {
+    if (!isfinite(fl->v[i]) || fabs(fl->v[i]) > 3.4e38)
+      return snn__error(SNN_E_FORMAT, "%s: node '%s': %s[%zu] is not a finite float", fn, f->name,
+                        name, i);
+    dst[i] = (float)fl->v[i];
+  }
+  return SNN_OK;
+}
+
+static int is_neuron(const snn__nir_node *nd) {
+  return is_type(nd, "LIF") || is_type(nd, "IF") || is_type(nd, "LI") || is_type(nd, "CubaLIF") ||
+         is_type(nd, "CubaLI");
+}
+static int is_conn(const snn__nir_node *nd) {
+  return is_type(nd, "Affine") || is_type(nd, "Linear") || is_type(nd, "Conv2d") ||
+         is_type(nd, "SumPool2d") || is_type(nd, "AvgPool2d");
+}
+static int is_spiking(const snn__nir_node *nd) { return !is_type(nd, "LI") && !is_type(nd, "CubaLI"); }
+
+static int set_p(snn_neuron_model *m, const char *p, double v, const fnode *f, const char *fn) {
+  int rc = snn_neuron_model_set(m, p, v);
+  if (rc == SNN_OK) return rc;
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s", snn_last_error());
+  return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (%s) cannot be expressed: %s", fn, f->name,
+                    f->nd->type, msg);
+}
+
+/* Neuron model for neuron node f over n neurons. */
+static int make_model(snn_neuron_model **out, const fnode *f, size_t n, double dt, int euler,
+                      int reset, const char *fn) {
+  *out = NULL;
+  const snn__nir_node *nd = f->nd;
+  double tau = 0, tau_syn = 0, r = 0, vl = 0, vth = 0, vr = 0, w_in = 1;
+  int rc = SNN_OK;
+  snn_neuron_model *m = NULL;
+  int lif = is_type(nd, "LIF"), iff = is_type(nd, "IF");
+  int cuba = is_type(nd, "CubaLIF") || is_type(nd, "CubaLI");
+  if (lif || is_type(nd, "LI")) rc = get_uniform(&tau, f, "tau", n, 0, 0, fn);
+  if (rc == SNN_OK && cuba) rc = get_uniform(&tau, f, "tau_mem", n, 0, 0, fn);
+  if (rc == SNN_OK && cuba) rc = get_uniform(&tau_syn, f, "tau_syn", n, 0, 0, fn);
+  if (rc == SNN_OK) rc = get_uniform(&r, f, "r", n, 0, 0, fn);
+  if (rc == SNN_OK && !iff) rc = get_uniform(&vl, f, "v_leak", n, 0, 0, fn);
+  if (rc == SNN_OK && is_spiking(nd)) rc = get_uniform(&vth, f, "v_threshold", n, 0, 0, fn);
+  if (rc == SNN_OK && is_spiking(nd)) rc = get_uniform(&vr, f, "v_reset", n, 1, 0.0, fn);
+  if (rc == SNN_OK && cuba) rc = get_uniform(&w_in, f, "w_in", n, 1, 1.0, fn);
+  if (rc != SNN_OK) return rc;
+  if (!iff && !(tau > 0))
+    return snn__error(SNN_E_FORMAT, "%s: node '%s' (%s): time constant must be > 0 (got %g)", fn,
+                      f->name, nd->type, tau);
+  if (cuba && !(tau_syn > 0))
+    return snn__error(SNN_E_FORMAT, "%s: node '%s' (%s): tau_syn must be > 0 (got %g)", fn,
+                      f->name, nd->type, tau_syn);
+  double dt_ms = dt * MS_PER_UNIT;
+  if (lif || iff) {
+    if (!(r > 0))
+      return snn__error(SNN_E_UNSUPPORTED,
+                        "%s: node '%s' (%s): r must be > 0 for libsnn's %s model (got %g)", fn,
+                        f->name, nd->type, lif ? "lif" : "if", r);
+    rc = snn_neuron_model_create(&m, lif ? "lif" : "if");
+    if (rc != SNN_OK) return rc;
+    if (lif) {
+      double tau_ms = tau * MS_PER_UNIT;
+      if (euler) {
+        if (!(dt < tau)) {
+          snn_neuron_model_free(m);
+          return snn__error(SNN_E_UNSUPPORTED,
+                            "%s: node '%s' (LIF): forward Euler needs dt < tau (dt %g, tau %g)",
+                            fn, f->name, dt, tau);
+        }
+        tau_ms = -dt_ms / log1p(-dt / tau); /* exp(-dt/tau') = 1 - dt/tau */
+      }
+      rc = set_p(m, "g_L", 1.0 / r, f, fn);
+      if (rc == SNN_OK) rc = set_p(m, "C_m", tau_ms / r, f, fn);
+      if (rc == SNN_OK) rc = set_p(m, "E_L", vl, f, fn);
+    } else {
+      rc = set_p(m, "C_m", MS_PER_UNIT / r, f, fn);
+      if (rc == SNN_OK) rc = set_p(m, "E_L", vr, f, fn);
+    }
+    if (rc == SNN_OK) rc = set_p(m, "V_th", vth, f, fn);
+    if (rc == SNN_OK) rc = set_p(m, "V_reset", vr, f, fn);
+    if (rc == SNN_OK) rc = set_p(m, "t_ref", 0.0, f, fn);
+    if (rc == SNN_OK) rc = set_p(m, "reset", reset ? 1.0 : 0.0, f, fn);
+  } else {
+    rc = snn__nir_cuba_create(&m);
+    if (rc != SNN_OK) return rc;
+    rc = set_p(m, "tau_mem", tau * MS_PER_UNIT, f, fn);
+    if (rc == SNN_OK) rc = set_p(m, "tau_syn", tau_syn * MS_PER_UNIT, f, fn);
+    if (rc == SNN_OK) rc = set_p(m, "r", r, f, fn);
+    if (rc == SNN_OK) rc = set_p(m, "w_in", w_in, f, fn);
+    if (rc == SNN_OK) rc = set_p(m, "v_leak", vl, f, fn);
+    if (rc == SNN_OK) rc = set_p(m, "v_th", vth, f, fn);
+    if (rc == SNN_OK) rc = set_p(m, "v_reset", vr, f, fn);
+    if (rc == SNN_OK) rc = set_p(m, "reset", reset ? 1.0 : 0.0, f, fn);
+    if (rc == SNN_OK) rc = set_p(m, "spiking", is_spiking(nd) ? 1.0 : 0.0, f, fn);
+    if (rc == SNN_OK) rc = set_p(m, "euler", euler ? 1.0 : 0.0, f, fn);
+  }
+  if (rc != SNN_OK) {
+    snn_neuron_model_free(m);
+    return rc;
+  }
+  *out = m;
+  return SNN_OK;
+}
+
+/* Shape helpers: (c, h, w) of the current chain position. */
+typedef struct shp {
+  size_t c, h, w;
+} shp;
+
+static size_t shp_n(shp s) { return s.c * s.h * s.w; }
+
+static int conn_layer(snn_layer **out, const fnode *f, shp in, const snn_neuron_model *m,
+                      const char *fn) {
+  *out = NULL;
+  const snn__nir_node *nd = f->nd;
+  size_t n_in = shp_n(in);
+  int rc;
+  if (is_type(nd, "Affine") || is_type(nd, "Linear")) {
+    const snn__nir_field *w = snn__nir_field_get(nd, "weight");
+    if (!w || w->kind == SNN__NIR_STR || w->rank != 2)
+      return snn__error(SNN_E_FORMAT, "%s: node '%s' (%s) needs a 2-D 'weight'", fn, f->name, nd->type);
+    if (w->dims[1] != n_in)
+      return snn__error(SNN_E_FORMAT,
+                        "%s: node '%s' (%s): weight is %zux%zu but its input has %zu values "
+                        "(%zux%zux%zu)",
+                        fn, f->name, nd->type, w->dims[0], w->dims[1], n_in, in.c, in.h, in.w);
+    size_t n_out = w->dims[0];
+    if (n_out == 0) return snn__error(SNN_E_FORMAT, "%s: node '%s': weight has no rows", fn, f->name);
+    rc = snn_layer_create_dense(out, n_in, n_out, m);
+    if (rc != SNN_OK) return rc;
+    snn_layer *l = *out;
+    size_t dims[2] = {n_out, n_in};
+    float *tmp = snn__malloc(n_out * n_in * sizeof(float));
+    if (!tmp) rc = snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+    if (rc == SNN_OK) rc = get_weights(tmp, f, "weight", 2, dims, fn);
+    if (rc == SNN_OK) rc = snn__layer_param_copy_in(l, SNN_PARAM_WEIGHTS, tmp);
+    if (rc == SNN_OK && is_type(nd, "Affine") && snn__nir_field_get(nd, "bias")) {
+      rc = get_weights(tmp, f, "bias", 1, dims, fn);
+      if (rc == SNN_OK) rc = snn__layer_param_copy_in(l, SNN_PARAM_BIAS, tmp);
+    } else if (rc == SNN_OK) {
+      rc = snn_layer_set_bias(l, 0);
+    }
+    snn__free(tmp);
+    if (rc != SNN_OK) {
+      snn_layer_free(l);
+      *out = NULL;
+    }
+    return rc;
+  }
+  if (is_type(nd, "Conv2d")) {
+    const snn__nir_field *w = snn__nir_field_get(nd, "weight");
+    if (!w || w->kind == SNN__NIR_STR || w->rank != 4)
+      return snn__error(SNN_E_FORMAT, "%s: node '%s' (Conv2d) needs a 4-D 'weight'", fn, f->name);
+    if (w->dims[1] != in.c)
+      return snn__error(SNN_E_FORMAT,
+                        "%s: node '%s' (Conv2d): weight %zux%zux%zux%zu does not fit the input "
+                        "%zux%zux%zu",
+                        fn, f->name, w->dims[0], w->dims[1], w->dims[2], w->dims[3], in.c, in.h, in.w);
+    size_t stride, dil, pad = 0, groups;
+    rc = get_pair(&stride, f, "stride", 1, 1, fn);
+    if (rc == SNN_OK) rc = get_pair(&dil, f, "dilation", 1, 1, fn);
+    if (rc == SNN_OK) rc = get_pair(&groups, f, "groups", 1, 1, fn);
+    if (rc != SNN_OK) return rc;
+    if (dil != 1 || groups != 1)
+      return snn__error(SNN_E_UNSUPPORTED,
+                        "%s: node '%s' (Conv2d): dilation %zu, groups %zu (libsnn supports 1 and 1)",
+                        fn, f->name, dil, groups);
+    const snn__nir_field *pf = snn__nir_field_get(nd, "padding");
+    if (pf && pf->kind == SNN__NIR_STR) {
+      if (strcmp(pf->s, "valid") == 0) pad = 0;
+      else if (strcmp(pf->s, "same") == 0 && stride == 1 && w->dims[2] == w->dims[3] &&
+               w->dims[2] % 2 == 1)
+        pad = (w->dims[2] - 1) / 2;
+      else
+        return snn__error(SNN_E_UNSUPPORTED,
+                          "%s: node '%s' (Conv2d): padding \"%s\" with kernel %zux%zu, stride %zu "
+                          "(supported: \"valid\", \"same\" with an odd square kernel and stride 1)",
+                          fn, f->name, pf->s, w->dims[2], w->dims[3], stride);
+    } else {
+      rc = get_pair(&pad, f, "padding", 1, 0, fn);
+      if (rc != SNN_OK) return rc;
+    }
+    const snn__nir_field *is = snn__nir_field_get(nd, "input_shape");
+    if (is && is->kind != SNN__NIR_STR && is->n == 2 && (is->v[0] != (double)in.h || is->v[1] != (double)in.w))
+      return snn__error(SNN_E_FORMAT,
+                        "%s: node '%s' (Conv2d): input_shape %gx%g but the input is %zux%zu", fn,
+                        f->name, is->v[0], is->v[1], in.h, in.w);
+    rc = snn_layer_create_conv2d(out, in.c, in.h, in.w, w->dims[0], w->dims[2], w->dims[3], stride,
+                                 pad, m);
+    if (rc != SNN_OK) {
+      char msg[256];
+      snprintf(msg, sizeof msg, "%s", snn_last_error());
+      return snn__error(rc == SNN_E_NOMEM ? rc : SNN_E_FORMAT, "%s: node '%s' (Conv2d): %s", fn,
+                        f->name, msg);
+    }
+    snn_layer *l = *out;
+    size_t nw = l->n_w;
+    float *tmp = snn__malloc((nw > l->out_c ? nw : l->out_c) * sizeof(float));
+    if (!tmp) rc = snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+    size_t dims[4] = {w->dims[0], w->dims[1], w->dims[2], w->dims[3]};
+    if (rc == SNN_OK) rc = get_weights(tmp, f, "weight", 4, dims, fn);
+    if (rc == SNN_OK) rc = snn__layer_param_copy_in(l, SNN_PARAM_WEIGHTS, tmp);
+    if (rc == SNN_OK && snn__nir_field_get(nd, "bias")) {
+      rc = get_weights(tmp, f, "bias", 1, dims, fn);
+      if (rc == SNN_OK) rc = snn__layer_param_copy_in(l, SNN_PARAM_BIAS, tmp);
+    } else if (rc == SNN_OK) {
+      rc = snn_layer_set_bias(l, 0);
+    }
+    snn__free(tmp);
+    if (rc != SNN_OK) {
+      snn_layer_free(l);
+      *out = NULL;
+    }
+    return rc;
+  }
+  /* pools */
+  size_t k, stride, pad;
+  rc = get_pair(&k, f, "kernel_size", 0, 0, fn);
+  if (rc == SNN_OK) rc = get_pair(&stride, f, "stride", 1, k, fn);
+  if (rc == SNN_OK) rc = get_pair(&pad, f, "padding", 1, 0, fn);
+  if (rc != SNN_OK) return rc;
+  if (pad != 0)
+    return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (%s): padding %zu (libsnn pools take none)",
+                      fn, f->name, nd->type, pad);
+  rc = snn_layer_create_pool2d(out, in.c, in.h, in.w,
+                               is_type(nd, "AvgPool2d") ? SNN_POOL_AVG : SNN_POOL_SUM, k, stride, m);
+  if (rc != SNN_OK && rc != SNN_E_NOMEM) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s", snn_last_error());
+    return snn__error(SNN_E_FORMAT, "%s: node '%s' (%s): %s", fn, f->name, nd->type, msg);
+  }
+  return rc;
+}
+
+static int walk(snn_network *net, flat *F, size_t in_idx, shp s, double dt, int euler, int reset,
+                const char *fn) {
+  long cur = -1;
+  size_t ns = n_succ(F, in_idx);
+  if (ns != 1)
+    return snn__error(SNN_E_UNSUPPORTED, "%s: the Input node '%s' has %zu successors (need 1)", fn,
+                      F->n[in_idx].name, ns);
+  cur = succ_at(F, in_idx, 0);
+  F->n[in_idx].visited = 1;
+  int last_spiking = 1;
+  for (size_t guard = 0; guard <= F->nn; guard++) {
+    fnode *f = &F->n[cur];
+    if (f->visited)
+      return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (%s) is reached twice (a cycle that "
+                        "libsnn cannot express)", fn, f->name, f->nd->type);
+    if (f->io == 1)
+      return snn__error(SNN_E_UNSUPPORTED, "%s: a second Input node '%s'", fn, f->name);
+    size_t np = n_pred(F, (size_t)cur);
+    if (f->io == 2) {
+      f->visited = 1;
+      if (np != 1)
+        return snn__error(SNN_E_UNSUPPORTED, "%s: Output '%s' has %zu inputs (need 1)", fn, f->name, np);
+      if (net->n_layers == 0)
+        return snn__error(SNN_E_UNSUPPORTED, "%s: the graph has no layer between Input and Output", fn);
+      const snn__nir_field *sh = snn__nir_field_get(f->nd, "shape");
+      if (sh && sh->kind != SNN__NIR_STR) {
+        double prod = 1;
+        for (size_t i = 0; i < sh->n; i++) prod *= sh->v[i];
+        if (prod != (double)shp_n(s))
+          return snn__error(SNN_E_FORMAT, "%s: Output '%s' declares %g values but receives %zu", fn,
+                            f->name, prod, shp_n(s));
+      }
+      if (!last_spiking) {
+        int rc = snn_network_set_str(net, "readout", "membrane");
+        if (rc != SNN_OK) return rc;
+      }
+      return SNN_OK;
+    }
+    if (!last_spiking)
+      return snn__error(SNN_E_UNSUPPORTED,
+                        "%s: a non-spiking neuron node feeds '%s'; libsnn passes spikes between "
+                        "layers, so LI/CubaLI nodes must feed the Output",
+                        fn, f->name);
+    const fnode *conn = NULL, *neur = NULL, *rec = NULL;
+    long next;
+    if (is_conn(f->nd)) {
+      if (np != 1)
+        return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (%s) has %zu inputs; libsnn layers take one",
+                          fn, f->name, f->nd->type, np);
+      conn = f;
+      f->visited = 1;
+      size_t nsu = n_succ(F, (size_t)cur);
+      if (nsu != 1)
+        return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (%s) has %zu successors (need 1)", fn,
+                          f->name, f->nd->type, nsu);
+      next = succ_at(F, (size_t)cur, 0);
+      if (is_neuron(F->n[next].nd)) neur = &F->n[next];
+      else if (!is_type(f->nd, "SumPool2d") && !is_type(f->nd, "AvgPool2d"))
+        return snn__error(SNN_E_UNSUPPORTED,
+                          "%s: node '%s' (%s) feeds '%s' (%s); libsnn layers are a connection "
+                          "followed by a neuron node (LIF, IF, LI, CubaLIF, CubaLI)",
+                          fn, f->name, f->nd->type, F->n[next].name, F->n[next].nd->type);
+    } else if (is_neuron(f->nd)) {
+      neur = f; /* neuron without a connection before it: identity dense layer */
+    } else {
+      return snn__error(SNN_E_UNSUPPORTED,
+                        "%s: node '%s' of type '%s' cannot be expressed in libsnn (supported: "
+                        "Input, Output, Affine, Linear, Flatten, Conv2d, SumPool2d, AvgPool2d, LIF, "
+                        "IF, LI, CubaLIF, CubaLI, NIRGraph)",
+                        fn, f->name, f->nd->type);
+    }
+    /* the neuron node: one forward successor, optionally a recurrent loop */
+    long fwd = -1;
+    if (neur) {
+      size_t ni = (size_t)(neur - F->n);
+      if (F->n[ni].visited)
+        return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' is reached twice", fn, neur->name);
+      F->n[ni].visited = 1;
+      size_t nsu = n_succ(F, ni), npn = n_pred(F, ni);
+      for (size_t j = 0; j < nsu; j++) {
+        long sj = succ_at(F, ni, j);
+        const fnode *cand = &F->n[sj];
+        if ((is_type(cand->nd, "Affine") || is_type(cand->nd, "Linear")) && n_succ(F, (size_t)sj) == 1 &&
+            succ_at(F, (size_t)sj, 0) == (long)ni && n_pred(F, (size_t)sj) == 1 && !rec) {
+          rec = cand;
+        } else if (fwd < 0) {
+          fwd = sj;
+        } else {
+          return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (%s) fans out to several nodes", fn,
+                            neur->name, neur->nd->type);
+        }
+      }
+      if (fwd < 0)
+        return snn__error(SNN_E_FORMAT, "%s: node '%s' (%s) leads nowhere (no path to the Output)",
+                          fn, neur->name, neur->nd->type);
+      if (npn != (size_t)(conn ? 1 : 1) + (rec ? 1 : 0))
+        return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (%s) has %zu inputs", fn, neur->name,
+                          neur->nd->type, npn);
+      if (rec) F->n[rec - F->n].visited = 1;
+    } else {
+      fwd = succ_at(F, (size_t)cur, 0);
+    }
+    /* build the layer */
+    snn_neuron_model *m = NULL;
+    snn_layer *l = NULL;
+    int rc = SNN_OK;
+    if (neur) {
+      size_t n_out;
+      if (conn) {
+        /* neuron count = connection output size */
+        if (is_type(conn->nd, "Affine") || is_type(conn->nd, "Linear")) {
+          const snn__nir_field *w = snn__nir_field_get(conn->nd, "weight");
+          n_out = (w && w->kind != SNN__NIR_STR && w->rank == 2) ? w->dims[0] : 0;
+        } else {
+          n_out = 0; /* checked after the layer exists */
+        }
+      } else {
+        n_out = shp_n(s);
+      }
+      rc = make_model(&m, neur, n_out, dt, euler, reset, fn); /* n_out 0: checked below */
+      if (rc != SNN_OK) return rc;
+      last_spiking = is_spiking(neur->nd);
+    }
+    if (conn) {
+      rc = conn_layer(&l, conn, s, m, fn);
+    } else {
+      rc = snn_layer_create_dense(&l, shp_n(s), shp_n(s), m);
+      if (rc == SNN_OK) {
+        size_t n = shp_n(s);
+        float *eye = snn__calloc(n * n, sizeof(float));
+        if (!eye) rc = snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+        else {
+          for (size_t i = 0; i < n; i++) eye[i * n + i] = 1.0f;
+          rc = snn__layer_param_copy_in(l, SNN_PARAM_WEIGHTS, eye);
+          snn__free(eye);
+        }
+        if (rc == SNN_OK) rc = snn_layer_set_bias(l, 0);
+      }
+    }
+    snn_neuron_model_free(m);
+    if (rc != SNN_OK) {
+      snn_layer_free(l);
+      return rc;
+    }
+    if (neur) {
+      /* per-neuron arrays must match the layer size (uniform values checked above) */
+      static const char *const keys[] = {"tau", "tau_mem", "tau_syn", "r", "v_leak", "v_threshold",
+                                         "v_reset", "w_in"};
+      for (size_t k = 0; k < sizeof keys / sizeof keys[0] && rc == SNN_OK; k++) {
+        const snn__nir_field *fl = snn__nir_field_get(neur->nd, keys[k]);
+        if (fl && fl->n != 1 && fl->n != l->n_out)
+          rc = snn__error(SNN_E_FORMAT, "%s: node '%s' (%s): '%s' has %zu values for %zu neurons",
+                          fn, neur->name, neur->nd->type, keys[k], fl->n, l->n_out);
+      }
+    }
+    if (rc == SNN_OK && rec) {
+      size_t n = l->n_out, dims[2] = {n, n};
+      if (l->kind != SNN__LAYER_DENSE)
+        rc = snn__error(SNN_E_UNSUPPORTED, "%s: recurrent node '%s' on a %s layer (libsnn: dense only)",
+                        fn, rec->name, snn_layer_kind(l));
+      float *tmp = rc == SNN_OK ? snn__malloc(n * n * sizeof(float)) : NULL;
+      if (rc == SNN_OK && !tmp) rc = snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+      if (rc == SNN_OK) rc = snn_layer_set_recurrent(l, 1);
+      if (rc == SNN_OK) rc = get_weights(tmp, rec, "weight", 2, dims, fn);
+      if (rc == SNN_OK) rc = snn__layer_param_copy_in(l, SNN_PARAM_RECURRENT, tmp);
+      if (rc == SNN_OK && is_type(rec->nd, "Affine") && snn__nir_field_get(rec->nd, "bias")) {
+        rc = get_weights(tmp, rec, "bias", 1, dims, fn);
+        if (rc == SNN_OK) {
+          if (!l->has_bias) {
+            rc = snn_layer_set_bias(l, 1); /* zeroes the bias */
+          }
+          for (size_t i = 0; rc == SNN_OK && i < n; i++) l->b[i] += tmp[i];
+        }
+      }
+      snn__free(tmp);
+    }
+    if (rc == SNN_OK) rc = snn_network_add_layer(net, l);
+    if (rc != SNN_OK) {
+      snn_layer_free(l);
+      return rc;
+    }
+    s.c = l->out_c;
+    s.h = l->out_h;
+    s.w = l->out_w;
+    cur = fwd;
+  }
+  return snn__error(SNN_E_UNSUPPORTED, "%s: the graph does not lead from Input to Output", fn);
+}
+
+int snn__nir_to_network(snn_network **out, const snn__nir_graph *g, double dt, int euler,
+                        int reset, const char *fn) {
+  *out = NULL;
+  flat F;
+  memset(&F, 0, sizeof F);
+  snn_network *net = NULL;
+  int rc = flat_nodes(&F, g, "", 0, fn);
+  if (rc == SNN_OK) rc = flat_edges(&F, g, "", 0, fn);
+  if (rc == SNN_OK) rc = contract(&F, fn);
+  long in_idx = -1;
+  for (size_t i = 0; rc == SNN_OK && i < F.nn; i++) {
+    if (F.n[i].io != 1) continue;
+    if (in_idx >= 0)
+      rc = snn__error(SNN_E_UNSUPPORTED, "%s: several Input nodes ('%s', '%s'); libsnn networks have one",
+                      fn, F.n[in_idx].name, F.n[i].name);
+    in_idx = (long)i;
+  }
+  if (rc == SNN_OK && in_idx < 0) rc = snn__error(SNN_E_FORMAT, "%s: the graph has no Input node", fn);
+  shp s = {1, 1, 1};
+  if (rc == SNN_OK) {
+    const snn__nir_field *sh = snn__nir_field_get(F.n[in_idx].nd, "shape");
+    if (!sh || sh->kind == SNN__NIR_STR || sh->n < 1 || sh->n > 3) {
+      rc = snn__error(SNN_E_FORMAT, "%s: Input '%s' needs a 'shape' of 1 to 3 sizes", fn, F.n[in_idx].name);
+    } else {
+      size_t d[3];
+      for (size_t i = 0; i < sh->n && rc == SNN_OK; i++) {
+        if (!(sh->v[i] >= 1 && sh->v[i] <= 1048576.0) || sh->v[i] != floor(sh->v[i]))
+          rc = snn__error(SNN_E_FORMAT, "%s: Input '%s': shape[%zu] = %g is not a size", fn,
+                          F.n[in_idx].name, i, sh->v[i]);
+        else d[i] = (size_t)sh->v[i];
+      }
+      if (rc == SNN_OK) {
+        if (sh->n == 1) s.w = d[0];
+        else if (sh->n == 2) { s.h = d[0]; s.w = d[1]; }
+        else { s.c = d[0]; s.h = d[1]; s.w = d[2]; }
+      }
+    }
+  }
+  if (rc == SNN_OK) rc = snn_network_create(&net, s.c, s.h, s.w);
+  if (rc == SNN_OK) rc = snn_network_set(net, "dt", dt * MS_PER_UNIT);
+  if (rc == SNN_OK) rc = walk(net, &F, (size_t)in_idx, s, dt, euler, reset, fn);
+  for (size_t i = 0; rc == SNN_OK && i < F.nn; i++)
+    if (!F.n[i].visited)
+      rc = snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (%s) is not on the path from Input to Output",
+                      fn, F.n[i].name, F.n[i].nd->type);
+  flat_free(&F);
+  if (rc != SNN_OK) {
+    snn_network_free(net);
+    return rc;
+  }
+  *out = net;
+  return SNN_OK;
+}
+
+/* ---- export ------------------------------------------------------------------- */
+static double mget(const snn_neuron_model *m, const char *name) {
+  double v = 0;
+  snn_neuron_model_get(&v, m, name);
+  return v;
+}
+
+/* per-neuron float64 array of value v in the layer's output shape */
+static int add_fill(snn__nir_node *nd, const char *name, const snn_layer *l, double v) {
+  size_t dims[3];
+  int rank;
+  if (l->kind == SNN__LAYER_DENSE) {
+    rank = 1;
+    dims[0] = l->n_out;
+  } else {
+    rank = 3;
+    dims[0] = l->out_c;
+    dims[1] = l->out_h;
+    dims[2] = l->out_w;
+  }
+  double *buf = snn__malloc(l->n_out * sizeof(double));
+  if (!buf) return snn__error(SNN_E_NOMEM, "out of memory exporting NIR");
+  for (size_t i = 0; i < l->n_out; i++) buf[i] = v;
+  int rc = snn__nir_add_array(nd, name, SNN__NIR_F64, rank, dims, buf, NULL);
+  snn__free(buf);
+  return rc;
+}
+
+static int add_pair(snn__nir_node *nd, const char *name, size_t v) {
+  size_t d = 2;
+  double vv[2] = {(double)v, (double)v};
+  return snn__nir_add_array(nd, name, SNN__NIR_I64, 1, &d, vv, NULL);
+}
+
+static int export_neuron(snn__nir_node **out, snn__nir_graph *g, const char *name,
+                         const snn_layer *l, size_t li, double dt_ms, int euler, int reset,
+                         const char *fn) {
+  const snn_neuron_model *m = l->model;
+  const char *kind = snn_neuron_model_kind(m);
+  int rc = SNN_OK;
+  snn__nir_node *nd = NULL;
+  int lif = strcmp(kind, "lif") == 0, iff = strcmp(kind, "if") == 0;
+  int cuba = strcmp(kind, SNN__NIR_CUBA_KIND) == 0;
+  if (!lif && !iff && !cuba)
+    return snn__error(SNN_E_UNSUPPORTED,
+                      "%s: layer %zu uses neuron model '%s', which NIR cannot express (supported: "
+                      "lif, if, " SNN__NIR_CUBA_KIND ")", fn, li, kind);
+  if ((lif || iff) && mget(m, "t_ref") != 0.0)
+    return snn__error(SNN_E_UNSUPPORTED,
+                      "%s: layer %zu: refractory period t_ref = %g ms (NIR neurons have none)", fn,
+                      li, mget(m, "t_ref"));
+  int mreset = mget(m, "reset") != 0.0;
+  if (mreset != reset)
+    return snn__error(SNN_E_UNSUPPORTED,
+                      "%s: layer %zu resets %s but the options ask for reset %s (NIR files do not "
+                      "record the reset mode)",
+                      fn, li, mreset ? "by subtraction" : "to V_reset", reset ? "by subtraction" : "to v_reset");
+  if (lif) {
+    double C = mget(m, "C_m"), gL = mget(m, "g_L"), tau_ms = C / gL;
+    double tau = tau_ms / MS_PER_UNIT;
+    if (euler) tau = (dt_ms / MS_PER_UNIT) / -expm1(-dt_ms / tau_ms);
+    nd = snn__nir_add_node(g, name, "LIF");
+    if (!nd) return SNN_E_NOMEM;
+    rc = add_fill(nd, "tau", l, tau);
+    if (rc == SNN_OK) rc = add_fill(nd, "r", l, 1.0 / gL);
+    if (rc == SNN_OK) rc = add_fill(nd, "v_leak", l, mget(m, "E_L"));
+    if (rc == SNN_OK) rc = add_fill(nd, "v_threshold", l, mget(m, "V_th"));
+    if (rc == SNN_OK) rc = add_fill(nd, "v_reset", l, mget(m, "V_reset"));
+  } else if (iff) {
+    nd = snn__nir_add_node(g, name, "IF");
+    if (!nd) return SNN_E_NOMEM;
+    rc = add_fill(nd, "r", l, MS_PER_UNIT / mget(m, "C_m"));
+    if (rc == SNN_OK) rc = add_fill(nd, "v_threshold", l, mget(m, "V_th"));
+    if (rc == SNN_OK) rc = add_fill(nd, "v_reset", l, mget(m, "V_reset"));
+  } else {
+    int spiking = mget(m, "spiking") != 0.0, syn = mget(m, "tau_syn") > 0.0;
+    if ((mget(m, "euler") != 0.0) != (euler != 0))
+      return snn__error(SNN_E_UNSUPPORTED,
+                        "%s: layer %zu was built for %s integration but the options ask for %s", fn,
+                        li, mget(m, "euler") != 0.0 ? "forward-Euler" : "exact",
+                        euler ? "forward Euler" : "exact");
+    if (!syn && spiking)
+      return snn__error(SNN_E_UNSUPPORTED, "%s: layer %zu: " SNN__NIR_CUBA_KIND
+                        " with tau_syn 0 and spikes has no NIR node", fn, li);
+    if (!syn && mget(m, "w_in") != 1.0)
+      return snn__error(SNN_E_UNSUPPORTED, "%s: layer %zu: LI with w_in != 1", fn, li);
+    nd = snn__nir_add_node(g, name, !syn ? "LI" : spiking ? "CubaLIF" : "CubaLI");
+    if (!nd) return SNN_E_NOMEM;
+    double tm = mget(m, "tau_mem") / MS_PER_UNIT;
+    rc = add_fill(nd, syn ? "tau_mem" : "tau", l, tm);
+    if (rc == SNN_OK && syn) rc = add_fill(nd, "tau_syn", l, mget(m, "tau_syn") / MS_PER_UNIT);
+    if (rc == SNN_OK) rc = add_fill(nd, "r", l, mget(m, "r"));
+    if (rc == SNN_OK) rc = add_fill(nd, "v_leak", l, mget(m, "v_leak"));
+    if (rc == SNN_OK && syn) rc = add_fill(nd, "w_in", l, mget(m, "w_in"));
+    if (rc == SNN_OK && spiking) rc = add_fill(nd, "v_threshold", l, mget(m, "v_th"));
+    if (rc == SNN_OK && spiking) rc = add_fill(nd, "v_reset", l, mget(m, "v_reset"));
+  }
+  *out = nd;
+  return rc;
+}
+
+int snn__nir_from_network(snn__nir_graph *g, const snn_network *net, int euler, int reset,
+                          const char *fn) {
+  if (net->n_layers == 0) return snn__error(SNN_E_STATE, "%s: the network has no layers", fn);
+  int rc = SNN_OK;
+  char prev[64] = "input", name[64];
+  snn__nir_node *nd = snn__nir_add_node(g, "input", "Input");
+  if (!nd) return SNN_E_NOMEM;
+  size_t c = net->in_c, h = net->in_h, w = net->in_w;
+  {
+    double v[3] = {(double)c, (double)h, (double)w};
+    size_t d = (c == 1 && h == 1) ? 1 : 3;
+    rc = snn__nir_add_array(nd, "shape", SNN__NIR_I64, 1, &d, d == 1 ? v + 2 : v, NULL);
+  }
+  for (size_t i = 0; rc == SNN_OK && i < net->n_layers; i++) {
+    const snn_layer *l = net->layers[i];
+    if (l->kind == SNN__LAYER_DENSE && !(c == 1 && h == 1)) {
+      snprintf(name, sizeof name, "layer%zu_flatten", i);
+      nd = snn__nir_add_node(g, name, "Flatten");
+      if (!nd) return SNN_E_NOMEM;
+      double v[3] = {(double)c, (double)h, (double)w};
+      size_t d = 3;
+      rc = snn__nir_add_scalar(nd, "start_dim", SNN__NIR_I64, 0);
+      if (rc == SNN_OK) rc = snn__nir_add_scalar(nd, "end_dim", SNN__NIR_I64, -1);
+      if (rc == SNN_OK) rc = snn__nir_add_array(nd, "input_type", SNN__NIR_I64, 1, &d, v, NULL);
+      if (rc == SNN_OK) rc = snn__nir_add_edge(g, prev, name);
+      snprintf(prev, sizeof prev, "%s", name);
+      if (rc != SNN_OK) return rc;
+    }
+    snprintf(name, sizeof name, "layer%zu", i);
+    size_t nb = l->kind == SNN__LAYER_DENSE ? l->n_out : l->out_c;
+    float *tmp = snn__malloc((l->n_w > nb ? l->n_w : nb) * sizeof(float) + 1);
+    if (!tmp) return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+    if (l->kind == SNN__LAYER_DENSE) {
+      nd = snn__nir_add_node(g, name, l->has_bias ? "Affine" : "Linear");
+      size_t d[2] = {l->n_out, l->n_in};
+      if (!nd) rc = SNN_E_NOMEM;
+      if (rc == SNN_OK) rc = snn__layer_param_copy_out(tmp, l, SNN_PARAM_WEIGHTS);
+      if (rc == SNN_OK) rc = snn__nir_add_array(nd, "weight", SNN__NIR_F32, 2, d, NULL, tmp);
+      if (rc == SNN_OK && l->has_bias) {
+        rc = snn__layer_param_copy_out(tmp, l, SNN_PARAM_BIAS);
+        if (rc == SNN_OK) rc = snn__nir_add_array(nd, "bias", SNN__NIR_F32, 1, d, NULL, tmp);
+      }
+    } else if (l->kind == SNN__LAYER_CONV2D) {
+      nd = snn__nir_add_node(g, name, "Conv2d");
+      size_t d[4] = {l->out_c, l->in_c, l->kh, l->kw};
+      if (!nd) rc = SNN_E_NOMEM;
+      if (rc == SNN_OK) rc = snn__layer_param_copy_out(tmp, l, SNN_PARAM_WEIGHTS);
+      if (rc == SNN_OK) rc = snn__nir_add_array(nd, "weight", SNN__NIR_F32, 4, d, NULL, tmp);
+      if (rc == SNN_OK) {
+        if (l->has_bias) rc = snn__layer_param_copy_out(tmp, l, SNN_PARAM_BIAS);
+        else memset(tmp, 0, l->out_c * sizeof(float));
+      }
+      if (rc == SNN_OK) rc = snn__nir_add_array(nd, "bias", SNN__NIR_F32, 1, d, NULL, tmp);
+      if (rc == SNN_OK) rc = add_pair(nd, "stride", l->stride);
+      if (rc == SNN_OK) rc = add_pair(nd, "padding", l->pad);
+      if (rc == SNN_OK) rc = add_pair(nd, "dilation", 1);
+      if (rc == SNN_OK) rc = snn__nir_add_scalar(nd, "groups", SNN__NIR_I64, 1);
+      size_t d2 = 2;
+      double is[2] = {(double)l->in_h, (double)l->in_w};
+      if (rc == SNN_OK) rc = snn__nir_add_array(nd, "input_shape", SNN__NIR_I64, 1, &d2, is, NULL);
+    } else {
+      if (l->pool == SNN_POOL_MAX)
+        rc = snn__error(SNN_E_UNSUPPORTED, "%s: layer %zu is a max pool (NIR has SumPool2d and "
+                        "AvgPool2d only)", fn, i);
+      nd = rc == SNN_OK ? snn__nir_add_node(g, name, l->pool == SNN_POOL_AVG ? "AvgPool2d" : "SumPool2d") : NULL;
+      if (rc == SNN_OK && !nd) rc = SNN_E_NOMEM;
+      if (rc == SNN_OK) rc = add_pair(nd, "kernel_size", l->kh);
+      if (rc == SNN_OK) rc = add_pair(nd, "stride", l->stride);
+      if (rc == SNN_OK) rc = add_pair(nd, "padding", 0);
+    }
+    snn__free(tmp);
+      if (rc == SNN_OK) rc = snn__nir_add_edge(g, prev, name);
+    if (rc != SNN_OK) return rc;
+    snprintf(prev, sizeof prev, "%s", name);
+    if (l->model) {
+      snprintf(name, sizeof name, "layer%zu_neurons", i);
+      rc = export_neuron(&nd, g, name, l, i, net->dt, euler, reset, fn);
+      if (rc == SNN_OK) rc = snn__nir_add_edge(g, prev, name);
+      if (rc == SNN_OK && l->has_rec) {
+        char rn[64];
+        snprintf(rn, sizeof rn, "layer%zu_rec", i);
+        snn__nir_node *r = snn__nir_add_node(g, rn, "Linear");
+        float *rt = snn__malloc(l->n_out * l->n_out * sizeof(float));
+        size_t d[2] = {l->n_out, l->n_out};
+        if (!r || !rt) rc = snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+        if (rc == SNN_OK) rc = snn__layer_param_copy_out(rt, l, SNN_PARAM_RECURRENT);
+        if (rc == SNN_OK) rc = snn__nir_add_array(r, "weight", SNN__NIR_F32, 2, d, NULL, rt);
+        if (rc == SNN_OK) rc = snn__nir_add_edge(g, name, rn);
+        if (rc == SNN_OK) rc = snn__nir_add_edge(g, rn, name);
+        snn__free(rt);
+      }
+      if (rc != SNN_OK) return rc;
+      snprintf(prev, sizeof prev, "%s", name);
+    }
+    c = l->out_c;
+    h = l->out_h;
+    w = l->out_w;
+  }
+  if (rc != SNN_OK) return rc;
+  nd = snn__nir_add_node(g, "output", "Output");
+  if (!nd) return SNN_E_NOMEM;
+  {
+    double v[3] = {(double)c, (double)h, (double)w};
+    size_t d = (c == 1 && h == 1) ? 1 : 3;
+    rc = snn__nir_add_array(nd, "shape", SNN__NIR_I64, 1, &d, d == 1 ? v + 2 : v, NULL);
+  }
+  if (rc == SNN_OK) rc = snn__nir_add_edge(g, prev, "output");
+  return rc;
+}

@@ -1,0 +1,894 @@
+/* NIR import/export (src/nir, docs/nir.md): every fixture imports with the
+ * right layers; the NIR paper's single-LIF experiment against the exact
+ * solution and against Norse's and snnTorch's traces; round trips
+ * import -> export -> import; bad and truncated files; export of a trained
+ * network; options; OOM. Without HDF5 the suite checks that the calls refuse
+ * cleanly. Fixtures: tests/fixtures/nir/ (see SOURCE.md there). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "testutil.h"
+
+#ifdef SNN_HAVE_HDF5
+#include <hdf5.h>
+
+#include "../src/nir/nir_graph.h"
+
+static const char *fixture(const char *name) {
+  static char buf[4][512];
+  static int k;
+  k = (k + 1) % 4;
+  snprintf(buf[k], sizeof buf[k], "%s/../fixtures/nir/%s", snn_test_data_dir(), name);
+  return buf[k];
+}
+
+static char *tmp_path(const char *name) {
+  static char buf[4][512];
+  static int k;
+  k = (k + 1) % 4;
+  snprintf(buf[k], sizeof buf[k], "%s/%s", snn_test_tmpdir(), name);
+  return buf[k];
+}
+
+static snn_nir_options opts_dt(double dt, int euler) {
+  snn_nir_options o = SNN_NIR_OPTIONS_INIT;
+  o.dt = dt;
+  o.discretization = euler ? SNN_NIR_EULER : SNN_NIR_EXACT;
+  return o;
+}
+
+static snn_network *import(const char *path, double dt, int euler) {
+  snn_nir_options o = opts_dt(dt, euler);
+  snn_network *net = NULL;
+  ck_assert_snn_ok(snn_network_import_nir(&net, path, &o));
+  ck_assert_ptr_nonnull(net);
+  return net;
+}
+
+static const char *const fixtures[] = {"lif_norse.nir", "two_lif_neurons.nir", "cnn_sinabs.nir",
+                                       "braille_noDelay_bias_zero.nir",
+                                       "braille_noDelay_bias_zero_subgraph.nir"};
+#define N_FIXTURES (sizeof fixtures / sizeof fixtures[0])
+
+/* ---- fixtures import with the right layers ------------------------------------ */
+typedef struct lay {
+  const char *kind;
+  size_t c, h, w;
+  const char *neuron; /* NULL: none */
+  int rec;
+} lay;
+
+static void check_layers(snn_network *net, const lay *want, size_t n) {
+  ck_assert_uint_eq(snn_network_n_layers(net), n);
+  for (size_t i = 0; i < n; i++) {
+    snn_layer *l = snn_network_layer(net, i);
+    size_t c, h, w;
+    ck_assert_snn_ok(snn_layer_output_shape(&c, &h, &w, l));
+    ck_assert_str_eq(snn_layer_kind(l), want[i].kind);
+    ck_assert_msg(c == want[i].c && h == want[i].h && w == want[i].w,
+                  "layer %zu: shape %zux%zux%zu, want %zux%zux%zu", i, c, h, w, want[i].c,
+                  want[i].h, want[i].w);
+    const snn_neuron_model *m = snn_layer_model(l);
+    if (want[i].neuron) ck_assert_str_eq(snn_neuron_model_kind(m), want[i].neuron);
+    else ck_assert_ptr_null(m);
+    ck_assert_int_eq(snn_layer_param_size(l, SNN_PARAM_RECURRENT) != 0, want[i].rec);
+  }
+}
+
+static double mp(const snn_network *net, size_t i, const char *name) {
+  double v = NAN;
+  ck_assert_snn_ok(
+      snn_neuron_model_get(&v, snn_layer_model(snn_network_layer((snn_network *)net, i)), name));
+  return v;
+}
+
+START_TEST(test_fixture_layers) {
+  snn_network *net = import(fixture("lif_norse.nir"), 1e-4, 0);
+  const lay lif[] = {{"dense", 1, 1, 1, "lif", 0}};
+  check_layers(net, lif, 1);
+  ck_assert_uint_eq(snn_network_n_inputs(net), 1);
+  /* tau 2.5 ms, r 1: g_L 1, C_m 2.5; v_th 0.1, reset to v_reset 0 */
+  ck_assert(fabs(mp(net, 0, "C_m") - 2.5) < 1e-6 && mp(net, 0, "g_L") == 1.0);
+  ck_assert(fabs(mp(net, 0, "V_th") - 0.1) < 1e-7 && mp(net, 0, "V_reset") == 0.0);
+  ck_assert(mp(net, 0, "t_ref") == 0.0 && mp(net, 0, "reset") == 0.0);
+  double dt;
+  ck_assert_snn_ok(snn_network_get(&dt, net, "dt"));
+  ck_assert(fabs(dt - 0.1) < 1e-12);
+  snn_network_free(net);
+
+  net = import(fixture("two_lif_neurons.nir"), 1e-4, 0);
+  const lay two[] = {{"dense", 1, 1, 1, "lif", 0}, {"dense", 1, 1, 1, "lif", 0}};
+  check_layers(net, two, 2);
+  ck_assert_uint_eq(snn_layer_param_size(snn_network_layer(net, 0), SNN_PARAM_BIAS), 0); /* Linear */
+  ck_assert(fabs(mp(net, 0, "E_L") - 1.2) < 1e-6 && fabs(mp(net, 1, "V_th") - 20) < 1e-9);
+  snn_network_free(net);
+
+  net = import(fixture("cnn_sinabs.nir"), 1e-3, 0);
+  const lay cnn[] = {{"conv2d", 16, 16, 16, "if", 0}, {"conv2d", 16, 16, 16, "if", 0},
+                     {"pool2d", 16, 8, 8, NULL, 0},   {"conv2d", 8, 8, 8, "if", 0},
+                     {"pool2d", 8, 4, 4, NULL, 0},    {"dense", 1, 1, 256, "if", 0},
+                     {"dense", 1, 1, 10, "if", 0}};
+  check_layers(net, cnn, 7);
+  ck_assert_uint_eq(snn_network_n_inputs(net), 2 * 34 * 34);
+  /* IF r 1 -> C_m 1000 (file units are s, libsnn ms): V += r I dt */
+  ck_assert(mp(net, 0, "C_m") == 1000.0 && mp(net, 0, "V_th") == 1.0);
+  snn_network_free(net);
+
+  const lay br[] = {{"dense", 1, 1, 38, "nir_cuba", 1}, {"dense", 1, 1, 7, "nir_cuba", 0}};
+  for (int sub = 0; sub < 2; sub++) {
+    net = import(fixture(sub ? "braille_noDelay_bias_zero_subgraph.nir"
+                             : "braille_noDelay_bias_zero.nir"), 1e-4, 0);
+    check_layers(net, br, 2);
+    ck_assert_uint_eq(snn_network_n_inputs(net), 12);
+    ck_assert(fabs(mp(net, 0, "tau_mem") - 1.0) < 1e-6);          /* 1e-3 s */
+    ck_assert(fabs(mp(net, 0, "tau_syn") - 0.2222222) < 1e-6);
+    ck_assert(fabs(mp(net, 0, "w_in") - 2.2222222) < 1e-6);
+    ck_assert(mp(net, 0, "spiking") == 1.0 && mp(net, 0, "euler") == 0.0);
+    snn_network_free(net);
+  }
+}
+END_TEST
+
+/* The flat and the nested braille files are the same network. */
+START_TEST(test_subgraph_equals_flat) {
+  snn_network *a = import(fixture("braille_noDelay_bias_zero.nir"), 1e-4, 1);
+  snn_network *b = import(fixture("braille_noDelay_bias_zero_subgraph.nir"), 1e-4, 1);
+  for (size_t i = 0; i < 2; i++)
+    for (int32_t which = SNN_PARAM_WEIGHTS; which <= SNN_PARAM_RECURRENT; which++) {
+      snn_layer *la = snn_network_layer(a, i), *lb = snn_network_layer(b, i);
+      size_t n = snn_layer_param_size(la, which);
+      ck_assert_uint_eq(n, snn_layer_param_size(lb, which));
+      if (!n) continue;
+      float *pa = malloc(n * sizeof *pa), *pb = malloc(n * sizeof *pb);
+      ck_assert_snn_ok(snn_layer_param_get(pa, la, which, n));
+      ck_assert_snn_ok(snn_layer_param_get(pb, lb, which, n));
+      ck_assert(memcmp(pa, pb, n * sizeof *pa) == 0);
+      free(pa);
+      free(pb);
+    }
+  snn_network_free(a);
+  snn_network_free(b);
+}
+END_TEST
+
+/* ---- the NIR paper's single-LIF experiment -------------------------------------- */
+typedef struct trace3 {
+  float *in, *v, *s;
+  size_t n;
+} trace3;
+
+static trace3 read_trace(const char *path) {
+  trace3 t = {0};
+  FILE *fp = fopen(path, "r");
+  ck_assert_msg(fp != NULL, "cannot open %s", path);
+  size_t cap = 1024;
+  t.in = malloc(cap * sizeof(float));
+  t.v = malloc(cap * sizeof(float));
+  t.s = malloc(cap * sizeof(float));
+  double a, b, c;
+  while (fscanf(fp, "%lf,%lf,%lf", &a, &b, &c) == 3) {
+    ck_assert(t.n < cap);
+    t.in[t.n] = (float)a;
+    t.v[t.n] = (float)b;
+    t.s[t.n] = (float)c;
+    t.n++;
+  }
+  fclose(fp);
+  return t;
+}
+
+static void free_trace(trace3 *t) {
+  free(t->in);
+  free(t->v);
+  free(t->s);
+}
+
+START_TEST(test_lif_experiment) {
+  trace3 norse = read_trace(fixture("lif_norse.csv"));
+  trace3 torch = read_trace(fixture("lif_snntorch.csv"));
+  ck_assert_uint_eq(norse.n, 1000);
+  ck_assert_uint_eq(torch.n, 1000);
+  ck_assert(memcmp(norse.in, torch.in, 1000 * sizeof(float)) == 0); /* same input */
+  size_t T = norse.n;
+  float *out = malloc(T * sizeof *out), *mem = malloc(T * sizeof *mem);
+
+  /* exact: V_{k+1} = V_k e^{-dt/tau} + (1 - e^{-dt/tau}) r I_k, spike when >= 0.1, reset 0 */
+  snn_network *net = import(fixture("lif_norse.nir"), 1e-4, 0);
+  ck_assert_snn_ok(snn_network_run_sequence(out, mem, net, norse.in, T, 1));
+  double tau = (double)0.0025f, vth = (double)0.1f, a = exp(-1e-4 / tau), v = 0, maxerr = 0;
+  int nspk = 0;
+  for (size_t k = 0; k < T; k++) {
+    v = v * a + (1 - a) * norse.in[k];
+    int s = v >= vth;
+    if (s) v = 0;
+    nspk += s;
+    ck_assert_msg((out[k] != 0) == s, "exact: spike mismatch at step %zu", k);
+    double e = fabs(mem[k] - v);
+    if (e > maxerr) maxerr = e;
+  }
+  ck_assert_msg(maxerr < 1e-6, "exact solution: max |dV| %g", maxerr);
+  ck_assert_int_eq(nspk, 4);
+  /* against Norse (forward Euler): the same spike steps; V differs by the Euler error
+   * of the jump, (1 - e^{-0.04}) vs 0.04 per input step: at most ~2 % of the threshold */
+  double maxd = 0;
+  for (size_t k = 0; k < T; k++) {
+    ck_assert_msg((out[k] != 0) == (norse.s[k] != 0), "exact vs Norse: spike at step %zu", k);
+    double d = fabs(mem[k] - norse.v[k]);
+    if (d > maxd) maxd = d;
+  }
+  ck_assert_msg(maxd < 0.002, "exact vs Norse: max |dV| %g", maxd);
+  snn_network_free(net);
+
+  /* forward Euler reproduces Norse to float rounding, and snnTorch up to its scale:
+   * snnTorch's Leaky adds the input unscaled, so its V is Norse's times tau/(r dt) = 25 */
+  net = import(fixture("lif_norse.nir"), 1e-4, 1);
+  ck_assert_snn_ok(snn_network_run_sequence(out, mem, net, norse.in, T, 1));
+  maxd = 0;
+  double maxt = 0;
+  for (size_t k = 0; k < T; k++) {
+    ck_assert_msg((out[k] != 0) == (norse.s[k] != 0), "Euler vs Norse: spike at step %zu", k);
+    ck_assert_msg((out[k] != 0) == (torch.s[k] != 0), "Euler vs snnTorch: spike at step %zu", k);
+    double d = fabs(mem[k] - norse.v[k]), dt2 = fabs(25.0 * mem[k] - torch.v[k]);
+    if (d > maxd) maxd = d;
+    if (dt2 > maxt) maxt = dt2;
+  }
+  ck_assert_msg(maxd < 1e-6, "Euler vs Norse: max |dV| %g", maxd);
+  ck_assert_msg(maxt < 2e-5, "Euler vs snnTorch/25: max |dV| %g", maxt);
+  snn_network_free(net);
+  free(out);
+  free(mem);
+  free_trace(&norse);
+  free_trace(&torch);
+}
+END_TEST
+
+/* ---- round trips ------------------------------------------------------------------ */
+static float *rand_spikes(size_t n, uint64_t seed) {
+  float *x = malloc(n * sizeof *x);
+  uint64_t s = seed;
+  for (size_t i = 0; i < n; i++) {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    x[i] = (s >> 40) % 5 == 0 ? 1.0f : 0.0f;
+  }
+  return x;
+}
+
+static void assert_same_net(snn_network *a, snn_network *b, double rel) {
+  ck_assert_uint_eq(snn_network_n_layers(a), snn_network_n_layers(b));
+  ck_assert_uint_eq(snn_network_n_inputs(a), snn_network_n_inputs(b));
+  for (size_t i = 0; i < snn_network_n_layers(a); i++) {
+    snn_layer *la = snn_network_layer(a, i), *lb = snn_network_layer(b, i);
+    ck_assert_str_eq(snn_layer_kind(la), snn_layer_kind(lb));
+    size_t ca, ha, wa, cb, hb, wb;
+    snn_layer_output_shape(&ca, &ha, &wa, la);
+    snn_layer_output_shape(&cb, &hb, &wb, lb);
+    ck_assert(ca == cb && ha == hb && wa == wb);
+    for (int32_t which = SNN_PARAM_WEIGHTS; which <= SNN_PARAM_RECURRENT; which++) {
+      size_t n = snn_layer_param_size(la, which);
+      ck_assert_uint_eq(n, snn_layer_param_size(lb, which));
+      if (!n) continue;
+      float *pa = malloc(n * sizeof *pa), *pb = malloc(n * sizeof *pb);
+      ck_assert_snn_ok(snn_layer_param_get(pa, la, which, n));
+      ck_assert_snn_ok(snn_layer_param_get(pb, lb, which, n));
+      ck_assert_msg(memcmp(pa, pb, n * sizeof *pa) == 0, "layer %zu array %d differs", i, which);
+      free(pa);
+      free(pb);
+    }
+    const snn_neuron_model *ma = snn_layer_model(la), *mb = snn_layer_model(lb);
+    ck_assert((ma == NULL) == (mb == NULL));
+    if (!ma) continue;
+    ck_assert_str_eq(snn_neuron_model_kind(ma), snn_neuron_model_kind(mb));
+    for (size_t k = 0; k < snn_neuron_model_param_count(ma); k++) {
+      snn_param_info pi = SNN_PARAM_INFO_INIT;
+      ck_assert_snn_ok(snn_neuron_model_param_info(&pi, ma, k));
+      double va, vb;
+      ck_assert_snn_ok(snn_neuron_model_get(&va, ma, pi.name));
+      ck_assert_snn_ok(snn_neuron_model_get(&vb, mb, pi.name));
+      ck_assert_msg(fabs(va - vb) <= rel * fabs(va), "layer %zu %s: %.17g vs %.17g", i, pi.name,
+                    va, vb);
+    }
+  }
+}
+
+static void assert_same_outputs(snn_network *a, snn_network *b, size_t T, uint64_t seed) {
+  size_t n_in = snn_network_n_inputs(a), n_out = snn_network_n_outputs(a);
+  float *x = rand_spikes(T * n_in, seed);
+  float *oa = malloc(T * n_out * sizeof *oa), *ob = malloc(T * n_out * sizeof *ob);
+  float *va = malloc(T * n_out * sizeof *va), *vb = malloc(T * n_out * sizeof *vb);
+  ck_assert_snn_ok(snn_network_run_sequence(oa, va, a, x, T, n_in));
+  ck_assert_snn_ok(snn_network_run_sequence(ob, vb, b, x, T, n_in));
+  ck_assert(memcmp(oa, ob, T * n_out * sizeof *oa) == 0);
+  ck_assert(memcmp(va, vb, T * n_out * sizeof *va) == 0);
+  free(x);
+  free(oa);
+  free(ob);
+  free(va);
+  free(vb);
+}
+
+START_TEST(test_round_trip_fixtures) {
+  const char *f = fixtures[_i % N_FIXTURES];
+  int euler = (int)(_i / N_FIXTURES);
+  double dt = strcmp(f, "cnn_sinabs.nir") == 0 ? 1e-3 : 1e-4;
+  snn_network *a = import(fixture(f), dt, euler);
+  snn_nir_options o = opts_dt(0, euler);
+  const char *p = tmp_path("rt.nir");
+  ck_assert_snn_ok(snn_network_export_nir(a, p, &o));
+  snn_network *b = import(p, dt, euler);
+  assert_same_net(a, b, 1e-12);
+  assert_same_outputs(a, b, snn_test_quick() ? 10 : 100, 7 + (uint64_t)_i);
+  /* and once more: export of the re-import is stable */
+  ck_assert_snn_ok(snn_network_export_nir(b, p, &o));
+  snn_network *c = import(p, dt, euler);
+  assert_same_net(b, c, 1e-12);
+  snn_network_free(a);
+  snn_network_free(b);
+  snn_network_free(c);
+  unlink(p);
+}
+END_TEST
+
+/* The file written by export has NIR's layout (what the reference reader reads). */
+START_TEST(test_export_layout) {
+  snn_network *a = import(fixture("braille_noDelay_bias_zero.nir"), 1e-4, 0);
+  const char *p = tmp_path("layout.nir");
+  ck_assert_snn_ok(snn_network_export_nir(a, p, NULL));
+  size_t len = 0;
+  ck_assert_snn_ok(snn_nir_describe(&len, NULL, 0, p) == SNN_E_RANGE ? SNN_OK : -1);
+  char *txt = malloc(len + 1);
+  ck_assert_snn_ok(snn_nir_describe(&len, txt, len + 1, p));
+  ck_assert_ptr_nonnull(strstr(txt, "node input Input shape=[12]"));
+  ck_assert_ptr_nonnull(strstr(txt, "node layer0 Affine bias{38} weight{38x12}"));
+  ck_assert_ptr_nonnull(strstr(txt, "node layer0_neurons CubaLIF"));
+  ck_assert_ptr_nonnull(strstr(txt, "node layer0_rec Linear weight{38x38}"));
+  ck_assert_ptr_nonnull(strstr(txt, "edge layer0_neurons -> layer0_rec"));
+  ck_assert_ptr_nonnull(strstr(txt, "edge layer0_rec -> layer0_neurons"));
+  ck_assert_ptr_nonnull(strstr(txt, "edge layer1_neurons -> output"));
+  free(txt);
+  /* raw HDF5: /version string, /node/type NIRGraph, /node/edges (n, 2), gzip on big arrays */
+  hid_t fh = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+  ck_assert(fh >= 0);
+  ck_assert(H5Lexists(fh, "version", H5P_DEFAULT) > 0);
+  ck_assert(H5Lexists(fh, "node/type", H5P_DEFAULT) > 0);
+  hid_t ds = H5Dopen2(fh, "node/edges", H5P_DEFAULT);
+  hid_t sp = H5Dget_space(ds);
+  hsize_t d[2];
+  ck_assert_int_eq(H5Sget_simple_extent_dims(sp, d, NULL), 2);
+  ck_assert(d[0] == 7 && d[1] == 2);
+  H5Sclose(sp);
+  H5Dclose(ds);
+  ds = H5Dopen2(fh, "node/nodes/layer0_rec/weight", H5P_DEFAULT);
+  hid_t pl = H5Dget_create_plist(ds);
+  ck_assert_int_ge(H5Pget_nfilters(pl), 1);
+  H5Pclose(pl);
+  H5Dclose(ds);
+  H5Fclose(fh);
+  snn_network_free(a);
+  unlink(p);
+}
+END_TEST
+
+/* ---- a trained libsnn network exports and re-imports identically ---------------- */
+START_TEST(test_export_trained) {
+  snn_neuron_model *m = NULL;
+  ck_assert_snn_ok(snn_neuron_model_create_preset(&m, "lif", "normalized"));
+  snn_network *net = NULL;
+  ck_assert_snn_ok(snn_network_create(&net, 1, 1, 8));
+  snn_layer *l = NULL;
+  ck_assert_snn_ok(snn_layer_create_dense(&l, 8, 16, m));
+  ck_assert_snn_ok(snn_network_add_layer(net, l));
+  ck_assert_snn_ok(snn_layer_create_dense(&l, 16, 3, m));
+  ck_assert_snn_ok(snn_network_add_layer(net, l));
+  ck_assert_snn_ok(snn_network_set(net, "steps", 10));
+  ck_assert_snn_ok(snn_network_init_weights(net, 3));
+  size_t N = 60;
+  float *x = malloc(N * 8 * sizeof *x);
+  int32_t *y = malloc(N * sizeof *y);
+  for (size_t i = 0; i < N; i++) {
+    y[i] = (int32_t)(i % 3);
+    for (size_t j = 0; j < 8; j++) x[i * 8 + j] = (j % 3 == (size_t)y[i]) ? 0.9f : 0.1f * (float)((i + j) % 2);
+  }
+  snn_learner *lr = NULL;
+  ck_assert_snn_ok(snn_learner_create_bptt(&lr, net, NULL));
+  for (int e = 0; e < 5; e++) ck_assert_snn_ok(snn_learner_train_batch(lr, NULL, x, y, N, 8));
+  snn_learner_free(lr);
+  const char *p = tmp_path("trained.nir");
+  snn_nir_options o = opts_dt(1e-3, 0); /* the network's dt is 1 ms */
+  o.reset = SNN_NIR_RESET_SUBTRACT;     /* the normalized preset resets by subtraction */
+  snn_network *b = NULL;
+  ck_assert_snn_err(snn_network_export_nir(net, p, NULL), SNN_E_UNSUPPORTED);
+  ck_assert_snn_ok(snn_network_export_nir(net, p, &o));
+  ck_assert_snn_ok(snn_network_import_nir(&b, p, &o));
+  ck_assert_snn_ok(snn_network_set(b, "steps", 10));
+  assert_same_net(net, b, 1e-12);
+  float *sa = malloc(N * 3 * sizeof *sa), *sb = malloc(N * 3 * sizeof *sb);
+  int32_t *la = malloc(N * sizeof *la), *lb = malloc(N * sizeof *lb);
+  ck_assert_snn_ok(snn_network_predict(net, la, sa, x, N, 8));
+  ck_assert_snn_ok(snn_network_predict(b, lb, sb, x, N, 8));
+  ck_assert(memcmp(la, lb, N * sizeof *la) == 0);
+  ck_assert(memcmp(sa, sb, N * 3 * sizeof *sa) == 0);
+  free(sa);
+  free(sb);
+  free(la);
+  free(lb);
+  free(x);
+  free(y);
+  snn_network_free(b);
+  snn_network_free(net);
+  snn_neuron_model_free(m);
+  unlink(p);
+}
+END_TEST
+
+/* conv + pool + dense built in libsnn, exported and re-imported */
+START_TEST(test_export_conv) {
+  snn_neuron_model *m = NULL;
+  ck_assert_snn_ok(snn_neuron_model_create_preset(&m, "if", "normalized"));
+  ck_assert_snn_ok(snn_neuron_model_set_str(m, "reset", "zero"));
+  snn_network *net = NULL;
+  ck_assert_snn_ok(snn_network_create(&net, 2, 8, 8));
+  snn_layer *l = NULL;
+  ck_assert_snn_ok(snn_layer_create_conv2d(&l, 2, 8, 8, 4, 3, 3, 1, 1, m));
+  ck_assert_snn_ok(snn_network_add_layer(net, l));
+  ck_assert_snn_ok(snn_layer_create_pool2d(&l, 4, 8, 8, SNN_POOL_AVG, 2, 2, NULL));
+  ck_assert_snn_ok(snn_network_add_layer(net, l));
+  ck_assert_snn_ok(snn_layer_create_dense(&l, 64, 5, m));
+  ck_assert_snn_ok(snn_layer_set_recurrent(l, 1));
+  ck_assert_snn_ok(snn_network_add_layer(net, l));
+  ck_assert_snn_ok(snn_network_init_weights(net, 11));
+  const char *p = tmp_path("conv.nir");
+  ck_assert_snn_ok(snn_network_export_nir(net, p, NULL));
+  snn_network *b = import(p, 1e-3, 0);
+  assert_same_net(net, b, 1e-12);
+  assert_same_outputs(net, b, 20, 5);
+  snn_network_free(b);
+  /* max pooling and refractoriness have no NIR form */
+  snn_network *c = NULL;
+  ck_assert_snn_ok(snn_network_create(&c, 1, 4, 4));
+  ck_assert_snn_ok(snn_layer_create_pool2d(&l, 1, 4, 4, SNN_POOL_MAX, 2, 2, m));
+  ck_assert_snn_ok(snn_network_add_layer(c, l));
+  ck_assert_snn_err(snn_network_export_nir(c, p, NULL), SNN_E_UNSUPPORTED);
+  snn_network_free(c);
+  snn_neuron_model *lif = NULL;
+  ck_assert_snn_ok(snn_neuron_model_create(&lif, "lif")); /* t_ref 2 ms */
+  ck_assert_snn_ok(snn_network_create(&c, 1, 1, 3));
+  ck_assert_snn_ok(snn_layer_create_dense(&l, 3, 2, lif));
+  ck_assert_snn_ok(snn_network_add_layer(c, l));
+  ck_assert_snn_err(snn_network_export_nir(c, p, NULL), SNN_E_UNSUPPORTED);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "t_ref"));
+  snn_network_free(c);
+  snn_neuron_model_free(lif);
+  snn_network_free(net);
+  snn_neuron_model_free(m);
+  unlink(p);
+}
+END_TEST
+
+/* ---- bad files ----------------------------------------------------------------------- */
+static void write_bytes(const char *path, const void *b, size_t n) {
+  FILE *fp = fopen(path, "wb");
+  ck_assert_ptr_nonnull(fp);
+  ck_assert_uint_eq(fwrite(b, 1, n, fp), n);
+  fclose(fp);
+}
+
+static unsigned char *read_all(const char *path, size_t *n) {
+  FILE *fp = fopen(path, "rb");
+  ck_assert_ptr_nonnull(fp);
+  fseek(fp, 0, SEEK_END);
+  long sz = ftell(fp);
+  fseek(fp, 0, SEEK_SET);
+  unsigned char *b = malloc((size_t)sz);
+  ck_assert_uint_eq(fread(b, 1, (size_t)sz, fp), (size_t)sz);
+  fclose(fp);
+  *n = (size_t)sz;
+  return b;
+}
+
+/* A valid small graph: input(3) -> fc (Affine 2x3) -> lif -> output(2). */
+static snn__nir_graph good_graph(void) {
+  snn__nir_graph g;
+  memset(&g, 0, sizeof g);
+  size_t d1 = 1, d2[2] = {2, 3}, d3 = 2;
+  double sh = 3, sh2 = 2, w[6] = {1, 2, 3, 4, 5, 6}, b[2] = {0.5, -0.5}, one = 1, th = 1, tau = 0.01;
+  snn__nir_node *n = snn__nir_add_node(&g, "input", "Input");
+  ck_assert_snn_ok(snn__nir_add_array(n, "shape", SNN__NIR_I64, 1, &d1, &sh, NULL));
+  n = snn__nir_add_node(&g, "fc", "Affine");
+  ck_assert_snn_ok(snn__nir_add_array(n, "weight", SNN__NIR_F32, 2, d2, w, NULL));
+  ck_assert_snn_ok(snn__nir_add_array(n, "bias", SNN__NIR_F32, 1, &d3, b, NULL));
+  n = snn__nir_add_node(&g, "lif", "LIF");
+  ck_assert_snn_ok(snn__nir_add_array(n, "tau", SNN__NIR_F32, 1, &d1, &tau, NULL));
+  ck_assert_snn_ok(snn__nir_add_array(n, "r", SNN__NIR_F32, 1, &d1, &one, NULL));
+  ck_assert_snn_ok(snn__nir_add_scalar(n, "v_leak", SNN__NIR_F32, 0));
+  ck_assert_snn_ok(snn__nir_add_array(n, "v_threshold", SNN__NIR_F32, 1, &d1, &th, NULL));
+  n = snn__nir_add_node(&g, "output", "Output");
+  ck_assert_snn_ok(snn__nir_add_array(n, "shape", SNN__NIR_I64, 1, &d1, &sh2, NULL));
+  ck_assert_snn_ok(snn__nir_add_edge(&g, "input", "fc"));
+  ck_assert_snn_ok(snn__nir_add_edge(&g, "fc", "lif"));
+  ck_assert_snn_ok(snn__nir_add_edge(&g, "lif", "output"));
+  return g;
+}
+
+static snn__nir_node *node_named(snn__nir_graph *g, const char *name) {
+  for (size_t i = 0; i < g->n_nodes; i++)
+    if (strcmp(g->nodes[i].name, name) == 0) return &g->nodes[i];
+  ck_abort_msg("no node %s", name);
+  return NULL;
+}
+
+static snn__nir_field *field_named(snn__nir_node *n, const char *name) {
+  for (size_t i = 0; i < n->n_f; i++)
+    if (strcmp(n->f[i].name, name) == 0) return &n->f[i];
+  ck_abort_msg("no field %s", name);
+  return NULL;
+}
+
+/* writes g, imports it, expects `code` and `needle` in the message */
+static void expect_bad(snn__nir_graph *g, int code, const char *needle) {
+  const char *p = tmp_path("bad.nir");
+  ck_assert_snn_ok(snn__nir_write_file(g, p, "test"));
+  snn_nir_options o = opts_dt(1e-3, 0);
+  snn_network *net = (snn_network *)1;
+  ck_assert_snn_err(snn_network_import_nir(&net, p, &o), code);
+  ck_assert_ptr_null(net);
+  ck_assert_msg(strstr(snn_last_error(), needle) != NULL, "message '%s' lacks '%s'",
+                snn_last_error(), needle);
+  snn__nir_graph_free(g);
+  unlink(p);
+}
+
+START_TEST(test_bad_graphs) {
+  /* the good graph imports */
+  snn__nir_graph g = good_graph();
+  const char *p = tmp_path("good.nir");
+  ck_assert_snn_ok(snn__nir_write_file(&g, p, "test"));
+  snn__nir_graph_free(&g);
+  snn_network *net = import(p, 1e-3, 0);
+  ck_assert_uint_eq(snn_network_n_outputs(net), 2);
+  snn_network_free(net);
+  unlink(p);
+
+  g = good_graph(); /* unknown / inexpressible node type */
+  free(node_named(&g, "lif")->type);
+  node_named(&g, "lif")->type = strdup("Delay");
+  expect_bad(&g, SNN_E_UNSUPPORTED, "'lif' (Delay)");
+
+  g = good_graph(); /* a required field is missing */
+  snn__nir_field *f = field_named(node_named(&g, "lif"), "tau");
+  free(f->name);
+  f->name = strdup("tau_typo");
+  expect_bad(&g, SNN_E_FORMAT, "lacks the field 'tau'");
+
+  g = good_graph(); /* weight shape does not fit the input */
+  f = field_named(node_named(&g, "fc"), "weight");
+  f->dims[0] = 3;
+  f->dims[1] = 2;
+  expect_bad(&g, SNN_E_FORMAT, "input has 3 values");
+
+  g = good_graph(); /* bias length */
+  f = field_named(node_named(&g, "fc"), "bias");
+  f->dims[0] = 1;
+  f->n = 1;
+  expect_bad(&g, SNN_E_FORMAT, "'bias' has shape [1], expected [2]");
+
+  g = good_graph(); /* Output declares another size */
+  field_named(node_named(&g, "output"), "shape")->v[0] = 5;
+  expect_bad(&g, SNN_E_FORMAT, "declares 5 values but receives 2");
+
+  g = good_graph(); /* dangling edge */
+  ck_assert_snn_ok(snn__nir_add_edge(&g, "lif", "nowhere"));
+  expect_bad(&g, SNN_E_FORMAT, "names no node ('nowhere')");
+
+  g = good_graph(); /* per-neuron thresholds that differ */
+  {
+    snn__nir_node *n = node_named(&g, "lif");
+    size_t d = 2;
+    double th[2] = {1, 2};
+    f = field_named(n, "v_threshold");
+    free(f->name);
+    f->name = strdup("unused");
+    ck_assert_snn_ok(snn__nir_add_array(n, "v_threshold", SNN__NIR_F32, 1, &d, th, NULL));
+  }
+  expect_bad(&g, SNN_E_UNSUPPORTED, "'v_threshold' differs between neurons");
+
+  g = good_graph(); /* fan-out: a second path from the input */
+  ck_assert_snn_ok(snn__nir_add_edge(&g, "input", "lif"));
+  expect_bad(&g, SNN_E_UNSUPPORTED, "successors");
+
+  g = good_graph(); /* a node off the chain */
+  snn__nir_add_node(&g, "stray", "Linear");
+  expect_bad(&g, SNN_E_UNSUPPORTED, "'stray'");
+
+  g = good_graph(); /* Affine feeding Affine: no neurons in between */
+  free(node_named(&g, "lif")->type);
+  node_named(&g, "lif")->type = strdup("Linear");
+  expect_bad(&g, SNN_E_UNSUPPORTED, "followed by a neuron node");
+
+  g = good_graph(); /* NaN weight */
+  field_named(node_named(&g, "fc"), "weight")->v[2] = NAN;
+  expect_bad(&g, SNN_E_FORMAT, "weight[2] is not a finite float");
+
+  g = good_graph(); /* no Input */
+  free(node_named(&g, "input")->type);
+  node_named(&g, "input")->type = strdup("Output");
+  expect_bad(&g, SNN_E_FORMAT, "no Input node");
+
+  g = good_graph(); /* forward Euler with dt >= tau */
+  field_named(node_named(&g, "lif"), "tau")->v[0] = 1e-4;
+  {
+    const char *pp = tmp_path("euler.nir");
+    ck_assert_snn_ok(snn__nir_write_file(&g, pp, "test"));
+    snn__nir_graph_free(&g);
+    snn_nir_options o = opts_dt(1e-3, 1);
+    ck_assert_snn_err(snn_network_import_nir(&net, pp, &o), SNN_E_UNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(snn_last_error(), "forward Euler needs dt < tau"));
+    unlink(pp);
+  }
+}
+END_TEST
+
+/* HDF5-level damage: missing "type", truncation, non-HDF5 bytes, missing file. */
+START_TEST(test_bad_files) {
+  snn_nir_options o = opts_dt(1e-4, 0);
+  snn_network *net = NULL;
+  const char *p = tmp_path("damaged.nir");
+  /* a node without its "type" dataset */
+  snn__nir_graph g = good_graph();
+  ck_assert_snn_ok(snn__nir_write_file(&g, p, "test"));
+  snn__nir_graph_free(&g);
+  hid_t fh = H5Fopen(p, H5F_ACC_RDWR, H5P_DEFAULT);
+  ck_assert(fh >= 0);
+  ck_assert(H5Ldelete(fh, "node/nodes/lif/type", H5P_DEFAULT) >= 0);
+  H5Fclose(fh);
+  ck_assert_snn_err(snn_network_import_nir(&net, p, &o), SNN_E_FORMAT);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "/node/nodes/lif/type' is missing"));
+  /* truncations of a real file at many lengths: always a clean failure */
+  size_t n;
+  unsigned char *b = read_all(fixture("braille_noDelay_bias_zero.nir"), &n);
+  size_t cuts[] = {0, 1, 7, 8, 100, 512, 800, 2048, 4096, n / 3, n / 2, n - 1000, n - 100, n - 1};
+  for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+    write_bytes(p, b, cuts[i]);
+    int rc = snn_network_import_nir(&net, p, &o);
+    ck_assert_msg(rc == SNN_E_FORMAT, "cut at %zu: %d (%s)", cuts[i], rc, snn_last_error());
+    ck_assert_ptr_null(net);
+    if (cuts[i]) {
+      rc = snn_network_import_nir_mem(&net, b, cuts[i], &o);
+      ck_assert_msg(rc == SNN_E_FORMAT, "mem cut at %zu: %d (%s)", cuts[i], rc, snn_last_error());
+    }
+  }
+  /* flipped bytes: must not crash; any of the clean codes */
+  for (size_t i = 0; i < (snn_test_quick() ? 8u : 64u); i++) {
+    unsigned char *c = malloc(n);
+    memcpy(c, b, n);
+    size_t at = (i * 2654435761u) % n;
+    c[at] ^= (unsigned char)(0x5a + i);
+    int rc = snn_network_import_nir_mem(&net, c, n, &o);
+    ck_assert_msg(rc == SNN_OK || rc == SNN_E_FORMAT || rc == SNN_E_UNSUPPORTED,
+                  "flip at %zu: %d (%s)", at, rc, snn_last_error());
+    snn_network_free(net);
+    net = NULL;
+    free(c);
+  }
+  /* memory import of the whole file equals the file import */
+  snn_network *a = import(fixture("braille_noDelay_bias_zero.nir"), 1e-4, 0);
+  ck_assert_snn_ok(snn_network_import_nir_mem(&net, b, n, &o));
+  assert_same_net(a, net, 0);
+  snn_network_free(a);
+  snn_network_free(net);
+  free(b);
+  /* text, not HDF5 */
+  write_bytes(p, "input,0\n", 8);
+  ck_assert_snn_err(snn_network_import_nir(&net, p, &o), SNN_E_FORMAT);
+  /* an HDF5 file that is not NIR */
+  fh = H5Fcreate(p, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  H5Fclose(fh);
+  ck_assert_snn_err(snn_network_import_nir(&net, p, &o), SNN_E_FORMAT);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "not a NIR file"));
+  unlink(p);
+  ck_assert_snn_err(snn_network_import_nir(&net, tmp_path("missing.nir"), &o), SNN_E_IO);
+  size_t len;
+  ck_assert_snn_err(snn_nir_describe(&len, NULL, 0, tmp_path("missing.nir")), SNN_E_IO);
+}
+END_TEST
+
+START_TEST(test_options) {
+  snn_network *net = (snn_network *)1;
+  const char *p = fixture("lif_norse.nir");
+  ck_assert_snn_err(snn_network_import_nir(&net, p, NULL), SNN_E_INVALID);
+  ck_assert_ptr_null(net);
+  snn_nir_options o = opts_dt(0, 0);
+  ck_assert_snn_err(snn_network_import_nir(&net, p, &o), SNN_E_INVALID);
+  o.dt = NAN;
+  ck_assert_snn_err(snn_network_import_nir(&net, p, &o), SNN_E_INVALID);
+  o.dt = 1e-4;
+  o.discretization = 7;
+  ck_assert_snn_err(snn_network_import_nir(&net, p, &o), SNN_E_INVALID);
+  o.discretization = SNN_NIR_EXACT;
+  o.reset = -1;
+  ck_assert_snn_err(snn_network_import_nir(&net, p, &o), SNN_E_INVALID);
+  o.reset = SNN_NIR_RESET_SUBTRACT;
+  o.struct_size = 4;
+  ck_assert_snn_err(snn_network_import_nir(&net, p, &o), SNN_E_VERSION);
+  snn_nir_options big[2];
+  memset(big, 0, sizeof big);
+  ck_assert_snn_ok(snn_nir_options_init(big, sizeof big));
+  ck_assert(big[0].struct_size == sizeof big && big[0].discretization == SNN_NIR_EXACT);
+  big[0].dt = 1e-4;
+  ck_assert_snn_ok(snn_network_import_nir(&net, p, big)); /* larger struct, zero tail */
+  ck_assert(mp(net, 0, "reset") == 0.0);
+  snn_network_free(net);
+  o = opts_dt(1e-4, 0);
+  o.reset = SNN_NIR_RESET_SUBTRACT;
+  ck_assert_snn_ok(snn_network_import_nir(&net, p, &o));
+  ck_assert(mp(net, 0, "reset") == 1.0);
+  /* export: dt must agree with the network's, reset must match the model's */
+  o.dt = 2e-4;
+  ck_assert_snn_err(snn_network_export_nir(net, tmp_path("x.nir"), &o), SNN_E_INVALID);
+  o.dt = 1e-4;
+  ck_assert_snn_ok(snn_network_export_nir(net, tmp_path("x.nir"), &o));
+  o.reset = SNN_NIR_RESET_TO_V_RESET;
+  ck_assert_snn_err(snn_network_export_nir(net, tmp_path("x.nir"), &o), SNN_E_UNSUPPORTED);
+  snn_network_free(net);
+  unlink(tmp_path("x.nir"));
+  ck_assert_snn_err(snn_nir_options_init(&o, 3), SNN_E_VERSION);
+}
+END_TEST
+
+START_TEST(test_describe) {
+  const char *p = fixture("braille_noDelay_bias_zero_subgraph.nir");
+  size_t len = 0;
+  char small[16];
+  ck_assert_snn_err(snn_nir_describe(&len, small, sizeof small, p), SNN_E_RANGE);
+  ck_assert_uint_gt(len, 100);
+  ck_assert_uint_eq(strlen(small), sizeof small - 1); /* truncated, terminated */
+  char *t = malloc(len + 1);
+  ck_assert_snn_ok(snn_nir_describe(&len, t, len + 1, p));
+  ck_assert_uint_eq(strlen(t), len);
+  ck_assert_ptr_nonnull(strstr(t, "node lif1 NIRGraph\n"));
+  ck_assert_ptr_nonnull(strstr(t, "node lif1.lif1 CubaLIF"));
+  ck_assert_ptr_nonnull(strstr(t, "edge lif1.lin -> lif1.lif\n"));
+  ck_assert_ptr_nonnull(strstr(t, "node input Input shape=[12]\n"));
+  free(t);
+}
+END_TEST
+
+/* run_sequence on a constant input gives predict's spike counts */
+START_TEST(test_run_sequence_vs_predict) {
+  snn_network *net = import(fixture(_i ? "cnn_sinabs.nir" : "braille_noDelay_bias_zero.nir"),
+                            _i ? 1.0 : 1e-4, 0); /* Sinabs: one time unit a step */
+  size_t n_in = snn_network_n_inputs(net), T = _i ? 40 : 30, n_out = snn_network_n_outputs(net);
+  ck_assert_snn_ok(snn_network_set(net, "steps", (double)T));
+  float *x1 = rand_spikes(n_in, 99), *x = malloc(T * n_in * sizeof *x);
+  for (size_t t = 0; t < T; t++) memcpy(x + t * n_in, x1, n_in * sizeof *x);
+  for (size_t i = 0; i < n_in; i++) x1[i] *= 3.0f;
+  for (size_t t = 0; t < T * n_in; t++) x[t] *= 3.0f;
+  float *out = malloc(T * n_out * sizeof *out), *sc = malloc(n_out * sizeof *sc);
+  ck_assert_snn_ok(snn_network_run_sequence(out, NULL, net, x, T, n_in));
+  ck_assert_snn_ok(snn_network_predict(net, NULL, sc, x1, 1, n_in));
+  double tot = 0;
+  for (size_t j = 0; j < n_out; j++) {
+    float c = 0;
+    for (size_t t = 0; t < T; t++) c += out[t * n_out + j];
+    ck_assert_msg(c == sc[j], "output %zu: run_sequence %g spikes, predict %g", j, c, sc[j]);
+    tot += c;
+  }
+  if (_i == 0) ck_assert(tot > 0); /* the comparison is not vacuous */
+  ck_assert_snn_err(snn_network_run_sequence(out, NULL, net, x, T, n_in - 1), SNN_E_INVALID);
+  x[5] = NAN;
+  ck_assert_snn_err(snn_network_run_sequence(out, NULL, net, x, T, n_in), SNN_E_INVALID);
+  free(x1);
+  free(x);
+  free(out);
+  free(sc);
+  snn_network_free(net);
+}
+END_TEST
+
+START_TEST(test_oom_import_export) {
+  const char *p = fixture("braille_noDelay_bias_zero_subgraph.nir");
+  snn_nir_options o = opts_dt(1e-4, 0);
+  int done = 0;
+  for (long n = 1; n < 100000 && !done; n++) {
+    snn_network *net = NULL;
+    snn_test_oom_install(n);
+    int rc = snn_network_import_nir(&net, p, &o);
+    if (rc == SNN_OK) snn_network_free(net);
+    long live = snn_test_oom_live();
+    snn_test_oom_uninstall();
+    if (rc == SNN_OK) done = 1;
+    else {
+      ck_assert_msg(rc == SNN_E_NOMEM, "fail at %ld: %d (%s)", n, rc, snn_last_error());
+      ck_assert_ptr_null(net);
+    }
+    ck_assert_msg(live == 0, "fail at %ld: %ld blocks leaked", n, live);
+    if (snn_test_quick() && n > 60) n += 7;
+  }
+  ck_assert(done);
+  snn_network *net = import(p, 1e-4, 0);
+  const char *q = tmp_path("oom.nir");
+  done = 0;
+  for (long n = 1; n < 100000 && !done; n++) {
+    snn_test_oom_install(n);
+    int rc = snn_network_export_nir(net, q, NULL);
+    long live = snn_test_oom_live();
+    snn_test_oom_uninstall();
+    if (rc == SNN_OK) done = 1;
+    else ck_assert_msg(rc == SNN_E_NOMEM, "fail at %ld: %d (%s)", n, rc, snn_last_error());
+    ck_assert_msg(live == 0, "fail at %ld: %ld blocks leaked", n, live);
+  }
+  ck_assert(done);
+  snn_network_free(net);
+  unlink(q);
+}
+END_TEST
+
+START_TEST(test_feature_bit) { ck_assert(snn_features() & SNN_FEATURE_NIR); }
+END_TEST
+
+Suite *suite_nir(void) {
+  Suite *s = suite_create("nir");
+  TCase *tc = tcase_create("import");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_feature_bit);
+  tcase_add_test(tc, test_fixture_layers);
+  tcase_add_test(tc, test_subgraph_equals_flat);
+  tcase_add_test(tc, test_lif_experiment);
+  tcase_add_test(tc, test_options);
+  tcase_add_test(tc, test_describe);
+  tcase_add_loop_test(tc, test_run_sequence_vs_predict, 0, 2);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("export");
+  tcase_set_timeout(tc, 120);
+  tcase_add_loop_test(tc, test_round_trip_fixtures, 0, (int)(2 * N_FIXTURES));
+  tcase_add_test(tc, test_export_layout);
+  tcase_add_test(tc, test_export_trained);
+  tcase_add_test(tc, test_export_conv);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("robustness");
+  tcase_set_timeout(tc, 300);
+  tcase_add_test(tc, test_bad_graphs);
+  tcase_add_test(tc, test_bad_files);
+  tcase_add_test(tc, test_oom_import_export);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+#else /* built without HDF5: the calls refuse and say how to enable them */
+
+START_TEST(test_no_hdf5) {
+  ck_assert(!(snn_features() & SNN_FEATURE_NIR));
+  snn_nir_options o = SNN_NIR_OPTIONS_INIT;
+  o.dt = 1e-3;
+  snn_network *net = NULL;
+  ck_assert_snn_err(snn_network_import_nir(&net, "x.nir", &o), SNN_E_UNSUPPORTED);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "libhdf5-dev"));
+  char b[4] = {0};
+  ck_assert_snn_err(snn_network_import_nir_mem(&net, b, 4, &o), SNN_E_UNSUPPORTED);
+  size_t len;
+  ck_assert_snn_err(snn_nir_describe(&len, NULL, 0, "x.nir"), SNN_E_UNSUPPORTED);
+  ck_assert_snn_ok(snn_network_create(&net, 1, 1, 2));
+  snn_neuron_model *m = NULL;
+  snn_layer *l = NULL;
+  ck_assert_snn_ok(snn_neuron_model_create(&m, "if"));
+  ck_assert_snn_ok(snn_layer_create_dense(&l, 2, 2, m));
+  ck_assert_snn_ok(snn_network_add_layer(net, l));
+  ck_assert_snn_err(snn_network_export_nir(net, "x.nir", NULL), SNN_E_UNSUPPORTED);
+  float x[2] = {1, 1}, out[2];
+  ck_assert_snn_ok(snn_network_run_sequence(out, NULL, net, x, 1, 2)); /* no HDF5 needed */
+  snn_network_free(net);
+  snn_neuron_model_free(m);
+}
+END_TEST
+
+Suite *suite_nir(void) {
+  Suite *s = suite_create("nir");
+  TCase *tc = tcase_create("no_hdf5");
+  tcase_add_test(tc, test_no_hdf5);
+  suite_add_tcase(s, tc);
+  return s;
+}
+#endif
