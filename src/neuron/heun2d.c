@@ -1,14 +1,37 @@
-/* Backward pass of the two-variable Heun integrator (see heun2d.h). */
+/* Backward pass and initialisation of the two-variable integrator (see
+ * heun2d.h). */
+#if defined(__GNUC__) && !defined(__clang__)
+#  pragma GCC optimize("no-trapping-math")
+#endif
 #include "heun2d.h"
 
 #include <string.h>
 
-int snn__m2d_grad(const snn__m2d *c, snn__m2d_f f, snn__m2d_jac jac, const float *state_before,
+#ifdef SNN__M2D_STATS
+size_t snn__m2d_stat_n, snn__m2d_stat_sub;
+#endif
+
+void snn__m2d_init(float v0, float *state, size_t n) {
+  for (size_t i = 0; i < n; i++) state[i] = v0;
+  memset(state + n, 0, 3 * n * sizeof(float));
+}
+
+/* f at one point (lane 0 of a broadcast evaluation, so it is the forward
+ * kernel's arithmetic). */
+static void f1(const snn__m2d *c, snn__m2d_vf f, float v, float u, float I, float *fv,
+               float *fu) {
+  snn__v8f a, b;
+  f(c, SNN__BC(v), SNN__BC(u), SNN__BC(I), &a, &b);
+  *fv = a[0];
+  *fu = b[0];
+}
+
+int snn__m2d_grad(const snn__m2d *c, snn__m2d_vf f, snn__m2d_jac jac, const float *state_before,
                   const float *i_in, const float *grad_state, const float *grad_spike,
                   float *grad_state_before, float *grad_in, size_t n,
                   float (*surrogate)(float x, const void *sg_user), const void *sg_user) {
   const size_t ns = c->n_sub;
-  /* per sub-step: start v, u, r, q and pre-reset v, spike flag */
+  /* per (sub-)step: start v, u, r, its length h, pre-reset v, spike flag */
   float *buf = snn__malloc(ns * 5 * sizeof(float));
   uint8_t *spk = snn__malloc(ns);
   if (buf == NULL || spk == NULL) {
@@ -16,35 +39,53 @@ int snn__m2d_grad(const snn__m2d *c, snn__m2d_f f, snn__m2d_jac jac, const float
     snn__free(spk);
     return snn__error(SNN_E_NOMEM, "snn__neuron_step_grad: out of memory (%zu sub-steps)", ns);
   }
-  float *sv = buf, *su = buf + ns, *sr = buf + 2 * ns, *sq = buf + 3 * ns, *vpre = buf + 4 * ns;
+  float *sv = buf, *su = buf + ns, *sr = buf + 2 * ns, *sh = buf + 3 * ns, *vpre = buf + 4 * ns;
   for (size_t i = 0; i < n; i++) {
-    float v = state_before[i], u = state_before[n + i], r = state_before[2 * n + i];
-    float q = state_before[3 * n + i];
-    float I = i_in ? i_in[i] : 0.0f;
-    size_t jstar = ns; /* sub-step that gets the spike's surrogate gradient */
-    for (size_t j = 0; j < ns; j++) {
-      sv[j] = v;
-      su[j] = u;
-      sr[j] = r;
-      sq[j] = q;
-      int refr = r > 0.5f * (c->h + q);
-      spk[j] = (uint8_t)snn__m2d_substep(c, f, &v, &u, &r, &q, I, &vpre[j]);
-      if (!refr && (jstar == ns || vpre[j] > vpre[jstar])) jstar = j;
+    const float I = i_in ? i_in[i] : 0.0f;
+    snn__v8f v = SNN__BC(state_before[i]), u = SNN__BC(state_before[n + i]);
+    snn__v8f r = SNN__BC(state_before[2 * n + i]), q = SNN__BC(state_before[3 * n + i]);
+    snn__v8f vI = SNN__BC(I);
+    size_t nrec = 0;
+    size_t jstar = SIZE_MAX; /* (sub-)step that gets the spike's surrogate gradient */
+    snn__v8f vn, un, rn;
+    int whole = c->tol > 0.0f && snn__m2d_vtrial(c, f, c->has_ref, v, u, r, q, vI, &vn, &un, &rn)[0] != 0;
+    if (whole) {
+      sv[0] = v[0];
+      su[0] = u[0];
+      sr[0] = r[0];
+      sh[0] = c->dt + q[0];
+      vpre[0] = vn[0];
+      spk[0] = 0;
+      nrec = 1;
+      if (!(r[0] > 0.5f * sh[0])) jstar = 0;
+    } else {
+      for (size_t j = 0; j < ns; j++) {
+        sv[j] = v[0];
+        su[j] = u[0];
+        sr[j] = r[0];
+        sh[j] = c->h + q[0];
+        int refr = r[0] > 0.5f * sh[j];
+        snn__v8f vp;
+        spk[j] = snn__m2d_vsubstep(c, f, c->has_ref, &v, &u, &r, &q, vI, &vp)[0] != 0.0f;
+        vpre[j] = vp[0];
+        if (!refr && (jstar == SIZE_MAX || vpre[j] > vpre[jstar])) jstar = j;
+      }
+      nrec = ns;
     }
     float gv = grad_state ? grad_state[i] : 0.0f;
     float gu = grad_state ? grad_state[n + i] : 0.0f;
     float gS = grad_spike ? grad_spike[i] : 0.0f;
     float gI = 0.0f;
-    for (size_t jj = ns; jj-- > 0;) {
+    for (size_t jj = nrec; jj-- > 0;) {
       /* reset (detached) */
       if (spk[jj]) gv = 0.0f;
       if (jj == jstar && gS != 0.0f) gv += gS * surrogate(vpre[jj] - c->v_peak, sg_user);
       /* Heun stage backward */
       float v0 = sv[jj], u0 = su[jj];
-      const float h = c->h + sq[jj], hh = 0.5f * h; /* carry treated as a constant */
+      const float h = sh[jj], hh = 0.5f * h; /* the carry is treated as a constant */
       int refr = sr[jj] > hh;
       float fv1, fu1;
-      f(c, v0, u0, I, &fv1, &fu1);
+      f1(c, f, v0, u0, I, &fv1, &fu1);
       fv1 = refr ? 0.0f : fv1;
       float vp = v0 + h * fv1;
       int clipped = !(vp < c->v_clip);

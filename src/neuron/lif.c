@@ -14,6 +14,7 @@
 #include "neuron_impl.h"
 
 #include <math.h>
+#include <string.h>
 
 static const char *const reset_names[] = {"zero", "subtract"};
 static const char *const lif_state_names[] = {"V"};
@@ -127,6 +128,52 @@ static void snn__leaky_grad(const leaky_k *k, const float *state_before, const f
   }
 }
 
+/* Kernel parameters of both kinds; g_L = 0 is "if" (no leak). */
+static void leaky_make(leaky_k *k, double C, double g_L, double E_L, double V_th, double V_reset,
+                       double t_ref, double reset, double dt) {
+  k->leaky = g_L > 0.0;
+  k->beta = k->leaky ? (float)exp(-dt * g_L / C) : 1.0f;
+  k->omb = k->leaky ? (float)-expm1(-dt * g_L / C) : 0.0f;
+  k->inscale = k->leaky ? (float)(1.0 / g_L) : (float)(dt / C);
+  k->E_L = (float)E_L;
+  k->V_th = (float)V_th;
+  k->V_reset = (float)V_reset;
+  k->dth = (float)(V_th - V_reset);
+  k->t_ref = (float)t_ref;
+  k->half_dt = (float)(0.5 * dt);
+  k->dt = (float)dt;
+  k->subtract = reset != 0.0;
+}
+
+static void leaky_init(float v0, float *state, size_t n) {
+  for (size_t i = 0; i < n; i++) state[i] = v0;
+  memset(state + n, 0, 2 * n * sizeof(float));
+}
+
+/* init, step and grad of a kind from its make(k, p, dt); v0_index is the
+ * parameter that is the initial V. */
+#define LEAKY_DEFINE(prefix, make, v0_index)                                                   \
+  static void prefix##_init(const double *p, float *state, size_t n) {                        \
+    leaky_init((float)p[v0_index], state, n);                                                 \
+  }                                                                                           \
+  static void prefix##_step(const double *p, float *state, const float *i_in, uint8_t *spikes, \
+                            size_t n, double dt) {                                            \
+    leaky_k k;                                                                                \
+    make(&k, p, dt);                                                                          \
+    snn__leaky_step(&k, state, i_in, spikes, n);                                              \
+  }                                                                                           \
+  static int prefix##_grad(const double *p, const float *state_before, const float *i_in,     \
+                           const float *grad_state, const float *grad_spike,                  \
+                           float *grad_state_before, float *grad_in, size_t n, double dt,     \
+                           float (*surrogate)(float x, const void *sg_user),                  \
+                           const void *sg_user) {                                             \
+    leaky_k k;                                                                                \
+    make(&k, p, dt);                                                                          \
+    snn__leaky_grad(&k, state_before, i_in, grad_state, grad_spike, grad_state_before, grad_in, \
+                    n, surrogate, sg_user);                                                   \
+    return SNN_OK;                                                                            \
+  }
+
 /* ---- lif ----------------------------------------------------------------- */
 enum { P_C, P_G, P_EL, P_VTH, P_VRESET, P_TREF, P_RESET };
 
@@ -148,45 +195,10 @@ static const snn__preset lif_presets[] = {
 };
 
 static void lif_make(leaky_k *k, const double *p, double dt) {
-  k->leaky = 1;
-  k->beta = (float)exp(-dt * p[P_G] / p[P_C]);
-  k->omb = (float)-expm1(-dt * p[P_G] / p[P_C]);
-  k->inscale = (float)(1.0 / p[P_G]);
-  k->E_L = (float)p[P_EL];
-  k->V_th = (float)p[P_VTH];
-  k->V_reset = (float)p[P_VRESET];
-  k->dth = (float)(p[P_VTH] - p[P_VRESET]);
-  k->t_ref = (float)p[P_TREF];
-  k->half_dt = (float)(0.5 * dt);
-  k->dt = (float)dt;
-  k->subtract = p[P_RESET] != 0.0;
+  leaky_make(k, p[P_C], p[P_G], p[P_EL], p[P_VTH], p[P_VRESET], p[P_TREF], p[P_RESET], dt);
 }
 
-static void lif_init(const double *p, float *state, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    state[i] = (float)p[P_EL];
-    state[n + i] = 0.0f;
-    state[2 * n + i] = 0.0f;
-  }
-}
-
-static void lif_step(const double *p, float *state, const float *i_in, uint8_t *spikes, size_t n,
-                     double dt) {
-  leaky_k k;
-  lif_make(&k, p, dt);
-  snn__leaky_step(&k, state, i_in, spikes, n);
-}
-
-static int lif_grad(const double *p, const float *state_before, const float *i_in,
-                    const float *grad_state, const float *grad_spike, float *grad_state_before,
-                    float *grad_in, size_t n, double dt,
-                    float (*surrogate)(float x, const void *sg_user), const void *sg_user) {
-  leaky_k k;
-  lif_make(&k, p, dt);
-  snn__leaky_grad(&k, state_before, i_in, grad_state, grad_spike, grad_state_before, grad_in, n,
-                  surrogate, sg_user);
-  return SNN_OK;
-}
+LEAKY_DEFINE(lif, lif_make, P_EL)
 
 const snn__kind snn__kind_lif = {
     "lif", lif_params, sizeof lif_params / sizeof lif_params[0], lif_state_names, 1, 3,
@@ -212,45 +224,10 @@ static const snn__preset if_presets[] = {
 };
 
 static void if_make(leaky_k *k, const double *p, double dt) {
-  k->leaky = 0;
-  k->beta = 1.0f;
-  k->omb = 0.0f;
-  k->inscale = (float)(dt / p[Q_C]);
-  k->E_L = (float)p[Q_EL];
-  k->V_th = (float)p[Q_VTH];
-  k->V_reset = (float)p[Q_VRESET];
-  k->dth = (float)(p[Q_VTH] - p[Q_VRESET]);
-  k->t_ref = (float)p[Q_TREF];
-  k->half_dt = (float)(0.5 * dt);
-  k->dt = (float)dt;
-  k->subtract = p[Q_RESET] != 0.0;
+  leaky_make(k, p[Q_C], 0.0, p[Q_EL], p[Q_VTH], p[Q_VRESET], p[Q_TREF], p[Q_RESET], dt);
 }
 
-static void if_init(const double *p, float *state, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    state[i] = (float)p[Q_EL];
-    state[n + i] = 0.0f;
-    state[2 * n + i] = 0.0f;
-  }
-}
-
-static void if_step(const double *p, float *state, const float *i_in, uint8_t *spikes, size_t n,
-                    double dt) {
-  leaky_k k;
-  if_make(&k, p, dt);
-  snn__leaky_step(&k, state, i_in, spikes, n);
-}
-
-static int if_grad(const double *p, const float *state_before, const float *i_in,
-                   const float *grad_state, const float *grad_spike, float *grad_state_before,
-                   float *grad_in, size_t n, double dt,
-                   float (*surrogate)(float x, const void *sg_user), const void *sg_user) {
-  leaky_k k;
-  if_make(&k, p, dt);
-  snn__leaky_grad(&k, state_before, i_in, grad_state, grad_spike, grad_state_before, grad_in, n,
-                  surrogate, sg_user);
-  return SNN_OK;
-}
+LEAKY_DEFINE(if, if_make, Q_EL)
 
 const snn__kind snn__kind_if = {
     "if", if_params, sizeof if_params / sizeof if_params[0], lif_state_names, 1, 3,
