@@ -43,7 +43,7 @@ DEFAULTS = {
     "lr": 2e-3,
     "schedule": "cosine",
     "lr_decay": 0.7,
-    "slope": 10.0,
+    "slope": 5.0,
     "shift": 1,
     "seed": 1,
 }
