@@ -286,13 +286,18 @@ int main(int argc, char **argv) {
     goto out;
   }
   if (png && stdp_mnist_weights_png(png, l, net, neurons)) goto out;
-  if (json)
+  if (json) {
+    /* with --load the file's own options (its seed included) apply, not --seed */
+    char seed_s[32];
+    if (load) snprintf(seed_s, sizeof seed_s, "null");
+    else snprintf(seed_s, sizeof seed_s, "%zu", seed);
     printf("{\"test_accuracy\": %.4f, \"train_seconds\": %.2f, \"neurons\": %zu, \"epochs\": %zu, "
            "\"examples\": %zu, \"label_examples\": %zu, \"test_examples\": %zu, "
            "\"examples_per_second\": %.2f, \"synaptic_events_per_second\": %.4g, "
-           "\"inference_seconds\": %.2f, \"seed\": %zu}\n",
+           "\"inference_seconds\": %.2f, \"seed\": %s}\n",
            acc, train_s, neurons, epochs, trained, label_limit, test_limit, ex_s, ev_s, infer_s,
-           seed);
+           seed_s);
+  }
   exit_code = 0;
 out:
   snn_learner_free(l);

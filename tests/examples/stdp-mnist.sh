@@ -45,6 +45,7 @@ import json, sys
 a, b = (json.loads(open(p).read().strip().splitlines()[-1]) for p in sys.argv[1:3])
 assert b["neurons"] == 12 and b["epochs"] == 0, b
 assert a["test_accuracy"] == b["test_accuracy"], (a, b)
+assert a["seed"] == 3 and b["seed"] is None, (a, b)  # --load: the file's options apply
 PYEOF
 # and training continues from it (one more epoch, saved again over the file)
 "$PROG" "${args[@]}" --load "$tmp/model.snn" --save "$tmp/model.snn" --json --quiet > "$tmp/out4" \
