@@ -551,55 +551,59 @@ static void pack_panels(size_t p0, size_t p1, size_t K, size_t N, const float *W
   }
 }
 
+/* out[0..32) = init[0..32) + the sum of the 32-float rows src[ix[0..c)] (rows
+ * in order, two interleaved partial sums: a fixed order). Shared by the panel
+ * forward (src = weight panel, init = bias) and gradient (src = packed current
+ * gradients, init = 0). */
+static inline void gather32(const float *src, const int32_t *ix, int32_t c, const float *init,
+                            float *out) {
+#ifdef SNN__HAVE_V8
+  const snn__v8 *ps = (const snn__v8 *)src;
+  snn__v8 a0, a1, a2, a3, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0};
+  memcpy(&a0, init, 32);
+  memcpy(&a1, init + 8, 32);
+  memcpy(&a2, init + 16, 32);
+  memcpy(&a3, init + 24, 32);
+  int32_t k = 0;
+  for (; k + 2 <= c; k += 2) {
+    const snn__v8 *u = ps + (size_t)ix[k] * 4, *v = ps + (size_t)ix[k + 1] * 4;
+    a0 += u[0];
+    a1 += u[1];
+    a2 += u[2];
+    a3 += u[3];
+    b0 += v[0];
+    b1 += v[1];
+    b2 += v[2];
+    b3 += v[3];
+  }
+  if (k < c) {
+    const snn__v8 *u = ps + (size_t)ix[k] * 4;
+    a0 += u[0];
+    a1 += u[1];
+    a2 += u[2];
+    a3 += u[3];
+  }
+  snn__v8 sv[4] = {a0 + b0, a1 + b1, a2 + b2, a3 + b3};
+  memcpy(out, sv, sizeof sv);
+#else
+  memcpy(out, init, SNN__PW * sizeof(float));
+  for (int32_t k = 0; k < c; k++)
+    for (size_t j = 0; j < SNN__PW; j++) out[j] += src[(size_t)ix[k] * SNN__PW + j];
+#endif
+}
+
 SNN__CLONES static void panel_fwd_range(size_t p0, size_t p1, size_t rows, size_t K, size_t N,
                                         const int32_t *cnt, const size_t *rp, const int32_t *idx,
                                         const float *Wp, const float *bias, float *out) {
   for (size_t p = p0; p < p1; p++) {
     size_t j0 = SNN__PW * p, w = N - j0 < SNN__PW ? N - j0 : SNN__PW;
     const float *wp = Wp + p * K * SNN__PW;
-    float b32[SNN__PW] = {0};
+    float b32[SNN__PW] = {0}, s32[SNN__PW];
     if (bias) memcpy(b32, bias + j0, w * sizeof(float));
-#ifdef SNN__HAVE_V8
-    const snn__v8 *pw = (const snn__v8 *)wp;
     for (size_t r = 0; r < rows; r++) {
-      const int32_t *ix = idx + rp[r];
-      int32_t c = cnt[r], k = 0;
-      snn__v8 a0, a1, a2, a3, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0};
-      memcpy(&a0, b32, 32);
-      memcpy(&a1, b32 + 8, 32);
-      memcpy(&a2, b32 + 16, 32);
-      memcpy(&a3, b32 + 24, 32);
-      for (; k + 2 <= c; k += 2) {
-        const snn__v8 *u = pw + (size_t)ix[k] * 4, *v = pw + (size_t)ix[k + 1] * 4;
-        a0 += u[0];
-        a1 += u[1];
-        a2 += u[2];
-        a3 += u[3];
-        b0 += v[0];
-        b1 += v[1];
-        b2 += v[2];
-        b3 += v[3];
-      }
-      if (k < c) {
-        const snn__v8 *u = pw + (size_t)ix[k] * 4;
-        a0 += u[0];
-        a1 += u[1];
-        a2 += u[2];
-        a3 += u[3];
-      }
-      snn__v8 s[4] = {a0 + b0, a1 + b1, a2 + b2, a3 + b3};
-      memcpy(out + r * N + j0, s, w * sizeof(float));
+      gather32(wp, idx + rp[r], cnt[r], b32, s32);
+      memcpy(out + r * N + j0, s32, w * sizeof(float));
     }
-#else
-    for (size_t r = 0; r < rows; r++) {
-      const int32_t *ix = idx + rp[r];
-      float a[SNN__PW];
-      memcpy(a, b32, sizeof a);
-      for (int32_t k = 0; k < cnt[r]; k++)
-        for (size_t j = 0; j < SNN__PW; j++) a[j] += wp[(size_t)ix[k] * SNN__PW + j];
-      memcpy(out + r * N + j0, a, w * sizeof(float));
-    }
-#endif
   }
 }
 
@@ -661,48 +665,17 @@ SNN__CLONES static void panel_grad_range(size_t p0, size_t p1, size_t rows, size
           for (size_t j = 0; j < SNN__PW; j++) d[j] = j < w ? dI[r * N + j0 + j] : 0.0f;
         }
       }
-#ifdef SNN__HAVE_V8
-      const snn__v8 *pd = (const snn__v8 *)dIp;
+      static const float zero32[SNN__PW] = {0};
+      float s32[SNN__PW];
       for (size_t k = 0; k < K; k++) {
-        const int32_t *ix = rix + kp[k];
-        int32_t c = kp[k + 1] - kp[k], a = 0;
-        snn__v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0};
-        for (; a + 2 <= c; a += 2) {
-          const snn__v8 *u = pd + (size_t)ix[a] * 4, *v = pd + (size_t)ix[a + 1] * 4;
-          a0 += u[0];
-          a1 += u[1];
-          a2 += u[2];
-          a3 += u[3];
-          b0 += v[0];
-          b1 += v[1];
-          b2 += v[2];
-          b3 += v[3];
-        }
-        if (a < c) {
-          const snn__v8 *u = pd + (size_t)ix[a] * 4;
-          a0 += u[0];
-          a1 += u[1];
-          a2 += u[2];
-          a3 += u[3];
-        }
-        snn__v8 sv[4] = {a0 + b0, a1 + b1, a2 + b2, a3 + b3};
+        gather32(dIp, rix + kp[k], kp[k + 1] - kp[k], zero32, s32);
         float *o = dW + k * N + j0;
         if (bi == 0) {
-          memcpy(o, sv, w * sizeof(float));
+          memcpy(o, s32, w * sizeof(float));
         } else {
-          const float *f = (const float *)sv;
-          for (size_t j = 0; j < w; j++) o[j] += f[j];
+          for (size_t j = 0; j < w; j++) o[j] += s32[j];
         }
       }
-#else
-      for (size_t k = 0; k < K; k++) {
-        float acc[SNN__PW] = {0};
-        for (int32_t a = kp[k]; a < kp[k + 1]; a++)
-          for (size_t j = 0; j < SNN__PW; j++) acc[j] += dIp[(size_t)rix[a] * SNN__PW + j];
-        float *o = dW + k * N + j0;
-        for (size_t j = 0; j < w; j++) o[j] = bi == 0 ? acc[j] : o[j] + acc[j];
-      }
-#endif
     }
   }
 }
