@@ -230,16 +230,22 @@ check: deps
 	$(MAKE) test-install
 	$(MAKE) test-python
 
+# The sanitizer and valgrind gates run each suite as its own process, SUITE_JOBS
+# at a time (scripts/run-suites.sh; logs per suite under the build tree).
+SUITE_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+
 # Whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own tree.
 sanitize:
 	$(MAKE) BUILD=build/asan LIBOUT=build/asan/lib BINOUT=build/asan/bin OPT=-O1 \
 	  SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  build/asan/tests/runner
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  CK_FORK=yes SNN_TEST_DATA=tests/data build/asan/tests/runner
+	  CK_FORK=yes CK_TIMEOUT_MULTIPLIER=5 SNN_TEST_DATA=tests/data scripts/run-suites.sh $(SUITE_JOBS) build/asan/logs \
+	  build/asan/tests/runner
 
 valgrind: $(RUNNER)
-	CK_FORK=no SNN_TEST_DATA=tests/data SNN_TEST_QUICK=1 valgrind --error-exitcode=3 --leak-check=full \
+	CK_FORK=no SNN_TEST_DATA=tests/data SNN_TEST_QUICK=1 scripts/run-suites.sh $(SUITE_JOBS) \
+	  $(BUILD)/valgrind-logs valgrind --error-exitcode=3 --leak-check=full \
 	  --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
 	  --suppressions=tests/valgrind.supp $(RUNNER)
 

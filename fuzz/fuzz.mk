@@ -3,6 +3,7 @@
 #   make fuzz                  build the fuzzers, generate the seed corpora, run each
 #                              fuzzer for FUZZ_SECONDS seconds (default 60)
 #   make fuzz FUZZ_SECONDS=600
+#   make fuzz FUZZ_JOBS=1      one fuzzer at a time (default: one per core)
 #   make fuzz-build            build only
 #   make fuzz-regress          replay the committed regression inputs (fuzz/regress/*/) once
 #
@@ -16,6 +17,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_BUILD ?= build/fuzz
 FUZZ_RSS_MB ?= 2048
+FUZZ_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=c11 -g -O1 -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
                -Iinclude -Isrc/core -D_POSIX_C_SOURCE=200809L $(BLAS_CFLAGS) $(HDF5_DEFS)
@@ -51,17 +53,24 @@ fuzz-seeds: $(FUZZ_BUILD)/make_seeds
 	$(if $(filter nir_h5,$(FUZZ_NAMES)),cp tests/fixtures/nir/lif_norse.nir tests/fixtures/nir/two_lif_neurons.nir \
 	  tests/fixtures/nir/braille_noDelay_bias_zero_subgraph.nir $(FUZZ_BUILD)/seeds/nir_h5/)
 
+# The fuzzers run FUZZ_JOBS at a time (one core each); each one's output goes to
+# $(FUZZ_BUILD)/logs/NAME.log, printed whole when it finds something, else its final stats.
 fuzz: fuzz-build fuzz-seeds
-	@mkdir -p $(FUZZ_BUILD)/artifacts
-	@set -e; for n in $(FUZZ_NAMES); do \
-	  echo "== fuzz_$$n for $(FUZZ_SECONDS) s"; \
+	@mkdir -p $(FUZZ_BUILD)/artifacts $(FUZZ_BUILD)/logs
+	@printf '%s\n' $(FUZZ_NAMES) | xargs -P $(FUZZ_JOBS) -I '{}' sh -c ' \
+	  n=$$1; log=$(FUZZ_BUILD)/logs/$$n.log; \
 	  dict=; if [ -f fuzz/$$n.dict ]; then dict=-dict=fuzz/$$n.dict; fi; \
 	  maxlen=16384; if [ $$n = nir_h5 ]; then maxlen=65536; fi; \
-	  $(FUZZ_BUILD)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=$(FUZZ_RSS_MB) \
+	  echo "== fuzz_$$n for $(FUZZ_SECONDS) s"; \
+	  if $(FUZZ_BUILD)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=$(FUZZ_RSS_MB) \
 	    -timeout=10 -max_len=$$maxlen -print_final_stats=1 $$dict \
 	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$n- \
-	    $(FUZZ_BUILD)/corpus/$$n $(FUZZ_BUILD)/seeds/$$n $$(ls -d fuzz/regress/$$n 2>/dev/null); \
-	done
+	    $(FUZZ_BUILD)/corpus/$$n $(FUZZ_BUILD)/seeds/$$n $$(ls -d fuzz/regress/$$n 2>/dev/null) \
+	    >$$log 2>&1; then \
+	    echo "== fuzz_$$n: nothing found"; grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss)" $$log; \
+	  else \
+	    echo "== fuzz_$$n FAILED:"; cat $$log; exit 1; \
+	  fi' sh '{}'
 
 fuzz-regress: fuzz-build
 	@set -e; for n in $(FUZZ_NAMES); do \
