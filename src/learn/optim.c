@@ -7,6 +7,48 @@
 
 #include "learn.h"
 
+/* The elementwise loops get an AVX2 clone picked at load time; in C11 mode
+ * there is no FMA contraction, so both clones give identical results. (The
+ * library is built with -fno-math-errno, so sqrtf vectorises.) */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#  define SNN__OPT_CLONES __attribute__((target_clones("avx2", "default"), noinline))
+#else
+#  define SNN__OPT_CLONES
+#endif
+
+
+/* elements per parallel task (a multiple of the vector width) */
+#define SNN__OPT_CHUNK 16384
+
+typedef struct adam_k {
+  float b1, b2, step, rb2, eps, decay;
+} adam_k;
+
+SNN__OPT_CLONES
+static void adam_range(float *restrict w, float *restrict m, float *restrict v,
+                       const float *restrict g, size_t n, const adam_k *kp) {
+  const adam_k k = *kp;
+  for (size_t i = 0; i < n; i++) {
+    float gi = g[i];
+    float mi = k.b1 * m[i] + (1.0f - k.b1) * gi;
+    float vi = k.b2 * v[i] + (1.0f - k.b2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    w[i] = w[i] * k.decay - k.step * mi / (sqrtf(vi) * k.rb2 + k.eps);
+  }
+}
+
+SNN__OPT_CLONES
+static void sgd_range(float *restrict w, float *restrict m, const float *restrict g, size_t n,
+                      float mu, float wd, float lr) {
+  for (size_t i = 0; i < n; i++) {
+    float gi = g[i] + wd * w[i];
+    float mi = mu * m[i] + gi;
+    m[i] = mi;
+    w[i] -= lr * mi;
+  }
+}
+
 int snn__optim_init(snn__optim *o, int kind, size_t n) {
   memset(o, 0, sizeof *o);
   o->kind = kind;
@@ -30,44 +72,50 @@ void snn__optim_step(snn__optim *o, const snn__seg *segs, size_t n_segs, const f
   size_t base = 0;
   if (o->kind == SNN_OPTIMIZER_ADAM) {
     o->t++;
-    const float b1 = (float)o->b1, b2 = (float)o->b2, eps = (float)o->eps;
     const double bc1 = 1.0 - pow(o->b1, (double)o->t), bc2 = 1.0 - pow(o->b2, (double)o->t);
-    const float step = (float)(lr / bc1), rb2 = (float)(1.0 / sqrt(bc2));
-    const float decay = (float)(1.0 - lr * o->wd);
+    const adam_k k = {(float)o->b1, (float)o->b2, (float)(lr / bc1), (float)(1.0 / sqrt(bc2)),
+                      (float)o->eps, (float)(1.0 - lr * o->wd)};
     for (size_t s = 0; s < n_segs; s++) {
-      float *restrict w = segs[s].w;
-      float *restrict m = o->m + base, *restrict v = o->v + base;
-      const float *restrict gg = g + base;
-#pragma omp parallel for simd schedule(static) if (segs[s].n >= 32768)
-      for (ptrdiff_t i = 0; i < (ptrdiff_t)segs[s].n; i++) {
-        float gi = gg[i];
-        float mi = b1 * m[i] + (1.0f - b1) * gi;
-        float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        w[i] = w[i] * decay - step * mi / (sqrtf(vi) * rb2 + eps);
+      float *w = segs[s].w, *m = o->m + base, *v = o->v + base;
+      const float *gg = g + base;
+      size_t n = segs[s].n, nc = (n + SNN__OPT_CHUNK - 1) / SNN__OPT_CHUNK;
+#pragma omp parallel for schedule(static) if (nc >= 2)
+      for (ptrdiff_t c = 0; c < (ptrdiff_t)nc; c++) {
+        size_t i0 = (size_t)c * SNN__OPT_CHUNK, len = n - i0 < SNN__OPT_CHUNK ? n - i0 : SNN__OPT_CHUNK;
+        adam_range(w + i0, m + i0, v + i0, gg + i0, len, &k);
       }
-      base += segs[s].n;
+      base += n;
     }
   } else {
     const float mu = (float)o->momentum, wd = (float)o->wd, lrf = (float)lr;
     for (size_t s = 0; s < n_segs; s++) {
-      float *restrict w = segs[s].w;
-      float *restrict m = o->m + base;
-      const float *restrict gg = g + base;
-#pragma omp parallel for simd schedule(static) if (segs[s].n >= 32768)
-      for (ptrdiff_t i = 0; i < (ptrdiff_t)segs[s].n; i++) {
-        float gi = gg[i] + wd * w[i];
-        float mi = mu * m[i] + gi;
-        m[i] = mi;
-        w[i] -= lrf * mi;
+      float *w = segs[s].w, *m = o->m + base;
+      const float *gg = g + base;
+      size_t n = segs[s].n, nc = (n + SNN__OPT_CHUNK - 1) / SNN__OPT_CHUNK;
+#pragma omp parallel for schedule(static) if (nc >= 2)
+      for (ptrdiff_t c = 0; c < (ptrdiff_t)nc; c++) {
+        size_t i0 = (size_t)c * SNN__OPT_CHUNK, len = n - i0 < SNN__OPT_CHUNK ? n - i0 : SNN__OPT_CHUNK;
+        sgd_range(w + i0, m + i0, gg + i0, len, mu, wd, lrf);
       }
-      base += segs[s].n;
+      base += n;
     }
   }
 }
 
 #define SNN__NORM_BLOCK 4096
+
+/* sum of squares in double with 8 independent partial sums (so that the
+ * loop vectorises instead of waiting on one add chain), combined in a fixed
+ * order: the result depends on n and the data only */
+SNN__OPT_CLONES
+static double sumsq(const float *restrict g, size_t n) {
+  double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (size_t q = 0; q < 8; q++) a[q] += (double)g[i + q] * (double)g[i + q];
+  for (size_t q = 0; i < n; i++, q++) a[q] += (double)g[i] * (double)g[i];
+  return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
 
 double snn__norm2(const float *g, size_t n) {
   size_t nb = (n + SNN__NORM_BLOCK - 1) / SNN__NORM_BLOCK;
@@ -80,9 +128,7 @@ double snn__norm2(const float *g, size_t n) {
     for (ptrdiff_t k = 0; k < (ptrdiff_t)cnt; k++) {
       size_t i0 = (b0 + (size_t)k) * SNN__NORM_BLOCK, i1 = i0 + SNN__NORM_BLOCK;
       if (i1 > n) i1 = n;
-      double s = 0.0;
-      for (size_t i = i0; i < i1; i++) s += (double)g[i] * (double)g[i];
-      part[k] = s;
+      part[k] = sumsq(g + i0, i1 - i0);
     }
     for (size_t k = 0; k < cnt; k++) tot += part[k];
   }

@@ -388,7 +388,25 @@ SNN__CLONES static long long csr_range(const float *X, size_t r0, size_t r1, siz
     const float *x = X + r * K;
     int32_t *ix = idx + pos;
     int32_t c = 0;
-    for (size_t k = 0; k < K; k++) {
+    size_t k = 0;
+    /* spikes are sparse: skip blocks of 8 whose bits are all zero (the
+     * check vectorises; the compaction below does not) */
+    for (; k + 8 <= K; k += 8) {
+      uint32_t any = 0;
+      for (size_t q = 0; q < 8; q++) {
+        uint32_t u;
+        memcpy(&u, x + k + q, sizeof u);
+        any |= u;
+      }
+      if (!any) continue;
+      for (size_t q = k; q < k + 8; q++) {
+        float v = x[q];
+        ix[c] = (int32_t)q;
+        c += (v != 0.0f);
+        bad |= (v != 0.0f) & (v != 1.0f);
+      }
+    }
+    for (; k < K; k++) {
       float v = x[k];
       ix[c] = (int32_t)k;
       c += (v != 0.0f);
@@ -989,17 +1007,43 @@ static inline float sg_inline(int kind, float k, float x) {
   return 1.0f / (d * d);
 }
 
-/* One fused forward step for neurons [c0, c1) of step t (G, VM may be NULL).
- * SGK is a compile-time surrogate kind so that the loop vectorises. */
-#define SNN__FUSED_STEP(SGK)                                                     \
-  for (size_t i = c0; i < c1; i++) {                                             \
-    float x = beta * v[i] + gain * in[i] + c0f;                                  \
-    float sp = x >= thr ? 1.0f : 0.0f;                                           \
-    s[i] = sp;                                                                   \
-    v[i] = sub ? x - sp * dsub : (sp > 0.0f ? vr : x);                           \
-    if (vm) vm[i] = x;                                                           \
-    if (g) g[i] = sg_inline(SGK, slope, x - thr);                                \
+/* One fused forward step for neurons [c0, c1) of step t. SGK (surrogate
+ * kind), HG (write g) and HVM (write vm) are constants after inlining (a
+ * conditional store keeps a loop from vectorising), and the arrays are
+ * restrict parameters (block-scope restrict pointers are not enough for GCC
+ * to drop its run-time overlap checks). */
+typedef struct fconst {
+  float beta, gain, c0f, thr, vr, dsub, slope;
+  int sub;
+} fconst;
+
+static inline __attribute__((always_inline)) void
+fused_loop(int SGK, int HG, int HVM, const fconst *k, size_t c0, size_t c1,
+           const float *restrict in, float *restrict v, float *restrict s, float *restrict g,
+           float *restrict vm) {
+  const float beta = k->beta, gain = k->gain, c0f = k->c0f, thr = k->thr, vr = k->vr;
+  const float dsub = k->dsub, slope = k->slope;
+  const int sub = k->sub;
+  for (size_t i = c0; i < c1; i++) {
+    float x = beta * v[i] + gain * in[i] + c0f;
+    float sp = x >= thr ? 1.0f : 0.0f;
+    s[i] = sp;
+    float vsub = x - sp * dsub, vzero = sp > 0.0f ? vr : x;
+    v[i] = sub ? vsub : vzero;
+    if (HVM) vm[i] = x;
+    if (HG) g[i] = sg_inline(SGK, slope, x - thr);
   }
+}
+
+#define SNN__FUSED_STEP(SGK)                                                     \
+  if (g && vm)                                                                   \
+    fused_loop(SGK, 1, 1, &k, c0, c1, in, v, s, g, vm);                          \
+  else if (g)                                                                    \
+    fused_loop(SGK, 1, 0, &k, c0, c1, in, v, s, g, vm);                          \
+  else if (vm)                                                                   \
+    fused_loop(SGK, 0, 1, &k, c0, c1, in, v, s, g, vm);                          \
+  else                                                                           \
+    fused_loop(SGK, 0, 0, &k, c0, c1, in, v, s, g, vm);
 
 /* Forward of neurons [i0, i1) over all T steps (one thread's share of a
  * non-recurrent fused layer). G receives the surrogate derivative, VM the
@@ -1011,16 +1055,14 @@ SNN__CLONES static int fused_fwd_range(const nfast *f, int sgk, float slope, siz
                                        size_t i0, size_t i1, float *restrict v,
                                        const float *cur, size_t cstride, float *S, float *G,
                                        float *VM) {
-  const float beta = f->beta, gain = f->gain, c0f = f->c0, thr = f->thr;
-  const float vr = f->vreset, dsub = f->dsub;
-  const int sub = f->subtract;
+  const fconst k = {f->beta, f->gain, f->c0, f->thr, f->vreset, f->dsub, slope, f->subtract};
   for (size_t c0 = i0; c0 < i1; c0 += SNN__FCHUNK) {
     size_t c1 = c0 + SNN__FCHUNK < i1 ? c0 + SNN__FCHUNK : i1;
     for (size_t t = 0; t < T; t++) {
-      const float *restrict in = cur + t * cstride;
-      float *restrict s = S + t * n;
-      float *restrict g = G ? G + t * n : NULL;
-      float *restrict vm = VM ? VM + t * n : NULL;
+      const float *in = cur + t * cstride;
+      float *s = S + t * n;
+      float *g = G ? G + t * n : NULL;
+      float *vm = VM ? VM + t * n : NULL;
       if (sgk == SNN_SURROGATE_ATAN) {
         SNN__FUSED_STEP(SNN_SURROGATE_ATAN)
       } else if (sgk == SNN_SURROGATE_TRIANGLE) {
