@@ -97,7 +97,8 @@ END_TEST
 START_TEST(test_psp_inh_equal_tau) { check_psp(SNN_SPNET_INH, -200.0, 10.0); }
 END_TEST
 
-/* Zero delay: the spike of step k acts from the start of step k + 1. */
+/* Zero delay: the spike of step k acts from the start of step k + 1, and is
+ * visible in I_exc as soon as it has arrived (at the end of step k). */
 START_TEST(test_zero_delay) {
   snn_spnet *net = pair_net("lif", SNN_SPNET_EXC, 500.0, 0.0, 0);
   float v0 = -50.0f, vb;
@@ -107,7 +108,7 @@ START_TEST(test_zero_delay) {
   ck_assert_float_eq(vb, -70.0f);
   float ie;
   ck_assert_snn_ok(snn_spnet_state_get(&ie, net, 1, "I_exc", 1));
-  ck_assert_float_eq(ie, 0.0f); /* still in the ring buffer */
+  ck_assert_float_eq(ie, 500.0f); /* arrived at 0.1 ms, not yet decayed */
   ck_assert_snn_ok(snn_spnet_run(net, 0.1));
   ck_assert_snn_ok(snn_spnet_state_get(&vb, net, 1, "V", 1));
   ck_assert_double_eq_tol(vb, -70.0 + psp(0.1, 500, 250, 10, 5), 2e-5);

@@ -63,66 +63,107 @@ static inline float sim_exp_neg(float x) {
   return p * sc.f;
 }
 
+/* The lif kernels update SP_BLK neurons at a time into a local flag array
+ * (cache-resident; the vectorised loop keeps one 32-bit width) and then append
+ * the indices of the few that fired to out[] (ascending), so neither a global
+ * flag array nor a second pass over all neurons is needed to find the spikes. */
+#define SP_BLK 256
+
+static size_t sp_append(const uint32_t *spk, size_t m, uint32_t base, uint32_t *out, size_t c) {
+  for (size_t j = 0; j < m; j += 8) {
+    size_t e = m - j < 8 ? m - j : 8;
+    uint32_t any = 0;
+    for (size_t q = 0; q < e; q++) any |= spk[j + q];
+    if (!any) continue;
+    for (size_t q = 0; q < e; q++) {
+      out[c] = base + (uint32_t)(j + q);
+      c += spk[j + q];
+    }
+  }
+  return c;
+}
+
 /* Synaptic variables below 1e-30 (pA or nS) are set to 0: a neuron that
  * receives no input for ~100 time constants would otherwise decay into
  * subnormal floats, which are many times slower on x86. */
 static inline float flush_tiny(float x) { return (x < 1e-30f && x > -1e-30f) ? 0.0f : x; }
 
+/* The loop every lif kernel shares. STEP(v, e, i) computes vn (the new V
+ * before threshold and reset) from v and the synaptic variables e, i after
+ * this step's input. With a ring (in_e != NULL) the inputs due now are read
+ * from it and the slot is cleared; without one (no delayed projection into
+ * the population: spikes are added straight to ge/gi) the loop moves 16
+ * bytes per neuron less. Blocks of SP_BLK neurons; the few that fired are
+ * appended to out[]. */
+#define SP_LIF_LOOP(STEP)                                                            \
+  size_t c = 0;                                                                      \
+  for (size_t j0 = 0; j0 < m; j0 += SP_BLK) {                                        \
+    size_t j1 = m - j0 < SP_BLK ? m : j0 + SP_BLK;                                   \
+    uint32_t spk[SP_BLK];                                                            \
+    if (in_e) {                                                                      \
+      for (size_t j = j0; j < j1; j++) {                                             \
+        float e = ge[j] + in_e[j], i = gi[j] + in_i[j];                              \
+        in_e[j] = 0.0f;                                                              \
+        in_i[j] = 0.0f;                                                              \
+        SP_LIF_TAIL(STEP)                                                            \
+      }                                                                              \
+    } else {                                                                         \
+      for (size_t j = j0; j < j1; j++) {                                             \
+        float e = ge[j], i = gi[j];                                                  \
+        SP_LIF_TAIL(STEP)                                                            \
+      }                                                                              \
+    }                                                                                \
+    c = sp_append(spk, j1 - j0, base + (uint32_t)j0, out, c);                        \
+  }                                                                                  \
+  return c;
+
+/* refractory hold, threshold, reset (zero or by subtraction), synaptic decay;
+ * branch-free so that the loop vectorises */
+#define SP_LIF_TAIL(STEP)                                                            \
+  float v = V[j];                                                                    \
+  int32_t r = ref[j];                                                                \
+  float vn = STEP(v, e, i);                                                          \
+  int held = r > 0;                                                                  \
+  vn = held ? v : vn;                                                                \
+  r = held ? r - 1 : r;                                                              \
+  int s = (!held) & (vn >= k.Vth);                                                   \
+  float vres = vn * fs + c0; /* vn - dth (subtract) or V_reset (zero) */             \
+  V[j] = s ? vres : vn;                                                              \
+  ref[j] = s ? k.ref_steps : r;                                                      \
+  ge[j] = flush_tiny(e * k.De);                                                      \
+  gi[j] = flush_tiny(i * k.Di);                                                      \
+  spk[j - j0] = (uint32_t)s;
+
 SNN__SIM_HOT
-void snn__sp_lif_cuba(const snn__sp_consts *kp, float *restrict V, int32_t *restrict ref,
-                      float *restrict ge, float *restrict gi, float *restrict in_e,
-                      float *restrict in_i, uint32_t *restrict spk, size_t m) {
+size_t snn__sp_lif_cuba(const snn__sp_consts *kp, float *restrict V, int32_t *restrict ref,
+                        float *restrict ge, float *restrict gi, float *restrict in_e,
+                        float *restrict in_i, uint32_t base, uint32_t *restrict out, size_t m) {
   const snn__sp_consts k = *kp;
   const float bias = k.Ie * k.Pb;
   const float fs = k.subtract ? 1.0f : 0.0f, c0 = k.subtract ? -k.dth : k.Vreset;
-  for (size_t j = 0; j < m; j++) {
-    float e = ge[j] + in_e[j], i = gi[j] + in_i[j];
-    in_e[j] = 0.0f;
-    in_i[j] = 0.0f;
-    float v = V[j];
-    int32_t r = ref[j];
-    float vn = v * k.Pm + e * k.Pe + i * k.Pi + bias;
-    int held = r > 0;
-    vn = held ? v : vn;
-    r = held ? r - 1 : r;
-    int s = (!held) & (vn >= k.Vth);
-    float vres = vn * fs + c0; /* vn - dth (subtract) or V_reset (zero), branch-free */
-    V[j] = s ? vres : vn;
-    ref[j] = s ? k.ref_steps : r;
-    ge[j] = flush_tiny(e * k.De);
-    gi[j] = flush_tiny(i * k.Di);
-    spk[j] = (uint32_t)s;
-  }
+#define CUBA_STEP(v, e, i) ((v) * k.Pm + (e) * k.Pe + (i) * k.Pi + bias)
+  SP_LIF_LOOP(CUBA_STEP)
+#undef CUBA_STEP
+}
+
+static inline float coba_step(const snn__sp_consts *k, float hC, float dEe, float dEi, float v,
+                              float e, float i) {
+  float em = e * k->Ae, im = i * k->Ai;
+  float gt = k->gL + em + im;
+  float vinf = (em * dEe + im * dEi + k->Ie) / gt;
+  return vinf + (v - vinf) * sim_exp_neg(gt * hC);
 }
 
 SNN__SIM_HOT
-void snn__sp_lif_coba(const snn__sp_consts *kp, float *restrict V, int32_t *restrict ref,
-                      float *restrict ge, float *restrict gi, float *restrict in_e,
-                      float *restrict in_i, uint32_t *restrict spk, size_t m) {
+size_t snn__sp_lif_coba(const snn__sp_consts *kp, float *restrict V, int32_t *restrict ref,
+                        float *restrict ge, float *restrict gi, float *restrict in_e,
+                        float *restrict in_i, uint32_t base, uint32_t *restrict out, size_t m) {
   const snn__sp_consts k = *kp;
   const float hC = -k.h / k.C, dEe = k.Ee - k.EL, dEi = k.Ei - k.EL;
   const float fs = k.subtract ? 1.0f : 0.0f, c0 = k.subtract ? -k.dth : k.Vreset;
-  for (size_t j = 0; j < m; j++) {
-    float e = ge[j] + in_e[j], i = gi[j] + in_i[j];
-    in_e[j] = 0.0f;
-    in_i[j] = 0.0f;
-    float v = V[j];
-    int32_t r = ref[j];
-    float em = e * k.Ae, im = i * k.Ai;
-    float gt = k.gL + em + im;
-    float vinf = (em * dEe + im * dEi + k.Ie) / gt;
-    float vn = vinf + (v - vinf) * sim_exp_neg(gt * hC);
-    int held = r > 0;
-    vn = held ? v : vn;
-    r = held ? r - 1 : r;
-    int s = (!held) & (vn >= k.Vth);
-    float vres = vn * fs + c0; /* vn - dth (subtract) or V_reset (zero), branch-free */
-    V[j] = s ? vres : vn;
-    ref[j] = s ? k.ref_steps : r;
-    ge[j] = flush_tiny(e * k.De);
-    gi[j] = flush_tiny(i * k.Di);
-    spk[j] = (uint32_t)s;
-  }
+#define COBA_STEP(v, e, i) coba_step(&k, hC, dEe, dEi, v, e, i)
+  SP_LIF_LOOP(COBA_STEP)
+#undef COBA_STEP
 }
 
 /* Forward Euler for the conductance-based lif (as Auryn's and Brian's COBA
@@ -130,30 +171,16 @@ void snn__sp_lif_coba(const snn__sp_consts *kp, float *restrict V, int32_t *rest
  * g_i (E_i - V) + I_e) with the conductances at the start of the step. First
  * order in h; no exp and no division, about half the cost per neuron. */
 SNN__SIM_HOT
-void snn__sp_lif_coba_euler(const snn__sp_consts *kp, float *restrict V, int32_t *restrict ref,
-                            float *restrict ge, float *restrict gi, float *restrict in_e,
-                            float *restrict in_i, uint32_t *restrict spk, size_t m) {
+size_t snn__sp_lif_coba_euler(const snn__sp_consts *kp, float *restrict V,
+                              int32_t *restrict ref, float *restrict ge, float *restrict gi,
+                              float *restrict in_e, float *restrict in_i, uint32_t base,
+                              uint32_t *restrict out, size_t m) {
   const snn__sp_consts k = *kp;
   const float hC = k.h / k.C, dEe = k.Ee - k.EL, dEi = k.Ei - k.EL;
   const float fs = k.subtract ? 1.0f : 0.0f, c0 = k.subtract ? -k.dth : k.Vreset;
-  for (size_t j = 0; j < m; j++) {
-    float e = ge[j] + in_e[j], i = gi[j] + in_i[j];
-    in_e[j] = 0.0f;
-    in_i[j] = 0.0f;
-    float v = V[j];
-    int32_t r = ref[j];
-    float vn = v + hC * (e * (dEe - v) + i * (dEi - v) + k.Ie - k.gL * v);
-    int held = r > 0;
-    vn = held ? v : vn;
-    r = held ? r - 1 : r;
-    int s = (!held) & (vn >= k.Vth);
-    float vres = vn * fs + c0;
-    V[j] = s ? vres : vn;
-    ref[j] = s ? k.ref_steps : r;
-    ge[j] = flush_tiny(e * k.De);
-    gi[j] = flush_tiny(i * k.Di);
-    spk[j] = (uint32_t)s;
-  }
+#define EULER_STEP(v, e, i) ((v) + hC * ((e) * (dEe - (v)) + (i) * (dEi - (v)) + k.Ie - k.gL * (v)))
+  SP_LIF_LOOP(EULER_STEP)
+#undef EULER_STEP
 }
 
 SNN__SIM_HOT
@@ -162,9 +189,13 @@ void snn__sp_syn_current(const snn__sp_consts *kp, const float *restrict V, floa
                          float *restrict iin, int cond, size_t m) {
   const snn__sp_consts k = *kp;
   for (size_t j = 0; j < m; j++) {
-    float e = ge[j] + in_e[j], i = gi[j] + in_i[j];
-    in_e[j] = 0.0f;
-    in_i[j] = 0.0f;
+    float e = ge[j], i = gi[j];
+    if (in_e) { /* NULL: no ring (see SP_LIF_LOOP) */
+      e += in_e[j];
+      i += in_i[j];
+      in_e[j] = 0.0f;
+      in_i[j] = 0.0f;
+    }
     float em = e * k.Ae, im = i * k.Ai;
     iin[j] = cond ? em * (k.Ee - V[j]) + im * (k.Ei - V[j]) + k.Ie : em + im + k.Ie;
     ge[j] = flush_tiny(e * k.De);
@@ -172,20 +203,20 @@ void snn__sp_syn_current(const snn__sp_consts *kp, const float *restrict V, floa
   }
 }
 
-size_t snn__sp_collect(const uint32_t *spk, size_t m, uint32_t base, uint32_t *out) {
+size_t snn__sp_collect8(const uint8_t *spk, size_t m, uint32_t base, uint32_t *out) {
   size_t c = 0, j = 0;
   for (; j + 8 <= m; j += 8) {
-    uint32_t any = 0;
-    for (size_t q = 0; q < 8; q++) any |= spk[j + q];
+    uint64_t any;
+    memcpy(&any, spk + j, 8);
     if (!any) continue;
     for (size_t q = 0; q < 8; q++) {
       out[c] = base + (uint32_t)(j + q);
-      c += spk[j + q];
+      c += spk[j + q] != 0;
     }
   }
   for (; j < m; j++) {
     out[c] = base + (uint32_t)j;
-    c += spk[j];
+    c += spk[j] != 0;
   }
   return c;
 }

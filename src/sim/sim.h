@@ -24,7 +24,8 @@ typedef struct snn__sp_pop {
   double tau_e, tau_i, E_e, E_i, I_e;
   float *V;           /* fast path: n (generic: points into state) */
   int32_t *ref;       /* fast path: refractory steps left */
-  float *ge, *gi;     /* synaptic variables (pA or nS) */
+  float *ge, *gi;     /* synaptic variables (pA or nS); delay-0 projections add to them directly */
+  int ring;           /* 1: a projection with a delay >= 1 step targets it (read the ring) */
   float *state;       /* generic path: n_state * n (SoA) */
   size_t n_state;
   float *iin;         /* generic path: input current of the step */
@@ -60,9 +61,8 @@ struct snn_spnet {
   int prepared;
   uint32_t n_slots;   /* max delay + 1 */
   float *buf_e, *buf_i; /* n_slots * n_total each */
-  uint32_t *spk;      /* n_total spike flags (0/1) of the current step */
   uint8_t *spk8;      /* generic populations: the model kernel's spike bytes */
-  uint32_t *fired;    /* n_total: global indices fired in the step */
+  uint32_t *fired;    /* n_total: global indices fired in the step (ascending) */
 
   uint64_t step;
   uint64_t n_spikes, n_dropped, n_events;
@@ -78,8 +78,8 @@ int snn__sp_draw(snn__sp_proj *pr, size_t n_src, size_t n_dst, int same, int rul
 
 /* kernels.c: per-step neuron updates over [a, b) of a population.
  * in_e/in_i point at the population's slice of the current ring slot (read,
- * then zeroed). Spike flags (0/1, 32-bit so the loops keep one vector
- * width) go to spk[0 .. b-a). */
+ * then zeroed). The indices (base + j) of the neurons that fired are written
+ * to out[] in ascending order (room for b-a entries); returns their count. */
 typedef struct snn__sp_consts {
   float EL, Vth, Vreset, dth, C, gL;
   int subtract;
@@ -89,16 +89,17 @@ typedef struct snn__sp_consts {
   float Ee, Ei, Ie, h;
 } snn__sp_consts;
 
-void snn__sp_lif_cuba(const snn__sp_consts *k, float *V, int32_t *ref, float *ge, float *gi,
-                      float *in_e, float *in_i, uint32_t *spk, size_t m);
-void snn__sp_lif_coba(const snn__sp_consts *k, float *V, int32_t *ref, float *ge, float *gi,
-                      float *in_e, float *in_i, uint32_t *spk, size_t m);
-void snn__sp_lif_coba_euler(const snn__sp_consts *k, float *V, int32_t *ref, float *ge, float *gi,
-                            float *in_e, float *in_i, uint32_t *spk, size_t m);
+size_t snn__sp_lif_cuba(const snn__sp_consts *k, float *V, int32_t *ref, float *ge, float *gi,
+                        float *in_e, float *in_i, uint32_t base, uint32_t *out, size_t m);
+size_t snn__sp_lif_coba(const snn__sp_consts *k, float *V, int32_t *ref, float *ge, float *gi,
+                        float *in_e, float *in_i, uint32_t base, uint32_t *out, size_t m);
+size_t snn__sp_lif_coba_euler(const snn__sp_consts *k, float *V, int32_t *ref, float *ge,
+                              float *gi, float *in_e, float *in_i, uint32_t base, uint32_t *out,
+                              size_t m);
 /* generic path: adds inputs, writes the step-mean input current, decays */
 void snn__sp_syn_current(const snn__sp_consts *k, const float *V, float *ge, float *gi,
                          float *in_e, float *in_i, float *iin, int cond, size_t m);
-/* appends indices base+i of set flags to out; returns the count */
-size_t snn__sp_collect(const uint32_t *spk, size_t m, uint32_t base, uint32_t *out);
+/* appends indices base+i of the nonzero bytes of spk[0..m) to out; returns the count */
+size_t snn__sp_collect8(const uint8_t *spk, size_t m, uint32_t base, uint32_t *out);
 
 #endif

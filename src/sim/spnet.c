@@ -3,13 +3,15 @@
  *
  * One step k of snn_spnet_run():
  *  1. every population adds the ring slot k mod S (inputs due now) to its
- *     synaptic variables, advances its neurons by dt, decays the synapses and
- *     flags its spikes (in parallel over blocks when n_threads > 1; each
- *     neuron is independent, so the result does not depend on the split);
- *  2. the spikes are collected in ascending global index order;
- *  3. each projection adds its weight to slot (k + 1 + delay) mod S of every
- *     target in the spiking sources' rows (serial, fixed order: the sums, and
- *     so the results, are the same for any thread count);
+ *     synaptic variables (only populations that delayed projections target),
+ *     advances its neurons by dt, decays the synapses and lists its spikes
+ *     (in parallel over blocks when n_threads > 1; each neuron is
+ *     independent, so the result does not depend on the split);
+ *  2. the blocks' spike lists are joined in ascending global index order;
+ *  3. each projection adds its weight to every target in the spiking
+ *     sources' rows: to slot (k + 1 + delay) mod S of the ring, or, for delay
+ *     0, straight to the target's (already decayed) ge/gi (serial, fixed
+ *     order: the sums, and so the results, are the same for any thread count);
  *  4. spikes of recorded populations are appended to the recorder.
  * Cost per step: O(N) vectorised updates + O(spikes x fan-out) delivery. */
 #include "sim.h"
@@ -102,11 +104,9 @@ static void pop_free_bufs(snn__sp_pop *p) {
 static void run_bufs_free(snn_spnet *net) {
   snn__aligned_free(net->buf_e);
   snn__aligned_free(net->buf_i);
-  snn__free(net->spk);
   snn__free(net->spk8);
   snn__free(net->fired);
   net->buf_e = net->buf_i = NULL;
-  net->spk = NULL;
   net->spk8 = NULL;
   net->fired = NULL;
   net->prepared = 0;
@@ -503,9 +503,11 @@ static int prepare(snn_spnet *net, const char *fn) {
   if (net->prepared) return SNN_OK;
   if (net->n_pops == 0) return snn__error(SNN_E_STATE, "%s: the network has no population", fn);
   uint32_t maxd = 0;
+  for (size_t i = 0; i < net->n_pops; i++) net->pops[i].ring = 0;
   for (size_t i = 0; i < net->n_projs; i++) {
     const snn__sp_proj *pr = &net->projs[i];
     if (pr->delay > maxd) maxd = pr->delay;
+    if (pr->delay > 0) net->pops[pr->dst].ring = 1;
     if (net->pops[pr->dst].cond) {
       int neg = pr->w ? 0 : pr->w0 < 0.0f;
       for (size_t s = 0; pr->w && s < pr->nnz && !neg; s++) neg = pr->w[s] < 0.0f;
@@ -518,10 +520,9 @@ static int prepare(snn_spnet *net, const char *fn) {
   if (snn__mul_size(&ring, slots, n)) return snn__error(SNN_E_NOMEM, "%s: delay buffer too large", fn);
   net->buf_e = snn__aligned_alloc(ring, sizeof(float));
   net->buf_i = snn__aligned_alloc(ring, sizeof(float));
-  net->spk = snn__calloc(n, sizeof *net->spk);
   net->spk8 = snn__calloc(n, 1);
   net->fired = snn__malloc(n * sizeof *net->fired);
-  if (!net->buf_e || !net->buf_i || !net->spk || !net->spk8 || !net->fired) {
+  if (!net->buf_e || !net->buf_i || !net->spk8 || !net->fired) {
     run_bufs_free(net);
     return snn__error(SNN_E_NOMEM, "%s: out of memory (delay ring of %zu x %zu)", fn, slots, n);
   }
@@ -570,17 +571,26 @@ static void make_consts(snn__sp_consts *k, const snn__sp_pop *p, double h) {
   }
 }
 
-/* Updates neurons [a, b) of population p for the current slot; returns spikes flagged. */
-static void update_block(snn_spnet *net, const snn__sp_pop *p, const snn__sp_consts *k,
-                         size_t slot, size_t a, size_t b) {
+/* Updates neurons [a, b) of population p for the current slot; the global
+ * indices of the neurons that fired go to net->fired[g ..) (g = their first
+ * global index, so blocks never overlap); returns their count. */
+static size_t update_block(snn_spnet *net, const snn__sp_pop *p, const snn__sp_consts *k,
+                           size_t slot, size_t a, size_t b) {
   size_t g = p->offset + a, m = b - a;
-  float *ie = net->buf_e + slot * net->n_total + g, *ii = net->buf_i + slot * net->n_total + g;
+  float *ie = NULL, *ii = NULL;
+  if (p->ring) {
+    ie = net->buf_e + slot * net->n_total + g;
+    ii = net->buf_i + slot * net->n_total + g;
+  }
+  uint32_t *out = net->fired + g;
   if (p->cond && p->euler)
-    snn__sp_lif_coba_euler(k, p->V + a, p->ref + a, p->ge + a, p->gi + a, ie, ii, net->spk + g, m);
-  else if (p->cond)
-    snn__sp_lif_coba(k, p->V + a, p->ref + a, p->ge + a, p->gi + a, ie, ii, net->spk + g, m);
-  else
-    snn__sp_lif_cuba(k, p->V + a, p->ref + a, p->ge + a, p->gi + a, ie, ii, net->spk + g, m);
+    return snn__sp_lif_coba_euler(k, p->V + a, p->ref + a, p->ge + a, p->gi + a, ie, ii,
+                                  (uint32_t)g, out, m);
+  if (p->cond)
+    return snn__sp_lif_coba(k, p->V + a, p->ref + a, p->ge + a, p->gi + a, ie, ii, (uint32_t)g,
+                            out, m);
+  return snn__sp_lif_cuba(k, p->V + a, p->ref + a, p->ge + a, p->gi + a, ie, ii, (uint32_t)g, out,
+                          m);
 }
 
 static void deliver(snn_spnet *net, const uint32_t *fired, size_t nf) {
@@ -589,8 +599,11 @@ static void deliver(snn_spnet *net, const uint32_t *fired, size_t nf) {
   for (size_t q = 0; q < net->n_projs; q++) {
     const snn__sp_proj *pr = &net->projs[q];
     const snn__sp_pop *ps = &net->pops[pr->src], *pd = &net->pops[pr->dst];
+    /* delay 0: due at the next step, which starts from the decayed ge/gi of
+     * this one, so add to them directly; else to ring slot (k + 1 + delay) */
     size_t slot = (size_t)((net->step + 1 + pr->delay) % net->n_slots);
-    float *base = (pr->inh ? net->buf_i : net->buf_e) + slot * net->n_total + pd->offset;
+    float *base = pr->delay == 0 ? (pr->inh ? pd->gi : pd->ge)
+                                 : (pr->inh ? net->buf_i : net->buf_e) + slot * net->n_total + pd->offset;
     uint32_t lo = (uint32_t)ps->offset, hi = (uint32_t)(ps->offset + ps->n);
     /* binary search for the first spike >= lo */
     size_t a = 0, b = nf;
@@ -598,8 +611,20 @@ static void deliver(snn_spnet *net, const uint32_t *fired, size_t nf) {
       size_t mid = (a + b) / 2;
       if (fired[mid] < lo) a = mid + 1; else b = mid;
     }
+    size_t e = a;
+    while (e < nf && fired[e] < hi) e++;
+    /* prefetch the spiking rows' targets first, so that their cache misses
+     * overlap instead of stalling one row after the other */
+    for (size_t s = a; s < e; s++) {
+      size_t i = fired[s] - lo;
+      const uint32_t *t = pr->tgt + pr->row[i], *t1 = pr->tgt + pr->row[i + 1];
+      for (; t < t1; t += 16) __builtin_prefetch(t);
+      if (pr->w)
+        for (const float *w = pr->w + pr->row[i], *w1 = pr->w + pr->row[i + 1]; w < w1; w += 16)
+          __builtin_prefetch(w);
+    }
     uint64_t ev = 0;
-    for (size_t s = a; s < nf && fired[s] < hi; s++) {
+    for (size_t s = a; s < e; s++) {
       size_t i = fired[s] - lo;
       uint64_t r0 = pr->row[i], r1 = pr->row[i + 1];
       const uint32_t *t = pr->tgt + r0;
@@ -669,10 +694,17 @@ int snn_spnet_run(snn_spnet *net, double duration) {
     if (net->pops[i].fast) nblk += (net->pops[i].n + PAR_BLOCK - 1) / PAR_BLOCK;
   int nt = (int)net->n_threads;
   if (nblk < PAR_MIN_BLOCKS) nt = 1;
+  /* spike count of each update block (parallel: the blocks above; serial: one
+   * per population), in population order */
+  size_t *cnt = snn__malloc((nblk + np) * sizeof *cnt);
+  if (!cnt) {
+    snn__free(kc);
+    return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+  }
 
   for (uint64_t it = 0; it < steps && rc == SNN_OK; it++) {
     size_t slot = (size_t)(net->step % net->n_slots);
-    /* 1. neuron updates */
+    /* 1. neuron updates; each block writes its spikes to fired[] at its own offset */
     if (nt > 1) {
 #pragma omp parallel for num_threads(nt) schedule(static)
       for (size_t bi = 0; bi < nblk; bi++) {
@@ -683,28 +715,45 @@ int snn_spnet_run(snn_spnet *net, double duration) {
           size_t nb = (p->n + PAR_BLOCK - 1) / PAR_BLOCK;
           if (c < nb) {
             size_t a = c * PAR_BLOCK, b = a + PAR_BLOCK < p->n ? a + PAR_BLOCK : p->n;
-            update_block(net, p, &kc[i], slot, a, b);
+            cnt[bi] = update_block(net, p, &kc[i], slot, a, b);
             break;
           }
           c -= nb;
         }
       }
     } else {
-      for (size_t i = 0; i < np; i++)
-        if (net->pops[i].fast) update_block(net, &net->pops[i], &kc[i], slot, 0, net->pops[i].n);
+      for (size_t i = 0, bi = 0; i < np; i++)
+        if (net->pops[i].fast) cnt[bi++] = update_block(net, &net->pops[i], &kc[i], slot, 0, net->pops[i].n);
     }
     for (size_t i = 0; i < np && rc == SNN_OK; i++) {
       snn__sp_pop *p = &net->pops[i];
       if (p->fast) continue;
       size_t g = p->offset;
-      snn__sp_syn_current(&kc[i], p->V, p->ge, p->gi, net->buf_e + slot * net->n_total + g,
-                          net->buf_i + slot * net->n_total + g, p->iin, p->cond, p->n);
+      snn__sp_syn_current(&kc[i], p->V, p->ge, p->gi,
+                          p->ring ? net->buf_e + slot * net->n_total + g : NULL,
+                          p->ring ? net->buf_i + slot * net->n_total + g : NULL, p->iin, p->cond,
+                          p->n);
       rc = snn__neuron_step(p->model, p->state, p->iin, net->spk8 + g, p->n, h);
-      for (size_t j = 0; j < p->n; j++) net->spk[g + j] = net->spk8[g + j];
+      cnt[nblk + i] = snn__sp_collect8(net->spk8 + g, p->n, (uint32_t)g, net->fired + g);
     }
     if (rc) break;
-    /* 2. collect */
-    size_t nf = snn__sp_collect(net->spk, net->n_total, 0, net->fired);
+    /* 2. gather the blocks' spikes into one ascending list at the front of fired[]
+     * (a block's list starts at its first neuron's index >= the spikes before it) */
+    size_t nf = 0;
+    for (size_t i = 0, bi = 0; i < np; i++) {
+      const snn__sp_pop *p = &net->pops[i];
+      size_t nb = !p->fast ? 0 : nt > 1 ? (p->n + PAR_BLOCK - 1) / PAR_BLOCK : 1;
+      if (!p->fast) {
+        memmove(net->fired + nf, net->fired + p->offset, cnt[nblk + i] * sizeof *net->fired);
+        nf += cnt[nblk + i];
+      }
+      for (size_t c = 0; c < nb; c++, bi++) {
+        size_t start = p->offset + (nt > 1 ? c * PAR_BLOCK : 0);
+        if (cnt[bi] && start != nf)
+          memmove(net->fired + nf, net->fired + start, cnt[bi] * sizeof *net->fired);
+        nf += cnt[bi];
+      }
+    }
     net->n_spikes += nf;
     /* 3. deliver, 4. record */
     if (nf) {
@@ -717,6 +766,7 @@ int snn_spnet_run(snn_spnet *net, double duration) {
     net->step++;
   }
   net->sim_seconds += now_s() - t0;
+  snn__free(cnt);
   snn__free(kc);
   if (rc) return rc;
   for (size_t i = 0; i < np; i++) {
