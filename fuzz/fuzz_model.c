@@ -5,7 +5,8 @@
  * A network that loads is re-saved and re-loaded (which must succeed and give
  * the same bytes) and, when small, run once through snn_network_predict.
  * A learner file (network + STDP section) that loads is re-saved and
- * re-loaded the same way. */
+ * re-loaded the same way, as is an snn_spnet file (then run for 10 steps
+ * when small). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +41,49 @@ static void fuzz_learner(const uint8_t *data, size_t size) {
   free(b);
 }
 
+/* snn_spnet files: load; when that works, re-save and re-load with equal
+ * bytes, and run 10 steps of a small network */
+static void fuzz_spnet(const uint8_t *data, size_t size) {
+  snn_spnet *net = NULL;
+  int rc = snn_spnet_load_mem(&net, data, size);
+  if (rc != SNN_OK) {
+    if (net != NULL || snn_last_error()[0] == '\0') abort();
+    return;
+  }
+  size_t n = 0, n2 = 0;
+  if (snn_spnet_save_mem(&n, net, NULL, 0) != SNN_E_RANGE) abort();
+  unsigned char *a = malloc(n), *b = malloc(n);
+  if (a == NULL || b == NULL) abort();
+  if (snn_spnet_save_mem(&n2, net, a, n) != SNN_OK || n2 != n) abort();
+  snn_spnet *again = NULL;
+  if (snn_spnet_load_mem(&again, a, n) != SNN_OK) abort();
+  if (snn_spnet_save_mem(&n2, again, b, n) != SNN_OK || n2 != n || memcmp(a, b, n) != 0) abort();
+  snn_spnet_free(again);
+  free(a);
+  free(b);
+  snn_spnet_stats st;
+  memset(&st, 0, sizeof st);
+  st.struct_size = sizeof st;
+  if (snn_spnet_stats_get(&st, net) != SNN_OK) abort();
+  if (st.n_neurons <= 256 && st.n_synapses <= 4096) {
+    /* dt is the first field of the first section (SPNT), which loading checked */
+    uint64_t u = 0;
+    double dt;
+    for (int i = 7; i >= 0; i--) u = (u << 8) | data[32 + i];
+    memcpy(&dt, &u, sizeof dt);
+    rc = snn_spnet_run(net, 10.0 * dt);
+    if (rc != SNN_OK && rc != SNN_E_NUMERIC && rc != SNN_E_NOMEM && rc != SNN_E_RANGE) abort();
+    if (rc == SNN_OK) { /* still saveable (or refused as non-finite) */
+      rc = snn_spnet_save_mem(&n, net, NULL, 0);
+      if (rc != SNN_E_RANGE && rc != SNN_E_NUMERIC) abort();
+    }
+  }
+  snn_spnet_free(net);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fuzz_learner(data, size);
+  fuzz_spnet(data, size);
   snn_network *net = NULL;
   int rc = snn_network_load_mem(&net, data, size);
   if (rc != SNN_OK) {

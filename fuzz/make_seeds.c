@@ -1,6 +1,7 @@
 /* Writes the seed corpora of the fuzzers (small valid inputs) into
- *   DIR/model/  model files (every layer kind, neuron kind and encoder kind) and
- *               learner files (an STDP learner per rule)
+ *   DIR/model/  model files (every layer kind, neuron kind and encoder kind),
+ *               learner files (an STDP learner per rule, SpikeProp learners)
+ *               and snn_spnet files
  *   DIR/idx/    IDX image (+ label) files in the fuzz_idx input layout
  *   DIR/csv/    CSV files in the fuzz_csv input layout
  * Usage: make_seeds DIR   (the three subdirectories must exist).
@@ -112,6 +113,82 @@ static void learners(void) {
   }
 }
 
+/* snn_spnet files: a small recurrent network before and after a short run
+ * (the latter with a delay ring and recorded spikes) */
+static void spnets(void) {
+  for (int ran = 0; ran < 2; ran++) {
+    snn_spnet *net = NULL;
+    snn_neuron_model *m = NULL, *z = NULL;
+    snn_spnet_connect_options c = SNN_SPNET_CONNECT_OPTIONS_INIT;
+    c.p = 0.5;
+    c.weight = 40;
+    c.weight_sd = ran ? 5 : 0;
+    c.delay = 0.5;
+    size_t n = 0;
+    unsigned char *b = NULL;
+    const char *name = ran ? "spnet-run.snn" : "spnet-new.snn";
+    if (snn_spnet_create(&net, NULL) != SNN_OK || snn_neuron_model_create(&m, "lif") != SNN_OK ||
+        snn_neuron_model_create(&z, "izhikevich") != SNN_OK ||
+        snn_spnet_add_population(NULL, net, m, 4) != SNN_OK ||
+        snn_spnet_add_population(NULL, net, z, 2) != SNN_OK ||
+        snn_spnet_population_set(net, 0, "I_e", 500) != SNN_OK ||
+        snn_spnet_population_set(net, 1, "synapse", 1) != SNN_OK ||
+        snn_spnet_connect(NULL, net, 0, 0, &c) != SNN_OK ||
+        snn_spnet_connect(NULL, net, 0, 1, &c) != SNN_OK ||
+        snn_spnet_state_uniform(net, 0, "V", -56, -55) != SNN_OK ||
+        (ran && snn_spnet_run(net, 2) != SNN_OK) ||
+        snn_spnet_save_mem(&n, net, NULL, 0) != SNN_E_RANGE || (b = malloc(n)) == NULL ||
+        snn_spnet_save_mem(&n, net, b, n) != SNN_OK) {
+      fprintf(stderr, "make_seeds: %s: %s\n", name, snn_last_error());
+      failures++;
+    } else {
+      put("model", name, b, n);
+    }
+    free(b);
+    snn_neuron_model_free(m);
+    snn_neuron_model_free(z);
+    snn_spnet_free(net);
+  }
+}
+
+/* SpikeProp learner files (SPKP section, no network): population, latency
+ * and no encoder; small (3 terminals) and trained briefly */
+static void spikeprops(void) {
+  static const char *const encs[] = {"population", "latency", NULL};
+  for (int k = 0; k < 3; k++) {
+    snn_encoder *enc = NULL;
+    snn_learner *l = NULL;
+    snn_dataset *d = NULL;
+    snn_spikeprop_options o = SNN_SPIKEPROP_OPTIONS_INIT;
+    o.terminals = 3;
+    o.inhibitory_fraction = k == 0 ? 0.34 : 0;
+    o.bias = k != 2;
+    o.seed = (uint64_t)k;
+    size_t nf = 2, n_in = k == 0 ? 2 * 4 + 1 : k == 1 ? 3 : 2, n = 0;
+    float x[4] = {0.1f, 0.9f, 0.8f, 0.2f};
+    int32_t y[2] = {0, 1};
+    unsigned char *b = NULL;
+    char name[64];
+    snprintf(name, sizeof name, "spikeprop-%s.snn", encs[k] ? encs[k] : "raw");
+    int rc = encs[k] ? snn_encoder_create(&enc, encs[k]) : SNN_OK;
+    if (rc == SNN_OK && k == 0) rc = snn_encoder_set(enc, "m", 4);
+    if (rc == SNN_OK) rc = snn_learner_create_spikeprop(&l, n_in, 3, 2, NULL, enc, &o);
+    if (rc == SNN_OK && enc) rc = snn_dataset_create(&d, x, y, 2, nf);
+    if (rc == SNN_OK && d) rc = snn_learner_train_epoch(l, NULL, d, NULL, NULL);
+    if (rc != SNN_OK || snn_learner_save_mem(&n, l, NULL, 0) != SNN_E_RANGE ||
+        (b = malloc(n)) == NULL || snn_learner_save_mem(&n, l, b, n) != SNN_OK) {
+      fprintf(stderr, "make_seeds: %s: %s\n", name, snn_last_error());
+      failures++;
+    } else {
+      put("model", name, b, n);
+    }
+    free(b);
+    snn_dataset_free(d);
+    snn_learner_free(l);
+    snn_encoder_free(enc);
+  }
+}
+
 static void models(void) {
   for (size_t k = 0; k < snn_neuron_kind_count(); k++) {
     const char *nk = snn_neuron_kind_name(k);
@@ -137,6 +214,8 @@ static void models(void) {
   snn_network *empty = NULL;
   if (snn_network_create(&empty, 1, 1, 2) == SNN_OK) save_model(empty, "empty.snn");
   learners();
+  spnets();
+  spikeprops();
 }
 
 static void idx(void) {

@@ -1535,8 +1535,8 @@ typedef struct snn_spnet_connect_options {
   double p;           /**< FIXED_PROB: connection probability, (0, 1] (required) */
   uint32_t in_degree; /**< FIXED_INDEGREE: sources per target, >= 1 (required) */
   int32_t autapses;   /**< source = target population: 1 allows i -> i synapses [0: none] */
-  double weight;      /**< jump of the target's synaptic variable per spike: pA (current) or nS (conductance, >= 0) [0] */
-  double weight_sd;   /**< > 0: per-synapse weights ~ N(weight, weight_sd) clipped at 0 to keep weight's sign; 0: one shared weight [0] */
+  double weight;      /**< jump of the target's synaptic variable per spike: pA (current) or nS (conductance, >= 0); |weight| <= 1e30 [0] */
+  double weight_sd;   /**< > 0: per-synapse weights ~ N(weight, weight_sd) clipped at 0 to keep weight's sign; 0: one shared weight; <= 1e30 [0] */
   double delay;       /**< ms, >= 0, rounded to whole steps, at most 1000 steps [0] */
 } snn_spnet_connect_options;
 
@@ -1902,8 +1902,14 @@ SNN_API int snn_network_load_mem_ex(snn_network **out, const void *buf, size_t s
  * snn_learner_create_custom()) that is every simulation option, the adaptive
  * thresholds theta, the neuron labels and the training simulation's state, so
  * snn_learner_load() gives bitwise-identical classifications and continues
- * training exactly where it stopped. Written atomically as snn_network_save()
- * (through symbolic links to their target). Format: docs/file-format.md.
+ * training exactly where it stopped. A SpikeProp learner
+ * (snn_learner_create_spikeprop()) owns its network, so its file holds no
+ * snn_network: only a section with its sizes, srm parameters, every option,
+ * the current learning rate and epoch, the encoder, the inhibitory set and
+ * every weight (as doubles), again reproducing outputs and further training
+ * bitwise; snn_network_load() refuses such a file (SNN_E_FORMAT). Written
+ * atomically as snn_network_save() (through symbolic links to their target).
+ * Format: docs/file-format.md.
  * @return SNN_OK, SNN_E_INVALID (NULL, empty path), SNN_E_UNSUPPORTED (a
  *         learner kind without saved state, e.g. "bptt": save its network with
  *         snn_network_save()), SNN_E_STATE (the network's first layer changed
@@ -1922,10 +1928,13 @@ SNN_API int snn_learner_save_mem(size_t *size, const snn_learner *l, void *buf, 
 
 /**
  * Loads a file written by snn_learner_save(): a new network and a new learner
- * bound to it, in the saved state.
+ * bound to it, in the saved state; for a SpikeProp learner file only the
+ * learner (it owns its network), and *net_out is set to NULL.
  * @param[out] out New learner; caller owns it (snn_learner_free(), before the network).
  * @param[out] net_out New network the learner borrows; caller owns it and
- *        must free it after the learner.
+ *        must free it after the learner. NULL after loading a SpikeProp
+ *        learner (snn_network_free(NULL) is a no-op, so callers may free it
+ *        unconditionally).
  * @param opts custom neuron kinds and the custom rule (see ::snn_load_options); may be NULL.
  * @return SNN_OK, SNN_E_INVALID, SNN_E_IO, SNN_E_FORMAT (corrupt or truncated
  *         file or learner section; the message names section and offset),
@@ -1938,7 +1947,8 @@ SNN_API int snn_learner_load(snn_learner **out, snn_network **net_out, const cha
                              const snn_load_options *opts);
 
 /**
- * snn_learner_load() from @p size bytes at @p buf (not kept).
+ * snn_learner_load() from @p size bytes at @p buf (not kept). As there,
+ * *net_out is set to NULL for a SpikeProp learner file (no snn_network).
  * @since 0.1
  */
 SNN_API int snn_learner_load_mem(snn_learner **out, snn_network **net_out, const void *buf,
@@ -2059,6 +2069,67 @@ SNN_API int snn_nir_describe(size_t *len, char *buf, size_t cap, const char *pat
  */
 SNN_API int snn_network_run_sequence(float *out, float *membrane, snn_network *net,
                                      const float *x, size_t n_steps, size_t n_inputs);
+
+/* SECTION spnet-files (owned by src/sim/spnet_io.c) */
+/* ======================================================================== */
+/** @defgroup spnet_files Model files of event-driven sparse networks       */
+/* ======================================================================== */
+
+/**
+ * Saves everything needed to continue the simulation of @p net
+ * bitwise-identically: options, the random stream, every population (neuron
+ * kind by name with all parameters, size, snn_spnet_population_set()
+ * settings, every state variable), every projection (CSR rows, targets,
+ * weights, delay, receptor), the current time and counters, the inputs still
+ * in the delay ring, and the recorded spikes. snn_spnet_load() then gives a
+ * network whose snn_spnet_run() produces the same spikes and state as the
+ * original would. Written atomically as snn_network_save() (temporary file in
+ * the same directory, flushed, renamed over @p path, directory synced; a
+ * failed save leaves any previous file untouched; symbolic links are kept).
+ * Same container as network files, own sections: docs/file-format.md.
+ * @return SNN_OK, SNN_E_INVALID (NULL, empty path), SNN_E_UNSUPPORTED (a
+ *         population uses a custom neuron model; the message names it),
+ *         SNN_E_NUMERIC (a state variable, weight or pending input is NaN/Inf),
+ *         SNN_E_IO (message names the path and the OS error), SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_spnet_save(const snn_spnet *net, const char *path);
+
+/**
+ * snn_spnet_save() into a caller buffer (same bytes). Call with buf = NULL
+ * (or cap too small) to learn the size.
+ * @param[out] size bytes needed (always set on SNN_OK and SNN_E_RANGE).
+ * @param buf destination or NULL; @p cap its capacity.
+ * @return SNN_OK (written), SNN_E_RANGE (buf NULL or cap < *size; nothing
+ *         written), SNN_E_INVALID, SNN_E_UNSUPPORTED, SNN_E_NUMERIC, SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_spnet_save_mem(size_t *size, const snn_spnet *net, void *buf, size_t cap);
+
+/**
+ * Loads a network saved by snn_spnet_save(). Nothing in the file is trusted:
+ * every section's CRC-32 is verified, sizes are bounds- and overflow-checked
+ * before allocation, indices must be in range, floats finite, parameters are
+ * applied through the public setters. A network model file
+ * (snn_network_save()) is refused with SNN_E_FORMAT, as snn_network_load()
+ * refuses an snn_spnet file.
+ * @param[out] out New network; caller owns it (snn_spnet_free()); NULL on failure.
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_IO, SNN_E_FORMAT (bad magic, CRC,
+ *         truncation, inconsistent sizes, NaN; the message names the section
+ *         and byte offset), SNN_E_VERSION (newer format version, or an unknown
+ *         section marked required), SNN_E_NOTFOUND (a neuron kind or setting
+ *         this library does not know), SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_spnet_load(snn_spnet **out, const char *path);
+
+/**
+ * Loads a network from @p size bytes at @p buf (not kept). Checks as snn_spnet_load().
+ * @param[out] out New network; caller owns it; NULL on failure.
+ * @return as snn_spnet_load() (without SNN_E_IO).
+ * @since 0.1
+ */
+SNN_API int snn_spnet_load_mem(snn_spnet **out, const void *buf, size_t size);
 
 #ifdef __cplusplus
 }

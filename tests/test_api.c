@@ -996,6 +996,45 @@ static void c_spnet_spikes_get(fixture *f) {
   snn_spnet_free(net);
 }
 static void c_spnet_spikes_clear(fixture *f) { (void)f; BAD(snn_spnet_spikes_clear(NULL), SNN_E_INVALID); }
+/* snn_spnet model files (src/sim/spnet_io.c) */
+static void c_spnet_save(fixture *f) {
+  snn_spnet *net = spnet_one(f->lif);
+  BAD(snn_spnet_save(NULL, "x"), SNN_E_INVALID);
+  BAD(snn_spnet_save(net, NULL), SNN_E_INVALID);
+  BAD(snn_spnet_save(net, ""), SNN_E_INVALID);
+  BAD(snn_spnet_save(net, "/nonexistent/dir/net.spnet"), SNN_E_IO);
+  snn_spnet_free(net);
+}
+static void c_spnet_save_mem(fixture *f) {
+  snn_spnet *net = spnet_one(f->lif);
+  size_t need = 0;
+  unsigned char small[8];
+  BAD(snn_spnet_save_mem(NULL, net, NULL, 0), SNN_E_INVALID);
+  BAD(snn_spnet_save_mem(&need, NULL, NULL, 0), SNN_E_INVALID);
+  BAD(snn_spnet_save_mem(&need, net, NULL, 0), SNN_E_RANGE);
+  ck_assert_uint_gt(need, sizeof small);
+  BAD(snn_spnet_save_mem(&need, net, small, sizeof small), SNN_E_RANGE);
+  snn_spnet_free(net);
+}
+static void c_spnet_load(fixture *f) {
+  (void)f;
+  snn_spnet *n = NULL;
+  BAD(snn_spnet_load(NULL, "x"), SNN_E_INVALID);
+  BAD(snn_spnet_load(&n, NULL), SNN_E_INVALID);
+  BAD(snn_spnet_load(&n, ""), SNN_E_INVALID);
+  BAD(snn_spnet_load(&n, "/nonexistent/dir/net.spnet"), SNN_E_IO);
+  ck_assert_ptr_null(n);
+}
+static void c_spnet_load_mem(fixture *f) {
+  (void)f;
+  snn_spnet *n = NULL;
+  static const unsigned char junk[32] = "not a model file at all";
+  BAD(snn_spnet_load_mem(NULL, junk, sizeof junk), SNN_E_INVALID);
+  BAD(snn_spnet_load_mem(&n, NULL, 16), SNN_E_INVALID);
+  BAD(snn_spnet_load_mem(&n, junk, sizeof junk), SNN_E_FORMAT);
+  BAD(snn_spnet_load_mem(&n, junk, 3), SNN_E_FORMAT);
+  ck_assert_ptr_null(n);
+}
 
 /* ---- NIR (src/nir): argument checks that hold with or without HDF5 ------------- */
 static void c_nir_options_init(fixture *f) {
@@ -1238,6 +1277,8 @@ static const api_entry api_table[] = {
   E(snn_spnet_time, c_spnet_time), E(snn_spnet_reset, c_spnet_reset),
   E(snn_spnet_stats_get, c_spnet_stats_get), E(snn_spnet_spike_count, c_spnet_spike_count),
   E(snn_spnet_spikes_get, c_spnet_spikes_get), E(snn_spnet_spikes_clear, c_spnet_spikes_clear),
+  E(snn_spnet_save, c_spnet_save), E(snn_spnet_save_mem, c_spnet_save_mem),
+  E(snn_spnet_load, c_spnet_load), E(snn_spnet_load_mem, c_spnet_load_mem),
   E(snn_nir_options_init, c_nir_options_init), E(snn_network_import_nir, c_import_nir),
   E(snn_network_import_nir_mem, c_import_nir_mem), E(snn_network_export_nir, c_export_nir),
   E(snn_nir_describe, c_nir_describe), E(snn_network_run_sequence, c_run_sequence),

@@ -207,6 +207,24 @@ static void setup_stdp_saved(ctx *c) {
   ck_assert_snn_ok(snn_learner_save(c->l, c->path));
 }
 
+/* SpikeProp learner files (no network; src/learn/spikeprop_io.c) */
+static void setup_spikeprop_saved(ctx *c) {
+  snn_encoder *enc = NULL;
+  ck_assert_snn_ok(snn_encoder_create(&enc, "population"));
+  ck_assert_snn_ok(snn_encoder_set(enc, "m", 4));
+  snn_spikeprop_options o = SNN_SPIKEPROP_OPTIONS_INIT;
+  o.bias = 1;
+  o.terminals = 4;
+  o.inhibitory_fraction = 0.34;
+  ck_assert_snn_ok(snn_learner_create_spikeprop(&c->l, 2 * 4 + 1, 3, 2, NULL, enc, &o));
+  snn_encoder_free(enc);
+  ck_assert_int_eq(snn_learner_save_mem(&c->size, c->l, NULL, 0), SNN_E_RANGE);
+  c->buf = malloc(c->size);
+  ck_assert_snn_ok(snn_learner_save_mem(&c->size, c->l, c->buf, c->size));
+  snprintf(c->path, sizeof c->path, "%s/oom-spikeprop-%d.snn", snn_test_tmpdir(), (int)getpid());
+  ck_assert_snn_ok(snn_learner_save(c->l, c->path));
+}
+
 /* ---- operations --------------------------------------------------------------------- */
 
 static int op_bptt_create(ctx *c) {
@@ -340,6 +358,10 @@ static const oom_case cases[] = {
     {"learner load_mem", setup_stdp_saved, op_learner_load_mem, undo_loaded, 1},
     {"learner load", setup_stdp_saved, op_learner_load, undo_loaded, 1},
     {"network load_ex (custom kind)", setup_custom_file, op_load_custom, NULL, 1},
+    {"spikeprop save_mem", setup_spikeprop_saved, op_learner_save_mem, NULL, 1},
+    {"spikeprop save", setup_spikeprop_saved, op_learner_save, NULL, 1},
+    {"spikeprop load_mem", setup_spikeprop_saved, op_learner_load_mem, undo_loaded, 1},
+    {"spikeprop load", setup_spikeprop_saved, op_learner_load, undo_loaded, 1},
 };
 #define N_CASES ((int)(sizeof cases / sizeof cases[0]))
 

@@ -554,7 +554,11 @@ START_TEST(test_bad_args) {
   c.delay = 100.0;
   c.weight = INFINITY;
   ck_assert_snn_err(snn_spnet_connect(NULL, net, 0, 0, &c), SNN_E_INVALID);
+  c.weight = -1e31; /* finite in double, not as a float weight */
+  ck_assert_snn_err(snn_spnet_connect(NULL, net, 0, 0, &c), SNN_E_RANGE);
   c.weight = 1;
+  c.weight_sd = 1e31;
+  ck_assert_snn_err(snn_spnet_connect(NULL, net, 0, 0, &c), SNN_E_RANGE);
   c.weight_sd = -1;
   ck_assert_snn_err(snn_spnet_connect(NULL, net, 0, 0, &c), SNN_E_RANGE);
   c.weight_sd = 0;

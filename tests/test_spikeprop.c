@@ -2,10 +2,13 @@
  * analytic gradient against finite differences, XOR convergence, datasets
  * and argument checking. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../src/neuron/srm.h"
+#include "internal.h" /* snn__crc32 */
 #include "testutil.h"
 
 #define E_ 2.718281828459045
@@ -373,6 +376,321 @@ START_TEST(test_dataset) {
 }
 END_TEST
 
+/* ---- model files (snn_learner_save / _load) ---------------------------------- */
+
+/* A trained learner with an encoder and an inhibitory hidden neuron. */
+static snn_learner *saved_learner(snn_dataset **dp) {
+  snn_encoder *enc = NULL;
+  ck_assert_snn_ok(snn_encoder_create(&enc, "population"));
+  ck_assert_snn_ok(snn_encoder_set(enc, "m", 5));
+  snn_spikeprop_options o = SNN_SPIKEPROP_OPTIONS_INIT;
+  o.bias = 1;
+  o.seed = 77;
+  o.terminals = 6;
+  o.inhibitory_fraction = 0.25;
+  o.learning_rate = 0.02;
+  o.t_early = 11;
+  o.t_late = 17;
+  snn_neuron_model *m = NULL;
+  ck_assert_snn_ok(snn_neuron_model_create(&m, "srm"));
+  ck_assert_snn_ok(snn_neuron_model_set(m, "tau", 6.5));
+  snn_learner *l = NULL;
+  ck_assert_snn_ok(snn_learner_create_spikeprop(&l, 2 * 5 + 1, 4, 2, m, enc, &o));
+  snn_neuron_model_free(m);
+  snn_encoder_free(enc);
+  snn_dataset *d = blobs(24, 5);
+  for (int e = 0; e < 2; e++) ck_assert_snn_ok(snn_learner_train_epoch(l, NULL, d, NULL, NULL));
+  ck_assert_snn_ok(snn_learner_set_learning_rate(l, 0.015)); /* a changed rate is state too */
+  *dp = d;
+  return l;
+}
+
+static unsigned char *save_bytes_l(const snn_learner *l, size_t *size) {
+  ck_assert_int_eq(snn_learner_save_mem(size, l, NULL, 0), SNN_E_RANGE);
+  unsigned char *b = malloc(*size);
+  size_t n2 = 0;
+  ck_assert_snn_ok(snn_learner_save_mem(&n2, l, b, *size));
+  ck_assert_uint_eq(n2, *size);
+  return b;
+}
+
+/* a and b give bitwise-identical outputs and train identically */
+static void expect_same(snn_learner *a, snn_learner *b, snn_dataset *d) {
+  size_t np = snn_learner_n_params(a);
+  ck_assert_uint_eq(np, snn_learner_n_params(b));
+  double *wa = malloc(np * sizeof(double)), *wb = malloc(np * sizeof(double));
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(wa, np, a));
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(wb, np, b));
+  ck_assert(memcmp(wa, wb, np * sizeof(double)) == 0);
+  /* many inputs: a grid over the feature square (including outside [0, 1]) */
+  enum { G = 21 };
+  float *x = malloc(G * G * 2 * sizeof(float)), *ta = malloc(G * G * 2 * sizeof(float)),
+        *tb = malloc(G * G * 2 * sizeof(float));
+  int32_t *la = malloc(G * G * sizeof(int32_t)), *lb = malloc(G * G * sizeof(int32_t));
+  for (int i = 0; i < G; i++)
+    for (int j = 0; j < G; j++) {
+      x[(i * G + j) * 2] = -0.1f + 1.2f * (float)i / (G - 1);
+      x[(i * G + j) * 2 + 1] = -0.1f + 1.2f * (float)j / (G - 1);
+    }
+  ck_assert_snn_ok(snn_learner_spikeprop_classify(la, ta, a, x, G * G, 2));
+  ck_assert_snn_ok(snn_learner_spikeprop_classify(lb, tb, b, x, G * G, 2));
+  ck_assert(memcmp(la, lb, G * G * sizeof(int32_t)) == 0);
+  ck_assert(memcmp(ta, tb, G * G * 2 * sizeof(float)) == 0);
+  /* and the raw spike-time interface, hidden layer included */
+  float tin[11], oa[2], ob[2], ha[4], hb[4];
+  unsigned seed = 3;
+  for (int r = 0; r < 50; r++) {
+    for (int i = 0; i < 11; i++) {
+      seed = seed * 1103515245u + 12345u;
+      tin[i] = (float)((seed >> 8) % 1300) / 100.0f - 1.0f; /* some negative: silent */
+    }
+    ck_assert_snn_ok(snn_learner_spikeprop_run(oa, 2, ha, 4, a, tin, 11));
+    ck_assert_snn_ok(snn_learner_spikeprop_run(ob, 2, hb, 4, b, tin, 11));
+    ck_assert(memcmp(oa, ob, sizeof oa) == 0 && memcmp(ha, hb, sizeof ha) == 0);
+  }
+  /* continued training: same epoch shuffle, learning rate and updates */
+  for (int e = 0; e < 2; e++) {
+    double ea = 0, eb = 0;
+    ck_assert_snn_ok(snn_learner_train_epoch(a, &ea, d, NULL, NULL));
+    ck_assert_snn_ok(snn_learner_train_epoch(b, &eb, d, NULL, NULL));
+    ck_assert(memcmp(&ea, &eb, sizeof ea) == 0);
+  }
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(wa, np, a));
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(wb, np, b));
+  ck_assert(memcmp(wa, wb, np * sizeof(double)) == 0);
+  free(wa);
+  free(wb);
+  free(x);
+  free(ta);
+  free(tb);
+  free(la);
+  free(lb);
+}
+
+START_TEST(test_save_load) {
+  snn_dataset *d = NULL;
+  snn_learner *a = saved_learner(&d);
+  size_t size;
+  unsigned char *b = save_bytes_l(a, &size);
+  /* memory */
+  snn_learner *m = NULL;
+  snn_network *net = (snn_network *)&net;
+  ck_assert_snn_ok(snn_learner_load_mem(&m, &net, b, size, NULL));
+  ck_assert_ptr_null(net); /* a SpikeProp file holds no snn_network */
+  ck_assert_str_eq(snn_learner_kind(m), "spikeprop");
+  size_t size2;
+  unsigned char *b2 = save_bytes_l(m, &size2); /* saves to the same bytes */
+  ck_assert_uint_eq(size2, size);
+  ck_assert(memcmp(b, b2, size) == 0);
+  free(b2);
+  /* file (load options are accepted and unused) */
+  char path[512];
+  snprintf(path, sizeof path, "%s/spikeprop-%d.snn", snn_test_tmpdir(), (int)getpid());
+  ck_assert_snn_ok(snn_learner_save(a, path));
+  snn_learner *f = NULL;
+  snn_load_options lo = SNN_LOAD_OPTIONS_INIT;
+  net = (snn_network *)&net;
+  ck_assert_snn_ok(snn_learner_load(&f, &net, path, &lo));
+  ck_assert_ptr_null(net);
+  FILE *fp = fopen(path, "rb");
+  ck_assert_ptr_nonnull(fp);
+  unsigned char *fb = malloc(size + 1);
+  ck_assert_uint_eq(fread(fb, 1, size + 1, fp), size); /* same bytes as save_mem */
+  fclose(fp);
+  ck_assert(memcmp(fb, b, size) == 0);
+  free(fb);
+  /* snn_network_load refuses it cleanly, naming the section */
+  snn_network *nn = (snn_network *)&nn;
+  ck_assert_snn_err(snn_network_load(&nn, path), SNN_E_FORMAT);
+  ck_assert_ptr_null(nn);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "SPKP"));
+  ck_assert_snn_err(snn_network_load_mem(&nn, b, size), SNN_E_FORMAT);
+  ck_assert_ptr_null(nn);
+  unlink(path);
+  /* a learner without an encoder, through the raw interface */
+  snn_learner *t = tiny(1.0 / 3.0), *t2 = NULL;
+  float tin[2] = {0.0f, 2.0f}, tgt[2] = {12.0f, 15.0f};
+  ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, t, tin, 2, tgt, 2));
+  size_t ts;
+  unsigned char *tb = save_bytes_l(t, &ts);
+  ck_assert_snn_ok(snn_learner_load_mem(&t2, &net, tb, ts, NULL));
+  float o1[2], o2[2];
+  for (int r = 0; r < 20; r++) {
+    float in[2] = {(float)(r % 5), (float)(r / 5) * 1.5f};
+    ck_assert_snn_ok(snn_learner_spikeprop_run(o1, 2, NULL, 0, t, in, 2));
+    ck_assert_snn_ok(snn_learner_spikeprop_run(o2, 2, NULL, 0, t2, in, 2));
+    ck_assert(memcmp(o1, o2, sizeof o1) == 0);
+    double e1, e2;
+    ck_assert_snn_ok(snn_learner_spikeprop_train_example(&e1, t, in, 2, tgt, 2));
+    ck_assert_snn_ok(snn_learner_spikeprop_train_example(&e2, t2, in, 2, tgt, 2));
+    ck_assert(memcmp(&e1, &e2, sizeof e1) == 0);
+  }
+  snn_learner_free(t);
+  snn_learner_free(t2);
+  free(tb);
+  expect_same(a, m, d); /* trains both further */
+  snn_dataset *d2 = NULL;
+  snn_learner *a2 = saved_learner(&d2); /* a as it was saved (deterministic) */
+  expect_same(a2, f, d2);
+  snn_learner_free(a2);
+  snn_dataset_free(d2);
+  snn_learner_free(a);
+  snn_learner_free(m);
+  snn_learner_free(f);
+  snn_dataset_free(d);
+  free(b);
+}
+END_TEST
+
+static void expect_sp_load_fails(const unsigned char *b, size_t n, const char *what, size_t at) {
+  snn_learner *l = (snn_learner *)&l;
+  snn_network *net = (snn_network *)&net;
+  snn_clear_error();
+  int rc = snn_learner_load_mem(&l, &net, n ? b : (const void *)"", n, NULL);
+  ck_assert_msg(rc != SNN_OK, "%s %zu: load succeeded", what, at);
+  ck_assert_msg(rc == SNN_E_FORMAT || rc == SNN_E_VERSION || rc == SNN_E_NOTFOUND,
+                "%s %zu: unexpected code %d (%s)", what, at, rc, snn_last_error());
+  ck_assert_msg(snn_last_error()[0] != '\0', "%s %zu: empty message", what, at);
+  ck_assert_ptr_null(l);
+  ck_assert_ptr_null(net);
+}
+
+/* a small model: every byte flipped, every truncation */
+START_TEST(test_corrupt_file) {
+  snn_learner *l = tiny(1.0 / 3.0);
+  size_t size;
+  unsigned char *b = save_bytes_l(l, &size);
+  unsigned char *c = malloc(size + 1);
+  static const unsigned char masks[] = {0xFF, 0x01, 0x80};
+  size_t step = snn_test_quick() ? 5 : 1;
+  for (size_t i = 0; i < size; i += step)
+    for (size_t k = 0; k < sizeof masks; k++) {
+      memcpy(c, b, size);
+      c[i] ^= masks[k];
+      expect_sp_load_fails(c, size, "flip at", i);
+    }
+  for (size_t n = 0; n < size; n += step) {
+    unsigned char *t = malloc(n ? n : 1); /* exact size: ASan sees any over-read */
+    memcpy(t, b, n);
+    expect_sp_load_fails(t, n, "truncated to", n);
+    free(t);
+  }
+  memcpy(c, b, size);
+  c[size] = 0;
+  expect_sp_load_fails(c, size + 1, "extra byte", size);
+  free(c);
+  free(b);
+  snn_learner_free(l);
+}
+END_TEST
+
+/* offset of SPKP's payload is 32 (header 16 + section head 16) */
+static void fix_spkp_crc(unsigned char *b) {
+  uint64_t len = 0;
+  for (int i = 7; i >= 0; i--) len = (len << 8) | b[24 + i];
+  uint32_t crc = snn__crc32(0, b + 16, 16 + (size_t)len);
+  for (int i = 0; i < 4; i++) b[32 + len + (size_t)i] = (unsigned char)(crc >> (8 * i));
+}
+
+static void put_u64(unsigned char *p, uint64_t v) {
+  for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Payload bytes changed with the CRC repaired reach the parser: loading may
+ * succeed (a changed weight is a valid file) but fails cleanly otherwise. */
+START_TEST(test_corrupt_behind_crc) {
+  snn_learner *l = tiny(1.0 / 3.0);
+  size_t size;
+  unsigned char *b = save_bytes_l(l, &size);
+  unsigned char *c = malloc(size);
+  uint64_t len = 0;
+  for (int i = 7; i >= 0; i--) len = (len << 8) | b[24 + i];
+  size_t step = snn_test_quick() ? 5 : 1, loaded = 0;
+  static const unsigned char masks[] = {0xFF, 0x01, 0x80, 0x40};
+  for (size_t i = 32; i < 32 + len; i += step)
+    for (size_t k = 0; k < sizeof masks; k++) {
+      memcpy(c, b, size);
+      c[i] ^= masks[k];
+      fix_spkp_crc(c);
+      snn_learner *o = (snn_learner *)&o;
+      snn_network *net = (snn_network *)&net;
+      snn_clear_error();
+      int rc = snn_learner_load_mem(&o, &net, c, size, NULL);
+      ck_assert_ptr_null(net);
+      if (rc == SNN_OK) {
+        loaded++;
+        /* whatever loaded saves back to the same bytes */
+        size_t s2;
+        unsigned char *b2 = save_bytes_l(o, &s2);
+        ck_assert_uint_eq(s2, size);
+        for (size_t q = 0; q < size; q++) ck_assert_msg(b2[q] == c[q], "flip at %zu mask %zx: byte %zu differs", i, k, q);
+        free(b2);
+        snn_learner_free(o);
+        continue;
+      }
+      ck_assert_msg(rc == SNN_E_FORMAT || rc == SNN_E_NOTFOUND || rc == SNN_E_VERSION,
+                    "flip at %zu: code %d (%s)", i, rc, snn_last_error());
+      ck_assert_ptr_null(o);
+      ck_assert(snn_last_error()[0] != '\0');
+    }
+  ck_assert(loaded > 0); /* weight flips load */
+  /* targeted: a NaN weight (the last one) is named with section and offset */
+  size_t np = snn_learner_n_params(l), last = 32 + len - 8;
+  ck_assert_uint_eq(np, 36);
+  memcpy(c, b, size);
+  put_u64(c + last, 0x7ff8000000000000ull);
+  fix_spkp_crc(c);
+  snn_learner *o = (snn_learner *)&o;
+  snn_network *net = (snn_network *)&net;
+  ck_assert_snn_err(snn_learner_load_mem(&o, &net, c, size, NULL), SNN_E_FORMAT);
+  ck_assert_ptr_null(o);
+  char want[64];
+  snprintf(want, sizeof want, "byte offset %zu", last);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "SPKP"));
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), want));
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "weight 35"));
+  /* huge sizes are refused before any allocation: n_in = 2^20, n_out = 2^20
+   * (the kind string "spikeprop" takes 2 + 9 bytes) */
+  memcpy(c, b, size);
+  put_u64(c + 32 + 11, (uint64_t)1 << 20);
+  put_u64(c + 32 + 11 + 16, (uint64_t)1 << 20);
+  fix_spkp_crc(c);
+  ck_assert_snn_err(snn_learner_load_mem(&o, &net, c, size, NULL), SNN_E_FORMAT);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "truncated"));
+  memcpy(c, b, size);
+  put_u64(c + 32 + 11, UINT64_MAX);
+  fix_spkp_crc(c);
+  ck_assert_snn_err(snn_learner_load_mem(&o, &net, c, size, NULL), SNN_E_FORMAT);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "n_in"));
+  free(c);
+  free(b);
+  snn_learner_free(l);
+}
+END_TEST
+
+START_TEST(test_save_bad_arguments) {
+  snn_learner *l = tiny(0);
+  size_t n;
+  unsigned char buf[8];
+  ck_assert_snn_err(snn_learner_save(NULL, "x.snn"), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_save(l, NULL), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_save(l, ""), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_save_mem(NULL, l, NULL, 0), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_save_mem(&n, NULL, NULL, 0), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_save_mem(&n, l, buf, sizeof buf), SNN_E_RANGE);
+  ck_assert_uint_gt(n, sizeof buf);
+  char path[512];
+  snprintf(path, sizeof path, "%s/no-such-dir/sp.snn", snn_test_tmpdir());
+  ck_assert_snn_err(snn_learner_save(l, path), SNN_E_IO);
+  snn_learner *o = (snn_learner *)&o;
+  snn_network *net = (snn_network *)&net;
+  ck_assert_snn_err(snn_learner_load(&o, &net, path, NULL), SNN_E_IO);
+  ck_assert_ptr_null(o);
+  ck_assert_ptr_null(net);
+  snn_learner_free(l);
+}
+END_TEST
+
 /* ---- argument checking ----------------------------------------------------- */
 
 static int cancel_cb(const snn_progress *p, void *user) {
@@ -587,6 +905,13 @@ Suite *suite_spikeprop(void) {
   tcase_add_test(tc, test_dead_output_recovers);
   tcase_add_test(tc, test_xor);
   tcase_add_test(tc, test_dataset);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("files");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_save_load);
+  tcase_add_test(tc, test_corrupt_file);
+  tcase_add_test(tc, test_corrupt_behind_crc);
+  tcase_add_test(tc, test_save_bad_arguments);
   suite_add_tcase(s, tc);
   tc = tcase_create("api");
   tcase_add_test(tc, test_bad_arguments);

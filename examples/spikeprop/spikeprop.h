@@ -10,6 +10,9 @@ typedef struct sp_config {
   unsigned folds;       /* 0 = dataset default */
   const char *data_dir;
   int quiet;            /* 1: no progress on stderr */
+  const char *save_path; /* non-NULL: save the trained learner (UCI: the last fold's) */
+  const char *load_path; /* non-NULL: load a saved learner instead of training (UCI: it is
+                            evaluated on the last fold's split) */
 } sp_config;
 
 typedef struct sp_result {

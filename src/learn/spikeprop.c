@@ -194,6 +194,24 @@ void snn__spikeprop_destroy(snn_learner *l) {
   snn__free(p);
 }
 
+void snn__spikeprop_view_get(snn__spikeprop_view *v, const snn_learner *l) {
+  snn__spikeprop *p = (snn__spikeprop *)(void *)(uintptr_t)as_csp(l); /* caller decides */
+  memset(v, 0, sizeof *v);
+  v->n_in = p->n_in;
+  v->n_hid = p->n_hid;
+  v->n_out = p->n_out;
+  v->K = p->K;
+  v->tau = p->tau;
+  v->theta = p->theta;
+  v->o = &p->o;
+  v->lr = &p->lr;
+  v->epoch = &p->epoch;
+  v->w = p->w;
+  v->n_w = p->n_w;
+  v->sign = p->sign;
+  v->enc = p->enc;
+}
+
 size_t snn__spikeprop_n_params(const snn_learner *l) {
   return snn__learner_is_spikeprop(l) ? as_csp(l)->n_w : 0;
 }
@@ -211,7 +229,10 @@ int snn__spikeprop_set_learning_rate(snn_learner *l, double lr) {
 static double terminal_peak(const snn__spikeprop *p) {
   double best = 0;
   double end = p->delay[p->K - 1] + 3.0 * p->tau;
-  for (double t = 0; t <= end; t += p->tau / 50.0) {
+  /* tau / 50 resolves the peak; at most ~1e5 points for extreme delay / tau
+   * ratios (options from a file must not make creation take minutes) */
+  double step = fmax(p->tau / 50.0, end / 1e5);
+  for (double t = 0; t <= end; t += step) {
     double s = 0;
     for (size_t k = 0; k < p->K; k++) s += snn__srm_eps(t - p->delay[k], p->tau);
     if (s > best) best = s;

@@ -22,4 +22,28 @@ int snn__spikeprop_set_learning_rate(snn_learner *l, double lr);
 int snn__spikeprop_train_epoch(snn_learner *l, double *mean_loss, const snn_dataset *data,
                                snn_progress_fn cb, void *user);
 
+/* Everything src/learn/spikeprop_io.c saves and restores (pointers into the
+ * learner; l must be a SpikeProp learner). */
+typedef struct snn__spikeprop_view {
+  size_t n_in, n_hid, n_out, K;
+  double tau, theta;            /* of the srm model */
+  snn_spikeprop_options *o;     /* resolved options (seed included) */
+  double *lr;                   /* current learning rate */
+  uint32_t *epoch;              /* epochs trained by snn_learner_train_epoch */
+  double *w;                    /* n_w weights (layout of snn_learner_spikeprop_weights_get) */
+  size_t n_w;
+  const double *sign;           /* n_hid: +1 excitatory, -1 inhibitory */
+  snn_encoder *enc;             /* owned by the learner, or NULL */
+} snn__spikeprop_view;
+void snn__spikeprop_view_get(snn__spikeprop_view *v, const snn_learner *l);
+
+/* Learner files (src/learn/spikeprop_io.c; dispatched from stdp_io.c): the
+ * file holds only the SPKP section and END, no network. */
+int snn__spikeprop_save(const snn_learner *l, const char *path, const char *fn);
+int snn__spikeprop_save_mem(size_t *size, const snn_learner *l, void *buf, size_t cap,
+                            const char *fn);
+/* 1 if buf/size starts like a SpikeProp learner file (first section SPKP). */
+int snn__spikeprop_is_file(const unsigned char *buf, size_t size);
+int snn__spikeprop_load(snn_learner **out, const unsigned char *buf, size_t size, const char *fn);
+
 #endif

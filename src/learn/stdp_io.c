@@ -8,6 +8,9 @@
  * network of a learner file always loads on its own. Layout of the payload:
  * docs/file-format.md ("STDP").
  *
+ * SpikeProp learners own their network and are saved without one: their
+ * files (section `SPKP`, src/learn/spikeprop_io.c) are dispatched from here.
+ *
  * Why a learner call and not part of snn_network_save: the STDP learner
  * borrows its network and the network knows nothing of it, and the state is
  * the learner's (theta and labels only mean something with the simulation
@@ -17,6 +20,7 @@
 #include "internal.h"
 #include "../net/network.h"
 #include "../net/serialize.h"
+#include "spikeprop_impl.h"
 #include "stdp_impl.h"
 
 #include <math.h>
@@ -122,6 +126,8 @@ int snn_learner_save(const snn_learner *l, const char *path) {
   static const char fn[] = "snn_learner_save";
   SNN__CHECK_NULL(path, fn);
   if (path[0] == '\0') return snn__error(SNN_E_INVALID, "%s: path is empty", fn);
+  SNN__CHECK_NULL(l, fn);
+  if (snn__learner_is_spikeprop(l)) return snn__spikeprop_save(l, path, fn); /* spikeprop_io.c */
   snn__stdp_view v;
   int rc = save_view(&v, l, fn);
   if (rc) return rc;
@@ -132,6 +138,8 @@ int snn_learner_save(const snn_learner *l, const char *path) {
 int snn_learner_save_mem(size_t *size, const snn_learner *l, void *buf, size_t cap) {
   static const char fn[] = "snn_learner_save_mem";
   SNN__CHECK_NULL(size, fn);
+  SNN__CHECK_NULL(l, fn);
+  if (snn__learner_is_spikeprop(l)) return snn__spikeprop_save_mem(size, l, buf, cap, fn);
   snn__stdp_view v;
   int rc = save_view(&v, l, fn);
   if (rc) return rc;
@@ -371,6 +379,8 @@ static int check_ops(const snn_learner_ops *u, snn_learner_ops *ops, void (**des
 
 static int load_learner(snn_learner **out, snn_network **net_out, const unsigned char *buf,
                         size_t size, const snn__load_opts *lo, const char *fn) {
+  if (snn__spikeprop_is_file(buf, size)) /* no network: *net_out stays NULL */
+    return snn__spikeprop_load(out, buf, size, fn);
   snn__span span;
   memset(&span, 0, sizeof span);
   memcpy(span.tag, tag_stdp, 4);
@@ -462,7 +472,7 @@ static void release_user(const snn_load_options *opts, const snn_learner *l) {
   if (ops == NULL || ops->struct_size < offsetof(snn_learner_ops, destroy) + sizeof ops->destroy ||
       ops->destroy == NULL)
     return;
-  if (l != NULL) {
+  if (l != NULL && snn__learner_is_stdp(l)) {
     snn__stdp_view v;
     if (snn__stdp_view_get(&v, l, "snn_learner_load") == SNN_OK && v.custom &&
         v.ops->destroy == ops->destroy)

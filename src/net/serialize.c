@@ -368,11 +368,13 @@ static void wr_model(wr *w, const snn_network *net, const snn__section *extra, s
   wr_bytes(w, SNN__MODEL_MAGIC, 8);
   wr_u32(w, SNN__MODEL_VERSION);
   wr_u32(w, 0);
-  wr_section(w, tag_netw, pl_netw, net, 0);
-  wr_section(w, tag_enco, pl_enco, net, 0);
-  for (size_t i = 0; i < net->n_layers; i++) {
-    wr_section(w, tag_layr, pl_layr, net, i);
-    wr_section(w, tag_wght, pl_wght, net, i);
+  if (net) { /* NULL: a container of the extra sections only (snn_spnet files) */
+    wr_section(w, tag_netw, pl_netw, net, 0);
+    wr_section(w, tag_enco, pl_enco, net, 0);
+    for (size_t i = 0; i < net->n_layers; i++) {
+      wr_section(w, tag_layr, pl_layr, net, i);
+      wr_section(w, tag_wght, pl_wght, net, i);
+    }
   }
   for (size_t i = 0; i < n_extra; i++) wr_extra(w, &extra[i]);
   wr_section(w, tag_end, pl_end, net, 0);
@@ -380,6 +382,7 @@ static void wr_model(wr *w, const snn_network *net, const snn__section *extra, s
 
 /* Checks that net can be written; names the problem (fn: caller's name). */
 static int check_writable(const snn_network *net, const char *fn) {
+  if (net == NULL) return SNN_OK; /* extra sections only */
   if (net->n_layers > UINT32_MAX)
     return snn__error(SNN_E_INVALID, "%s: too many layers (%zu)", fn, net->n_layers);
   if (net->enc == NULL) return snn__error(SNN_E_INVALID, "%s: network has no encoder", fn);
@@ -413,6 +416,7 @@ static int check_writable(const snn_network *net, const char *fn) {
 /* Largest parameter array of any layer (floats), for the scratch buffer. */
 static size_t max_array(const snn_network *net) {
   size_t m = 0;
+  if (net == NULL) return 0;
   for (size_t i = 0; i < net->n_layers; i++)
     for (int which = SNN_PARAM_WEIGHTS; which <= SNN_PARAM_RECURRENT; which++) {
       size_t n = snn_layer_param_size(net->layers[i], which);
@@ -1271,7 +1275,15 @@ int snn__model_load(snn_network **out, const unsigned char *buf, size_t size,
     r.pos = body;
     r.end = crc_at;
     int is_end = 0;
-    if (memcmp(h, tag_netw, 4) == 0) {
+    if (pos == SNN__MODEL_HEADER_SIZE && memcmp(h, tag_netw, 4) != 0) {
+      /* e.g. an snn_spnet file (first section SPNT) */
+      rc = rd_err(&r, SNN_E_FORMAT, pos, "not a network model file: the first section is '%s', "
+                  "not NETW%s", r.tag, memcmp(h, "SPNT", 4) == 0 ?
+                  " (an snn_spnet file: load it with snn_spnet_load())"
+                  : memcmp(h, "SPKP", 4) == 0
+                      ? " (a SpikeProp learner file: load it with snn_learner_load())"
+                      : "");
+    } else if (memcmp(h, tag_netw, 4) == 0) {
       if (have_netw || pos != SNN__MODEL_HEADER_SIZE)
         rc = rd_err(&r, SNN_E_FORMAT, pos, "NETW must be the first section, once");
       else if ((rc = sec_netw(&r, &s)) == SNN_OK)

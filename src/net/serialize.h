@@ -47,7 +47,8 @@ typedef struct snn__section {
 } snn__section;
 
 /* snn_network_save / _save_mem with extra sections; fn names the public
- * function in messages. */
+ * function in messages. net may be NULL: the file then holds only the extra
+ * sections and END (snn_spnet files, src/sim/spnet_io.c). */
 int snn__model_save(const snn_network *net, const snn__section *extra, size_t n_extra,
                     const char *path, const char *fn);
 int snn__model_save_mem(size_t *size, const snn_network *net, const snn__section *extra,

@@ -72,6 +72,10 @@ struct snn_spnet {
   size_t n_rec, cap_rec;
 };
 
+/* spnet.c: allocates the delay ring and step buffers (first run; spnet_io.c
+ * calls it when loading a network that had run). */
+int snn__sp_prepare(snn_spnet *net, const char *fn);
+
 /* connect.c: draws projection `pr` (src/dst/n_src filled in) with rng. */
 int snn__sp_draw(snn__sp_proj *pr, size_t n_src, size_t n_dst, int same, int rule, double p,
                  uint32_t k, int autapses, double w, double w_sd, snn__rng *rng, const char *fn);

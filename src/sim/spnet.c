@@ -340,6 +340,10 @@ int snn_spnet_connect(size_t *n_synapses, snn_spnet *net, size_t src, size_t dst
   }
   if (o.weight_sd < 0.0)
     return snn__error(SNN_E_RANGE, "%s: weight_sd must be >= 0 (got %g)", fn, o.weight_sd);
+  /* weights are stored as float; sums of many must stay finite */
+  if (fabs(o.weight) > 1e30 || o.weight_sd > 1e30)
+    return snn__error(SNN_E_RANGE, "%s: |weight| and weight_sd must be <= 1e30 (got %g, %g)", fn,
+                      o.weight, o.weight_sd);
   if (pd->cond && o.weight < 0.0)
     return snn__error(SNN_E_RANGE, "%s: population %zu is conductance-based: weight must be >= 0 "
                       "nS (got %g)", fn, dst, o.weight);
@@ -530,6 +534,8 @@ static int prepare(snn_spnet *net, const char *fn) {
   net->prepared = 1;
   return SNN_OK;
 }
+
+int snn__sp_prepare(snn_spnet *net, const char *fn) { return prepare(net, fn); }
 
 static void make_consts(snn__sp_consts *k, const snn__sp_pop *p, double h) {
   memset(k, 0, sizeof *k);

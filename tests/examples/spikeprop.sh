@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bin/spikeprop: XOR converges for a fixed seed and prints a JSON line with the
 # documented fields; deterministic for a seed; the CSV path (Iris layout) runs
-# on a tiny generated file; bad arguments exit 2.
+# on a tiny generated file; --save / --load reproduce a trained network's
+# accuracy; bad arguments exit 2.
 set -euo pipefail
 BIN=${BIN:-$(cd "$(dirname "$0")/../.." && pwd)/bin}
 PROG="$BIN/spikeprop"
@@ -36,7 +37,21 @@ echo "$line" | grep -q '"folds":2' || fail "iris: no folds in: $line"
 acc=$(echo "$line" | sed -n 's/.*"test_accuracy":\([0-9.]*\).*/\1/p')
 awk -v a="$acc" 'BEGIN { exit !(a >= 0.9) }' || fail "iris (tiny, separable): test accuracy $acc < 0.9"
 
+# --save / --load: a saved learner reproduces its accuracy (XOR; the tiny CSV's last fold)
+"$PROG" --dataset xor --seed 2 --save "$TMP/xor.snn" --json >/dev/null || fail "xor --save failed"
+line=$("$PROG" --dataset xor --load "$TMP/xor.snn" --json) || fail "xor --load failed: $line"
+echo "$line" | grep -q '"train_accuracy":1.000000' || fail "loaded XOR net not exact: $line"
+echo "$line" | grep -q '"converged_epoch":1' || fail "loaded XOR net not within 1 ms: $line"
+"$PROG" --dataset iris --data "$TMP" --epochs 3 --folds 2 --seed 4 --save "$TMP/iris.snn" \
+  >/dev/null 2>"$TMP/save.log" || fail "iris --save failed"
+want=$(sed -n 's/^fold 2: //p' "$TMP/save.log")
+got=$("$PROG" --dataset iris --data "$TMP" --folds 2 --seed 4 --load "$TMP/iris.snn" 2>&1 >/dev/null \
+  | sed -n 's/^fold 2: //p')
+[ -n "$want" ] && [ "$want" = "$got" ] || fail "iris --load: '$got', saved run: '$want'"
+
 set +e
+"$PROG" --dataset xor --load "$TMP/none.snn" >/dev/null 2>&1; [ $? -eq 1 ] || fail "missing --load file should exit 1"
+"$PROG" --dataset xor --save a --load b >/dev/null 2>&1; [ $? -eq 2 ] || fail "--save with --load should exit 2"
 "$PROG" --dataset nope >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown dataset should exit 2"
 "$PROG" --dataset xor --epochs 0 >/dev/null 2>&1; [ $? -eq 2 ] || fail "--epochs 0 should exit 2"
 "$PROG" --dataset xor --bogus >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown option should exit 2"
