@@ -1265,6 +1265,80 @@ static int oom_population(void *ctx) {
   return rc;
 }
 
+/* The kernels check their results for NaN/Inf in their own loop (no second
+ * pass): a bad input anywhere (first neuron, a middle one that the 2-D
+ * kinds sub-step, the padded tail group) must be caught and named. */
+START_TEST(test_population_nonfinite) {
+  static const struct {
+    const char *kind, *preset, *param;
+    double value;
+  } cases[] = {
+      {"lif", NULL, NULL, 0.0},           {"if", NULL, NULL, 0.0},
+      {"izhikevich", "rs_2003", NULL, 0}, {"izhikevich", "rs_2007", "t_ref", 0.5},
+      {"adex", "bg2005", NULL, 0.0},      {"adex", "tonic", "t_ref", 0.5},
+      {"adex", "tonic", "tol", 0.0},      {"srm", NULL, NULL, 0.0},
+  };
+  const size_t n = 1100, where[] = {0, 517, 1099};
+  float *I = malloc(n * sizeof *I), *V = malloc(n * sizeof *V);
+  uint8_t *s = malloc(n);
+  ck_assert_ptr_nonnull(I);
+  ck_assert_ptr_nonnull(V);
+  ck_assert_ptr_nonnull(s);
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    snn_neuron_model *m = mk(cases[c].kind, cases[c].preset);
+    if (cases[c].param) ck_assert_snn_ok(snn_neuron_model_set(m, cases[c].param, cases[c].value));
+    for (size_t w = 0; w < 3; w++) {
+      for (int bad = 0; bad < 3; bad++) {
+        snn_population *p = NULL;
+        ck_assert_snn_ok(snn_population_create(&p, m, n));
+        for (size_t i = 0; i < n; i++) I[i] = (float)(i % 7) * 0.25f;
+        OK_FAST(snn_population_step(p, s, I, n, 0.1));
+        I[where[w]] = bad == 0 ? NAN : bad == 1 ? INFINITY : -INFINITY;
+        int rc = snn_population_step(p, s, I, n, 0.1);
+        /* the reference: a scan of the public state (an infinite input may
+         * also end in a finite state, e.g. by a spike and a zero reset) */
+        int first = -1;
+        for (size_t k = 0; k < snn_neuron_model_state_count(m) && first < 0; k++) {
+          const char *name = snn_neuron_model_state_name(m, k);
+          ck_assert_snn_ok(snn_population_state_get(V, p, name, n));
+          for (size_t i = 0; i < n; i++)
+            if (!isfinite(V[i])) first = (int)k;
+        }
+        if (bad == 0) ck_assert_int_ge(first, 0); /* NaN input: always */
+        if (first < 0) {
+          ck_assert_msg(rc == SNN_OK, "%s case %zu at %zu (bad %d): rc %d", cases[c].kind, c,
+                        where[w], bad, rc);
+        } else {
+          ck_assert_msg(rc == SNN_E_NUMERIC, "%s case %zu at %zu (bad %d): rc %d", cases[c].kind,
+                        c, where[w], bad, rc);
+          char want[64];
+          snprintf(want, sizeof want, "'%s'", snn_neuron_model_state_name(m, (size_t)first));
+          ck_assert_ptr_nonnull(strstr(snn_last_error(), want));
+        }
+        snn_population_free(p);
+      }
+    }
+    snn_neuron_model_free(m);
+  }
+  /* finite from a finite state: the leak-free limit overflows V (subtract reset keeps it) */
+  snn_neuron_model *m = mk("lif", NULL);
+  ck_assert_snn_ok(snn_neuron_model_set(m, "g_L", 1e-9));
+  ck_assert_snn_ok(snn_neuron_model_set_str(m, "reset", "subtract"));
+  snn_population *p = NULL;
+  ck_assert_snn_ok(snn_population_create(&p, m, n));
+  for (size_t i = 0; i < n; i++) I[i] = 100.0f;
+  OK_FAST(snn_population_step(p, s, I, n, 0.1));
+  I[517] = 3e38f;
+  ck_assert_snn_err(snn_population_step(p, s, I, n, 0.1), SNN_E_NUMERIC);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "'V'"));
+  snn_population_free(p);
+  snn_neuron_model_free(m);
+  free(I);
+  free(V);
+  free(s);
+}
+END_TEST
+
 START_TEST(test_oom) {
   for (size_t k = 0; k < snn_neuron_kind_count(); k++)
     oom_sweep(oom_create, (void *)snn_neuron_kind_name(k), "create");
@@ -1322,6 +1396,7 @@ Suite *suite_neuron(void) {
   tcase_add_test(tc, test_population_api);
   tcase_add_test(tc, test_population_matches_single);
   tcase_add_test(tc, test_adaptive_heun);
+  tcase_add_test(tc, test_population_nonfinite);
   tcase_add_test(tc, test_oom);
   suite_add_tcase(s, tc);
   return s;

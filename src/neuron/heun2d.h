@@ -41,7 +41,6 @@
 #endif
 typedef float snn__v8f __attribute__((vector_size(32)));
 typedef int32_t snn__v8i __attribute__((vector_size(32)));
-typedef uint8_t snn__v8b __attribute__((vector_size(8)));
 #define SNN__BC(x) ((snn__v8f){(x), (x), (x), (x), (x), (x), (x), (x)})
 #define SNN__AI static inline __attribute__((always_inline))
 
@@ -116,80 +115,141 @@ typedef struct snn__m2d_heun {
   snn__v8i clipped;
 } snn__m2d_heun;
 
-SNN__AI snn__m2d_heun snn__m2d_vheun(const snn__m2d *c, snn__m2d_vf f, int has_ref, snn__v8f v,
-                                     snn__v8f u, snn__v8f r, snn__v8f h, snn__v8f I) {
+/* Independent 8-lane groups per whole-step attempt and per sub-stepped chunk
+ * (latency hiding). The groups advance stage by stage (the first f of every
+ * group, then the predictors, ...), so the instructions of the independent
+ * groups sit next to each other in the out-of-order window; a group after a
+ * group would need a window of two whole Heun steps. 4 measured up to 20 %
+ * faster than 2 for adex, about the same for izhikevich (loaded machine,
+ * docs/neuron-models.md). */
+#ifndef SNN__M2D_G
+#  define SNN__M2D_G 4
+#endif
+
+/* Heun steps on G independent groups (G a constant after inlining; G = 1 for
+ * one group), stage-interleaved; the arithmetic of each lane is the same for
+ * every G. */
+SNN__AI void snn__m2d_vheun_n(const snn__m2d *c, snn__m2d_vf f, int has_ref, int G,
+                              const snn__v8f *v, const snn__v8f *u, const snn__v8f *r,
+                              const snn__v8f *h, const snn__v8f *I, snn__m2d_heun *o) {
   const snn__v8f zero = SNN__BC(0.0f), one = SNN__BC(1.0f);
-  snn__m2d_heun o;
-  const snn__v8f hh = SNN__BC(0.5f) * h;
+  snn__v8f hh[SNN__M2D_G], fv1[SNN__M2D_G], fu1[SNN__M2D_G], fv2[SNN__M2D_G], fu2[SNN__M2D_G];
+  snn__v8f vp[SNN__M2D_G], up[SNN__M2D_G];
   /* act = 0 while refractory; without a refractory period (t_ref = 0, all
    * presets) r stays 0 and the masking is skipped (x * 1 is exact, so the
    * result is the same; has_ref is a constant in the kernels, so both
    * variants are compiled). Selects and masks only choose between values
    * computed anyway, so the loop stays branch-free. */
-  o.act = has_ref ? snn__vsel(r > hh, zero, one) : one;
-  snn__v8f fv1, fu1, fv2, fu2;
-  f(c, v, u, I, &fv1, &fu1);
-  if (has_ref) fv1 = fv1 * o.act;
-  snn__v8f vp = v + h * fv1;
-  o.clipped = ~(vp < SNN__BC(c->v_clip));
-  vp = snn__vsel(o.clipped, SNN__BC(c->v_clip), vp);
-  snn__v8f up = u + h * fu1;
-  f(c, vp, up, I, &fv2, &fu2);
-  if (has_ref) fv2 = fv2 * o.act;
-  o.vn = v + hh * (fv1 + fv2);
-  o.un = u + hh * (fu1 + fu2);
-  o.rn = zero;
-  if (has_ref) o.rn = snn__vmax(r - h, zero);
-  o.ev = hh * (fv2 - fv1);
-  o.eu = hh * (fu2 - fu1);
+  for (int g = 0; g < G; g++) {
+    hh[g] = SNN__BC(0.5f) * h[g];
+    o[g].act = has_ref ? snn__vsel(r[g] > hh[g], zero, one) : one;
+  }
+  for (int g = 0; g < G; g++) f(c, v[g], u[g], I[g], &fv1[g], &fu1[g]);
+  for (int g = 0; g < G; g++) {
+    if (has_ref) fv1[g] = fv1[g] * o[g].act;
+    vp[g] = v[g] + h[g] * fv1[g];
+    o[g].clipped = ~(vp[g] < SNN__BC(c->v_clip));
+    vp[g] = snn__vsel(o[g].clipped, SNN__BC(c->v_clip), vp[g]);
+    up[g] = u[g] + h[g] * fu1[g];
+  }
+  for (int g = 0; g < G; g++) f(c, vp[g], up[g], I[g], &fv2[g], &fu2[g]);
+  for (int g = 0; g < G; g++) {
+    if (has_ref) fv2[g] = fv2[g] * o[g].act;
+    o[g].vn = v[g] + hh[g] * (fv1[g] + fv2[g]);
+    o[g].un = u[g] + hh[g] * (fu1[g] + fu2[g]);
+    o[g].rn = zero;
+    if (has_ref) o[g].rn = snn__vmax(r[g] - h[g], zero);
+    o[g].ev = hh[g] * (fv2[g] - fv1[g]);
+    o[g].eu = hh[g] * (fu2[g] - fu1[g]);
+  }
+}
+
+SNN__AI snn__m2d_heun snn__m2d_vheun(const snn__m2d *c, snn__m2d_vf f, int has_ref, snn__v8f v,
+                                     snn__v8f u, snn__v8f r, snn__v8f h, snn__v8f I) {
+  snn__m2d_heun o;
+  snn__m2d_vheun_n(c, f, has_ref, 1, &v, &u, &r, &h, &I, &o);
   return o;
 }
 
-/* One sub-step of length h + q (q: the carry, the part of the previous
- * sub-step that elapsed after a spike: the crossing time is estimated by
- * linear interpolation between v and the pre-reset v, and the neuron
- * restarts from the reset at that time instead of at the sub-step's end;
- * this removes the O(h) reset-timing error that otherwise dominates).
- * Returns 1.0 in lanes that spiked; *vpre (if not NULL) gets the pre-reset v. */
+/* One sub-step of length h + q on G groups (q: the carry, the part of the
+ * previous sub-step that elapsed after a spike: the crossing time is
+ * estimated by linear interpolation between v and the pre-reset v, and the
+ * neuron restarts from the reset at that time instead of at the sub-step's
+ * end; this removes the O(h) reset-timing error that otherwise dominates).
+ * sf[g] gets 1.0 in lanes that spiked; vpre[g] (if vpre is not NULL) the
+ * pre-reset v. */
+SNN__AI void snn__m2d_vsubstep_n(const snn__m2d *c, snn__m2d_vf f, int has_ref, int G,
+                                 snn__v8f *v, snn__v8f *u, snn__v8f *r, snn__v8f *q,
+                                 const snn__v8f *I, snn__v8f *sf, snn__v8f *vpre) {
+  const snn__v8f zero = SNN__BC(0.0f), one = SNN__BC(1.0f);
+  snn__v8f h[SNN__M2D_G];
+  snn__m2d_heun o[SNN__M2D_G];
+  for (int g = 0; g < G; g++) h[g] = SNN__BC(c->h) + q[g];
+  snn__m2d_vheun_n(c, f, has_ref, G, v, u, r, h, I, o);
+  for (int g = 0; g < G; g++) {
+    sf[g] = snn__vsel(o[g].vn >= SNN__BC(c->v_peak), o[g].act, zero);
+    snn__v8i s = sf[g] != zero;
+    /* fraction of the sub-step after the crossing, in [0, 1] */
+    snn__v8f den = snn__vmax(o[g].vn - v[g], SNN__BC(1e-20f));
+    snn__v8f frac = (o[g].vn - SNN__BC(c->v_peak)) / den;
+    frac = snn__vmax(snn__vmin(frac, one), zero);
+    if (vpre) vpre[g] = o[g].vn;
+    v[g] = snn__vsel(s, SNN__BC(c->v_reset), o[g].vn);
+    u[g] = o[g].un + sf[g] * SNN__BC(c->u_jump);
+    r[g] = snn__vsel(s, SNN__BC(c->t_ref), o[g].rn);
+    q[g] = sf[g] * (frac * h[g]);
+  }
+}
+
+/* One group (see snn__m2d_vsubstep_n). */
 SNN__AI snn__v8f snn__m2d_vsubstep(const snn__m2d *c, snn__m2d_vf f, int has_ref, snn__v8f *v_io,
                                    snn__v8f *u_io, snn__v8f *r_io, snn__v8f *q_io, snn__v8f I,
                                    snn__v8f *vpre) {
-  const snn__v8f zero = SNN__BC(0.0f), one = SNN__BC(1.0f);
-  const snn__v8f v = *v_io, h = SNN__BC(c->h) + *q_io;
-  snn__m2d_heun o = snn__m2d_vheun(c, f, has_ref, v, *u_io, *r_io, h, I);
-  snn__v8f sf = snn__vsel(o.vn >= SNN__BC(c->v_peak), o.act, zero);
-  snn__v8i s = sf != zero;
-  /* fraction of the sub-step after the crossing, in [0, 1] */
-  snn__v8f den = snn__vmax(o.vn - v, SNN__BC(1e-20f));
-  snn__v8f frac = (o.vn - SNN__BC(c->v_peak)) / den;
-  frac = snn__vmax(snn__vmin(frac, one), zero);
-  if (vpre) *vpre = o.vn;
-  *v_io = snn__vsel(s, SNN__BC(c->v_reset), o.vn);
-  *u_io = o.un + sf * SNN__BC(c->u_jump);
-  *r_io = snn__vsel(s, SNN__BC(c->t_ref), o.rn);
-  *q_io = sf * (frac * h);
+  snn__v8f sf;
+  snn__m2d_vsubstep_n(c, f, has_ref, 1, v_io, u_io, r_io, q_io, &I, &sf, vpre);
   return sf;
 }
 
-/* The whole-step attempt: lanes where it is accepted get ok = -1 and their
- * new v, u, r in *vn, *un, *rn (q becomes 0, no spike). */
+/* The whole-step attempt on G groups: lanes where it is accepted get
+ * ok[g] = -1 and their new v, u, r in vn, un, rn (q becomes 0, no spike). */
+SNN__AI void snn__m2d_vtrial_n(const snn__m2d *c, snn__m2d_vf f, int has_ref, int G,
+                               const snn__v8f *v, const snn__v8f *u, const snn__v8f *r,
+                               const snn__v8f *q, const snn__v8f *I, snn__v8f *vn,
+                               snn__v8f *un, snn__v8f *rn, snn__v8i *ok) {
+  snn__v8f h[SNN__M2D_G];
+  snn__m2d_heun o[SNN__M2D_G];
+  for (int g = 0; g < G; g++) h[g] = SNN__BC(c->dt) + q[g];
+  snn__m2d_vheun_n(c, f, has_ref, G, v, u, r, h, I, o);
+  const snn__v8i nosign = SNN__BC(0.0f) == SNN__BC(0.0f); /* all ones */
+  const snn__v8i absm = (snn__v8i)((snn__v8i)nosign & ~(snn__v8i)SNN__BC(-0.0f));
+  for (int g = 0; g < G; g++) {
+    snn__v8f aev = (snn__v8f)((snn__v8i)o[g].ev & absm);
+    snn__v8f aeu = (snn__v8f)((snn__v8i)o[g].eu & absm);
+    /* u's error counts by its effect on v over the step, h |e_u| / C <= tol */
+    ok[g] = (o[g].vn < SNN__BC(c->v_peak)) & ~o[g].clipped & (aev <= SNN__BC(c->tol)) &
+            (aeu * h[g] <= SNN__BC(c->tolC));
+    /* refractory for none or all of the step */
+    if (has_ref) ok[g] &= (r[g] == SNN__BC(0.0f)) | (r[g] >= h[g]);
+    vn[g] = o[g].vn;
+    un[g] = o[g].un;
+    rn[g] = o[g].rn;
+  }
+}
+
+/* The whole-step attempt on one group (see snn__m2d_vtrial_n). */
 SNN__AI snn__v8i snn__m2d_vtrial(const snn__m2d *c, snn__m2d_vf f, int has_ref, snn__v8f v,
                                  snn__v8f u, snn__v8f r, snn__v8f q, snn__v8f I, snn__v8f *vn,
                                  snn__v8f *un, snn__v8f *rn) {
-  const snn__v8f h = SNN__BC(c->dt) + q;
-  snn__m2d_heun o = snn__m2d_vheun(c, f, has_ref, v, u, r, h, I);
-  const snn__v8i nosign = SNN__BC(0.0f) == SNN__BC(0.0f); /* all ones */
-  const snn__v8i absm = (snn__v8i)((snn__v8i)nosign & ~(snn__v8i)SNN__BC(-0.0f));
-  snn__v8f aev = (snn__v8f)((snn__v8i)o.ev & absm), aeu = (snn__v8f)((snn__v8i)o.eu & absm);
-  /* u's error counts by its effect on v over the step, h |e_u| / C <= tol */
-  snn__v8i ok = (o.vn < SNN__BC(c->v_peak)) & ~o.clipped & (aev <= SNN__BC(c->tol)) &
-                (aeu * h <= SNN__BC(c->tolC));
-  /* refractory for none or all of the step */
-  if (has_ref) ok &= (r == SNN__BC(0.0f)) | (r >= h);
-  *vn = o.vn;
-  *un = o.un;
-  *rn = o.rn;
+  snn__v8i ok;
+  snn__m2d_vtrial_n(c, f, has_ref, 1, &v, &u, &r, &q, &I, vn, un, rn, &ok);
   return ok;
+}
+
+/* 1 when some lane of x has a bit set. */
+SNN__AI int snn__any_nonzero_bits(snn__v8i x) {
+  uint64_t w[4];
+  memcpy(w, &x, sizeof w);
+  return (w[0] | w[1] | w[2] | w[3]) != 0;
 }
 
 SNN__AI snn__v8f snn__vload(const float *p) {
@@ -206,24 +266,28 @@ extern size_t snn__m2d_stat_n, snn__m2d_stat_sub;
 #  define SNN__M2D_STAT(x)
 #endif
 
-/* Independent 8-lane groups per whole-step attempt (latency hiding; 2 measured
- * no worse than 1 or 4, though the figures were noisy on a loaded machine). */
-#ifndef SNN__M2D_G
-#  define SNN__M2D_G 2
-#endif
+/* Lanes whose v (bit 0) or u (bit 1) is NaN or Inf (x - x is NaN exactly
+ * then); the check of snn_population_step, done while the state is in
+ * registers instead of in a second pass over memory. */
+SNN__AI snn__v8i snn__m2d_nonfinite(snn__v8f v, snn__v8f u) {
+  const snn__v8f zero = SNN__BC(0.0f);
+  return (~((v - v) == zero) & 1) | (~((u - u) == zero) & 2);
+}
 
-/* Neurons gathered for sub-stepping per flush (a multiple of 8). */
+/* Neurons gathered for sub-stepping per flush (a multiple of 8 SNN__M2D_G). */
 #define SNN__M2D_CAP 256
+_Static_assert(SNN__M2D_CAP % (8 * SNN__M2D_G) == 0, "SNN__M2D_CAP: a multiple of 8 G");
 
 /* Sub-steps the neurons idx[0..np) (np <= SNN__M2D_CAP) from their stored
- * state, 8 at a time from a dense buffer; all groups advance one sub-step
- * before the next, so the independent groups overlap in the pipeline. */
-SNN__AI void snn__m2d_flush(const snn__m2d *c, snn__m2d_vf f, int has_ref, float *V, float *U,
-                            float *R, float *Q, const float *i_in, uint8_t *spikes,
-                            const size_t *idx, size_t np) {
+ * state, 8 G at a time from a dense buffer. */
+SNN__AI snn__v8i snn__m2d_flush(const snn__m2d *c, snn__m2d_vf f, int has_ref, float *V,
+                                float *U, float *R, float *Q, const float *i_in,
+                                uint8_t *spikes, const size_t *idx, size_t np) {
   float bv[SNN__M2D_CAP], bu[SNN__M2D_CAP], br[SNN__M2D_CAP], bq[SNN__M2D_CAP];
   float bi[SNN__M2D_CAP], bs[SNN__M2D_CAP];
-  const size_t ng = (np + 7) / 8;
+  enum { G = SNN__M2D_G };
+  /* whole chunks of G groups (SNN__M2D_CAP is a multiple of 8 G) */
+  const size_t ng = (np + 8 * G - 1) / (8 * G) * G;
   SNN__M2D_STAT(snn__m2d_stat_sub += np);
   for (size_t k = 0; k < 8 * ng; k++) {
     size_t j = idx[k < np ? k : 0]; /* padding lanes repeat the first neuron */
@@ -232,19 +296,35 @@ SNN__AI void snn__m2d_flush(const snn__m2d *c, snn__m2d_vf f, int has_ref, float
     br[k] = R[j];
     bq[k] = Q[j];
     bi[k] = i_in ? i_in[j] : 0.0f;
-    bs[k] = 0.0f;
   }
-  for (size_t s = 0; s < c->n_sub; s++)
-    for (size_t g = 0; g < 8 * ng; g += 8) {
-      snn__v8f v = snn__vload(bv + g), u = snn__vload(bu + g), r = snn__vload(br + g);
-      snn__v8f q = snn__vload(bq + g);
-      snn__v8f sp = snn__m2d_vsubstep(c, f, has_ref, &v, &u, &r, &q, snn__vload(bi + g), NULL);
-      snn__vstore(bv + g, v);
-      snn__vstore(bu + g, u);
-      snn__vstore(br + g, r);
-      snn__vstore(bq + g, q);
-      snn__vstore(bs + g, snn__vload(bs + g) + sp);
+  /* each chunk stays in registers through its sub-steps; its G groups are
+   * independent, so they overlap in the pipeline */
+  for (size_t g0 = 0; g0 < 8 * ng; g0 += 8 * G) {
+    snn__v8f v[G], u[G], r[G], q[G], in[G], sf[G], sp[G];
+    for (int g = 0; g < G; g++) {
+      v[g] = snn__vload(bv + g0 + 8 * g);
+      u[g] = snn__vload(bu + g0 + 8 * g);
+      r[g] = snn__vload(br + g0 + 8 * g);
+      q[g] = snn__vload(bq + g0 + 8 * g);
+      in[g] = snn__vload(bi + g0 + 8 * g);
+      sp[g] = SNN__BC(0.0f);
     }
+    for (size_t s = 0; s < c->n_sub; s++) {
+      snn__m2d_vsubstep_n(c, f, has_ref, G, v, u, r, q, in, sf, NULL);
+      for (int g = 0; g < G; g++) sp[g] = sp[g] + sf[g];
+    }
+    for (int g = 0; g < G; g++) {
+      snn__vstore(bv + g0 + 8 * g, v[g]);
+      snn__vstore(bu + g0 + 8 * g, u[g]);
+      snn__vstore(br + g0 + 8 * g, r[g]);
+      snn__vstore(bq + g0 + 8 * g, q[g]);
+      snn__vstore(bs + g0 + 8 * g, sp[g]);
+    }
+  }
+  /* finiteness of the results (padding lanes repeat a real neuron) */
+  snn__v8i bad = SNN__BC(0.0f) != SNN__BC(0.0f);
+  for (size_t g = 0; g < 8 * ng; g += 8)
+    bad |= snn__m2d_nonfinite(snn__vload(bv + g), snn__vload(bu + g));
   for (size_t k = 0; k < np; k++) {
     size_t j = idx[k];
     V[j] = bv[k];
@@ -253,6 +333,7 @@ SNN__AI void snn__m2d_flush(const snn__m2d *c, snn__m2d_vf f, int has_ref, float
     Q[j] = bq[k];
     spikes[j] = bs[k] != 0.0f;
   }
+  return bad;
 }
 
 /* The whole-step attempt on the 8 * G neurons at V..Q[0..8G), I[0..8G)
@@ -262,8 +343,8 @@ SNN__AI void snn__m2d_flush(const snn__m2d *c, snn__m2d_vf f, int has_ref, float
  * count). G independent groups side by side keep the pipeline busy. */
 SNN__AI size_t snn__m2d_group(const snn__m2d *c, snn__m2d_vf f, int has_ref, int G, float *V,
                               float *U, float *R, float *Q, const float *I, uint8_t *S, size_t m,
-                              size_t base, size_t *idx, size_t np) {
-  snn__v8f v[SNN__M2D_G], u[SNN__M2D_G], r[SNN__M2D_G], q[SNN__M2D_G];
+                              size_t base, size_t *idx, size_t np, snn__v8i *bad) {
+  snn__v8f v[SNN__M2D_G], u[SNN__M2D_G], r[SNN__M2D_G], q[SNN__M2D_G], in[SNN__M2D_G];
   snn__v8f vn[SNN__M2D_G], un[SNN__M2D_G], rn[SNN__M2D_G];
   snn__v8i ok[SNN__M2D_G];
   for (int g = 0; g < G; g++) {
@@ -271,33 +352,46 @@ SNN__AI size_t snn__m2d_group(const snn__m2d *c, snn__m2d_vf f, int has_ref, int
     u[g] = snn__vload(U + 8 * g);
     r[g] = snn__vload(R + 8 * g);
     q[g] = snn__vload(Q + 8 * g);
-    ok[g] = snn__m2d_vtrial(c, f, has_ref, v[g], u[g], r[g], q[g],
-                            I ? snn__vload(I + 8 * g) : SNN__BC(0.0f), &vn[g], &un[g], &rn[g]);
+    in[g] = I ? snn__vload(I + 8 * g) : SNN__BC(0.0f);
   }
+  snn__m2d_vtrial_n(c, f, has_ref, G, v, u, r, q, in, vn, un, rn, ok);
   for (int g = 0; g < G; g++) {
     snn__vstore(V + 8 * g, snn__vsel(ok[g], vn[g], v[g]));
     snn__vstore(U + 8 * g, snn__vsel(ok[g], un[g], u[g]));
-    snn__vstore(R + 8 * g, snn__vsel(ok[g], rn[g], r[g]));
-    snn__vstore(Q + 8 * g, snn__vsel(ok[g], SNN__BC(0.0f), q[g]));
+    /* r and q change only where they are not +0 (the carry is +0 except
+     * after a spike; without a refractory period r stays +0): the stores are
+     * skipped when they would write back the same bits, which saves memory
+     * traffic (a store costs a read and a write of the line) */
+    snn__v8f rs = snn__vsel(ok[g], rn[g], r[g]);
+    snn__v8f qs = snn__vsel(ok[g], SNN__BC(0.0f), q[g]);
+    if (has_ref)
+      snn__vstore(R + 8 * g, rs);
+    else if (snn__any_nonzero_bits((snn__v8i)r[g] | (snn__v8i)rs))
+      snn__vstore(R + 8 * g, rs);
+    if (snn__any_nonzero_bits((snn__v8i)q[g] | (snn__v8i)qs)) snn__vstore(Q + 8 * g, qs);
+    /* rejected lanes are checked after their sub-steps (in the flush) */
+    *bad |= ok[g] & snn__m2d_nonfinite(vn[g], un[g]);
   }
   memset(S, 0, m);
   for (int g = 0; g < G; g++) {
-    snn__v8b rej = __builtin_convertvector(ok[g] + 1, snn__v8b); /* 1 where rejected */
-    uint64_t bits;
-    memcpy(&bits, &rej, 8);
-    if (bits == 0) continue; /* the common case */
-    for (size_t j = 0; j < 8 && 8 * (size_t)g + j < m; j++, bits >>= 8) {
+    int32_t okl[8];
+    memcpy(okl, &ok[g], sizeof okl);
+    uint64_t w[4];
+    memcpy(w, okl, sizeof w);
+    if ((w[0] & w[1] & w[2] & w[3]) == UINT64_MAX) continue; /* all accepted: common */
+    for (size_t j = 0; j < 8 && 8 * (size_t)g + j < m; j++) {
       idx[np] = base + 8 * (size_t)g + j; /* branch-free compaction */
-      np += bits & 1u;
+      np += (size_t)(okl[j] + 1);         /* 1 where rejected */
     }
   }
   return np;
 }
 
-SNN__AI void snn__m2d_run(const snn__m2d *c, snn__m2d_vf f, int has_ref, float *state,
-                          const float *i_in, uint8_t *spikes, size_t n) {
+SNN__AI unsigned snn__m2d_run(const snn__m2d *c, snn__m2d_vf f, int has_ref, float *state,
+                              const float *i_in, uint8_t *spikes, size_t n) {
   float *V = state, *U = state + n, *R = state + 2 * n, *Q = state + 3 * n;
   size_t idx[SNN__M2D_CAP];
+  snn__v8i bad = SNN__BC(0.0f) != SNN__BC(0.0f);
   size_t np = 0, i = 0;
   enum { B = 8 * SNN__M2D_G };
   SNN__M2D_STAT(snn__m2d_stat_n += n);
@@ -305,16 +399,16 @@ SNN__AI void snn__m2d_run(const snn__m2d *c, snn__m2d_vf f, int has_ref, float *
     for (; i < n; i++) {
       idx[np++] = i;
       if (np == SNN__M2D_CAP) {
-        snn__m2d_flush(c, f, has_ref, V, U, R, Q, i_in, spikes, idx, np);
+        bad |= snn__m2d_flush(c, f, has_ref, V, U, R, Q, i_in, spikes, idx, np);
         np = 0;
       }
     }
   } else {
     for (; i + B <= n; i += B) {
       np = snn__m2d_group(c, f, has_ref, SNN__M2D_G, V + i, U + i, R + i, Q + i,
-                          i_in ? i_in + i : NULL, spikes + i, B, i, idx, np);
+                          i_in ? i_in + i : NULL, spikes + i, B, i, idx, np, &bad);
       if (np > SNN__M2D_CAP - B) {
-        snn__m2d_flush(c, f, has_ref, V, U, R, Q, i_in, spikes, idx, np);
+        bad |= snn__m2d_flush(c, f, has_ref, V, U, R, Q, i_in, spikes, idx, np);
         np = 0;
       }
     }
@@ -330,25 +424,27 @@ SNN__AI void snn__m2d_run(const snn__m2d *c, snn__m2d_vf f, int has_ref, float *
         t[4][j] = i_in ? i_in[k] : 0.0f;
       }
       np = snn__m2d_group(c, f, has_ref, 1, t[0], t[1], t[2], t[3], t[4], spikes + i, m, i, idx,
-                          np);
+                          np, &bad);
       memcpy(V + i, t[0], m * sizeof(float));
       memcpy(U + i, t[1], m * sizeof(float));
       memcpy(R + i, t[2], m * sizeof(float));
       memcpy(Q + i, t[3], m * sizeof(float));
     }
   }
-  if (np) snn__m2d_flush(c, f, has_ref, V, U, R, Q, i_in, spikes, idx, np);
+  if (np) bad |= snn__m2d_flush(c, f, has_ref, V, U, R, Q, i_in, spikes, idx, np);
+  unsigned mask = 0;
+  for (int j = 0; j < 8; j++) mask |= (unsigned)bad[j];
+  return mask;
 }
 
 /* Forward over n neurons (state SoA: v, u, r, q). f must be a constant
- * (inlined) function. */
-SNN__AI void snn__m2d_step(const snn__m2d *cp, snn__m2d_vf f, float *state, const float *i_in,
-                           uint8_t *spikes, size_t n) {
+ * (inlined) function. Returns the public variables that became NaN or Inf
+ * somewhere (bit 0: v, bit 1: u). */
+SNN__AI unsigned snn__m2d_step(const snn__m2d *cp, snn__m2d_vf f, float *state,
+                               const float *i_in, uint8_t *spikes, size_t n) {
   const snn__m2d c = *cp;
-  if (c.has_ref)
-    snn__m2d_run(&c, f, 1, state, i_in, spikes, n);
-  else
-    snn__m2d_run(&c, f, 0, state, i_in, spikes, n);
+  if (c.has_ref) return snn__m2d_run(&c, f, 1, state, i_in, spikes, n);
+  return snn__m2d_run(&c, f, 0, state, i_in, spikes, n);
 }
 
 /* Backward of snn__m2d_step (per neuron; recomputes the step). Reset is
@@ -367,15 +463,15 @@ void snn__m2d_init(float v0, float *state, size_t n);
  * two-variable kind from make(c, p, dt), the 8-lane right-hand side vf and
  * the scalar Jacobian jac; v0_index is the parameter that is the initial v. */
 #define SNN__M2D_DEFINE(prefix, make, vf, jac, v0_index)                                        \
-  SNN__HOT static void prefix##_kernel(const snn__m2d *c, float *state, const float *i_in,     \
-                                       uint8_t *spikes, size_t n) {                           \
-    snn__m2d_step(c, vf, state, i_in, spikes, n);                                              \
+  SNN__HOT static unsigned prefix##_kernel(const snn__m2d *c, float *state, const float *i_in, \
+                                           uint8_t *spikes, size_t n) {                       \
+    return snn__m2d_step(c, vf, state, i_in, spikes, n);                                       \
   }                                                                                            \
-  static void prefix##_step(const double *p, float *state, const float *i_in, uint8_t *spikes, \
-                            size_t n, double dt) {                                             \
+  static unsigned prefix##_step(const double *p, float *state, const float *i_in,              \
+                                uint8_t *spikes, size_t n, double dt) {                        \
     snn__m2d c;                                                                                \
     make(&c, p, dt);                                                                           \
-    prefix##_kernel(&c, state, i_in, spikes, n);                                               \
+    return prefix##_kernel(&c, state, i_in, spikes, n);                                        \
   }                                                                                            \
   static int prefix##_grad(const double *p, const float *state_before, const float *i_in,      \
                            const float *grad_state, const float *grad_spike,                   \

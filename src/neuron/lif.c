@@ -54,11 +54,14 @@ static inline void leaky_update(const leaky_k *k, float v, float cc, float I, fl
   *cn = (v - ap) + (inc - bp);
 }
 
-/* One vectorisable pass over a block with input array I (never NULL). */
-static inline void leaky_block(const leaky_k *k, float *restrict V, float *restrict R,
+/* One vectorisable pass over a block with input array I (never NULL).
+ * Returns 1 when a new V is NaN or Inf (the check of snn_population_step,
+ * done here while V is in a register instead of in a second pass). */
+static inline unsigned leaky_block(const leaky_k *k, float *restrict V, float *restrict R,
                                float *restrict Cc, const float *restrict I,
                                uint8_t *restrict S, size_t m) {
   const leaky_k kk = *k;
+  unsigned bad = 0;
   for (size_t i = 0; i < m; i++) {
     float v = V[i], r = R[i], cc = Cc[i], vn, cn;
     leaky_update(&kk, v, cc, I[i], &vn, &cn);
@@ -70,25 +73,27 @@ static inline void leaky_block(const leaky_k *k, float *restrict V, float *restr
     int s = (!refr) & (vn >= kk.V_th);
     float vres = kk.subtract ? vn - kk.dth : kk.V_reset;
     float cres = kk.subtract ? cn : 0.0f;
-    V[i] = s ? vres : vn;
+    float vo = s ? vres : vn;
+    V[i] = vo;
     Cc[i] = s ? cres : cn;
     R[i] = s ? kk.t_ref : rn;
     S[i] = (uint8_t)s;
+    bad |= !(vo - vo == 0.0f); /* x - x is NaN exactly for NaN and Inf */
   }
+  return bad;
 }
 
-SNN__HOT static void snn__leaky_step(const leaky_k *k, float *state, const float *i_in,
-                                     uint8_t *spikes, size_t n) {
+SNN__HOT static unsigned snn__leaky_step(const leaky_k *k, float *state, const float *i_in,
+                                         uint8_t *spikes, size_t n) {
   float *V = state, *R = state + n, *Cc = state + 2 * n;
-  if (i_in) {
-    leaky_block(k, V, R, Cc, i_in, spikes, n);
-    return;
-  }
+  if (i_in) return leaky_block(k, V, R, Cc, i_in, spikes, n);
   static const float zero[LIF_BLK];
+  unsigned bad = 0;
   for (size_t b = 0; b < n; b += LIF_BLK) {
     size_t m = n - b < LIF_BLK ? n - b : LIF_BLK;
-    leaky_block(k, V + b, R + b, Cc + b, zero, spikes + b, m);
+    bad |= leaky_block(k, V + b, R + b, Cc + b, zero, spikes + b, m);
   }
+  return bad;
 }
 
 static void snn__leaky_grad(const leaky_k *k, const float *state_before, const float *i_in,
@@ -156,11 +161,11 @@ static void leaky_init(float v0, float *state, size_t n) {
   static void prefix##_init(const double *p, float *state, size_t n) {                        \
     leaky_init((float)p[v0_index], state, n);                                                 \
   }                                                                                           \
-  static void prefix##_step(const double *p, float *state, const float *i_in, uint8_t *spikes, \
-                            size_t n, double dt) {                                            \
+  static unsigned prefix##_step(const double *p, float *state, const float *i_in,             \
+                                uint8_t *spikes, size_t n, double dt) {                       \
     leaky_k k;                                                                                \
     make(&k, p, dt);                                                                          \
-    snn__leaky_step(&k, state, i_in, spikes, n);                                              \
+    return snn__leaky_step(&k, state, i_in, spikes, n);                                       \
   }                                                                                           \
   static int prefix##_grad(const double *p, const float *state_before, const float *i_in,     \
                            const float *grad_state, const float *grad_spike,                  \

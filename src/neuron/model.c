@@ -288,10 +288,44 @@ int snn__neuron_step(const snn_neuron_model *m, float *state, const float *i_in,
   SNN__CHECK_NULL(state, "snn__neuron_step");
   SNN__CHECK_NULL(spikes, "snn__neuron_step");
   if (m->kind) {
-    m->kind->step(m->params, state, i_in, spikes, n, dt);
+    (void)m->kind->step(m->params, state, i_in, spikes, n, dt);
     return SNN_OK;
   }
   return snn__custom_step(m->custom, m->params, state, i_in, spikes, n, dt);
+}
+
+/* 1 when all of x[0..n) are finite (vectorisable: x - x is NaN for Inf/NaN). */
+static int all_finite(const float *x, size_t n) {
+  int bad = 0;
+  for (size_t i = 0; i < n; i++) bad |= !(x[i] - x[i] == 0.0f);
+  return !bad;
+}
+
+int snn__neuron_step_checked(const snn_neuron_model *m, float *state, const float *i_in,
+                             uint8_t *spikes, size_t n, double dt, int *bad_var) {
+  SNN__CHECK_NULL(m, "snn__neuron_step_checked");
+  SNN__CHECK_NULL(state, "snn__neuron_step_checked");
+  SNN__CHECK_NULL(spikes, "snn__neuron_step_checked");
+  SNN__CHECK_NULL(bad_var, "snn__neuron_step_checked");
+  *bad_var = -1;
+  if (m->kind) { /* the kernels check their results while they hold them */
+    unsigned bad = m->kind->step(m->params, state, i_in, spikes, n, dt);
+    for (int k = 0; bad != 0; k++, bad >>= 1)
+      if (bad & 1u) {
+        *bad_var = k;
+        break;
+      }
+    return SNN_OK;
+  }
+  int rc = snn__custom_step(m->custom, m->params, state, i_in, spikes, n, dt);
+  if (rc != SNN_OK) return rc;
+  size_t pub = snn_neuron_model_state_count(m);
+  for (size_t k = 0; k < pub; k++)
+    if (!all_finite(state + k * n, n)) {
+      *bad_var = (int)k;
+      break;
+    }
+  return SNN_OK;
 }
 
 int snn__neuron_has_grad(const snn_neuron_model *m) {

@@ -35,6 +35,13 @@ int snn__neuron_init_state(const snn_neuron_model *m, float *state, size_t n);
 int snn__neuron_step(const snn_neuron_model *m, float *state, const float *i_in,
                      uint8_t *spikes, size_t n, double dt);
 
+/* snn__neuron_step(), and *bad_var = the first public state variable that
+ * holds a NaN or Inf after the step, or -1 when all are finite. Built-in
+ * kinds check inside their kernels; custom models by a pass over the state.
+ * On an error status *bad_var is -1. */
+int snn__neuron_step_checked(const snn_neuron_model *m, float *state, const float *i_in,
+                             uint8_t *spikes, size_t n, double dt, int *bad_var);
+
 /* 1 when snn__neuron_step_grad() is available for this model, else 0. */
 int snn__neuron_has_grad(const snn_neuron_model *m);
 

@@ -44,8 +44,10 @@ typedef struct snn__kind {
   const snn__preset *presets;
   size_t n_presets;
   void (*init)(const double *p, float *state, size_t n);
-  void (*step)(const double *p, float *state, const float *i_in, uint8_t *spikes, size_t n,
-               double dt);
+  /* Returns a mask of the public state variables that hold a NaN or Inf after
+   * the step (bit k: variable k), checked inside the kernel's own loop. */
+  unsigned (*step)(const double *p, float *state, const float *i_in, uint8_t *spikes, size_t n,
+                   double dt);
   int (*step_grad)(const double *p, const float *state_before, const float *i_in,
                    const float *grad_state, const float *grad_spike, float *grad_state_before,
                    float *grad_in, size_t n, double dt,

@@ -61,13 +61,6 @@ int snn_population_reset(snn_population *p) {
   return snn__neuron_init_state(p->model, p->state, p->n);
 }
 
-/* 1 when all of x[0..n) are finite (vectorisable: x - x is NaN for Inf/NaN). */
-static int all_finite(const float *x, size_t n) {
-  int bad = 0;
-  for (size_t i = 0; i < n; i++) bad |= !(x[i] - x[i] == 0.0f);
-  return !bad;
-}
-
 int snn_population_step(snn_population *p, uint8_t *spikes, const float *i_in, size_t n,
                         double dt) {
   static const char fn[] = "snn_population_step";
@@ -77,14 +70,13 @@ int snn_population_step(snn_population *p, uint8_t *spikes, const float *i_in, s
                       p->n);
   if (!(dt > 0.0) || !isfinite(dt))
     return snn__error(SNN_E_INVALID, "%s: dt must be finite and > 0 (got %g)", fn, dt);
-  int rc = snn__neuron_step(p->model, p->state, i_in, spikes ? spikes : p->scratch, n, dt);
+  int bad = -1;
+  int rc = snn__neuron_step_checked(p->model, p->state, i_in, spikes ? spikes : p->scratch, n, dt,
+                                    &bad);
   if (rc != SNN_OK) return rc;
-  size_t pub = snn_neuron_model_state_count(p->model);
-  for (size_t k = 0; k < pub; k++) {
-    if (!all_finite(p->state + k * n, n))
-      return snn__error(SNN_E_NUMERIC, "%s: state variable '%s' became NaN or Inf", fn,
-                        snn_neuron_model_state_name(p->model, k));
-  }
+  if (bad >= 0)
+    return snn__error(SNN_E_NUMERIC, "%s: state variable '%s' became NaN or Inf", fn,
+                      snn_neuron_model_state_name(p->model, (size_t)bad));
   return SNN_OK;
 }
 

@@ -98,10 +98,11 @@ static void srm_init(const double *p, float *state, size_t n) {
   }
 }
 
-static void srm_step(const double *p, float *state, const float *i_in, uint8_t *spikes, size_t n,
-                     double dt) {
+static unsigned srm_step(const double *p, float *state, const float *i_in, uint8_t *spikes,
+                         size_t n, double dt) {
   const double tau = p[P_TAU], theta = p[P_THETA], decay = exp(-dt / tau), ke = SRM_E / tau;
   float *V = state, *X = state + n, *A = state + 2 * n;
+  unsigned bad = 0;
   for (size_t i = 0; i < n; i++) {
     double x0 = (double)X[i] + (i_in ? (double)i_in[i] : 0.0);
     double b = V[i], a = ke * x0;
@@ -121,7 +122,10 @@ static void srm_step(const double *p, float *state, const float *i_in, uint8_t *
     spikes[i] = sp;
     V[i] = (float)(decay * (b + a * dt));
     X[i] = (float)(x0 * decay);
+    bad |= (unsigned)!isfinite(V[i]) | (unsigned)!isfinite(X[i]) << 1 |
+           (unsigned)!isfinite(A[i]) << 2;
   }
+  return bad;
 }
 
 const snn__kind snn__kind_srm = {"srm", srm_params, P_N, srm_state_names, 3, 3, NULL, 0,
