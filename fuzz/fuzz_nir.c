@@ -34,17 +34,18 @@ static double value(rd *r) {
 
 static const char *const types[] = {"Input", "Output", "Affine", "Linear", "Conv2d", "SumPool2d",
                                     "AvgPool2d", "Flatten", "LIF", "IF", "LI", "CubaLIF",
-                                    "CubaLI", "NIRGraph", "Delay", "Threshold"};
+                                    "CubaLI", "NIRGraph", "Delay", "Threshold", "Scale",
+                                    "Conv1d", "I"};
 static const char *const fields[] = {"shape", "weight", "bias", "tau", "r", "v_leak",
                                      "v_threshold", "v_reset", "tau_mem", "tau_syn", "w_in",
                                      "stride", "padding", "dilation", "groups", "kernel_size",
-                                     "input_shape", "start_dim", "end_dim"};
+                                     "input_shape", "start_dim", "end_dim", "scale", "theta"};
 
 static void build(rd *r, snn__nir_graph *g, int depth) {
   unsigned nn = byte(r) % 9 + 1;
   char name[32];
   for (unsigned k = 0; k < nn; k++) {
-    unsigned t = byte(r) % 16;
+    unsigned t = byte(r) % (unsigned)(sizeof types / sizeof types[0]);
     if (t == 13 && depth >= 2) t = 14;
     snprintf(name, sizeof name, "n%u", k);
     snn__nir_node *nd = snn__nir_add_node(g, name, types[t]);

@@ -1995,14 +1995,17 @@ SNN_API int snn_nir_options_init(snn_nir_options *o, size_t struct_size);
 /**
  * Reads a NIR graph (Neuromorphic Intermediate Representation, HDF5 file as
  * written by NIR's reference library, Norse, snnTorch, Sinabs, ...) and builds
- * a network from it. The graph must be a chain Input -> (connection -> neuron
- * node | pool)* -> Output; Affine, Linear, Conv2d, SumPool2d, AvgPool2d, Flatten,
- * LIF, IF, LI, CubaLIF, CubaLI, nested NIRGraph nodes and a recurrent
+ * a network from it. The graph must be a chain Input -> (connection+ -> neuron
+ * node | pool)* -> Output; Affine, Linear, Scale, Conv1d, Conv2d (stride,
+ * padding, dilation, groups), SumPool2d, AvgPool2d, Flatten, LIF, IF, LI,
+ * CubaLIF, CubaLI, I, Threshold, nested NIRGraph nodes and a recurrent
  * Affine/Linear loop on a neuron node are supported, with one value per
- * layer for each neuron parameter. LIF and IF become "lif" and "if" models; LI,
- * CubaLI and CubaLIF a model of kind "nir_cuba" (created with
+ * layer for each neuron parameter; a chain of Affine/Linear/Scale nodes
+ * becomes one dense layer with the composed map. LIF and IF become "lif" and
+ * "if" models; LI, CubaLI and CubaLIF a model of kind "nir_cuba", I
+ * "nir_integrator", Threshold "nir_threshold" (created with
  * snn_neuron_model_create_custom(), so snn_network_save() files of such
- * networks need that kind registered again to load). The network's dt is
+ * networks need those kinds registered again to load). The network's dt is
  * opts->dt in ms (x1000); its readout is "membrane" when the last neuron node
  * does not spike. The mapping of each node: docs/nir.md.
  * @param[out] out New network; caller owns it.
@@ -2030,7 +2033,8 @@ SNN_API int snn_network_import_nir_mem(snn_network **out, const void *buf, size_
  * Writes @p net as a NIR graph (HDF5; weights float32, gzip for arrays of 256
  * or more values; neuron parameters float64) that snn_network_import_nir() and
  * NIR's reference reader accept. Written to a temporary file renamed over
- * @p path. Neuron models: "lif" (t_ref 0), "if" (t_ref 0), "nir_cuba".
+ * @p path. Neuron models: "lif" (t_ref 0), "if" (t_ref 0), "nir_cuba",
+ * "nir_integrator", "nir_threshold".
  * @param opts may be NULL (exact, reset to v_reset); the reset mode and
  *        discretisation must match the models'.
  * @return SNN_OK, SNN_E_INVALID, SNN_E_STATE (no layers), SNN_E_UNSUPPORTED
@@ -2130,6 +2134,26 @@ SNN_API int snn_spnet_load(snn_spnet **out, const char *path);
  * @since 0.1
  */
 SNN_API int snn_spnet_load_mem(snn_spnet **out, const void *buf, size_t size);
+
+/* ---- NIR export to memory (src/nir/nir.c) ------------------------------- */
+/**
+ * snn_network_export_nir() into a caller buffer: the bytes of the HDF5 file
+ * it would write (built in memory with libhdf5's core driver; no file is
+ * touched). Call with buf = NULL (or cap too small) to learn the size;
+ * snn_network_import_nir_mem() reads the image back.
+ * @param[out] size bytes needed (always set on SNN_OK and SNN_E_RANGE; 0 on
+ *        other errors).
+ * @param net the network (not changed).
+ * @param buf destination or NULL; @p cap its capacity.
+ * @param opts as for snn_network_export_nir() (NULL: defaults).
+ * @return SNN_OK (written), SNN_E_RANGE (buf NULL or cap < *size; nothing
+ *         written), SNN_E_INVALID (NULL size/net, bad options, dt differing
+ *         from the network's), SNN_E_STATE (no layers), SNN_E_UNSUPPORTED (a
+ *         layer NIR cannot express, or a build without HDF5), SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_network_export_nir_mem(size_t *size, const snn_network *net, void *buf,
+                                       size_t cap, const snn_nir_options *opts);
 
 #ifdef __cplusplus
 }

@@ -1087,6 +1087,28 @@ static void c_export_nir(fixture *f) {
   BAD(snn_network_export_nir(empty, "x.nir", NULL), SNN_E_STATE);
   snn_network_free(empty);
 }
+static void c_export_nir_mem(fixture *f) {
+  snn_nir_options o = SNN_NIR_OPTIONS_INIT;
+  size_t sz = 1;
+  char b[8];
+  BAD(snn_network_export_nir_mem(NULL, f->net, b, sizeof b, NULL), SNN_E_INVALID);
+  BAD(snn_network_export_nir_mem(&sz, NULL, b, sizeof b, NULL), SNN_E_INVALID);
+  ck_assert_uint_eq(sz, 0);
+  o.discretization = 7;
+  BAD(snn_network_export_nir_mem(&sz, f->net, b, sizeof b, &o), SNN_E_INVALID);
+  o.discretization = SNN_NIR_EXACT;
+  o.dt = NAN;
+  BAD(snn_network_export_nir_mem(&sz, f->net, b, sizeof b, &o), SNN_E_INVALID);
+  snn_network *empty = NULL;
+  ck_assert_snn_ok(snn_network_create(&empty, 1, 1, 2));
+  BAD(snn_network_export_nir_mem(&sz, empty, NULL, 0, NULL), SNN_E_STATE);
+  snn_network_free(empty);
+  /* too small a buffer: SNN_E_RANGE with the size (UNSUPPORTED without HDF5 or
+   * when the fixture's layers have no NIR form) */
+  int rc = snn_network_export_nir_mem(&sz, f->net, b, sizeof b, NULL);
+  ck_assert(rc == SNN_E_RANGE || rc == SNN_E_UNSUPPORTED);
+  if (rc == SNN_E_RANGE) ck_assert(sz > sizeof b);
+}
 static void c_nir_describe(fixture *f) {
   (void)f;
   size_t len;
@@ -1281,6 +1303,7 @@ static const api_entry api_table[] = {
   E(snn_spnet_load, c_spnet_load), E(snn_spnet_load_mem, c_spnet_load_mem),
   E(snn_nir_options_init, c_nir_options_init), E(snn_network_import_nir, c_import_nir),
   E(snn_network_import_nir_mem, c_import_nir_mem), E(snn_network_export_nir, c_export_nir),
+  E(snn_network_export_nir_mem, c_export_nir_mem),
   E(snn_nir_describe, c_nir_describe), E(snn_network_run_sequence, c_run_sequence),
   E(snn_load_options_init, c_load_options_init), E(snn_network_load_ex, c_net_load_ex),
   E(snn_network_load_mem_ex, c_net_load_mem_ex), E(snn_learner_save, c_learner_save),

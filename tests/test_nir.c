@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -16,6 +17,7 @@
 #ifdef SNN_HAVE_HDF5
 #include <hdf5.h>
 
+#include "../src/net/network.h"
 #include "../src/nir/nir_graph.h"
 
 static const char *fixture(const char *name) {
@@ -829,6 +831,518 @@ START_TEST(test_oom_import_export) {
 }
 END_TEST
 
+/* ---- Scale, Conv1d, dilation/groups, I, Threshold, composed connections --------- */
+static snn__nir_node *addn(snn__nir_graph *g, const char *name, const char *type) {
+  snn__nir_node *n = snn__nir_add_node(g, name, type);
+  ck_assert_ptr_nonnull(n);
+  return n;
+}
+static void arr(snn__nir_node *n, const char *name, int kind, int rank, const size_t *d,
+                const double *v) {
+  ck_assert_snn_ok(snn__nir_add_array(n, name, kind, rank, d, v, NULL));
+}
+static void shape_node(snn__nir_graph *g, const char *name, const char *type, size_t rank,
+                       const double *dims) {
+  arr(addn(g, name, type), "shape", SNN__NIR_I64, 1, &rank, dims);
+}
+/* edges along names[0] -> names[1] -> ... */
+static void chain(snn__nir_graph *g, const char *const *names, size_t n) {
+  for (size_t i = 0; i + 1 < n; i++) ck_assert_snn_ok(snn__nir_add_edge(g, names[i], names[i + 1]));
+}
+/* I node with r = 1 over n neurons: with dt = 1 its V after one step is the input current */
+static void integ_node(snn__nir_graph *g, const char *name, double r) {
+  size_t d = 1;
+  arr(addn(g, name, "I"), "r", SNN__NIR_F64, 1, &d, &r);
+}
+/* import under an allocator failing at every point in turn: SNN_E_NOMEM, no leak */
+static void oom_import(const char *p, double dt) {
+  snn_nir_options o = opts_dt(dt, 0);
+  int done = 0;
+  for (long n = 1; n < 100000 && !done; n++) {
+    snn_network *net = NULL;
+    snn_test_oom_install(n);
+    int rc = snn_network_import_nir(&net, p, &o);
+    if (rc == SNN_OK) snn_network_free(net);
+    long live = snn_test_oom_live();
+    snn_test_oom_uninstall();
+    if (rc == SNN_OK) done = 1;
+    else ck_assert_msg(rc == SNN_E_NOMEM, "fail at %ld: %d (%s)", n, rc, snn_last_error());
+    ck_assert_msg(live == 0, "fail at %ld: %ld blocks leaked", n, live);
+    if (snn_test_quick()) n += 6; /* valgrind: every 7th failure point */
+  }
+  ck_assert(done);
+}
+static snn_network *import_graph(snn__nir_graph *g, double dt) {
+  const char *p = tmp_path("new.nir");
+  ck_assert_snn_ok(snn__nir_write_file(g, p, "test"));
+  snn__nir_graph_free(g);
+  snn_network *net = import(p, dt, 0);
+  oom_import(p, dt);
+  unlink(p);
+  return net;
+}
+/* export -> import (file and memory) gives the same network and outputs */
+static void check_round_trip(snn_network *a, double dt) {
+  const char *p = tmp_path("rt2.nir");
+  ck_assert_snn_ok(snn_network_export_nir(a, p, NULL));
+  snn_network *b = import(p, dt, 0);
+  assert_same_net(a, b, 1e-12);
+  assert_same_outputs(a, b, 20, 11);
+  size_t sz = 0;
+  ck_assert_snn_err(snn_network_export_nir_mem(&sz, a, NULL, 0, NULL), SNN_E_RANGE);
+  ck_assert(sz > 0);
+  void *buf = malloc(sz);
+  ck_assert_snn_ok(snn_network_export_nir_mem(&sz, a, buf, sz, NULL));
+  snn_nir_options o = opts_dt(dt, 0);
+  snn_network *c = NULL;
+  ck_assert_snn_ok(snn_network_import_nir_mem(&c, buf, sz, &o));
+  assert_same_net(a, c, 1e-12);
+  assert_same_outputs(a, c, 20, 12);
+  free(buf);
+  snn_network_free(b);
+  snn_network_free(c);
+  unlink(p);
+}
+/* one step's membrane of the last layer for input x */
+static void step_mem(float *mem, snn_network *net, const float *x) {
+  ck_assert_snn_ok(snn_network_run_sequence(NULL, mem, net, x, 1, snn_network_n_inputs(net)));
+}
+static float *weights_of(snn_network *net, size_t li, int which) {
+  snn_layer *l = snn_network_layer(net, li);
+  size_t n = snn_layer_param_size(l, which);
+  float *w = malloc((n ? n : 1) * sizeof *w);
+  if (n) ck_assert_snn_ok(snn_layer_param_get(w, l, which, n));
+  return w;
+}
+
+START_TEST(test_scale) {
+  static const double W[6] = {1.5, -2, 0.25, 3, 0.1, -0.7}, B[2] = {0.5, -0.25};
+  static const double S3[3] = {2, -0.5, 0.3}, S2[2] = {-3, 0.7};
+  size_t d2[2] = {2, 3}, d3 = 3, dd2 = 2;
+  double in3 = 3, out2 = 2;
+  for (int where = 0; where < 3; where++) { /* Scale before, after, alone */
+    snn__nir_graph g;
+    memset(&g, 0, sizeof g);
+    shape_node(&g, "input", "Input", 1, &in3);
+    const char *names[5] = {"input", NULL, NULL, "integ", "output"};
+    if (where < 2) {
+      snn__nir_node *a = addn(&g, "fc", "Affine");
+      arr(a, "weight", SNN__NIR_F32, 2, d2, W);
+      arr(a, "bias", SNN__NIR_F32, 1, &dd2, B);
+    }
+    arr(addn(&g, "sc", "Scale"), "scale", SNN__NIR_F32, 1, where == 1 ? &dd2 : &d3,
+        where == 1 ? S2 : S3);
+    names[1] = where == 1 ? "fc" : "sc";
+    names[2] = where == 0 ? "fc" : where == 1 ? "sc" : NULL;
+    integ_node(&g, "integ", 1.0);
+    shape_node(&g, "output", "Output", 1, where == 2 ? &in3 : &out2);
+    if (where == 2) {
+      const char *n2[4] = {"input", "sc", "integ", "output"};
+      chain(&g, n2, 4);
+    } else {
+      chain(&g, names, 5);
+    }
+    snn_network *net = import_graph(&g, 1.0);
+    ck_assert_uint_eq(snn_network_n_layers(net), 1);
+    float *w = weights_of(net, 0, SNN_PARAM_WEIGHTS), *b = weights_of(net, 0, SNN_PARAM_BIAS);
+    size_t no = where == 2 ? 3 : 2;
+    for (size_t o = 0; o < no; o++)
+      for (size_t i = 0; i < 3; i++) {
+        double want = where == 0   ? (double)(float)W[o * 3 + i] * (double)(float)S3[i]
+                      : where == 1 ? (double)(float)W[o * 3 + i] * (double)(float)S2[o]
+                                   : (o == i ? (double)(float)S3[i] : 0.0);
+        ck_assert_msg(w[o * 3 + i] == (float)want, "case %d w[%zu][%zu] %g want %g", where, o, i,
+                      w[o * 3 + i], want);
+      }
+    if (where < 2)
+      for (size_t o = 0; o < 2; o++)
+        ck_assert(b[o] == (float)((double)(float)B[o] * (where == 1 ? (double)(float)S2[o] : 1.0)));
+    else ck_assert_uint_eq(snn_layer_param_size(snn_network_layer(net, 0), SNN_PARAM_BIAS), 0);
+    /* the currents: I after one step of dt = 1 s with r = 1 holds them */
+    float x[3] = {1, 0.5f, -2}, mem[3];
+    step_mem(mem, net, x);
+    for (size_t o = 0; o < no; o++) {
+      double u = 0;
+      for (size_t i = 0; i < 3; i++) {
+        double xi = x[i] * (where == 0 || where == 2 ? (float)S3[i] : 1.0f);
+        u += where == 2 ? (o == i ? xi : 0) : (float)W[o * 3 + i] * xi;
+      }
+      if (where < 2) u += (float)B[o];
+      if (where == 1) u *= (float)S2[o];
+      ck_assert_msg(fabs(mem[o] - u) <= 1e-5 * (1 + fabs(u)), "case %d out %zu: %g want %g",
+                    where, o, mem[o], u);
+    }
+    check_round_trip(net, 1.0);
+    free(w);
+    free(b);
+    snn_network_free(net);
+  }
+  /* bad: wrong length, NaN */
+  for (int bad = 0; bad < 2; bad++) {
+    snn__nir_graph g;
+    memset(&g, 0, sizeof g);
+    shape_node(&g, "input", "Input", 1, &in3);
+    double s[3] = {1, bad ? NAN : 2, 3};
+    size_t dn = bad ? 3 : 2;
+    arr(addn(&g, "sc", "Scale"), "scale", SNN__NIR_F64, 1, &dn, s);
+    integ_node(&g, "integ", 1.0);
+    shape_node(&g, "output", "Output", 1, &in3);
+    const char *n2[4] = {"input", "sc", "integ", "output"};
+    chain(&g, n2, 4);
+    expect_bad(&g, SNN_E_FORMAT, bad ? "scale[1] is not a finite float" : "must hold 1 or 3");
+  }
+}
+END_TEST
+
+/* Affine -> Linear -> Scale -> neurons: one dense layer y = M x + c computed in double */
+START_TEST(test_composed_connections) {
+  static const double W1[12] = {1, 2, -1, 0.5, 0, 3, -2, 1, 0.25, 1, 1, -1};
+  static const double B1[4] = {0.1, -0.2, 0.3, 0};
+  static const double W2[8] = {0.5, -1, 2, 0.125, 1, 1, -0.3, 0.7};
+  static const double S[2] = {2, -1.5};
+  snn__nir_graph g;
+  memset(&g, 0, sizeof g);
+  double in3 = 3, out2 = 2;
+  size_t d1[2] = {4, 3}, db = 4, d2[2] = {2, 4}, ds = 2;
+  shape_node(&g, "input", "Input", 1, &in3);
+  snn__nir_node *a = addn(&g, "fc1", "Affine");
+  arr(a, "weight", SNN__NIR_F32, 2, d1, W1);
+  arr(a, "bias", SNN__NIR_F32, 1, &db, B1);
+  arr(addn(&g, "fc2", "Linear"), "weight", SNN__NIR_F32, 2, d2, W2);
+  arr(addn(&g, "sc", "Scale"), "scale", SNN__NIR_F32, 1, &ds, S);
+  integ_node(&g, "integ", 1.0);
+  shape_node(&g, "output", "Output", 1, &out2);
+  const char *names[] = {"input", "fc1", "fc2", "sc", "integ", "output"};
+  chain(&g, names, 6);
+  snn_network *net = import_graph(&g, 1.0);
+  ck_assert_uint_eq(snn_network_n_layers(net), 1);
+  float *w = weights_of(net, 0, SNN_PARAM_WEIGHTS), *b = weights_of(net, 0, SNN_PARAM_BIAS);
+  for (size_t o = 0; o < 2; o++) {
+    double c = 0;
+    for (size_t k = 0; k < 4; k++) c += (double)(float)W2[o * 4 + k] * (double)(float)B1[k];
+    ck_assert(b[o] == (float)(c * (double)(float)S[o]));
+    for (size_t i = 0; i < 3; i++) {
+      double m = 0;
+      for (size_t k = 0; k < 4; k++) m += (double)(float)W2[o * 4 + k] * (double)(float)W1[k * 3 + i];
+      ck_assert(w[o * 3 + i] == (float)(m * (double)(float)S[o]));
+    }
+  }
+  /* against the two-stage computation in double */
+  float x[3] = {1, -0.5f, 2}, mem[2];
+  step_mem(mem, net, x);
+  for (size_t o = 0; o < 2; o++) {
+    double y = 0;
+    for (size_t k = 0; k < 4; k++) {
+      double h = (float)B1[k];
+      for (size_t i = 0; i < 3; i++) h += (double)(float)W1[k * 3 + i] * x[i];
+      y += (double)(float)W2[o * 4 + k] * h;
+    }
+    y *= (float)S[o];
+    ck_assert_msg(fabs(mem[o] - y) <= 1e-5 * (1 + fabs(y)), "out %zu: %g want %g", o, mem[o], y);
+  }
+  check_round_trip(net, 1.0);
+  free(w);
+  free(b);
+  snn_network_free(net);
+
+  /* a convolution followed by a dense connection is refused */
+  memset(&g, 0, sizeof g);
+  double ish[3] = {1, 3, 3}, cw[4] = {1, 1, 1, 1}, cb = 0, lw[4] = {1, 1, 1, 1};
+  size_t dcw[4] = {1, 1, 2, 2}, one = 1, dl[2] = {1, 4};
+  shape_node(&g, "input", "Input", 3, ish);
+  snn__nir_node *cv = addn(&g, "conv", "Conv2d");
+  arr(cv, "weight", SNN__NIR_F32, 4, dcw, cw);
+  arr(cv, "bias", SNN__NIR_F32, 1, &one, &cb);
+  arr(addn(&g, "fc", "Linear"), "weight", SNN__NIR_F32, 2, dl, lw);
+  integ_node(&g, "integ", 1.0);
+  shape_node(&g, "output", "Output", 1, &in3);
+  const char *n2[] = {"input", "conv", "fc", "integ", "output"};
+  chain(&g, n2, 5);
+  expect_bad(&g, SNN_E_UNSUPPORTED, "followed by connection 'fc'");
+}
+END_TEST
+
+/* Conv1d / Conv2d with stride, padding, dilation and groups against a direct
+ * convolution in double: the I layer's V after one step is the conv output. */
+typedef struct convcase {
+  int one_d;
+  size_t c, h, w, oc, kh, kw, s, ph, pw, dh, dw, groups;
+  const char *padstr;
+} convcase;
+
+static void conv_check(const convcase *cc) {
+  size_t icg = cc->c / cc->groups, kh = cc->one_d ? 1 : cc->kh;
+  size_t nw = cc->oc * icg * kh * cc->kw, ph = cc->ph, pw = cc->pw;
+  double *wv = malloc(nw * sizeof *wv), bv[8];
+  for (size_t i = 0; i < nw; i++) wv[i] = (double)((int)(i * 7 % 11) - 5) / 4.0;
+  for (size_t o = 0; o < cc->oc; o++) bv[o] = 0.25 * (double)o - 0.5;
+  size_t ekh = (kh - 1) * cc->dh + 1, ekw = (cc->kw - 1) * cc->dw + 1;
+  if (cc->padstr && strcmp(cc->padstr, "same") == 0) {
+    ph = cc->one_d ? 0 : (ekh - 1) / 2;
+    pw = (ekw - 1) / 2;
+  }
+  size_t H = cc->one_d ? 1 : cc->h;
+  size_t oh = (H + 2 * ph - ekh) / cc->s + 1, ow = (cc->w + 2 * pw - ekw) / cc->s + 1;
+  snn__nir_graph g;
+  memset(&g, 0, sizeof g);
+  double ish[3] = {(double)cc->c, (double)cc->h, (double)cc->w};
+  if (cc->one_d) shape_node(&g, "input", "Input", 2, (double[]){(double)cc->c, (double)cc->w});
+  else shape_node(&g, "input", "Input", 3, ish);
+  snn__nir_node *cv = addn(&g, "conv", cc->one_d ? "Conv1d" : "Conv2d");
+  size_t dw4[4] = {cc->oc, icg, kh, cc->kw}, dw3[3] = {cc->oc, icg, cc->kw}, doc = cc->oc;
+  arr(cv, "weight", SNN__NIR_F32, cc->one_d ? 3 : 4, cc->one_d ? dw3 : dw4, wv);
+  arr(cv, "bias", SNN__NIR_F32, 1, &doc, bv);
+  size_t npair = cc->one_d ? 1 : 2;
+  double st[2] = {(double)cc->s, (double)cc->s}, pd[2] = {(double)cc->ph, (double)cc->pw};
+  double dl[2] = {(double)cc->dh, (double)cc->dw};
+  if (cc->one_d) {
+    pd[0] = (double)cc->pw;
+    dl[0] = (double)cc->dw;
+  }
+  arr(cv, "stride", SNN__NIR_I64, 1, &npair, st);
+  if (cc->padstr) ck_assert_snn_ok(snn__nir_add_string(cv, "padding", cc->padstr));
+  else arr(cv, "padding", SNN__NIR_I64, 1, &npair, pd);
+  arr(cv, "dilation", SNN__NIR_I64, 1, &npair, dl);
+  ck_assert_snn_ok(snn__nir_add_scalar(cv, "groups", SNN__NIR_I64, (double)cc->groups));
+  integ_node(&g, "integ", 1.0);
+  double osh[3] = {(double)cc->oc, (double)oh, (double)ow};
+  if (cc->one_d) shape_node(&g, "output", "Output", 2, (double[]){(double)cc->oc, (double)ow});
+  else shape_node(&g, "output", "Output", 3, osh);
+  const char *names[] = {"input", "conv", "integ", "output"};
+  chain(&g, names, 4);
+  snn_network *net = import_graph(&g, 1.0);
+  size_t n_in = cc->c * H * cc->w, n_out = cc->oc * oh * ow;
+  ck_assert_uint_eq(snn_network_n_inputs(net), n_in);
+  ck_assert_uint_eq(snn_network_n_outputs(net), n_out);
+  float *x = malloc(n_in * sizeof *x), *mem = malloc(n_out * sizeof *mem);
+  for (size_t i = 0; i < n_in; i++) x[i] = (float)((int)(i * 5 % 9) - 4) / 2.0f;
+  step_mem(mem, net, x);
+  size_t ocg = cc->oc / cc->groups;
+  for (size_t o = 0; o < cc->oc; o++)
+    for (size_t y = 0; y < oh; y++)
+      for (size_t xo = 0; xo < ow; xo++) {
+        double acc = (float)bv[o];
+        for (size_t c = 0; c < icg; c++)
+          for (size_t i = 0; i < kh; i++)
+            for (size_t j = 0; j < cc->kw; j++) {
+              long iy = (long)(y * cc->s + i * cc->dh) - (long)ph;
+              long ix = (long)(xo * cc->s + j * cc->dw) - (long)pw;
+              if (iy < 0 || ix < 0 || iy >= (long)H || ix >= (long)cc->w) continue;
+              size_t ci = (o / ocg) * icg + c;
+              acc += (double)(float)wv[((o * icg + c) * kh + i) * cc->kw + j] *
+                     x[(ci * H + (size_t)iy) * cc->w + (size_t)ix];
+            }
+        float got = mem[(o * oh + y) * ow + xo];
+        ck_assert_msg(fabs(got - acc) <= 1e-5 * (1 + fabs(acc)), "%s out (%zu,%zu,%zu): %g want %g",
+                      cc->one_d ? "Conv1d" : "Conv2d", o, y, xo, got, acc);
+      }
+  check_round_trip(net, 1.0);
+  free(x);
+  free(mem);
+  free(wv);
+  snn_network_free(net);
+}
+
+START_TEST(test_conv_general) {
+  static const convcase cases[] = {
+      /* 1d, h, w, oc, kh, kw, s, ph, pw, dh, dw, groups, pad */
+      {1, 2, 1, 9, 3, 1, 3, 1, 0, 0, 1, 1, 1, NULL},   /* Conv1d plain */
+      {1, 2, 1, 10, 4, 1, 3, 2, 0, 2, 1, 2, 2, NULL},  /* stride 2, pad 2, dilation 2, groups 2 */
+      {1, 1, 1, 7, 2, 1, 3, 1, 0, 0, 1, 1, 1, "same"}, /* "same" */
+      {1, 3, 1, 8, 3, 1, 2, 1, 0, 1, 1, 3, 3, NULL},   /* depthwise-like groups 3 */
+      {0, 2, 5, 6, 2, 3, 2, 1, 1, 0, 1, 1, 1, NULL},   /* Conv2d unequal padding (1, 0) */
+      {0, 4, 6, 6, 4, 2, 2, 1, 1, 2, 2, 2, 2, NULL},   /* dilation 2, groups 2 */
+      {0, 2, 5, 5, 2, 3, 1, 1, 0, 0, 2, 1, 1, "same"}, /* "same", non-square kernel, dilation */
+  };
+  conv_check(&cases[_i]);
+}
+END_TEST
+
+START_TEST(test_conv_bad) {
+  static const double w3[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  for (int k = 0; k < 3; k++) {
+    snn__nir_graph g;
+    memset(&g, 0, sizeof g);
+    double ish[2] = {2, 6};
+    shape_node(&g, "input", "Input", 2, ish);
+    snn__nir_node *cv = addn(&g, "conv", "Conv1d");
+    size_t d3[3] = {1, 2, 3}, one = 1, two = 2;
+    double b = 0, st2[2] = {1, 2};
+    if (k == 0) d3[1] = 3; /* in-channels do not fit */
+    arr(cv, "weight", SNN__NIR_F32, 3, d3, w3);
+    arr(cv, "bias", SNN__NIR_F32, 1, &one, &b);
+    if (k == 1) ck_assert_snn_ok(snn__nir_add_scalar(cv, "groups", SNN__NIR_I64, 0));
+    if (k == 2) ck_assert_snn_ok(snn__nir_add_string(cv, "padding", "same"));
+    if (k == 2) arr(cv, "stride", SNN__NIR_I64, 1, &two, st2);
+    integ_node(&g, "integ", 1.0);
+    double osh = 4;
+    shape_node(&g, "output", "Output", 1, &osh);
+    const char *names[] = {"input", "conv", "integ", "output"};
+    chain(&g, names, 4);
+    if (k == 0) {
+      expect_bad(&g, SNN_E_FORMAT, "does not fit the input");
+    } else if (k == 1) {
+      expect_bad(&g, SNN_E_FORMAT, "'groups' must be one integer >= 1");
+    } else {
+      expect_bad(&g, SNN_E_UNSUPPORTED, "padding \"same\"");
+    }
+  }
+  /* Conv2d strides that differ between height and width */
+  snn__nir_graph g;
+  memset(&g, 0, sizeof g);
+  double ish[3] = {1, 4, 4}, w4[4] = {1, 1, 1, 1}, b = 0, st[2] = {1, 2};
+  size_t d4[4] = {1, 1, 2, 2}, one = 1, two = 2;
+  shape_node(&g, "input", "Input", 3, ish);
+  snn__nir_node *cv = addn(&g, "conv", "Conv2d");
+  arr(cv, "weight", SNN__NIR_F32, 4, d4, w4);
+  arr(cv, "bias", SNN__NIR_F32, 1, &one, &b);
+  arr(cv, "stride", SNN__NIR_I64, 1, &two, st);
+  integ_node(&g, "integ", 1.0);
+  double osh = 6;
+  shape_node(&g, "output", "Output", 1, &osh);
+  const char *names[] = {"input", "conv", "integ", "output"};
+  chain(&g, names, 4);
+  expect_bad(&g, SNN_E_UNSUPPORTED, "differs between height and width");
+}
+END_TEST
+
+/* Scale next to a convolution folds per channel; varying within a channel is refused */
+START_TEST(test_conv_scale) {
+  for (int bad = 0; bad < 2; bad++) {
+    snn__nir_graph g;
+    memset(&g, 0, sizeof g);
+    double ish[3] = {2, 3, 3}, w[8] = {1, -1, 0.5, 2, 0.25, 1, -2, 1}, b = 0.5;
+    size_t d4[4] = {1, 2, 2, 2}, one = 1, ds = 2 * 9, dso = 4;
+    double sin_[18], sout[4] = {3, 3, 3, bad ? 4 : 3};
+    for (size_t i = 0; i < 18; i++) sin_[i] = i < 9 ? 2.0 : -0.5;
+    shape_node(&g, "input", "Input", 3, ish);
+    arr(addn(&g, "pre", "Scale"), "scale", SNN__NIR_F32, 1, &ds, sin_);
+    snn__nir_node *cv = addn(&g, "conv", "Conv2d");
+    arr(cv, "weight", SNN__NIR_F32, 4, d4, w);
+    arr(cv, "bias", SNN__NIR_F32, 1, &one, &b);
+    arr(addn(&g, "post", "Scale"), "scale", SNN__NIR_F32, 1, &dso, sout);
+    integ_node(&g, "integ", 1.0);
+    double osh[3] = {1, 2, 2};
+    shape_node(&g, "output", "Output", 3, osh);
+    const char *names[] = {"input", "pre", "conv", "post", "integ", "output"};
+    chain(&g, names, 6);
+    if (bad) {
+      expect_bad(&g, SNN_E_UNSUPPORTED, "varies within channel 0");
+      continue;
+    }
+    snn_network *net = import_graph(&g, 1.0);
+    ck_assert_uint_eq(snn_network_n_layers(net), 1);
+    float *cw = weights_of(net, 0, SNN_PARAM_WEIGHTS), *cb = weights_of(net, 0, SNN_PARAM_BIAS);
+    for (size_t i = 0; i < 8; i++) ck_assert(cw[i] == (float)(w[i] * (i < 4 ? 2.0 : -0.5) * 3.0));
+    ck_assert(cb[0] == 1.5f);
+    check_round_trip(net, 1.0);
+    free(cw);
+    free(cb);
+    snn_network_free(net);
+  }
+}
+END_TEST
+
+/* I integrates (V += r u dt, no spikes); Threshold spikes when u > theta */
+START_TEST(test_integrator_threshold) {
+  snn__nir_graph g;
+  memset(&g, 0, sizeof g);
+  double in2 = 2, w[4] = {1, 0, 0, 1}, th[2] = {0.5, 0.5}, w2[2] = {1, 2};
+  size_t d22[2] = {2, 2}, d2 = 2, d12[2] = {1, 2};
+  shape_node(&g, "input", "Input", 1, &in2);
+  arr(addn(&g, "fc", "Linear"), "weight", SNN__NIR_F32, 2, d22, w);
+  arr(addn(&g, "thr", "Threshold"), "theta", SNN__NIR_F64, 1, &d2, th);
+  arr(addn(&g, "fc2", "Linear"), "weight", SNN__NIR_F32, 2, d12, w2);
+  integ_node(&g, "integ", 4.0);
+  double o1 = 1;
+  shape_node(&g, "output", "Output", 1, &o1);
+  const char *names[] = {"input", "fc", "thr", "fc2", "integ", "output"};
+  chain(&g, names, 6);
+  snn_network *net = import_graph(&g, 1e-3);
+  ck_assert_uint_eq(snn_network_n_layers(net), 2);
+  ck_assert_str_eq(snn_neuron_model_kind(snn_layer_model(snn_network_layer(net, 0))), "nir_threshold");
+  ck_assert_str_eq(snn_neuron_model_kind(snn_layer_model(snn_network_layer(net, 1))), "nir_integrator");
+  /* inputs: (1, 0) -> spike 0 only; (0.5, 0.6) -> 0.5 is not > 0.5: spike 1 only; (0, 0) */
+  float x[8] = {1, 0, 0.5f, 0.6f, 0, 0, 1, 1}, mem[4];
+  ck_assert_snn_ok(snn_network_run_sequence(NULL, mem, net, x, 4, 2));
+  /* V += r u dt = 4 * u * 1e-3 with u = spikes . (1, 2) */
+  const double want[4] = {4e-3, 4e-3 + 8e-3, 12e-3, 12e-3 + 12e-3};
+  for (size_t t = 0; t < 4; t++)
+    ck_assert_msg(fabs(mem[t] - want[t]) < 1e-7, "step %zu: %g want %g", t, mem[t], want[t]);
+  ck_assert_int_eq(net->readout, SNN__READOUT_MEM);
+  check_round_trip(net, 1e-3);
+  /* the exported file names the node types */
+  const char *p = tmp_path("it.nir");
+  ck_assert_snn_ok(snn_network_export_nir(net, p, NULL));
+  snn__nir_graph rg;
+  memset(&rg, 0, sizeof rg);
+  ck_assert_snn_ok(snn__nir_read_file(&rg, p, "test"));
+  ck_assert_str_eq(node_named(&rg, "layer0_neurons")->type, "Threshold");
+  ck_assert_str_eq(node_named(&rg, "layer1_neurons")->type, "I");
+  ck_assert(fabs(field_named(node_named(&rg, "layer1_neurons"), "r")->v[0] - 4.0) < 1e-12);
+  snn__nir_graph_free(&rg);
+  unlink(p);
+  snn_network_free(net);
+
+  /* I feeding another layer; NaN theta; theta differing between neurons */
+  for (int k = 0; k < 3; k++) {
+    memset(&g, 0, sizeof g);
+    shape_node(&g, "input", "Input", 1, &in2);
+    arr(addn(&g, "fc", "Linear"), "weight", SNN__NIR_F32, 2, d22, w);
+    double tb[2] = {k == 1 ? NAN : 0.5, k == 2 ? 0.7 : 0.5};
+    if (k == 0) integ_node(&g, "thr", 1.0);
+    else arr(addn(&g, "thr", "Threshold"), "theta", SNN__NIR_F64, 1, &d2, tb);
+    arr(addn(&g, "fc2", "Linear"), "weight", SNN__NIR_F32, 2, d12, w2);
+    integ_node(&g, "integ", 4.0);
+    shape_node(&g, "output", "Output", 1, &o1);
+    chain(&g, names, 6);
+    expect_bad(&g, k ? (k == 1 ? SNN_E_FORMAT : SNN_E_UNSUPPORTED) : SNN_E_UNSUPPORTED,
+               k == 0 ? "non-spiking" : k == 1 ? "theta[0] is not finite" : "'theta' differs");
+  }
+}
+END_TEST
+
+/* export to memory: size query, too-small buffer, image reads back; OOM */
+START_TEST(test_export_mem) {
+  snn_network *a = import(fixture("cnn_sinabs.nir"), 1e-3, 0);
+  size_t sz = 0, sz2 = 0;
+  ck_assert_snn_err(snn_network_export_nir_mem(&sz, a, NULL, 0, NULL), SNN_E_RANGE);
+  ck_assert(sz > 1000);
+  unsigned char *buf = malloc(sz);
+  ck_assert_snn_err(snn_network_export_nir_mem(&sz2, a, buf, sz - 1, NULL), SNN_E_RANGE);
+  ck_assert_uint_eq(sz2, sz);
+  ck_assert_snn_ok(snn_network_export_nir_mem(&sz2, a, buf, sz, NULL));
+  ck_assert_uint_eq(sz2, sz);
+  ck_assert(buf[0] == 0x89 && buf[1] == 'H' && buf[2] == 'D' && buf[3] == 'F'); /* HDF5 signature */
+  snn_nir_options o = opts_dt(1e-3, 0);
+  snn_network *b = NULL;
+  ck_assert_snn_ok(snn_network_import_nir_mem(&b, buf, sz, &o));
+  assert_same_net(a, b, 1e-12);
+  assert_same_outputs(a, b, 10, 3);
+  /* no file was created under the in-memory file's name */
+  DIR *dir = opendir(".");
+  ck_assert_ptr_nonnull(dir);
+  for (struct dirent *de; (de = readdir(dir)) != NULL;)
+    ck_assert_msg(strncmp(de->d_name, "snn-nir-export", 14) != 0, "file %s created", de->d_name);
+  closedir(dir);
+  snn_network_free(b);
+  int done = 0;
+  for (long n = 1; n < 100000 && !done; n++) {
+    snn_test_oom_install(n);
+    int rc = snn_network_export_nir_mem(&sz2, a, buf, sz, NULL);
+    long live = snn_test_oom_live();
+    snn_test_oom_uninstall();
+    if (rc == SNN_OK) done = 1;
+    else ck_assert_msg(rc == SNN_E_NOMEM, "fail at %ld: %d (%s)", n, rc, snn_last_error());
+    ck_assert_msg(live == 0, "fail at %ld: %ld blocks leaked", n, live);
+    if (snn_test_quick() && n > 40) n += 5;
+  }
+  ck_assert(done);
+  free(buf);
+  snn_network_free(a);
+}
+END_TEST
+
 START_TEST(test_feature_bit) { ck_assert(snn_features() & SNN_FEATURE_NIR); }
 END_TEST
 
@@ -850,6 +1364,16 @@ Suite *suite_nir(void) {
   tcase_add_test(tc, test_export_layout);
   tcase_add_test(tc, test_export_trained);
   tcase_add_test(tc, test_export_conv);
+  tcase_add_test(tc, test_export_mem);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("nodes");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_scale);
+  tcase_add_test(tc, test_composed_connections);
+  tcase_add_loop_test(tc, test_conv_general, 0, 7);
+  tcase_add_test(tc, test_conv_bad);
+  tcase_add_test(tc, test_conv_scale);
+  tcase_add_test(tc, test_integrator_threshold);
   suite_add_tcase(s, tc);
   tc = tcase_create("robustness");
   tcase_set_timeout(tc, 300);
@@ -880,6 +1404,9 @@ START_TEST(test_no_hdf5) {
   ck_assert_snn_ok(snn_layer_create_dense(&l, 2, 2, m));
   ck_assert_snn_ok(snn_network_add_layer(net, l));
   ck_assert_snn_err(snn_network_export_nir(net, "x.nir", NULL), SNN_E_UNSUPPORTED);
+  size_t sz = 1;
+  ck_assert_snn_err(snn_network_export_nir_mem(&sz, net, NULL, 0, NULL), SNN_E_UNSUPPORTED);
+  ck_assert_uint_eq(sz, 0);
   float x[2] = {1, 1}, out[2];
   ck_assert_snn_ok(snn_network_run_sequence(out, NULL, net, x, 1, 2)); /* no HDF5 needed */
   snn_network_free(net);

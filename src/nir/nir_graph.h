@@ -78,9 +78,20 @@ enum {
 };
 int snn__nir_cuba_create(snn_neuron_model **out);
 
+/* ---- models used for I and Threshold (nir_kinds.c) ----------------------- */
+#define SNN__NIR_INTEG_KIND "nir_integrator"
+#define SNN__NIR_THRESH_KIND "nir_threshold"
+enum { SNN__INTEG_R_MS, SNN__INTEG_NPARAMS };
+enum { SNN__THRESH_THETA, SNN__THRESH_NPARAMS };
+int snn__nir_integ_create(snn_neuron_model **out);
+int snn__nir_thresh_create(snn_neuron_model **out);
+
 /* ---- HDF5 (nir_h5.c, only with SNN_HAVE_HDF5) ---------------------------- */
 int snn__nir_read_file(snn__nir_graph *g, const char *path, const char *fn);
 int snn__nir_read_mem(snn__nir_graph *g, const void *buf, size_t size, const char *fn);
 int snn__nir_write_file(const snn__nir_graph *g, const char *path, const char *fn);
+/* In-memory image: *size = its bytes; copied to buf only when cap >= *size. */
+int snn__nir_write_mem(const snn__nir_graph *g, void *buf, size_t cap, size_t *size,
+                       const char *fn);
 
 #endif

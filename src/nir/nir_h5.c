@@ -516,6 +516,45 @@ int snn__nir_write_file(const snn__nir_graph *g, const char *path, const char *f
   return rc;
 }
 
+/* Writes g into an in-memory HDF5 file (libhdf5's core driver, no backing
+ * store) and copies its image to buf when cap is large enough; *size is the
+ * image's size either way. */
+int snn__nir_write_mem(const snn__nir_graph *g, void *buf, size_t cap, size_t *size,
+                       const char *fn) {
+  *size = 0;
+  quiet q;
+  quiet_begin(&q);
+  int rc = SNN_OK;
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), f = -1;
+  if (fapl < 0 || H5Pset_fapl_core(fapl, 65536, 0) < 0) {
+    rc = snn__error(SNN_E_NOMEM, "%s: HDF5 could not set up an in-memory file", fn);
+  } else {
+    char name[64];
+    snprintf(name, sizeof name, "snn-nir-export-%p", (const void *)g);
+    f = H5Fcreate(name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (f < 0) rc = snn__error(SNN_E_NOMEM, "%s: HDF5 could not create an in-memory file", fn);
+  }
+  if (rc == SNN_OK) {
+    int ok = write_string(f, "version", "1.0.0") == 0;
+    hid_t ng = ok ? H5Gcreate2(f, "node", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    ok = ok && ng >= 0 && write_string(ng, "type", "NIRGraph") == 0 && write_graph(ng, g) == 0;
+    if (ng >= 0) H5Gclose(ng);
+    ok = ok && H5Fflush(f, H5F_SCOPE_GLOBAL) >= 0;
+    ssize_t n = ok ? H5Fget_file_image(f, NULL, 0) : -1;
+    if (n <= 0) {
+      rc = snn__error(SNN_E_NOMEM, "%s: writing the in-memory HDF5 file failed", fn);
+    } else {
+      *size = (size_t)n;
+      if (buf && cap >= (size_t)n && H5Fget_file_image(f, buf, (size_t)n) != n)
+        rc = snn__error(SNN_E_NOMEM, "%s: copying the in-memory HDF5 image failed", fn);
+    }
+  }
+  if (f >= 0) H5Fclose(f);
+  if (fapl >= 0) H5Pclose(fapl);
+  quiet_end(&q);
+  return rc;
+}
+
 #else
 typedef int snn__nir_h5_empty; /* ISO C: a translation unit must not be empty */
 #endif

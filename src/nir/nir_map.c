@@ -5,8 +5,9 @@
  * chain from the graph's Input to its Output. libsnn layers are "connection +
  * neuron population", so the chain must read
  *   Input -> [conn -> neuron | pool]* -> Output,
- * where conn is Affine/Linear/Conv2d/SumPool2d/AvgPool2d and neuron is
- * LIF/IF/LI/CubaLIF/CubaLI. A neuron node may have one recurrent Affine/Linear
+ * where conn is a run of Affine/Linear/Scale (composed into one dense map),
+ * Scale* Conv1d/Conv2d Scale* (scales folded per channel) or one
+ * SumPool2d/AvgPool2d, and neuron is LIF/IF/LI/CubaLIF/CubaLI/I/Threshold. A neuron node may have one recurrent Affine/Linear
  * loop onto itself (a cycle through one node). Anything else fails with
  * SNN_E_UNSUPPORTED naming the node. Time: the file's unit is taken as seconds
  * (all known exporters), libsnn works in ms, so times are multiplied by 1000. */
@@ -360,13 +361,22 @@ static int get_weights(float *dst, const fnode *f, const char *name, int rank,
 
 static int is_neuron(const snn__nir_node *nd) {
   return is_type(nd, "LIF") || is_type(nd, "IF") || is_type(nd, "LI") || is_type(nd, "CubaLIF") ||
-         is_type(nd, "CubaLI");
+         is_type(nd, "CubaLI") || is_type(nd, "I") || is_type(nd, "Threshold");
 }
-static int is_conn(const snn__nir_node *nd) {
-  return is_type(nd, "Affine") || is_type(nd, "Linear") || is_type(nd, "Conv2d") ||
-         is_type(nd, "SumPool2d") || is_type(nd, "AvgPool2d");
+static int is_pool(const snn__nir_node *nd) {
+  return is_type(nd, "SumPool2d") || is_type(nd, "AvgPool2d");
 }
-static int is_spiking(const snn__nir_node *nd) { return !is_type(nd, "LI") && !is_type(nd, "CubaLI"); }
+static int is_convnd(const snn__nir_node *nd) {
+  return is_type(nd, "Conv2d") || is_type(nd, "Conv1d");
+}
+/* dense linear maps: composed with each other (docs/nir.md) */
+static int is_lin(const snn__nir_node *nd) {
+  return is_type(nd, "Affine") || is_type(nd, "Linear") || is_type(nd, "Scale");
+}
+static int is_conn(const snn__nir_node *nd) { return is_lin(nd) || is_convnd(nd) || is_pool(nd); }
+static int is_spiking(const snn__nir_node *nd) {
+  return !is_type(nd, "LI") && !is_type(nd, "CubaLI") && !is_type(nd, "I");
+}
 
 static int set_p(snn_neuron_model *m, const char *p, double v, const fnode *f, const char *fn) {
   int rc = snn_neuron_model_set(m, p, v);
@@ -387,6 +397,21 @@ static int make_model(snn_neuron_model **out, const fnode *f, size_t n, double d
   snn_neuron_model *m = NULL;
   int lif = is_type(nd, "LIF"), iff = is_type(nd, "IF");
   int cuba = is_type(nd, "CubaLIF") || is_type(nd, "CubaLI");
+  if (is_type(nd, "I") || is_type(nd, "Threshold")) {
+    int integ = is_type(nd, "I");
+    double v = 0;
+    rc = get_uniform(&v, f, integ ? "r" : "theta", n, 0, 0, fn);
+    if (rc != SNN_OK) return rc;
+    rc = integ ? snn__nir_integ_create(&m) : snn__nir_thresh_create(&m);
+    if (rc != SNN_OK) return rc;
+    rc = integ ? set_p(m, "r_ms", v / MS_PER_UNIT, f, fn) : set_p(m, "theta", v, f, fn);
+    if (rc != SNN_OK) {
+      snn_neuron_model_free(m);
+      return rc;
+    }
+    *out = m;
+    return SNN_OK;
+  }
   if (lif || is_type(nd, "LI")) rc = get_uniform(&tau, f, "tau", n, 0, 0, fn);
   if (rc == SNN_OK && cuba) rc = get_uniform(&tau, f, "tau_mem", n, 0, 0, fn);
   if (rc == SNN_OK && cuba) rc = get_uniform(&tau_syn, f, "tau_syn", n, 0, 0, fn);
@@ -461,6 +486,173 @@ typedef struct shp {
 
 static size_t shp_n(shp s) { return s.c * s.h * s.w; }
 
+/* Integer field with 1 value (both dimensions) or 2 values (height, width). */
+static int get_hw(size_t out[2], const fnode *f, const char *name, size_t def, const char *fn) {
+  const snn__nir_field *fl = snn__nir_field_get(f->nd, name);
+  if (!fl) {
+    out[0] = out[1] = def;
+    return SNN_OK;
+  }
+  if (fl->kind == SNN__NIR_STR || (fl->n != 1 && fl->n != 2))
+    return snn__error(SNN_E_FORMAT, "%s: node '%s' (%s): '%s' must be 1 or 2 integers", fn,
+                      f->name, f->nd->type, name);
+  for (size_t i = 0; i < fl->n; i++)
+    if (!(fl->v[i] >= 0 && fl->v[i] <= 65536.0) || fl->v[i] != floor(fl->v[i]))
+      return snn__error(SNN_E_FORMAT, "%s: node '%s': %s[%zu] = %g is not a size", fn, f->name,
+                        name, i, fl->v[i]);
+  out[0] = (size_t)fl->v[0];
+  out[1] = (size_t)fl->v[fl->n - 1];
+  return SNN_OK;
+}
+
+/* Conv2d and Conv1d. libsnn's conv2d layer has one stride and one padding for
+ * both dimensions and no dilation or groups; every NIR convolution with equal
+ * strides (any stride for Conv1d) is mapped onto it exactly by expanding the
+ * kernel with zeros (docs/nir.md):
+ *   dilation d: taps i*d, zeros between;
+ *   groups g: zero weights between an output channel and the input channels
+ *   outside its group;
+ *   padding (ph, pw) with ph != pw: padding P = max(ph, pw) and P - ph (P - pw)
+ *   zero rows (columns) on both sides of the kernel;
+ *   Conv1d (input C x L, kernel [out, in, k]): a conv2d on C x 1 x L with a
+ *   kernel of height 2 pw + 1 whose middle row holds the taps.
+ * Zero taps add exact zeros, so the sums are those of the original kernel. */
+static int conv_layer(snn_layer **out, const fnode *f, shp in, const snn_neuron_model *m,
+                      const char *fn) {
+  *out = NULL;
+  const snn__nir_node *nd = f->nd;
+  int one_d = is_type(nd, "Conv1d");
+  const snn__nir_field *w = snn__nir_field_get(nd, "weight");
+  int rank = one_d ? 3 : 4;
+  if (!w || w->kind == SNN__NIR_STR || w->rank != rank)
+    return snn__error(SNN_E_FORMAT, "%s: node '%s' (%s) needs a %d-D 'weight'", fn, f->name,
+                      nd->type, rank);
+  size_t oc = w->dims[0], icg = w->dims[1], kh = one_d ? 1 : w->dims[2], kw = w->dims[rank - 1];
+  if (oc == 0 || icg == 0 || kh == 0 || kw == 0)
+    return snn__error(SNN_E_FORMAT, "%s: node '%s' (%s): weight has an empty dimension", fn,
+                      f->name, nd->type);
+  size_t st[2], dil[2], pad[2] = {0, 0}, groups = 1;
+  int rc = get_hw(st, f, "stride", 1, fn);
+  if (rc == SNN_OK) rc = get_hw(dil, f, "dilation", 1, fn);
+  if (rc != SNN_OK) return rc;
+  const snn__nir_field *gf = snn__nir_field_get(nd, "groups");
+  if (gf) {
+    if (gf->kind == SNN__NIR_STR || gf->n != 1 || !(gf->v[0] >= 1 && gf->v[0] <= 65536.0) ||
+        gf->v[0] != floor(gf->v[0]))
+      return snn__error(SNN_E_FORMAT, "%s: node '%s' (%s): 'groups' must be one integer >= 1",
+                        fn, f->name, nd->type);
+    groups = (size_t)gf->v[0];
+  }
+  if (one_d) {
+    st[0] = st[1];
+    dil[0] = 1;
+  }
+  if (st[0] == 0 || st[1] == 0 || dil[0] == 0 || dil[1] == 0)
+    return snn__error(SNN_E_FORMAT, "%s: node '%s' (%s): stride and dilation must be >= 1", fn,
+                      f->name, nd->type);
+  if (st[0] != st[1])
+    return snn__error(SNN_E_UNSUPPORTED,
+                      "%s: node '%s' (%s): stride (%zu, %zu) differs between height and width; "
+                      "libsnn uses one stride for both",
+                      fn, f->name, nd->type, st[0], st[1]);
+  /* effective (dilated) kernel */
+  size_t ekh = (kh - 1) * dil[0] + 1, ekw = (kw - 1) * dil[1] + 1;
+  const snn__nir_field *pf = snn__nir_field_get(nd, "padding");
+  if (pf && pf->kind == SNN__NIR_STR) {
+    if (strcmp(pf->s, "valid") == 0) {
+      pad[0] = pad[1] = 0;
+    } else if (strcmp(pf->s, "same") == 0 && st[1] == 1 && (one_d || ekh % 2 == 1) &&
+               ekw % 2 == 1) {
+      pad[0] = one_d ? 0 : (ekh - 1) / 2;
+      pad[1] = (ekw - 1) / 2;
+    } else {
+      return snn__error(SNN_E_UNSUPPORTED,
+                        "%s: node '%s' (%s): padding \"%s\" with kernel %zux%zu (dilated), "
+                        "stride %zu (supported: \"valid\", \"same\" with an odd kernel and stride 1)",
+                        fn, f->name, nd->type, pf->s, ekh, ekw, st[1]);
+    }
+  } else {
+    rc = get_hw(pad, f, "padding", 0, fn);
+    if (rc != SNN_OK) return rc;
+    if (one_d) pad[0] = 0;
+  }
+  if (in.c != icg * groups || oc % groups != 0)
+    return snn__error(SNN_E_FORMAT,
+                      "%s: node '%s' (%s): weight [%zu, %zu, ...] with groups %zu does not fit the "
+                      "input %zux%zux%zu (%zu channels)",
+                      fn, f->name, nd->type, oc, icg, groups, in.c, in.h, in.w, in.c);
+  if (one_d && in.h != 1)
+    return snn__error(SNN_E_FORMAT, "%s: node '%s' (Conv1d): its input is %zux%zux%zu, not channels "
+                      "x length", fn, f->name, in.c, in.h, in.w);
+  const snn__nir_field *is = snn__nir_field_get(nd, "input_shape");
+  if (is && is->kind != SNN__NIR_STR) {
+    int bad = one_d ? !(is->n == 1 && is->v[0] == (double)in.w)
+                    : (is->n == 2 && (is->v[0] != (double)in.h || is->v[1] != (double)in.w));
+    if (bad)
+      return snn__error(SNN_E_FORMAT, "%s: node '%s' (%s): input_shape does not match the input "
+                        "%zux%zu", fn, f->name, nd->type, in.h, in.w);
+  }
+  size_t P = pad[0] > pad[1] ? pad[0] : pad[1];
+  size_t offh = P - pad[0], offw = P - pad[1];
+  size_t KH = ekh + 2 * offh, KW = ekw + 2 * offw;
+  if (one_d) {
+    P = pad[1];
+    KH = 2 * P + 1;
+    offh = P;
+    offw = 0;
+    KW = ekw;
+  }
+  if (KH > 4096 || KW > 4096)
+    return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (%s): expanded kernel %zux%zu is too large",
+                      fn, f->name, nd->type, KH, KW);
+  size_t n_src = w->n;
+  float *src = snn__malloc(n_src * sizeof(float));
+  if (!src) return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+  size_t dims[4] = {w->dims[0], w->dims[1], w->dims[2], rank == 4 ? w->dims[3] : 0};
+  rc = get_weights(src, f, "weight", rank, dims, fn);
+  if (rc != SNN_OK) {
+    snn__free(src);
+    return rc;
+  }
+  rc = snn_layer_create_conv2d(out, in.c, in.h, in.w, oc, KH, KW, st[1], P, m);
+  if (rc != SNN_OK) {
+    snn__free(src);
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s", snn_last_error());
+    return snn__error(rc == SNN_E_NOMEM ? rc : SNN_E_FORMAT, "%s: node '%s' (%s): %s", fn,
+                      f->name, nd->type, msg);
+  }
+  snn_layer *l = *out;
+  size_t nw = l->n_w;
+  float *tmp = snn__calloc(nw > oc ? nw : oc, sizeof(float));
+  if (!tmp) rc = snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+  if (rc == SNN_OK) {
+    size_t ocg = oc / groups;
+    for (size_t o = 0; o < oc; o++) {
+      size_t c0 = (o / ocg) * icg;
+      for (size_t c = 0; c < icg; c++)
+        for (size_t i = 0; i < kh; i++)
+          for (size_t j = 0; j < kw; j++)
+            tmp[((o * in.c + c0 + c) * KH + offh + i * dil[0]) * KW + offw + j * dil[1]] =
+                src[((o * icg + c) * kh + i) * kw + j];
+    }
+    rc = snn__layer_param_copy_in(l, SNN_PARAM_WEIGHTS, tmp);
+  }
+  if (rc == SNN_OK && snn__nir_field_get(nd, "bias")) {
+    rc = get_weights(tmp, f, "bias", 1, dims, fn);
+    if (rc == SNN_OK) rc = snn__layer_param_copy_in(l, SNN_PARAM_BIAS, tmp);
+  } else if (rc == SNN_OK) {
+    rc = snn_layer_set_bias(l, 0);
+  }
+  snn__free(tmp);
+  snn__free(src);
+  if (rc != SNN_OK) {
+    snn_layer_free(l);
+    *out = NULL;
+  }
+  return rc;
+}
+
 static int conn_layer(snn_layer **out, const fnode *f, shp in, const snn_neuron_model *m,
                       const char *fn) {
   *out = NULL;
@@ -499,72 +691,7 @@ static int conn_layer(snn_layer **out, const fnode *f, shp in, const snn_neuron_
     }
     return rc;
   }
-  if (is_type(nd, "Conv2d")) {
-    const snn__nir_field *w = snn__nir_field_get(nd, "weight");
-    if (!w || w->kind == SNN__NIR_STR || w->rank != 4)
-      return snn__error(SNN_E_FORMAT, "%s: node '%s' (Conv2d) needs a 4-D 'weight'", fn, f->name);
-    if (w->dims[1] != in.c)
-      return snn__error(SNN_E_FORMAT,
-                        "%s: node '%s' (Conv2d): weight %zux%zux%zux%zu does not fit the input "
-                        "%zux%zux%zu",
-                        fn, f->name, w->dims[0], w->dims[1], w->dims[2], w->dims[3], in.c, in.h, in.w);
-    size_t stride, dil, pad = 0, groups;
-    rc = get_pair(&stride, f, "stride", 1, 1, fn);
-    if (rc == SNN_OK) rc = get_pair(&dil, f, "dilation", 1, 1, fn);
-    if (rc == SNN_OK) rc = get_pair(&groups, f, "groups", 1, 1, fn);
-    if (rc != SNN_OK) return rc;
-    if (dil != 1 || groups != 1)
-      return snn__error(SNN_E_UNSUPPORTED,
-                        "%s: node '%s' (Conv2d): dilation %zu, groups %zu (libsnn supports 1 and 1)",
-                        fn, f->name, dil, groups);
-    const snn__nir_field *pf = snn__nir_field_get(nd, "padding");
-    if (pf && pf->kind == SNN__NIR_STR) {
-      if (strcmp(pf->s, "valid") == 0) pad = 0;
-      else if (strcmp(pf->s, "same") == 0 && stride == 1 && w->dims[2] == w->dims[3] &&
-               w->dims[2] % 2 == 1)
-        pad = (w->dims[2] - 1) / 2;
-      else
-        return snn__error(SNN_E_UNSUPPORTED,
-                          "%s: node '%s' (Conv2d): padding \"%s\" with kernel %zux%zu, stride %zu "
-                          "(supported: \"valid\", \"same\" with an odd square kernel and stride 1)",
-                          fn, f->name, pf->s, w->dims[2], w->dims[3], stride);
-    } else {
-      rc = get_pair(&pad, f, "padding", 1, 0, fn);
-      if (rc != SNN_OK) return rc;
-    }
-    const snn__nir_field *is = snn__nir_field_get(nd, "input_shape");
-    if (is && is->kind != SNN__NIR_STR && is->n == 2 && (is->v[0] != (double)in.h || is->v[1] != (double)in.w))
-      return snn__error(SNN_E_FORMAT,
-                        "%s: node '%s' (Conv2d): input_shape %gx%g but the input is %zux%zu", fn,
-                        f->name, is->v[0], is->v[1], in.h, in.w);
-    rc = snn_layer_create_conv2d(out, in.c, in.h, in.w, w->dims[0], w->dims[2], w->dims[3], stride,
-                                 pad, m);
-    if (rc != SNN_OK) {
-      char msg[256];
-      snprintf(msg, sizeof msg, "%s", snn_last_error());
-      return snn__error(rc == SNN_E_NOMEM ? rc : SNN_E_FORMAT, "%s: node '%s' (Conv2d): %s", fn,
-                        f->name, msg);
-    }
-    snn_layer *l = *out;
-    size_t nw = l->n_w;
-    float *tmp = snn__malloc((nw > l->out_c ? nw : l->out_c) * sizeof(float));
-    if (!tmp) rc = snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
-    size_t dims[4] = {w->dims[0], w->dims[1], w->dims[2], w->dims[3]};
-    if (rc == SNN_OK) rc = get_weights(tmp, f, "weight", 4, dims, fn);
-    if (rc == SNN_OK) rc = snn__layer_param_copy_in(l, SNN_PARAM_WEIGHTS, tmp);
-    if (rc == SNN_OK && snn__nir_field_get(nd, "bias")) {
-      rc = get_weights(tmp, f, "bias", 1, dims, fn);
-      if (rc == SNN_OK) rc = snn__layer_param_copy_in(l, SNN_PARAM_BIAS, tmp);
-    } else if (rc == SNN_OK) {
-      rc = snn_layer_set_bias(l, 0);
-    }
-    snn__free(tmp);
-    if (rc != SNN_OK) {
-      snn_layer_free(l);
-      *out = NULL;
-    }
-    return rc;
-  }
+  if (is_type(nd, "Conv2d") || is_type(nd, "Conv1d")) return conv_layer(out, f, in, m, fn);
   /* pools */
   size_t k, stride, pad;
   rc = get_pair(&k, f, "kernel_size", 0, 0, fn);
@@ -582,6 +709,243 @@ static int conn_layer(snn_layer **out, const fnode *f, shp in, const snn_neuron_
     return snn__error(SNN_E_FORMAT, "%s: node '%s' (%s): %s", fn, f->name, nd->type, msg);
   }
   return rc;
+}
+
+#define MAX_RUN 32
+
+/* Per-channel factors of a Scale node at shape `at` (multiplied into fac[c]);
+ * the values must be equal within each channel (folding into a convolution). */
+static int scale_per_channel(double *fac, const fnode *f, shp at, const char *fn) {
+  const snn__nir_field *sf = snn__nir_field_get(f->nd, "scale");
+  size_t n = shp_n(at), hw = at.h * at.w;
+  if (!sf || sf->kind == SNN__NIR_STR || (sf->n != 1 && sf->n != n))
+    return snn__error(SNN_E_FORMAT, "%s: node '%s' (Scale): 'scale' must hold 1 or %zu numbers "
+                      "(got %zu)", fn, f->name, n, sf && sf->kind != SNN__NIR_STR ? sf->n : 0);
+  for (size_t i = 0; i < sf->n; i++)
+    if (!isfinite(sf->v[i]) || fabs(sf->v[i]) > 3.4e38)
+      return snn__error(SNN_E_FORMAT, "%s: node '%s': scale[%zu] is not a finite float", fn,
+                        f->name, i);
+  for (size_t c = 0; c < at.c; c++) {
+    double v = sf->v[sf->n == 1 ? 0 : c * hw];
+    for (size_t i = 1; sf->n != 1 && i < hw; i++)
+      if (sf->v[c * hw + i] != v)
+        return snn__error(SNN_E_UNSUPPORTED,
+                          "%s: node '%s' (Scale) next to a convolution varies within channel %zu "
+                          "(%g at 0, %g at %zu); only per-channel scales fold into a convolution",
+                          fn, f->name, c, v, sf->v[c * hw + i], i);
+    fac[c] *= (double)(float)v;
+  }
+  return SNN_OK;
+}
+
+/* Scale* conv Scale*: the convolution with the scales folded into its weights
+ * (W[o][c] *= s_in[c] s_out[o], b[o] *= s_out[o]; one rounding to float). */
+static int conv_run_layer(snn_layer **out, const fnode *const *run, size_t nr, size_t ci, shp in,
+                          const snn_neuron_model *m, const char *fn) {
+  double *fin = snn__malloc(in.c * sizeof(double));
+  if (!fin) return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+  for (size_t c = 0; c < in.c; c++) fin[c] = 1.0;
+  int rc = SNN_OK;
+  for (size_t i = 0; i < ci && rc == SNN_OK; i++) rc = scale_per_channel(fin, run[i], in, fn);
+  if (rc == SNN_OK) rc = conv_layer(out, run[ci], in, m, fn);
+  if (rc != SNN_OK) {
+    snn__free(fin);
+    return rc;
+  }
+  snn_layer *l = *out;
+  shp os = {l->out_c, l->out_h, l->out_w};
+  double *fo = snn__malloc(os.c * sizeof(double));
+  float *w = snn__malloc(l->n_w * sizeof(float)), *b = snn__malloc(os.c * sizeof(float));
+  if (!fo || !w || !b) rc = snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+  for (size_t c = 0; rc == SNN_OK && c < os.c; c++) fo[c] = 1.0;
+  for (size_t i = ci + 1; i < nr && rc == SNN_OK; i++) rc = scale_per_channel(fo, run[i], os, fn);
+  if (rc == SNN_OK) rc = snn__layer_param_copy_out(w, l, SNN_PARAM_WEIGHTS);
+  if (rc == SNN_OK) {
+    size_t per = l->n_w / os.c, k2 = per / in.c;
+    for (size_t o = 0; o < os.c; o++)
+      for (size_t c = 0; c < in.c; c++)
+        for (size_t k = 0; k < k2; k++) {
+          size_t idx = o * per + c * k2 + k;
+          double v = (double)w[idx] * (fin[c] * fo[o]);
+          if (!(fabs(v) <= 3.4e38)) rc = snn__error(SNN_E_FORMAT, "%s: node '%s': a scaled "
+                                                    "weight overflows float", fn, run[ci]->name);
+          w[idx] = (float)v;
+        }
+  }
+  if (rc == SNN_OK) rc = snn__layer_param_copy_in(l, SNN_PARAM_WEIGHTS, w);
+  if (rc == SNN_OK && l->has_bias) {
+    rc = snn__layer_param_copy_out(b, l, SNN_PARAM_BIAS);
+    for (size_t o = 0; rc == SNN_OK && o < os.c; o++) b[o] = (float)((double)b[o] * fo[o]);
+    if (rc == SNN_OK) rc = snn__layer_param_copy_in(l, SNN_PARAM_BIAS, b);
+  }
+  snn__free(fin);
+  snn__free(fo);
+  snn__free(w);
+  snn__free(b);
+  if (rc != SNN_OK) {
+    snn_layer_free(l);
+    *out = NULL;
+  }
+  return rc;
+}
+
+/* A chain of Affine/Linear/Scale nodes composed into one dense map
+ * y = M x + b (computed in double, rounded to float once). */
+static int dense_run_layer(snn_layer **out, const fnode *const *run, size_t nr, shp in,
+                           const snn_neuron_model *m, const char *fn) {
+  *out = NULL;
+  size_t n_in = shp_n(in), ncur = n_in;
+  double *M = NULL, *b = NULL;
+  float *wf = NULL;
+  int has_b = 0, rc = SNN_OK;
+  for (size_t r = 0; r < nr && rc == SNN_OK; r++) {
+    const fnode *f = run[r];
+    if (is_type(f->nd, "Scale")) {
+      const snn__nir_field *sf = snn__nir_field_get(f->nd, "scale");
+      if (!sf || sf->kind == SNN__NIR_STR || (sf->n != 1 && sf->n != ncur)) {
+        rc = snn__error(SNN_E_FORMAT, "%s: node '%s' (Scale): 'scale' must hold 1 or %zu numbers "
+                        "(got %zu)", fn, f->name, ncur, sf && sf->kind != SNN__NIR_STR ? sf->n : 0);
+        break;
+      }
+      for (size_t i = 0; i < sf->n && rc == SNN_OK; i++)
+        if (!isfinite(sf->v[i]) || fabs(sf->v[i]) > 3.4e38)
+          rc = snn__error(SNN_E_FORMAT, "%s: node '%s': scale[%zu] is not a finite float", fn,
+                          f->name, i);
+      if (rc != SNN_OK) break;
+      if (!M) {
+        if ((double)ncur * (double)n_in > (double)SNN__NIR_MAX_ELEMS) {
+          rc = snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (Scale) over %zu values is too large "
+                          "for a diagonal dense layer", fn, f->name, ncur);
+          break;
+        }
+        M = snn__calloc(ncur * n_in, sizeof(double));
+        b = snn__calloc(ncur, sizeof(double));
+        if (!M || !b) {
+          rc = snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+          break;
+        }
+        for (size_t i = 0; i < ncur; i++) M[i * n_in + i] = 1.0;
+      }
+      for (size_t i = 0; i < ncur; i++) {
+        double sc = (double)(float)sf->v[sf->n == 1 ? 0 : i];
+        for (size_t j = 0; j < n_in; j++) M[i * n_in + j] *= sc;
+        b[i] *= sc;
+      }
+      continue;
+    }
+    const snn__nir_field *w = snn__nir_field_get(f->nd, "weight");
+    if (!w || w->kind == SNN__NIR_STR || w->rank != 2 || w->dims[0] == 0) {
+      rc = snn__error(SNN_E_FORMAT, "%s: node '%s' (%s) needs a 2-D 'weight'", fn, f->name,
+                      f->nd->type);
+      break;
+    }
+    if (w->dims[1] != ncur) {
+      rc = snn__error(SNN_E_FORMAT, "%s: node '%s' (%s): weight is %zux%zu but its input has %zu "
+                      "values", fn, f->name, f->nd->type, w->dims[0], w->dims[1], ncur);
+      break;
+    }
+    size_t no = w->dims[0], dims[2] = {no, ncur};
+    if ((double)no * (double)n_in > (double)SNN__NIR_MAX_ELEMS ||
+        (double)no * (double)ncur * (double)n_in > 4e10) {
+      rc = snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (%s): composing %zux%zu with the "
+                      "preceding %zux%zu map is too large", fn, f->name, f->nd->type, no, ncur,
+                      ncur, n_in);
+      break;
+    }
+    wf = snn__malloc((no * ncur > no ? no * ncur : no) * sizeof(float));
+    double *M2 = snn__calloc(no * n_in, sizeof(double)), *b2 = snn__calloc(no, sizeof(double));
+    if (!wf || !M2 || !b2) {
+      snn__free(M2);
+      snn__free(b2);
+      rc = snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+      break;
+    }
+    rc = get_weights(wf, f, "weight", 2, dims, fn);
+    if (rc == SNN_OK) {
+      if (!M) {
+        for (size_t i = 0; i < no * n_in; i++) M2[i] = (double)wf[i];
+      } else {
+        for (size_t o = 0; o < no; o++) {
+          double *row = M2 + o * n_in, acc = 0.0;
+          for (size_t k = 0; k < ncur; k++) {
+            double wk = (double)wf[o * ncur + k];
+            if (wk == 0.0) continue;
+            const double *mk = M + k * n_in;
+            for (size_t j = 0; j < n_in; j++) row[j] += wk * mk[j];
+            acc += wk * b[k];
+          }
+          b2[o] = acc;
+        }
+      }
+    }
+    if (rc == SNN_OK && is_type(f->nd, "Affine") && snn__nir_field_get(f->nd, "bias")) {
+      rc = get_weights(wf, f, "bias", 1, dims, fn);
+      for (size_t o = 0; rc == SNN_OK && o < no; o++) b2[o] += (double)wf[o];
+      has_b = 1;
+    }
+    snn__free(wf);
+    wf = NULL;
+    snn__free(M);
+    snn__free(b);
+    M = M2;
+    b = b2;
+    ncur = no;
+  }
+  if (rc == SNN_OK) rc = snn_layer_create_dense(out, n_in, ncur, m);
+  if (rc == SNN_OK) {
+    wf = snn__malloc(ncur * n_in * sizeof(float));
+    if (!wf) rc = snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+    for (size_t i = 0; rc == SNN_OK && i < ncur * n_in; i++) {
+      if (!(fabs(M[i]) <= 3.4e38))
+        rc = snn__error(SNN_E_FORMAT, "%s: the composed weights of '%s'..'%s' overflow float", fn,
+                        run[0]->name, run[nr - 1]->name);
+      wf[i] = (float)M[i];
+    }
+    if (rc == SNN_OK) rc = snn__layer_param_copy_in(*out, SNN_PARAM_WEIGHTS, wf);
+    if (rc == SNN_OK && has_b) {
+      for (size_t i = 0; rc == SNN_OK && i < ncur; i++) {
+        if (!(fabs(b[i]) <= 3.4e38))
+          rc = snn__error(SNN_E_FORMAT, "%s: the composed bias of '%s'..'%s' overflows float",
+                          fn, run[0]->name, run[nr - 1]->name);
+        wf[i] = (float)b[i];
+      }
+      if (rc == SNN_OK) rc = snn__layer_param_copy_in(*out, SNN_PARAM_BIAS, wf);
+    } else if (rc == SNN_OK) {
+      rc = snn_layer_set_bias(*out, 0);
+    }
+    if (rc != SNN_OK) {
+      snn_layer_free(*out);
+      *out = NULL;
+    }
+  }
+  snn__free(wf);
+  snn__free(M);
+  snn__free(b);
+  return rc;
+}
+
+/* The layer of a run of connection nodes (collected by walk). */
+static int run_layer(snn_layer **out, const fnode *const *run, size_t nr, shp in,
+                     const snn_neuron_model *m, const char *fn) {
+  *out = NULL;
+  if (nr == 1 && !is_type(run[0]->nd, "Scale")) return conn_layer(out, run[0], in, m, fn);
+  size_t nconv = 0, ndense = 0, ci = 0;
+  for (size_t i = 0; i < nr; i++) {
+    if (is_convnd(run[i]->nd)) {
+      nconv++;
+      ci = i;
+    } else if (!is_type(run[i]->nd, "Scale")) {
+      ndense++;
+    }
+  }
+  if (nconv > 1 || (nconv && ndense))
+    return snn__error(SNN_E_UNSUPPORTED,
+                      "%s: connection '%s' (%s) is followed by connection '%s' (%s) without neurons "
+                      "between them; libsnn composes only chains of Affine, Linear and Scale (and "
+                      "Scale next to one convolution)",
+                      fn, run[0]->name, run[0]->nd->type, run[nr - 1]->name, run[nr - 1]->nd->type);
+  if (nconv) return conv_run_layer(out, run, nr, ci, in, m, fn);
+  return dense_run_layer(out, run, nr, in, m, fn);
 }
 
 static int walk(snn_network *net, flat *F, size_t in_idx, shp s, double dt, int euler, int reset,
@@ -625,34 +989,58 @@ static int walk(snn_network *net, flat *F, size_t in_idx, shp s, double dt, int 
     if (!last_spiking)
       return snn__error(SNN_E_UNSUPPORTED,
                         "%s: a non-spiking neuron node feeds '%s'; libsnn passes spikes between "
-                        "layers, so LI/CubaLI nodes must feed the Output",
+                        "layers, so LI/CubaLI/I nodes must feed the Output",
                         fn, f->name);
     const fnode *conn = NULL, *neur = NULL, *rec = NULL;
+    const fnode *run[MAX_RUN];
+    size_t nr = 0;
     long next;
     if (is_conn(f->nd)) {
-      if (np != 1)
-        return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (%s) has %zu inputs; libsnn layers take one",
-                          fn, f->name, f->nd->type, np);
-      conn = f;
-      f->visited = 1;
-      size_t nsu = n_succ(F, (size_t)cur);
-      if (nsu != 1)
-        return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (%s) has %zu successors (need 1)", fn,
-                          f->name, f->nd->type, nsu);
-      next = succ_at(F, (size_t)cur, 0);
+      /* a run of connection nodes: Affine/Linear/Scale/Conv chains, or one pool */
+      long k = cur;
+      for (;;) {
+        fnode *g = &F->n[k];
+        if (g->visited)
+          return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (%s) is reached twice (a cycle that "
+                            "libsnn cannot express)", fn, g->name, g->nd->type);
+        size_t npk = n_pred(F, (size_t)k), nsu = n_succ(F, (size_t)k);
+        if (npk != 1)
+          return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (%s) has %zu inputs; libsnn layers "
+                            "take one", fn, g->name, g->nd->type, npk);
+        if (nsu != 1)
+          return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (%s) has %zu successors (need 1)",
+                            fn, g->name, g->nd->type, nsu);
+        g->visited = 1;
+        run[nr++] = g;
+        next = succ_at(F, (size_t)k, 0);
+        if (is_pool(g->nd)) break;
+        const snn__nir_node *nx = F->n[next].nd;
+        if (!is_lin(nx) && !is_convnd(nx)) break;
+        if (nr == MAX_RUN)
+          return snn__error(SNN_E_UNSUPPORTED, "%s: more than %d connection nodes in a row at '%s'",
+                            fn, MAX_RUN, F->n[next].name);
+        k = next;
+      }
+      conn = run[0];
       if (is_neuron(F->n[next].nd)) neur = &F->n[next];
-      else if (!is_type(f->nd, "SumPool2d") && !is_type(f->nd, "AvgPool2d"))
+      else if (!is_pool(run[nr - 1]->nd))
         return snn__error(SNN_E_UNSUPPORTED,
                           "%s: node '%s' (%s) feeds '%s' (%s); libsnn layers are a connection "
-                          "followed by a neuron node (LIF, IF, LI, CubaLIF, CubaLI)",
-                          fn, f->name, f->nd->type, F->n[next].name, F->n[next].nd->type);
+                          "followed by a neuron node (LIF, IF, LI, CubaLIF, CubaLI, I, Threshold)",
+                          fn, run[nr - 1]->name, run[nr - 1]->nd->type, F->n[next].name,
+                          F->n[next].nd->type);
     } else if (is_neuron(f->nd)) {
       neur = f; /* neuron without a connection before it: identity dense layer */
+    } else if (is_type(f->nd, "Delay")) {
+      return snn__error(SNN_E_UNSUPPORTED,
+                        "%s: node '%s' (Delay) cannot be expressed in libsnn: its layers pass "
+                        "spikes on in the same step and have no synaptic delays",
+                        fn, f->name);
     } else {
       return snn__error(SNN_E_UNSUPPORTED,
                         "%s: node '%s' of type '%s' cannot be expressed in libsnn (supported: "
-                        "Input, Output, Affine, Linear, Flatten, Conv2d, SumPool2d, AvgPool2d, LIF, "
-                        "IF, LI, CubaLIF, CubaLI, NIRGraph)",
+                        "Input, Output, Affine, Linear, Scale, Flatten, Conv1d, Conv2d, SumPool2d, "
+                        "AvgPool2d, LIF, IF, LI, CubaLIF, CubaLI, I, Threshold, NIRGraph)",
                         fn, f->name, f->nd->type);
     }
     /* the neuron node: one forward successor, optionally a recurrent loop */
@@ -694,7 +1082,7 @@ static int walk(snn_network *net, flat *F, size_t in_idx, shp s, double dt, int 
       size_t n_out;
       if (conn) {
         /* neuron count = connection output size */
-        if (is_type(conn->nd, "Affine") || is_type(conn->nd, "Linear")) {
+        if (nr == 1 && (is_type(conn->nd, "Affine") || is_type(conn->nd, "Linear"))) {
           const snn__nir_field *w = snn__nir_field_get(conn->nd, "weight");
           n_out = (w && w->kind != SNN__NIR_STR && w->rank == 2) ? w->dims[0] : 0;
         } else {
@@ -708,7 +1096,7 @@ static int walk(snn_network *net, flat *F, size_t in_idx, shp s, double dt, int 
       last_spiking = is_spiking(neur->nd);
     }
     if (conn) {
-      rc = conn_layer(&l, conn, s, m, fn);
+      rc = run_layer(&l, run, nr, s, m, fn);
     } else {
       rc = snn_layer_create_dense(&l, shp_n(s), shp_n(s), m);
       if (rc == SNN_OK) {
@@ -731,7 +1119,7 @@ static int walk(snn_network *net, flat *F, size_t in_idx, shp s, double dt, int 
     if (neur) {
       /* per-neuron arrays must match the layer size (uniform values checked above) */
       static const char *const keys[] = {"tau", "tau_mem", "tau_syn", "r", "v_leak", "v_threshold",
-                                         "v_reset", "w_in"};
+                                         "v_reset", "w_in", "theta"};
       for (size_t k = 0; k < sizeof keys / sizeof keys[0] && rc == SNN_OK; k++) {
         const snn__nir_field *fl = snn__nir_field_get(neur->nd, keys[k]);
         if (fl && fl->n != 1 && fl->n != l->n_out)
@@ -773,6 +1161,19 @@ static int walk(snn_network *net, flat *F, size_t in_idx, shp s, double dt, int 
   return snn__error(SNN_E_UNSUPPORTED, "%s: the graph does not lead from Input to Output", fn);
 }
 
+/* Whether the Input feeds a Conv1d (through Scale nodes only): a 2-D Input
+ * shape is then (channels, length) = c x 1 x w rather than h x w. */
+static int feeds_conv1d(const flat *F, size_t in_idx) {
+  long k = in_idx;
+  for (size_t guard = 0; guard < 64; guard++) {
+    if (n_succ(F, (size_t)k) != 1) return 0;
+    k = succ_at(F, (size_t)k, 0);
+    if (is_type(F->n[k].nd, "Conv1d")) return 1;
+    if (!is_type(F->n[k].nd, "Scale")) return 0;
+  }
+  return 0;
+}
+
 int snn__nir_to_network(snn_network **out, const snn__nir_graph *g, double dt, int euler,
                         int reset, const char *fn) {
   *out = NULL;
@@ -806,6 +1207,7 @@ int snn__nir_to_network(snn_network **out, const snn__nir_graph *g, double dt, i
       }
       if (rc == SNN_OK) {
         if (sh->n == 1) s.w = d[0];
+        else if (sh->n == 2 && feeds_conv1d(&F, (size_t)in_idx)) { s.c = d[0]; s.w = d[1]; }
         else if (sh->n == 2) { s.h = d[0]; s.w = d[1]; }
         else { s.c = d[0]; s.h = d[1]; s.w = d[2]; }
       }
@@ -870,10 +1272,21 @@ static int export_neuron(snn__nir_node **out, snn__nir_graph *g, const char *nam
   snn__nir_node *nd = NULL;
   int lif = strcmp(kind, "lif") == 0, iff = strcmp(kind, "if") == 0;
   int cuba = strcmp(kind, SNN__NIR_CUBA_KIND) == 0;
+  int integ = strcmp(kind, SNN__NIR_INTEG_KIND) == 0, thr = strcmp(kind, SNN__NIR_THRESH_KIND) == 0;
+  if (integ || thr) {
+    /* I: r = 1000 r_ms; Threshold: theta. Neither has a reset or a discretisation. */
+    nd = snn__nir_add_node(g, name, integ ? "I" : "Threshold");
+    if (!nd) return SNN_E_NOMEM;
+    rc = integ ? add_fill(nd, "r", l, mget(m, "r_ms") * MS_PER_UNIT)
+               : add_fill(nd, "theta", l, mget(m, "theta"));
+    *out = nd;
+    return rc;
+  }
   if (!lif && !iff && !cuba)
     return snn__error(SNN_E_UNSUPPORTED,
                       "%s: layer %zu uses neuron model '%s', which NIR cannot express (supported: "
-                      "lif, if, " SNN__NIR_CUBA_KIND ")", fn, li, kind);
+                      "lif, if, " SNN__NIR_CUBA_KIND ", " SNN__NIR_INTEG_KIND ", "
+                      SNN__NIR_THRESH_KIND ")", fn, li, kind);
   if ((lif || iff) && mget(m, "t_ref") != 0.0)
     return snn__error(SNN_E_UNSUPPORTED,
                       "%s: layer %zu: refractory period t_ref = %g ms (NIR neurons have none)", fn,

@@ -39,6 +39,15 @@ out=$(info braille_noDelay_bias_zero_subgraph.nir)
 echo "$out" | grep -qx 'node lif1 NIRGraph' || fail "subgraph node: $out"
 echo "$out" | grep -q '^node lif1.lif1 CubaLIF' || fail "subgraph CubaLIF: $out"
 echo "$out" | grep -qx 'layer 0 dense 1x1x38 neuron=nir_cuba recurrent' || fail "subgraph layer: $out"
+out=$(info new_nodes.nir)
+echo "$out" | grep -qx 'node conv Conv1d bias{2} padding=1 weight{2x2x3}' || fail "new_nodes Conv1d: $out"
+echo "$out" | grep -qx 'node thr Threshold theta=\[0.2\]' || fail "new_nodes Threshold: $out"
+echo "$out" | grep -qx 'node sc Scale scale{2}' || fail "new_nodes Scale: $out"
+echo "$out" | grep -qx 'node integ I r=\[1\]' || fail "new_nodes I: $out"
+echo "$out" | grep -qx 'layer 0 conv2d 2x1x8 neuron=nir_threshold' || fail "new_nodes layer 0: $out"
+echo "$out" | grep -qx 'layer 1 dense 1x1x2 neuron=nir_integrator' || fail "new_nodes layer 1: $out"
+"$RUN" --model "$FIX/new_nodes.nir" --dt 1e-3 --steps 20 --seed 1 --json >"$tmp/new.json" || fail "run new_nodes"
+grep -q '"n_inputs":16,"n_outputs":2' "$tmp/new.json" || fail "new_nodes sizes: $(cat "$tmp/new.json")"
 
 # every fixture runs 100 steps of random input; JSON fields and output sizes
 for f in lif_norse two_lif_neurons cnn_sinabs braille_noDelay_bias_zero braille_noDelay_bias_zero_subgraph; do

@@ -397,6 +397,7 @@ PROTOTYPES = {
     "snn_network_import_nir": (_I, [_PP, _S, _V]),
     "snn_network_import_nir_mem": (_I, [_PP, _V, _Z, _V]),
     "snn_network_export_nir": (_I, [_P, _S, _V]),
+    "snn_network_export_nir_mem": (_I, [POINTER(c_size_t), _P, _V, _Z, _V]),
     "snn_nir_describe": (_I, [POINTER(c_size_t), _V, _Z, _S]),
     "snn_network_run_sequence": (_I, [_V, _V, _P, _V, _Z, _Z]),
 }
