@@ -392,18 +392,17 @@ SNN__CLONES static long long csr_range(const float *X, size_t r0, size_t r1, siz
     /* spikes are sparse: skip blocks of 8 whose bits are all zero (the
      * check vectorises; the compaction below does not) */
     for (; k + 8 <= K; k += 8) {
-      uint32_t any = 0;
-      for (size_t q = 0; q < 8; q++) {
-        uint32_t u;
-        memcpy(&u, x + k + q, sizeof u);
-        any |= u;
-      }
+      uint32_t u[8], any = 0;
+      memcpy(u, x + k, sizeof u);
+      for (size_t q = 0; q < 8; q++) any |= u[q];
       if (!any) continue;
-      for (size_t q = k; q < k + 8; q++) {
-        float v = x[q];
-        ix[c] = (int32_t)q;
-        c += (v != 0.0f);
-        bad |= (v != 0.0f) & (v != 1.0f);
+      /* on the bits: x != 0.0f (NaN included) iff (bits & 0x7fffffff) != 0,
+       * and x == 1.0f iff bits == 0x3f800000 */
+      for (size_t q = 0; q < 8; q++) {
+        int nz = (u[q] & 0x7fffffffu) != 0;
+        ix[c] = (int32_t)(k + q);
+        c += nz;
+        bad |= nz & (u[q] != 0x3f800000u);
       }
     }
     for (; k < K; k++) {
