@@ -381,93 +381,31 @@ done:
   return rc;
 }
 
+/* visitor of snn__model_walk(): SPKP first, then END (optional sections skipped) */
+static int visit_spkp(void *ctx, snn__rd *r, const unsigned char *h, size_t pos, int *is_end) {
+  snn_learner **l = ctx;
+  if (memcmp(h, tag_spkp, 4) == 0) {
+    if (pos != SNN__MODEL_HEADER_SIZE)
+      return snn__rd_err(r, SNN_E_FORMAT, pos, "SPKP must be the first section, once");
+    return read_spkp(r, l);
+  }
+  if (memcmp(h, tag_end, 4) == 0) {
+    *is_end = 1;
+    if (r->pos != r->end) return snn__rd_err(r, SNN_E_FORMAT, r->pos, "END section must be empty");
+    return SNN_OK;
+  }
+  if (memcmp(h, "NETW", 4) == 0 || memcmp(h, "ENCO", 4) == 0 || memcmp(h, "LAYR", 4) == 0 ||
+      memcmp(h, "WGHT", 4) == 0)
+    return snn__rd_err(r, SNN_E_FORMAT, pos, "a SpikeProp learner file holds no network section");
+  return SNN__SECTION_UNKNOWN;
+}
+
 int snn__spikeprop_load(snn_learner **out, const unsigned char *buf, size_t size, const char *fn) {
   snn__rd r;
   memset(&r, 0, sizeof r);
-  r.buf = buf;
-  r.size = size;
-  r.end = size;
   r.fn = fn;
-  if (size < SNN__MODEL_HEADER_SIZE || memcmp(buf, SNN__MODEL_MAGIC, 8) != 0)
-    return snn__rd_err(&r, SNN_E_FORMAT, 0, "not a libsnn model file");
-  uint32_t version = (uint32_t)get_le(buf + 8, 4), flags = (uint32_t)get_le(buf + 12, 4);
-  if (version == 0) return snn__rd_err(&r, SNN_E_FORMAT, 8, "format version 0 is invalid");
-  if (version > SNN__MODEL_VERSION)
-    return snn__rd_err(&r, SNN_E_VERSION, 8,
-                       "format version %u is newer than this library supports (%u); upgrade libsnn",
-                       version, SNN__MODEL_VERSION);
-  if (flags != 0)
-    return snn__rd_err(&r, SNN_E_VERSION, 12, "unknown file flags 0x%08x (from a newer libsnn?)",
-                       flags);
   snn_learner *l = NULL;
-  int rc = SNN_OK;
-  size_t pos = SNN__MODEL_HEADER_SIZE;
-  for (;;) {
-    r.tag[0] = '\0';
-    r.sec_off = pos;
-    size_t left = size - pos;
-    if (left < SNN__SECTION_HEAD_SIZE) {
-      rc = left == 0 ? snn__rd_err(&r, SNN_E_FORMAT, pos, "truncated: the END section is missing")
-                     : snn__rd_err(&r, SNN_E_FORMAT, pos, "truncated section header (%zu bytes)",
-                                   left);
-      break;
-    }
-    const unsigned char *h = buf + pos;
-    for (int i = 0; i < 4; i++) r.tag[i] = (h[i] >= 0x20 && h[i] <= 0x7e) ? (char)h[i] : '?';
-    r.tag[4] = '\0';
-    uint32_t sflags = (uint32_t)get_le(h + 4, 4);
-    uint64_t len = get_le(h + 8, 8);
-    if (len > (uint64_t)(left - SNN__SECTION_HEAD_SIZE) ||
-        left - SNN__SECTION_HEAD_SIZE - (size_t)len < SNN__SECTION_CRC_SIZE) {
-      rc = snn__rd_err(&r, SNN_E_FORMAT, pos + 8,
-                       "truncated: payload length %llu but only %zu bytes follow",
-                       (unsigned long long)len, left - SNN__SECTION_HEAD_SIZE);
-      break;
-    }
-    size_t body = pos + SNN__SECTION_HEAD_SIZE, crc_at = body + (size_t)len;
-#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-    uint32_t stored = (uint32_t)get_le(buf + crc_at, 4);
-    uint32_t calc = snn__crc32(0, h, SNN__SECTION_HEAD_SIZE + (size_t)len);
-    if (stored != calc) {
-      rc = snn__rd_err(&r, SNN_E_FORMAT, crc_at, "CRC mismatch (stored 0x%08x, computed 0x%08x)",
-                       stored, calc);
-      break;
-    }
-#endif
-    r.pos = body;
-    r.end = crc_at;
-    int is_end = 0;
-    if (memcmp(h, tag_spkp, 4) == 0) {
-      if (pos != SNN__MODEL_HEADER_SIZE)
-        rc = snn__rd_err(&r, SNN_E_FORMAT, pos, "SPKP must be the first section, once");
-      else
-        rc = read_spkp(&r, &l);
-    } else if (memcmp(h, tag_end, 4) == 0) {
-      if (r.pos != r.end)
-        rc = snn__rd_err(&r, SNN_E_FORMAT, r.pos, "END section must be empty");
-      is_end = 1;
-    } else if (memcmp(h, "NETW", 4) == 0 || memcmp(h, "ENCO", 4) == 0 ||
-               memcmp(h, "LAYR", 4) == 0 || memcmp(h, "WGHT", 4) == 0) {
-      rc = snn__rd_err(&r, SNN_E_FORMAT, pos, "a SpikeProp learner file holds no network section");
-    } else if (sflags & SNN__SECTION_REQUIRED) {
-      rc = snn__rd_err(&r, SNN_E_VERSION, pos,
-                       "unknown section marked required (written by a newer libsnn?)");
-    } else {
-      r.pos = r.end; /* unknown, optional: skip */
-    }
-    if (rc != SNN_OK) break;
-    if (r.pos != r.end) {
-      rc = snn__rd_err(&r, SNN_E_FORMAT, r.pos, "%zu unexpected bytes at the end of the section",
-                       r.end - r.pos);
-      break;
-    }
-    pos = crc_at + SNN__SECTION_CRC_SIZE;
-    if (is_end) {
-      if (pos != size)
-        rc = snn__rd_err(&r, SNN_E_FORMAT, pos, "%zu bytes after the END section", size - pos);
-      break;
-    }
-  }
+  int rc = snn__model_walk(&r, buf, size, visit_spkp, &l);
   if (rc == SNN_OK && l == NULL) /* cannot happen: dispatch saw SPKP first */
     rc = snn__rd_err(&r, SNN_E_NOTFOUND, SNN__MODEL_HEADER_SIZE, "no SPKP section");
   if (rc != SNN_OK) {

@@ -694,6 +694,77 @@ static uint64_t get_le(const unsigned char *p, int n) {
   return v;
 }
 
+int snn__model_walk(rd *r, const unsigned char *buf, size_t size, snn__section_visit visit,
+                    void *ctx) {
+  r->buf = buf;
+  r->size = size;
+  r->pos = 0;
+  r->end = size;
+  r->tag[0] = '\0';
+  r->sec_off = 0;
+  if (size < SNN__MODEL_HEADER_SIZE || memcmp(buf, SNN__MODEL_MAGIC, 8) != 0) {
+    if (size >= 8 && memcmp(buf, SNN__MODEL_MAGIC, 8) != 0)
+      return rd_err(r, SNN_E_FORMAT, 0, "not a libsnn model file (bad magic)");
+    return rd_err(r, SNN_E_FORMAT, 0, "truncated header (%zu bytes)", size);
+  }
+  uint32_t version = (uint32_t)get_le(buf + 8, 4), flags = (uint32_t)get_le(buf + 12, 4);
+  if (version == 0) return rd_err(r, SNN_E_FORMAT, 8, "format version 0 is invalid");
+  if (version > SNN__MODEL_VERSION)
+    return rd_err(r, SNN_E_VERSION, 8,
+                  "format version %u is newer than this library supports (%u); upgrade libsnn",
+                  version, SNN__MODEL_VERSION);
+  if (flags != 0)
+    return rd_err(r, SNN_E_VERSION, 12, "unknown file flags 0x%08x (from a newer libsnn?)", flags);
+  size_t pos = SNN__MODEL_HEADER_SIZE;
+  for (;;) {
+    r->tag[0] = '\0';
+    r->sec_off = pos;
+    size_t left = size - pos;
+    if (left < SNN__SECTION_HEAD_SIZE)
+      return left == 0 ? rd_err(r, SNN_E_FORMAT, pos, "truncated: the END section is missing")
+                       : rd_err(r, SNN_E_FORMAT, pos, "truncated section header (%zu bytes)", left);
+    const unsigned char *h = buf + pos;
+    for (int i = 0; i < 4; i++) r->tag[i] = (h[i] >= 0x20 && h[i] <= 0x7e) ? (char)h[i] : '?';
+    r->tag[4] = '\0';
+    uint32_t sflags = (uint32_t)get_le(h + 4, 4);
+    uint64_t len = get_le(h + 8, 8);
+    if (len > (uint64_t)(left - SNN__SECTION_HEAD_SIZE) ||
+        left - SNN__SECTION_HEAD_SIZE - (size_t)len < SNN__SECTION_CRC_SIZE)
+      return rd_err(r, SNN_E_FORMAT, pos + 8,
+                    "truncated: payload length %llu but only %zu bytes follow",
+                    (unsigned long long)len, left - SNN__SECTION_HEAD_SIZE);
+    size_t body = pos + SNN__SECTION_HEAD_SIZE, crc_at = body + (size_t)len;
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+    uint32_t stored = (uint32_t)get_le(buf + crc_at, 4);
+    uint32_t calc = snn__crc32(0, h, SNN__SECTION_HEAD_SIZE + (size_t)len);
+    if (stored != calc)
+      return rd_err(r, SNN_E_FORMAT, crc_at, "CRC mismatch (stored 0x%08x, computed 0x%08x)",
+                    stored, calc);
+#endif
+    r->pos = body;
+    r->end = crc_at;
+    int is_end = 0;
+    int rc = visit(ctx, r, h, pos, &is_end);
+    if (rc == SNN__SECTION_UNKNOWN) {
+      if (sflags & SNN__SECTION_REQUIRED)
+        return rd_err(r, SNN_E_VERSION, pos,
+                      "unknown section marked required (written by a newer libsnn?)");
+      r->pos = r->end; /* unknown, optional: skip */
+      rc = SNN_OK;
+    }
+    if (rc != SNN_OK) return rc;
+    if (r->pos != r->end)
+      return rd_err(r, SNN_E_FORMAT, r->pos, "%zu unexpected bytes at the end of the section",
+                    r->end - r->pos);
+    pos = crc_at + SNN__SECTION_CRC_SIZE;
+    if (is_end) {
+      if (pos != size)
+        return rd_err(r, SNN_E_FORMAT, pos, "%zu bytes after the END section", size - pos);
+      return SNN_OK;
+    }
+  }
+}
+
 static int rd_u8(rd *r, unsigned *out, const char *what) {
   int rc = rd_need(r, 1, what);
   if (rc) return rc;
@@ -915,6 +986,7 @@ typedef struct ld {
   snn_encoder *enc;   /* from ENCO, applied at END */
   uint64_t rng[4];
   int have_enc;
+  int have_netw;
   uint32_t n_layers;  /* declared in NETW */
   uint32_t n_added;   /* layers added so far */
   int need_wght;      /* the last layer still lacks its WGHT section */
@@ -1209,134 +1281,77 @@ static int sec_end(rd *r, ld *s) {
   return SNN_OK;
 }
 
+/* visitor of snn__model_walk() for network and learner files */
+typedef struct model_visit {
+  ld *s;
+  snn__span *span;
+} model_visit;
+
+static int visit_model(void *ctx, rd *r, const unsigned char *h, size_t pos, int *is_end) {
+  model_visit *v = ctx;
+  ld *s = v->s;
+  snn__span *span = v->span;
+  int rc = SNN_OK;
+  if (pos == SNN__MODEL_HEADER_SIZE && memcmp(h, tag_netw, 4) != 0) {
+    /* e.g. an snn_spnet file (first section SPNT) */
+    rc = rd_err(r, SNN_E_FORMAT, pos, "not a network model file: the first section is '%s', "
+                "not NETW%s", r->tag, memcmp(h, "SPNT", 4) == 0 ?
+                " (an snn_spnet file: load it with snn_spnet_load())"
+                : memcmp(h, "SPKP", 4) == 0
+                    ? " (a SpikeProp learner file: load it with snn_learner_load())"
+                    : "");
+  } else if (memcmp(h, tag_netw, 4) == 0) {
+    if (s->have_netw || pos != SNN__MODEL_HEADER_SIZE)
+      rc = rd_err(r, SNN_E_FORMAT, pos, "NETW must be the first section, once");
+    else if ((rc = sec_netw(r, s)) == SNN_OK)
+      s->have_netw = 1;
+  } else if (!s->have_netw && memcmp(h, tag_end, 4) != 0 &&
+             (memcmp(h, tag_enco, 4) == 0 || memcmp(h, tag_layr, 4) == 0 ||
+              memcmp(h, tag_wght, 4) == 0)) {
+    rc = rd_err(r, SNN_E_FORMAT, pos, "section before NETW");
+  } else if (memcmp(h, tag_enco, 4) == 0) {
+    rc = s->have_enc ? rd_err(r, SNN_E_FORMAT, pos, "second ENCO section") : sec_enco(r, s);
+  } else if (memcmp(h, tag_layr, 4) == 0) {
+    if (s->need_wght)
+      rc = rd_err(r, SNN_E_FORMAT, pos, "LAYR follows a layer without its WGHT section");
+    else
+      rc = sec_layr(r, s);
+  } else if (memcmp(h, tag_wght, 4) == 0) {
+    rc = sec_wght(r, s);
+  } else if (memcmp(h, tag_end, 4) == 0) {
+    if (!s->have_netw)
+      rc = rd_err(r, SNN_E_FORMAT, pos, "END before NETW");
+    else
+      rc = sec_end(r, s);
+    *is_end = 1;
+  } else if (span && memcmp(h, span->tag, 4) == 0) {
+    if (span->found) {
+      rc = rd_err(r, SNN_E_FORMAT, pos, "second '%.4s' section (the first is at byte %zu)",
+                  span->tag, span->sec_off);
+    } else { /* parsed by the caller after the network is complete */
+      span->found = 1;
+      span->sec_off = pos;
+      span->body = r->pos;
+      span->end = r->end;
+      r->pos = r->end;
+    }
+  } else {
+    rc = SNN__SECTION_UNKNOWN;
+  }
+  return rc;
+}
+
 int snn__model_load(snn_network **out, const unsigned char *buf, size_t size,
                     const snn__load_opts *lo, snn__span *span, const char *fn) {
   rd r;
   memset(&r, 0, sizeof r);
-  r.buf = buf;
-  r.size = size;
-  r.end = size;
   r.fn = fn;
-  if (size < SNN__MODEL_HEADER_SIZE || memcmp(buf, SNN__MODEL_MAGIC, 8) != 0) {
-    if (size >= 8 && memcmp(buf, SNN__MODEL_MAGIC, 8) != 0)
-      return rd_err(&r, SNN_E_FORMAT, 0, "not a libsnn model file (bad magic)");
-    return rd_err(&r, SNN_E_FORMAT, 0, "truncated header (%zu bytes)", size);
-  }
-  uint32_t version = (uint32_t)get_le(buf + 8, 4), flags = (uint32_t)get_le(buf + 12, 4);
-  if (version == 0) return rd_err(&r, SNN_E_FORMAT, 8, "format version 0 is invalid");
-  if (version > SNN__MODEL_VERSION)
-    return rd_err(&r, SNN_E_VERSION, 8,
-                  "format version %u is newer than this library supports (%u); upgrade libsnn",
-                  version, SNN__MODEL_VERSION);
-  if (flags != 0)
-    return rd_err(&r, SNN_E_VERSION, 12, "unknown file flags 0x%08x (from a newer libsnn?)",
-                  flags);
-
   ld s;
   memset(&s, 0, sizeof s);
   s.lo = lo;
   if (span) span->found = 0;
-  int rc = SNN_OK, have_netw = 0;
-  size_t pos = SNN__MODEL_HEADER_SIZE;
-  for (;;) {
-    r.tag[0] = '\0';
-    r.sec_off = pos;
-    size_t left = size - pos;
-    if (left < SNN__SECTION_HEAD_SIZE) {
-      rc = left == 0 ? rd_err(&r, SNN_E_FORMAT, pos, "truncated: the END section is missing")
-                     : rd_err(&r, SNN_E_FORMAT, pos, "truncated section header (%zu bytes)", left);
-      break;
-    }
-    const unsigned char *h = buf + pos;
-    for (int i = 0; i < 4; i++) r.tag[i] = (h[i] >= 0x20 && h[i] <= 0x7e) ? (char)h[i] : '?';
-    r.tag[4] = '\0';
-    uint32_t sflags = (uint32_t)get_le(h + 4, 4);
-    uint64_t len = get_le(h + 8, 8);
-    if (len > (uint64_t)(left - SNN__SECTION_HEAD_SIZE) ||
-        left - SNN__SECTION_HEAD_SIZE - (size_t)len < SNN__SECTION_CRC_SIZE) {
-      rc = rd_err(&r, SNN_E_FORMAT, pos + 8,
-                  "truncated: payload length %llu but only %zu bytes follow",
-                  (unsigned long long)len, left - SNN__SECTION_HEAD_SIZE);
-      break;
-    }
-    size_t body = pos + SNN__SECTION_HEAD_SIZE, crc_at = body + (size_t)len;
-    uint32_t stored = (uint32_t)get_le(buf + crc_at, 4);
-    uint32_t calc = snn__crc32(0, h, SNN__SECTION_HEAD_SIZE + (size_t)len);
-#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-    if (stored != calc) {
-      rc = rd_err(&r, SNN_E_FORMAT, crc_at, "CRC mismatch (stored 0x%08x, computed 0x%08x)",
-                  stored, calc);
-      break;
-    }
-#else
-    (void)stored;
-    (void)calc;
-#endif
-    r.pos = body;
-    r.end = crc_at;
-    int is_end = 0;
-    if (pos == SNN__MODEL_HEADER_SIZE && memcmp(h, tag_netw, 4) != 0) {
-      /* e.g. an snn_spnet file (first section SPNT) */
-      rc = rd_err(&r, SNN_E_FORMAT, pos, "not a network model file: the first section is '%s', "
-                  "not NETW%s", r.tag, memcmp(h, "SPNT", 4) == 0 ?
-                  " (an snn_spnet file: load it with snn_spnet_load())"
-                  : memcmp(h, "SPKP", 4) == 0
-                      ? " (a SpikeProp learner file: load it with snn_learner_load())"
-                      : "");
-    } else if (memcmp(h, tag_netw, 4) == 0) {
-      if (have_netw || pos != SNN__MODEL_HEADER_SIZE)
-        rc = rd_err(&r, SNN_E_FORMAT, pos, "NETW must be the first section, once");
-      else if ((rc = sec_netw(&r, &s)) == SNN_OK)
-        have_netw = 1;
-    } else if (!have_netw && memcmp(h, tag_end, 4) != 0 &&
-               (memcmp(h, tag_enco, 4) == 0 || memcmp(h, tag_layr, 4) == 0 ||
-                memcmp(h, tag_wght, 4) == 0)) {
-      rc = rd_err(&r, SNN_E_FORMAT, pos, "section before NETW");
-    } else if (memcmp(h, tag_enco, 4) == 0) {
-      rc = s.have_enc ? rd_err(&r, SNN_E_FORMAT, pos, "second ENCO section") : sec_enco(&r, &s);
-    } else if (memcmp(h, tag_layr, 4) == 0) {
-      if (s.need_wght)
-        rc = rd_err(&r, SNN_E_FORMAT, pos, "LAYR follows a layer without its WGHT section");
-      else
-        rc = sec_layr(&r, &s);
-    } else if (memcmp(h, tag_wght, 4) == 0) {
-      rc = sec_wght(&r, &s);
-    } else if (memcmp(h, tag_end, 4) == 0) {
-      if (!have_netw)
-        rc = rd_err(&r, SNN_E_FORMAT, pos, "END before NETW");
-      else
-        rc = sec_end(&r, &s);
-      is_end = 1;
-    } else if (span && memcmp(h, span->tag, 4) == 0) {
-      if (span->found) {
-        rc = rd_err(&r, SNN_E_FORMAT, pos, "second '%.4s' section (the first is at byte %zu)",
-                    span->tag, span->sec_off);
-      } else { /* parsed by the caller after the network is complete */
-        span->found = 1;
-        span->sec_off = pos;
-        span->body = body;
-        span->end = crc_at;
-        r.pos = r.end;
-      }
-    } else if (sflags & SNN__SECTION_REQUIRED) {
-      rc = rd_err(&r, SNN_E_VERSION, pos,
-                  "unknown section marked required (written by a newer libsnn?)");
-    } else {
-      r.pos = r.end; /* unknown, optional: skip */
-    }
-    if (rc != SNN_OK) break;
-    if (r.pos != r.end) {
-      rc = rd_err(&r, SNN_E_FORMAT, r.pos, "%zu unexpected bytes at the end of the section",
-                  r.end - r.pos);
-      break;
-    }
-    pos = crc_at + SNN__SECTION_CRC_SIZE;
-    if (is_end) {
-      if (pos != size)
-        rc = rd_err(&r, SNN_E_FORMAT, pos, "%zu bytes after the END section", size - pos);
-      break;
-    }
-  }
+  model_visit v = {&s, span};
+  int rc = snn__model_walk(&r, buf, size, visit_model, &v);
   snn_encoder_free(s.enc);
   if (rc != SNN_OK) {
     snn_network_free(s.net);

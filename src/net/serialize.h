@@ -75,6 +75,21 @@ int snn__rd_str(snn__rd *r, char *buf, const char *what); /* buf[SNN__MODEL_MAX_
 int snn__rd_f32s(snn__rd *r, float *dst, size_t n, const char *what);
 int snn__rd_i32s(snn__rd *r, int32_t *dst, size_t n, const char *what);
 
+/* The section walk every model-container loader shares. snn__model_walk()
+ * checks the file header (magic, version, flags), then for each section its
+ * header, length and CRC; it sets r->tag, r->sec_off and the payload bounds
+ * r->pos .. r->end and calls visit(ctx, r, tag, pos, &is_end). The visitor
+ * parses the payload (leaving r->pos at r->end) and returns a status, or
+ * SNN__SECTION_UNKNOWN for a tag it does not know: the walker then skips an
+ * optional section and refuses one marked required (SNN_E_VERSION). Setting
+ * *is_end ends the walk; nothing may follow. Returns the first error, or
+ * SNN_OK after END. r->fn must be set; the rest of *r is set here. */
+#define SNN__SECTION_UNKNOWN 1
+typedef int (*snn__section_visit)(void *ctx, snn__rd *r, const unsigned char *tag, size_t pos,
+                                  int *is_end);
+int snn__model_walk(snn__rd *r, const unsigned char *buf, size_t size, snn__section_visit visit,
+                    void *ctx);
+
 /* One entry of a parameter list. */
 typedef struct snn__pval {
   char name[SNN__MODEL_MAX_NAME + 1];

@@ -652,120 +652,44 @@ static int sec_rec(snn__rd *r, lds *s) {
   return SNN_OK;
 }
 
+/* visitor of snn__model_walk(): the sections in the order expected() names */
+static int visit_spnet(void *ctx, snn__rd *r, const unsigned char *h, size_t pos, int *is_end) {
+  lds *s = ctx;
+  const char *want = expected(s);
+  int mine = memcmp(h, T_NET, 4) == 0 || memcmp(h, T_POP, 4) == 0 ||
+             memcmp(h, T_PRJ, 4) == 0 || memcmp(h, T_RNG, 4) == 0 ||
+             memcmp(h, T_REC, 4) == 0 || memcmp(h, T_END, 4) == 0;
+  if (pos == SNN__MODEL_HEADER_SIZE && memcmp(h, T_NET, 4) != 0)
+    return memcmp(h, "NETW", 4) == 0
+               ? snn__rd_err(r, SNN_E_FORMAT, pos, "this is an snn_network model file (first "
+                             "section NETW), not an snn_spnet file: load it with "
+                             "snn_network_load()")
+               : snn__rd_err(r, SNN_E_FORMAT, pos, "not an snn_spnet file: the first section is "
+                             "'%s', not " T_NET, r->tag);
+  if (mine && memcmp(h, want, 4) != 0)
+    return snn__rd_err(r, SNN_E_FORMAT, pos, "section '%s' where '%s' was expected", r->tag, want);
+  if (memcmp(h, T_NET, 4) == 0) return sec_net(r, s);
+  if (memcmp(h, T_POP, 4) == 0) return sec_pop(r, s);
+  if (memcmp(h, T_PRJ, 4) == 0) return sec_prj(r, s);
+  if (memcmp(h, T_RNG, 4) == 0) return sec_ring(r, s);
+  if (memcmp(h, T_REC, 4) == 0) return sec_rec(r, s);
+  if (memcmp(h, T_END, 4) == 0) {
+    *is_end = 1;
+    if (s->net->n_total != s->n_total)
+      return snn__rd_err(r, SNN_E_FORMAT, r->sec_off, "the populations hold %zu neurons, SPNT "
+                         "declares %llu", s->net->n_total, (unsigned long long)s->n_total);
+    return SNN_OK;
+  }
+  return SNN__SECTION_UNKNOWN;
+}
+
 static int parse(snn_spnet **out, const unsigned char *buf, size_t size, const char *fn) {
   snn__rd r;
   memset(&r, 0, sizeof r);
-  r.buf = buf;
-  r.size = size;
-  r.end = size;
   r.fn = fn;
-  if (size < SNN__MODEL_HEADER_SIZE || memcmp(buf, SNN__MODEL_MAGIC, 8) != 0) {
-    if (size >= 8 && memcmp(buf, SNN__MODEL_MAGIC, 8) != 0)
-      return snn__rd_err(&r, SNN_E_FORMAT, 0, "not a libsnn model file (bad magic)");
-    return snn__rd_err(&r, SNN_E_FORMAT, 0, "truncated header (%zu bytes)", size);
-  }
-  uint32_t version = 0, flags = 0;
-  for (int i = 3; i >= 0; i--) {
-    version = (version << 8) | buf[8 + i];
-    flags = (flags << 8) | buf[12 + i];
-  }
-  if (version == 0) return snn__rd_err(&r, SNN_E_FORMAT, 8, "format version 0 is invalid");
-  if (version > SNN__MODEL_VERSION)
-    return snn__rd_err(&r, SNN_E_VERSION, 8,
-                       "format version %u is newer than this library supports (%u); upgrade libsnn",
-                       version, SNN__MODEL_VERSION);
-  if (flags != 0)
-    return snn__rd_err(&r, SNN_E_VERSION, 12, "unknown file flags 0x%08x (from a newer libsnn?)",
-                       flags);
   lds s;
   memset(&s, 0, sizeof s);
-  int rc = SNN_OK;
-  size_t pos = SNN__MODEL_HEADER_SIZE;
-  for (;;) {
-    r.tag[0] = '\0';
-    r.sec_off = pos;
-    size_t left = size - pos;
-    if (left < SNN__SECTION_HEAD_SIZE) {
-      rc = left == 0 ? snn__rd_err(&r, SNN_E_FORMAT, pos, "truncated: the END section is missing")
-                     : snn__rd_err(&r, SNN_E_FORMAT, pos, "truncated section header (%zu bytes)",
-                                   left);
-      break;
-    }
-    const unsigned char *h = buf + pos;
-    for (int i = 0; i < 4; i++) r.tag[i] = (h[i] >= 0x20 && h[i] <= 0x7e) ? (char)h[i] : '?';
-    r.tag[4] = '\0';
-    uint32_t sflags = 0;
-    uint64_t len = 0;
-    for (int i = 3; i >= 0; i--) sflags = (sflags << 8) | h[4 + i];
-    for (int i = 7; i >= 0; i--) len = (len << 8) | h[8 + i];
-    if (len > (uint64_t)(left - SNN__SECTION_HEAD_SIZE) ||
-        left - SNN__SECTION_HEAD_SIZE - (size_t)len < SNN__SECTION_CRC_SIZE) {
-      rc = snn__rd_err(&r, SNN_E_FORMAT, pos + 8,
-                       "truncated: payload length %llu but only %zu bytes follow",
-                       (unsigned long long)len, left - SNN__SECTION_HEAD_SIZE);
-      break;
-    }
-    size_t body = pos + SNN__SECTION_HEAD_SIZE, crc_at = body + (size_t)len;
-#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-    uint32_t stored = 0;
-    for (int i = 3; i >= 0; i--) stored = (stored << 8) | buf[crc_at + i];
-    uint32_t calc = snn__crc32(0, h, SNN__SECTION_HEAD_SIZE + (size_t)len);
-    if (stored != calc) {
-      rc = snn__rd_err(&r, SNN_E_FORMAT, crc_at, "CRC mismatch (stored 0x%08x, computed 0x%08x)",
-                       stored, calc);
-      break;
-    }
-#endif
-    r.pos = body;
-    r.end = crc_at;
-    const char *want = expected(&s);
-    int mine = memcmp(h, T_NET, 4) == 0 || memcmp(h, T_POP, 4) == 0 ||
-               memcmp(h, T_PRJ, 4) == 0 || memcmp(h, T_RNG, 4) == 0 ||
-               memcmp(h, T_REC, 4) == 0 || memcmp(h, T_END, 4) == 0;
-    int is_end = 0;
-    if (pos == SNN__MODEL_HEADER_SIZE && memcmp(h, T_NET, 4) != 0) {
-      rc = memcmp(h, "NETW", 4) == 0
-               ? snn__rd_err(&r, SNN_E_FORMAT, pos, "this is an snn_network model file (first "
-                             "section NETW), not an snn_spnet file: load it with "
-                             "snn_network_load()")
-               : snn__rd_err(&r, SNN_E_FORMAT, pos, "not an snn_spnet file: the first section is "
-                             "'%s', not " T_NET, r.tag);
-    } else if (mine && memcmp(h, want, 4) != 0) {
-      rc = snn__rd_err(&r, SNN_E_FORMAT, pos, "section '%s' where '%s' was expected", r.tag, want);
-    } else if (memcmp(h, T_NET, 4) == 0) {
-      rc = sec_net(&r, &s);
-    } else if (memcmp(h, T_POP, 4) == 0) {
-      rc = sec_pop(&r, &s);
-    } else if (memcmp(h, T_PRJ, 4) == 0) {
-      rc = sec_prj(&r, &s);
-    } else if (memcmp(h, T_RNG, 4) == 0) {
-      rc = sec_ring(&r, &s);
-    } else if (memcmp(h, T_REC, 4) == 0) {
-      rc = sec_rec(&r, &s);
-    } else if (memcmp(h, T_END, 4) == 0) {
-      is_end = 1;
-    } else if (sflags & SNN__SECTION_REQUIRED) {
-      rc = snn__rd_err(&r, SNN_E_VERSION, pos,
-                       "unknown section marked required (written by a newer libsnn?)");
-    } else {
-      r.pos = r.end; /* unknown, optional: skip */
-    }
-    if (rc != SNN_OK) break;
-    if (r.pos != r.end) {
-      rc = snn__rd_err(&r, SNN_E_FORMAT, r.pos, "%zu unexpected bytes at the end of the section",
-                       r.end - r.pos);
-      break;
-    }
-    pos = crc_at + SNN__SECTION_CRC_SIZE;
-    if (is_end) {
-      if (pos != size)
-        rc = snn__rd_err(&r, SNN_E_FORMAT, pos, "%zu bytes after the END section", size - pos);
-      else if (s.net->n_total != s.n_total)
-        rc = snn__rd_err(&r, SNN_E_FORMAT, r.sec_off, "the populations hold %zu neurons, SPNT "
-                         "declares %llu", s.net->n_total, (unsigned long long)s.n_total);
-      break;
-    }
-  }
+  int rc = snn__model_walk(&r, buf, size, visit_spnet, &s);
   if (rc != SNN_OK) {
     snn_spnet_free(s.net);
     return rc;
