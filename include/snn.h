@@ -2004,8 +2004,9 @@ SNN_API int snn_nir_options_init(snn_nir_options *o, size_t struct_size);
  * becomes one dense layer with the composed map. LIF and IF become "lif" and
  * "if" models; LI, CubaLI and CubaLIF a model of kind "nir_cuba", I
  * "nir_integrator", Threshold "nir_threshold" (created with
- * snn_neuron_model_create_custom(), so snn_network_save() files of such
- * networks need those kinds registered again to load). The network's dt is
+ * snn_neuron_model_create_custom(); the model-file loaders know these three
+ * kinds, so snn_network_save() files of imported networks load without
+ * load options). The network's dt is
  * opts->dt in ms (x1000); its readout is "membrane" when the last neuron node
  * does not spike. The mapping of each node: docs/nir.md.
  * @param[out] out New network; caller owns it.

@@ -13,6 +13,7 @@
  * offset of the offending field.
  */
 #include "serialize.h"
+#include "../nir/nir_graph.h"
 
 #include "network.h"
 #include "../encode/encode.h"
@@ -952,10 +953,17 @@ int snn__load_opts_resolve(snn__load_opts *lo, const snn_load_options *o, const 
 
 /* A neuron model of kind nk: a built-in kind, or a copy of the caller's model
  * of that kind from the load options (with its parameters reset to their
- * defaults, so that the result depends only on the file). */
+ * defaults, so that the result depends only on the file), or one of the
+ * kinds NIR import creates (nir_cuba, nir_integrator, nir_threshold: users
+ * cannot make those themselves, so files of imported networks load as they
+ * are). */
 static int make_model(snn_neuron_model **m, const char *nk, const snn__load_opts *lo) {
   *m = NULL;
-  if (snn__neuron_kind_exists(nk) || lo == NULL) return snn_neuron_model_create(m, nk);
+  if (snn__neuron_kind_exists(nk)) return snn_neuron_model_create(m, nk);
+  if (lo == NULL) {
+    int rc = snn__nir_kind_create(m, nk);
+    return rc == SNN_E_NOTFOUND ? snn_neuron_model_create(m, nk) : rc;
+  }
   for (size_t i = 0; i < lo->n_models; i++) {
     const snn_neuron_model *t = lo->models[i];
     if (strcmp(snn_neuron_model_kind(t), nk) != 0) continue;
@@ -972,6 +980,8 @@ static int make_model(snn_neuron_model **m, const char *nk, const snn__load_opts
     }
     return SNN_OK;
   }
+  int rc = snn__nir_kind_create(m, nk);
+  if (rc != SNN_E_NOTFOUND) return rc;
   return snn__error(SNN_E_NOTFOUND,
                     "neuron kind '%s' is neither built in nor among the %zu custom models given "
                     "in snn_load_options.neuron_models",

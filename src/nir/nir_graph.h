@@ -85,6 +85,9 @@ enum { SNN__INTEG_R_MS, SNN__INTEG_NPARAMS };
 enum { SNN__THRESH_THETA, SNN__THRESH_NPARAMS };
 int snn__nir_integ_create(snn_neuron_model **out);
 int snn__nir_thresh_create(snn_neuron_model **out);
+/* A fresh model of NIR kind nk (one of the three above, default parameters);
+ * SNN_E_NOTFOUND without a message for any other name (model loaders). */
+int snn__nir_kind_create(snn_neuron_model **out, const char *nk);
 
 /* ---- HDF5 (nir_h5.c, only with SNN_HAVE_HDF5) ---------------------------- */
 int snn__nir_read_file(snn__nir_graph *g, const char *path, const char *fn);

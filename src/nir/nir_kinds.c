@@ -9,6 +9,8 @@
  *                  u (what a "membrane" readout shows). */
 #include "nir_graph.h"
 
+#include <string.h>
+
 static const char *const integ_state_names[] = {"V"};
 static const snn_param_def integ_params[SNN__INTEG_NPARAMS] = {
     {"r_ms", 1e-3, -1e12, 1e12, "1/ms", "gain per ms: NIR's r / 1000 (V += r_ms u dt)"},
@@ -72,4 +74,12 @@ int snn__nir_thresh_create(snn_neuron_model **out) {
   ops.init = zero_init;
   ops.step = thresh_step;
   return snn_neuron_model_create_custom(out, &ops, NULL);
+}
+
+int snn__nir_kind_create(snn_neuron_model **out, const char *nk) {
+  *out = NULL;
+  if (strcmp(nk, SNN__NIR_CUBA_KIND) == 0) return snn__nir_cuba_create(out);
+  if (strcmp(nk, SNN__NIR_INTEG_KIND) == 0) return snn__nir_integ_create(out);
+  if (strcmp(nk, SNN__NIR_THRESH_KIND) == 0) return snn__nir_thresh_create(out);
+  return SNN_E_NOTFOUND;
 }
