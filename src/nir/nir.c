@@ -103,10 +103,10 @@ int snn_network_import_nir_mem(snn_network **out, const void *buf, size_t size,
 #endif
 }
 
-int snn_network_export_nir(const snn_network *net, const char *path, const snn_nir_options *opts) {
-  static const char fn[] = "snn_network_export_nir";
-  SNN__CHECK_NULL(net, fn);
-  SNN__CHECK_NULL(path, fn);
+/* What both exports share: checks opts against the network and builds its
+ * NIR graph into *g (freed by the caller, also on failure). */
+static int export_graph(snn__nir_graph *g, const snn_network *net, const snn_nir_options *opts,
+                        const char *fn) {
   snn_nir_options o;
   int rc = check_opts(&o, opts, 0, fn);
   if (rc != SNN_OK) return rc;
@@ -119,15 +119,25 @@ int snn_network_export_nir(const snn_network *net, const char *path, const snn_n
   if (snn_network_n_layers(net) == 0)
     return snn__error(SNN_E_STATE, "%s: the network has no layers", fn);
 #ifdef SNN_HAVE_HDF5
-  snn__nir_graph g;
-  memset(&g, 0, sizeof g);
-  rc = snn__nir_from_network(&g, net, o.discretization == SNN_NIR_EULER, o.reset, fn);
-  if (rc == SNN_OK) rc = snn__nir_write_file(&g, path, fn);
-  snn__nir_graph_free(&g);
-  return rc;
+  return snn__nir_from_network(g, net, o.discretization == SNN_NIR_EULER, o.reset, fn);
 #else
+  (void)g;
   return NO_HDF5(fn);
 #endif
+}
+
+int snn_network_export_nir(const snn_network *net, const char *path, const snn_nir_options *opts) {
+  static const char fn[] = "snn_network_export_nir";
+  SNN__CHECK_NULL(net, fn);
+  SNN__CHECK_NULL(path, fn);
+  snn__nir_graph g;
+  memset(&g, 0, sizeof g);
+  int rc = export_graph(&g, net, opts, fn);
+#ifdef SNN_HAVE_HDF5
+  if (rc == SNN_OK) rc = snn__nir_write_file(&g, path, fn);
+  snn__nir_graph_free(&g);
+#endif
+  return rc;
 }
 
 int snn_network_export_nir_mem(size_t *size, const snn_network *net, void *buf, size_t cap,
@@ -136,32 +146,20 @@ int snn_network_export_nir_mem(size_t *size, const snn_network *net, void *buf, 
   SNN__CHECK_NULL(size, fn);
   *size = 0;
   SNN__CHECK_NULL(net, fn);
-  snn_nir_options o;
-  int rc = check_opts(&o, opts, 0, fn);
-  if (rc != SNN_OK) return rc;
-  double dt_net = 0;
-  snn_network_get(&dt_net, net, "dt");
-  if (o.dt > 0 && fabs(o.dt * 1000.0 - dt_net) > 1e-9 * dt_net)
-    return snn__error(SNN_E_INVALID,
-                      "%s: opts->dt %g s differs from the network's dt %g ms (leave opts->dt 0 to "
-                      "use the network's)", fn, o.dt, dt_net);
-  if (snn_network_n_layers(net) == 0)
-    return snn__error(SNN_E_STATE, "%s: the network has no layers", fn);
-#ifdef SNN_HAVE_HDF5
   snn__nir_graph g;
   memset(&g, 0, sizeof g);
-  rc = snn__nir_from_network(&g, net, o.discretization == SNN_NIR_EULER, o.reset, fn);
+  int rc = export_graph(&g, net, opts, fn);
+#ifdef SNN_HAVE_HDF5
   if (rc == SNN_OK) rc = snn__nir_write_mem(&g, buf, cap, size, fn);
   snn__nir_graph_free(&g);
   if (rc == SNN_OK && (!buf || cap < *size))
     rc = snn__error(SNN_E_RANGE, "%s: the NIR image needs %zu bytes (cap %zu%s)", fn, *size, cap,
                     buf ? "" : ", buf NULL");
-  return rc;
 #else
   (void)buf;
   (void)cap;
-  return NO_HDF5(fn);
 #endif
+  return rc;
 }
 
 int snn_nir_describe(size_t *len, char *buf, size_t cap, const char *path) {
