@@ -34,13 +34,17 @@ $CXX -std=c++17 -Wall -Wextra -Werror consumer.cpp $cflags $libs -o consumer_cxx
 LD_LIBRARY_PATH="$dest/usr/lib" ./consumer_c
 LD_LIBRARY_PATH="$dest/usr/lib" ./consumer_cxx
 # the shared consumer really uses the installed soname
-LD_LIBRARY_PATH="$dest/usr/lib" ldd ./consumer_c | grep -q "$dest/usr/lib/libsnn.so.0" \
+# (ldd's output is captured first: with pipefail, `ldd | grep -q` fails at random
+# when grep exits on its match before ldd has written the rest -- SIGPIPE)
+deps=$(LD_LIBRARY_PATH="$dest/usr/lib" ldd ./consumer_c)
+grep -q "$dest/usr/lib/libsnn.so.0" <<<"$deps" \
   || { echo "install test: consumer_c is not linked against the installed libsnn.so.0" >&2; exit 1; }
 # static: the archive plus Libs.private from pkg-config --static
 slibs=$(pkg-config --libs --static snn | sed 's/-lsnn\b/-l:libsnn.a/')
 $CC -std=c11 -Wall -Wextra -Werror consumer.c $cflags $slibs -o consumer_c_static
 $CXX -std=c++17 -Wall -Wextra -Werror consumer.cpp $cflags $slibs -o consumer_cxx_static
-if ldd ./consumer_c_static | grep -q libsnn; then echo "install test: static consumer links libsnn.so" >&2; exit 1; fi
+deps=$(ldd ./consumer_c_static)
+if grep -q libsnn <<<"$deps"; then echo "install test: static consumer links libsnn.so" >&2; exit 1; fi
 ./consumer_c_static
 ./consumer_cxx_static
 
