@@ -9,6 +9,7 @@
 #endif
 
 #include "testutil.h"
+#include "../src/net/engine.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
 /* snnTorch-like normalised LIF: V <- beta V + I, threshold thr, reset by subtraction/zero */
@@ -357,6 +358,58 @@ START_TEST(test_grad_vs_naive) {
   check_vs_ref(2, nw, 1, 1, -1, "rate", SNN_LOSS_CE_MEM_SUM, SNN_SURROGATE_FAST_SIGMOID, 6, 50, 77);
   check_vs_ref(2, nw, 0, 0, -1, "rate", SNN_LOSS_CE_COUNT, SNN_SURROGATE_ATAN, 6, 50, 78);
   g_density = 0.3;
+}
+END_TEST
+
+/* Rate-coded input that changes from step to step: a wide first layer then
+ * runs its forward and weight gradient along the change lists (a running sum
+ * per image, prefix sums of the current gradients). They must give the
+ * gradient of the plain panel kernels (the same spikes; sums in another
+ * order, so not bitwise), and must actually have been used. */
+START_TEST(test_grad_change_lists) {
+  const int n[] = {48, 70, 3};
+  const int T = 9, nb = 30;
+  reseed(91);
+  ref_net r;
+  double beta[NL_MAX] = {0.9, 0.8, 0.95}, thr[NL_MAX] = {1.0, 1.0, 1.0};
+  snn_network *net = build(&r, 2, n, beta, thr, 1, 1, -1, "rate", T);
+  float *x = malloc(sizeof(float) * (size_t)(nb * n[0]));
+  int32_t y[30];
+  /* 60 % of the inputs off, 15 % always on, 25 % on with p in [0.1, 0.5):
+   * sparse enough for the panel kernels, changing enough for the lists */
+  for (int i = 0; i < nb * n[0]; i++) {
+    double u = urand();
+    x[i] = u < 0.6 ? 0.0f : u < 0.75 ? 1.0f : (float)(0.1 + 0.4 * urand());
+  }
+  for (int s = 0; s < nb; s++) y[s] = (int32_t)(urand() * n[2]);
+  snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
+  o.loss = SNN_LOSS_CE_MEM_SUM;
+  snn_learner *L = NULL;
+  ck_assert_snn_ok(snn_learner_create_bptt(&L, net, &o));
+  size_t np = snn_learner_n_params(L);
+  float *g1 = malloc(np * sizeof(float)), *g0 = malloc(np * sizeof(float));
+  double l1 = 0, l0 = 0;
+  unsigned long uses = snn__engine_delta_uses;
+  ck_assert_snn_ok(snn_learner_gradient(L, g1, np, &l1, x, y, (size_t)nb, (size_t)n[0]));
+  ck_assert_msg(snn__engine_delta_uses > uses, "the change lists were not used");
+  snn__engine_delta_enabled = 0;
+  uses = snn__engine_delta_uses;
+  ck_assert_snn_ok(snn_learner_gradient(L, g0, np, &l0, x, y, (size_t)nb, (size_t)n[0]));
+  snn__engine_delta_enabled = 1;
+  ck_assert_msg(snn__engine_delta_uses == uses, "the change lists were used while disabled");
+  ck_assert_msg(fabs(l1 - l0) <= 1e-5 * fmax(1.0, fabs(l0)), "loss %g vs %g", l1, l0);
+  double gmax = 0;
+  for (size_t i = 0; i < np; i++) gmax = fmax(gmax, fabs(g0[i]));
+  ck_assert_msg(gmax > 0, "gradient is all zero (test is vacuous)");
+  for (size_t i = 0; i < np; i++)
+    ck_assert_msg(fabs(g1[i] - g0[i]) <= 1e-4 * gmax, "param %zu: %g with change lists, %g without",
+                  i, (double)g1[i], (double)g0[i]);
+  free(g1);
+  free(g0);
+  free(x);
+  snn_learner_free(L);
+  snn_network_free(net);
+  ref_free(&r);
 }
 END_TEST
 
@@ -1005,6 +1058,7 @@ Suite *suite_bptt(void) {
   TCase *tc = tcase_create("gradients");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_grad_vs_naive);
+  tcase_add_test(tc, test_grad_change_lists);
   tcase_add_test(tc, test_grad_recurrent_vs_naive);
   tcase_add_test(tc, test_grad_finite_diff);
   tcase_add_test(tc, test_grad_finite_diff_conv);

@@ -39,4 +39,27 @@ const char *snn__encoder_param_symbol(const snn_encoder *e, size_t i);
 int snn__encoder_encode_batch(snn_encoder *e, float *out, const float *x, size_t batch,
                               size_t n_in, size_t n_steps, uint64_t stream);
 
+/* 1 when snn__encoder_rate_lists() can encode for this encoder (kind "rate",
+ * whose output is always 0/1), else 0 (also for NULL). */
+int snn__encoder_can_list(const snn_encoder *e);
+
+/* Per-sample generator state of snn__encoder_rate_lists(): the caller
+ * provides `batch` of them (snn__encoder_lanes_size() bytes each, 16-byte
+ * aligned). */
+size_t snn__encoder_lanes_size(void);
+
+/* The "rate" encoding of a batch as index lists instead of a 0/1 matrix:
+ * row r = t*batch + b (the row of out[] in snn__encoder_encode_batch) gets
+ * the inputs that fire, ascending, in idx[rp[r] .. rp[r] + cnt[r]); the
+ * spikes are exactly those of snn__encoder_encode_batch with the same
+ * arguments. Lists are packed per block of consecutive rows that one thread
+ * writes, each block starting at idx + (first row) * n_in, so idx must hold
+ * n_steps*batch*n_in entries. Runs on the OpenMP threads for large batches;
+ * the result does not depend on their number. *nnz gets the number of spikes.
+ * Returns SNN_OK, SNN_E_INVALID (NULL, zero sizes, overflow, NaN/Inf input),
+ * SNN_E_UNSUPPORTED when !snn__encoder_can_list(e). Never allocates. */
+int snn__encoder_rate_lists(snn_encoder *e, const float *x, size_t batch, size_t n_in,
+                            size_t n_steps, uint64_t stream, void *lanes, int32_t *cnt,
+                            size_t *rp, int32_t *idx, size_t *nnz);
+
 #endif

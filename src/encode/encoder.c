@@ -7,6 +7,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 /* ---- kind and parameter tables ------------------------------------------ */
 
@@ -401,6 +404,69 @@ int snn__encoder_encode_batch(snn_encoder *e, float *out, const float *x, size_t
     }
     encode_static(e, ob, stride, x + b * n_in, n_in, n_steps, &L);
   }
+  return SNN_OK;
+}
+
+int snn__encoder_can_list(const snn_encoder *e) { return e != NULL && e->kind == SNN__ENC_RATE; }
+
+size_t snn__encoder_lanes_size(void) { return sizeof(snn__lanes); }
+
+int snn__encoder_rate_lists(snn_encoder *e, const float *x, size_t batch, size_t n_in,
+                            size_t n_steps, uint64_t stream, void *lanes, int32_t *cnt,
+                            size_t *rp, int32_t *idx, size_t *nnz) {
+  static const char fn[] = "snn__encoder_rate_lists";
+  SNN__CHECK_NULL(e, fn);
+  SNN__CHECK_NULL(x, fn);
+  SNN__CHECK_NULL(lanes, fn);
+  SNN__CHECK_NULL(cnt, fn);
+  SNN__CHECK_NULL(rp, fn);
+  SNN__CHECK_NULL(idx, fn);
+  SNN__CHECK_NULL(nnz, fn);
+  if (!snn__encoder_can_list(e))
+    return snn__error(SNN_E_UNSUPPORTED, "%s: only the 'rate' encoder emits index lists", fn);
+  if (batch == 0) return snn__error(SNN_E_INVALID, "%s: batch must be >= 1 (got 0)", fn);
+  size_t n_chan, n_x, total;
+  int rc = check_sizes(&n_chan, e, n_in, n_steps, fn);
+  if (rc != SNN_OK) return rc;
+  if (snn__mul_size(&n_x, batch, n_in) != 0 || snn__mul_size(&total, n_x, n_steps) != 0 ||
+      total > (size_t)INT32_MAX)
+    return snn__error(SNN_E_INVALID, "%s: sizes overflow (batch %zu, n_in %zu, n_steps %zu)", fn,
+                      batch, n_in, n_steps);
+  rc = check_finite(x, n_x, fn);
+  if (rc != SNN_OK) return rc;
+
+  snn__lanes *L = lanes;
+  snn__rng base;
+  snn__rng_fork(&base, &e->rng, stream);
+  for (size_t b = 0; b < batch; b++) { /* the same seeds as snn__encoder_encode_batch */
+    snn__rng r;
+    snn__rng_fork(&r, &base, (uint64_t)b);
+    snn__lanes_seed(&L[b], &r);
+  }
+  size_t total_nnz = 0;
+#pragma omp parallel reduction(+ : total_nnz) if (total >= 65536)
+  {
+    size_t tid = 0, nth = 1;
+#ifdef _OPENMP
+    tid = (size_t)omp_get_thread_num();
+    nth = (size_t)omp_get_num_threads();
+#endif
+    size_t b0 = batch * tid / nth, b1 = batch * (tid + 1) / nth;
+    /* rows t*batch + [b0, b1) are this thread's block for step t; a sample's
+     * lanes advance through the steps in order, as in encode_batch */
+    for (size_t t = 0; t < n_steps; t++) {
+      size_t pos = (t * batch + b0) * n_in;
+      for (size_t b = b0; b < b1; b++) {
+        size_t r = t * batch + b;
+        size_t c = snn__enc_rate_list(e, idx + pos, x + b * n_in, n_in, &L[b]);
+        cnt[r] = (int32_t)c;
+        rp[r] = pos;
+        pos += c;
+        total_nnz += c;
+      }
+    }
+  }
+  *nnz = total_nnz;
   return SNN_OK;
 }
 

@@ -42,6 +42,10 @@ void snn__lanes_seed(snn__lanes *L, snn__rng *r);
  * each writes n_chan floats per row for n_steps rows. Inputs are validated. */
 void snn__enc_rate(const snn_encoder *e, float *out, size_t stride, const float *x, size_t n_in,
                    size_t n_steps, snn__lanes *L);
+/* one step of "rate" as the ascending list of the inputs that fire (the same
+ * numbers as snn__enc_rate's row); ix has room for n_in entries; returns its length */
+size_t snn__enc_rate_list(const snn_encoder *e, int32_t *ix, const float *x, size_t n_in,
+                          snn__lanes *L);
 void snn__enc_direct(const snn_encoder *e, float *out, size_t stride, const float *x,
                      size_t n_in, size_t n_steps);
 /* single-spike kinds: spike times (ms, -1 = none), and the spike trains */

@@ -7,6 +7,7 @@
  * gives the same numbers elsewhere). Input j of a row uses lane j % 8. The
  * lanes are seeded from the encoder's xoshiro256** generator. */
 #include "encoder_impl.h"
+#include "compact.h"
 
 #include <string.h>
 
@@ -102,8 +103,78 @@ static void rate_row(float *o, const float *x, size_t n, float scale, snn__lanes
   memcpy(&L->s[3][0], &a3, 16);
   memcpy(&L->s[3][4], &b3, 16);
 }
+
+/* The same numbers as rate_row, written as the list of the inputs that fire
+ * (ascending) instead of a 0/1 row; returns the list's length. ix must have
+ * room for n entries: the compaction stores 4 entries per 4 inputs at the
+ * current end of the list, which never reaches past ix + n. */
+#if defined(SNN__HAVE_COMPACT_SSE2)
+#define RATE_EMIT4(ix, c, k, m) ((c) = snn__emit4((ix), (c), (k), _mm_movemask_ps((__m128)(m))))
+#else
+#define RATE_EMIT4(ix, c, k, m)                                                          \
+  do {                                                                                   \
+    for (int q_ = 0; q_ < 4; q_++) {                                                     \
+      (ix)[c] = (int32_t)((k) + (size_t)q_);                                             \
+      (c) += (size_t)((m)[q_] != 0);                                                     \
+    }                                                                                    \
+  } while (0)
+#endif
+
+static size_t rate_row_list(int32_t *ix, const float *x, size_t n, float scale, snn__lanes *L) {
+  v4u a0, a1, a2, a3, b0, b1, b2, b3;
+  memcpy(&a0, &L->s[0][0], 16);
+  memcpy(&b0, &L->s[0][4], 16);
+  memcpy(&a1, &L->s[1][0], 16);
+  memcpy(&b1, &L->s[1][4], 16);
+  memcpy(&a2, &L->s[2][0], 16);
+  memcpy(&b2, &L->s[2][4], 16);
+  memcpy(&a3, &L->s[3][0], 16);
+  memcpy(&b3, &L->s[3][4], 16);
+  size_t c = 0;
+  for (size_t j = 0; j < n; j += 8) {
+    v4f ua, ub;
+    LANES_STEP(a0, a1, a2, a3, ua);
+    LANES_STEP(b0, b1, b2, b3, ub);
+    if (n - j >= 8) {
+      v4f xa, xb;
+      memcpy(&xa, x + j, 16);
+      memcpy(&xb, x + j + 4, 16);
+      v4i ma = (ua < xa * scale) & (ua < scale);
+      v4i mb = (ub < xb * scale) & (ub < scale);
+      RATE_EMIT4(ix, c, j, ma);
+      RATE_EMIT4(ix, c, j + 4, mb);
+    } else {
+      float u[8];
+      memcpy(u, &ua, 16);
+      memcpy(u + 4, &ub, 16);
+      for (size_t k = 0; k < n - j; k++)
+        if ((u[k] < x[j + k] * scale) & (u[k] < scale)) ix[c++] = (int32_t)(j + k);
+    }
+  }
+  memcpy(&L->s[0][0], &a0, 16);
+  memcpy(&L->s[0][4], &b0, 16);
+  memcpy(&L->s[1][0], &a1, 16);
+  memcpy(&L->s[1][4], &b1, 16);
+  memcpy(&L->s[2][0], &a2, 16);
+  memcpy(&L->s[2][4], &b2, 16);
+  memcpy(&L->s[3][0], &a3, 16);
+  memcpy(&L->s[3][4], &b3, 16);
+  return c;
+}
 #else
 /* the same numbers in plain C */
+static size_t rate_row_list(int32_t *ix, const float *x, size_t n, float scale, snn__lanes *L) {
+  size_t c = 0;
+  for (size_t j = 0; j < n; j += 8) {
+    float u[8];
+    for (int k = 0; k < 8; k++) u[k] = lane_next(L, k);
+    size_t m = n - j < 8 ? n - j : 8;
+    for (size_t k = 0; k < m; k++)
+      if ((u[k] < x[j + k] * scale) & (u[k] < scale)) ix[c++] = (int32_t)(j + k);
+  }
+  return c;
+}
+
 static void rate_row(float *o, const float *x, size_t n, float scale, snn__lanes *L) {
   for (size_t j = 0; j < n; j += 8) {
     float u[8];
@@ -114,9 +185,18 @@ static void rate_row(float *o, const float *x, size_t n, float scale, snn__lanes
 }
 #endif
 
+static float rate_scale(const snn_encoder *e) {
+  double pd = e->p[SNN__RATE_MAX_RATE] * e->p[SNN__RATE_DT] / 1000.0;
+  return (float)(pd > 1.0 ? 1.0 : pd);
+}
+
 void snn__enc_rate(const snn_encoder *e, float *out, size_t stride, const float *x, size_t n_in,
                    size_t n_steps, snn__lanes *L) {
-  double pd = e->p[SNN__RATE_MAX_RATE] * e->p[SNN__RATE_DT] / 1000.0;
-  const float scale = (float)(pd > 1.0 ? 1.0 : pd);
+  const float scale = rate_scale(e);
   for (size_t t = 0; t < n_steps; t++) rate_row(out + t * stride, x, n_in, scale, L);
+}
+
+size_t snn__enc_rate_list(const snn_encoder *e, int32_t *ix, const float *x, size_t n_in,
+                          snn__lanes *L) {
+  return rate_row_list(ix, x, n_in, rate_scale(e), L);
 }

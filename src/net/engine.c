@@ -27,6 +27,7 @@
 #endif
 
 #include "../encode/encode.h"
+#include "compact.h"
 #include "../neuron/neuron.h"
 
 /* Input density (fraction of ones) below which binary input uses the
@@ -169,6 +170,19 @@ typedef struct lbuf {
   int sparse;        /* last forward used the sparse input */
   int expand;        /* neuron-less last layer on constant input: cur holds T copies */
   size_t nnz;        /* active inputs of the last forward */
+  int32_t *didx;     /* panel layers: per-step change lists (build_delta) [T*B*n_in] */
+  size_t *drp;       /* [T*B] start of row r's changes in didx */
+  int32_t *dadd;     /* [T*B] inputs that turned on (first in the row's changes) */
+  int32_t *drem;     /* [T*B] inputs that turned off (after them) */
+  uint8_t *dmark;    /* [n_dmark][2][n_in] zeroed marks for build_delta */
+  int n_dmark;
+  int delta;         /* the last forward used the change lists */
+  int32_t *gk;       /* train, change lists: [2][K+1] offsets of the transposed lists */
+  int32_t *grix;     /* [T*B*K] transposed change lists (build_delta_csc) */
+  float *gpp;        /* [n_dmark][B][T+1][SNN__PW] prefix sums of a panel's current gradients */
+  float *facc;       /* [n_dmark][B][SNN__PW] running sums of the change-list forward */
+  int lists_in;      /* the previous (fused) layer writes this layer's index lists */
+  size_t lists_nnz;  /* ... and how many entries they hold */
 } lbuf;
 
 struct snn__engine {
@@ -182,6 +196,11 @@ struct snn__engine {
   size_t n_chan;
   int x0_const;
   float *x0;         /* encoded input [T0][B][n_chan] */
+  int x0_lists;      /* the encoder writes layer 0's index lists instead of x0 */
+  int x0_stale;      /* x0 was not written by the last forward (see x0_matrix) */
+  void *lanes;       /* [B] encoder generator states for x0_lists */
+  int n_lpos;        /* threads that may write lists from a fused forward */
+  size_t *lpos;      /* [n_lpos][T] their list ends per step */
   size_t nl;
   lbuf *L;
   float *col;        /* conv im2col buffer */
@@ -226,10 +245,21 @@ void snn__engine_free(snn__engine *e) {
       snn__aligned_free(q->idx);
       snn__aligned_free(q->rp);
       snn__aligned_free(q->wp);
+      snn__aligned_free(q->didx);
+      snn__aligned_free(q->drp);
+      snn__aligned_free(q->dadd);
+      snn__aligned_free(q->drem);
+      snn__free(q->dmark);
+      snn__aligned_free(q->gk);
+      snn__aligned_free(q->grix);
+      snn__aligned_free(q->gpp);
+      snn__aligned_free(q->facc);
     }
     snn__free(e->L);
   }
   snn__aligned_free(e->x0);
+  snn__aligned_free(e->lanes);
+  snn__aligned_free(e->lpos);
   snn__aligned_free(e->col);
   snn__aligned_free(e->ctmp);
   snn__aligned_free(e->vtmp);
@@ -327,6 +357,26 @@ int snn__engine_create(snn__engine **out, snn_network *net, size_t batch, int tr
       if (n >= SNN__PANEL_MIN_N) {
         size_t np = (n + SNN__PW - 1) / SNN__PW * SNN__PW;
         q->wp = aal(np * l->n_in, sizeof(float), &fail);
+        if (T > 1) {
+          q->didx = aal(T * B * l->n_in, sizeof(int32_t), &fail);
+          q->drp = aal(T * B, sizeof(size_t), &fail);
+          q->dadd = aal(T * B, sizeof(int32_t), &fail);
+          q->drem = aal(T * B, sizeof(int32_t), &fail);
+          q->n_dmark = 1;
+#ifdef _OPENMP
+          q->n_dmark = omp_get_max_threads() > 0 ? omp_get_max_threads() : 1;
+#endif
+          if (!fail) {
+            q->dmark = snn__calloc((size_t)q->n_dmark * 2, l->n_in);
+            if (!q->dmark) fail = 1;
+          }
+          q->facc = aal((size_t)q->n_dmark * B * SNN__PW, sizeof(float), &fail);
+          if (train) {
+            q->gk = aal(2 * (l->n_in + 1), sizeof(int32_t), &fail);
+            q->grix = aal(T * B * l->n_in, sizeof(int32_t), &fail);
+            q->gpp = aal((size_t)q->n_dmark * B * (T + 1) * SNN__PW, sizeof(float), &fail);
+          }
+        }
         if (train) {
           size_t kk = l->n_in + 1, nb = (T * B + SNN__RB - 1) / SNN__RB;
           if (nb * kk > csc_kp_cap) csc_kp_cap = nb * kk;
@@ -344,6 +394,29 @@ int snn__engine_create(snn__engine **out, snn_network *net, size_t batch, int tr
     in_const = q->out_const;
   }
   e->max_n = max_n;
+  /* a rate encoder feeding a dense first layer hands over its spikes as the
+   * layer's index lists: the 0/1 matrix is written only if something needs it */
+  if (!fail && e->nl > 0 && e->L[0].cnt && snn__encoder_can_list(net->enc) &&
+      e->L[0].l->n_in == e->n_chan) {
+    e->x0_lists = 1;
+    e->lanes = aal(B, snn__encoder_lanes_size(), &fail);
+  }
+  /* a non-recurrent fused layer writes the next dense layer's index lists
+   * while its spikes are in cache (its spikes are exactly 0/1) */
+  for (size_t i = 1; i < e->nl && !fail; i++) {
+    lbuf *p = &e->L[i - 1], *q = &e->L[i];
+    if (q->cnt && p->l->model && p->nf.fused && !p->l->has_rec && !p->out_const &&
+        p->l->n_out == q->l->n_in) {
+      q->lists_in = 1;
+      if (!e->lpos) {
+        e->n_lpos = 1;
+#ifdef _OPENMP
+        e->n_lpos = omp_get_max_threads() > 0 ? omp_get_max_threads() : 1;
+#endif
+        e->lpos = aal((size_t)e->n_lpos * T, sizeof(size_t), &fail);
+      }
+    }
+  }
   e->col = aal(col_cap, sizeof(float), &fail);
   e->ctmp = aal(ctmp_cap, sizeof(float), &fail);
   e->col_cap = col_cap;
@@ -624,12 +697,130 @@ SNN__CLONES static void panel_fwd_range(size_t p0, size_t p1, size_t rows, size_
   }
 }
 
+/* ---- change lists ----------------------------------------------------------------
+ * A rate-coded input changes little from one step to the next (on MNIST
+ * about 30 of 100 active pixels per step; bright pixels fire at almost every
+ * step), so the panel forward can carry each image's 32 sums from step to
+ * step and add the weight rows of the inputs that turned on and subtract
+ * those that turned off. build_delta() makes these lists: row r = t*B + b
+ * gets, from didx + drp[r], dadd[r] inputs that turned on at step t (all
+ * active ones at t = 0), then drem[r] inputs that turned off. Each thread
+ * packs the rows of its images [b0, b1), image by image, from didx + b0*T*K
+ * (up to (b1 - b0)*T*K entries; it gives up if they do not fit). Marks are
+ * zero between calls. Returns 1 when the change lists are used: they hold
+ * fewer than 3/4 of the entries of the plain lists. */
+_Atomic int snn__engine_delta_enabled = 1;
+_Atomic unsigned long snn__engine_delta_uses = 0;
+
+static int build_delta(lbuf *q, size_t T, size_t B, size_t K, size_t nnz) {
+  if (!snn__engine_delta_enabled) return 0;
+  size_t total = 0;
+  int over = 0, nt = 1;
+#ifdef _OPENMP
+  nt = omp_get_max_threads();
+#endif
+  if (nt > q->n_dmark) nt = q->n_dmark;
+#pragma omp parallel num_threads(nt) reduction(+ : total) reduction(| : over) if (T * B * K >= 65536)
+  {
+    size_t tid = 0, nth = 1;
+#ifdef _OPENMP
+    tid = (size_t)omp_get_thread_num();
+    nth = (size_t)omp_get_num_threads();
+#endif
+    size_t b0 = B * tid / nth, b1 = B * (tid + 1) / nth;
+    uint8_t *mp = q->dmark + tid * 2 * K, *mc = mp + K;
+    size_t pos = b0 * T * K, cap = b1 * T * K;
+    for (size_t b = b0; b < b1 && !over; b++) {
+      for (size_t t = 0; t < T; t++) {
+        size_t r = t * B + b;
+        const int32_t *cur = q->idx + q->rp[r];
+        int32_t c = q->cnt[r], pc = t ? q->cnt[r - B] : 0, na = 0, nr = 0;
+        if (pos + (size_t)c + (size_t)pc > cap) {
+          over = 1;
+          break;
+        }
+        int32_t *o = q->didx + pos;
+        if (t == 0) {
+          for (int32_t a = 0; a < c; a++) {
+            o[a] = cur[a];
+            mp[cur[a]] = 1;
+          }
+          na = c;
+        } else {
+          const int32_t *prev = q->idx + q->rp[r - B];
+          for (int32_t a = 0; a < c; a++) mc[cur[a]] = 1;
+          for (int32_t a = 0; a < c; a++) {
+            o[na] = cur[a];
+            na += !mp[cur[a]];
+          }
+          for (int32_t a = 0; a < pc; a++) {
+            o[na + nr] = prev[a];
+            nr += !mc[prev[a]];
+          }
+          for (int32_t a = 0; a < pc; a++) mp[prev[a]] = 0;
+          uint8_t *sw = mp;
+          mp = mc;
+          mc = sw;
+        }
+        q->drp[r] = pos;
+        q->dadd[r] = na;
+        q->drem[r] = nr;
+        pos += (size_t)(na + nr);
+        total += (size_t)(na + nr);
+      }
+      if (!over) { /* clear the marks of the image's last step */
+        size_t r = (T - 1) * B + b;
+        for (int32_t a = 0; a < q->cnt[r]; a++) mp[q->idx[q->rp[r] + (size_t)a]] = 0;
+      }
+    }
+    if (over) memset(q->dmark + tid * 2 * K, 0, 2 * K);
+  }
+  if (over || (double)total >= 0.75 * (double)nnz) return 0;
+  snn__engine_delta_uses++;
+  return 1;
+}
+
+/* panel forward along the change lists: per image, the 32 sums of step t are
+ * those of step t - 1 plus the rows that turned on, minus those that turned
+ * off (each a sum in list order, two interleaved partial sums). The images'
+ * running sums (acc, B x 32) stay in L1 while the rows are written in order. */
+SNN__CLONES static void panel_fwd_delta_range(size_t p0, size_t p1, size_t T, size_t B, size_t K,
+                                              size_t N, const lbuf *q, const float *Wp,
+                                              const float *bias, float *out, float *accs) {
+  static const float zero32[SNN__PW] = {0};
+  for (size_t p = p0; p < p1; p++) {
+    size_t j0 = SNN__PW * p, w = N - j0 < SNN__PW ? N - j0 : SNN__PW;
+    const float *wp = Wp + p * K * SNN__PW;
+    float b32[SNN__PW] = {0};
+    if (bias) memcpy(b32, bias + j0, w * sizeof(float));
+    for (size_t b = 0; b < B; b++) memcpy(accs + b * SNN__PW, b32, sizeof b32);
+    for (size_t t = 0; t < T; t++) {
+      for (size_t b = 0; b < B; b++) {
+        size_t r = t * B + b;
+        float *acc = accs + b * SNN__PW, rem[SNN__PW];
+        const int32_t *ix = q->didx + q->drp[r];
+        gather32(wp, ix, q->dadd[r], acc, acc);
+        if (q->drem[r]) {
+          gather32(wp, ix + q->dadd[r], q->drem[r], zero32, rem);
+          for (size_t j = 0; j < SNN__PW; j++) acc[j] -= rem[j];
+        }
+        memcpy(out + r * N + j0, acc, w * sizeof(float));
+      }
+    }
+  }
+}
+
 /* out[rows][N] = bias + sum of the active inputs' weight rows (W packed into Wp) */
 static void panel_fwd(size_t rows, size_t K, size_t N, const int32_t *cnt, const size_t *rp,
                       const int32_t *idx, const float *W, float *Wp, const float *bias,
-                      float *out) {
+                      float *out, const lbuf *dq, size_t T, size_t B) {
   size_t P = (N + SNN__PW - 1) / SNN__PW;
-#pragma omp parallel if (rows * N >= 16384)
+  int nt = 1;
+#ifdef _OPENMP
+  nt = omp_get_max_threads();
+#endif
+  if (dq && nt > dq->n_dmark) nt = dq->n_dmark; /* one facc block per thread */
+#pragma omp parallel num_threads(nt) if (rows * N >= 16384)
   {
     size_t tid = 0, nth = 1;
 #ifdef _OPENMP
@@ -638,7 +829,11 @@ static void panel_fwd(size_t rows, size_t K, size_t N, const int32_t *cnt, const
 #endif
     size_t p0 = P * tid / nth, p1 = P * (tid + 1) / nth;
     pack_panels(p0, p1, K, N, W, Wp);
-    panel_fwd_range(p0, p1, rows, K, N, cnt, rp, idx, Wp, bias, out);
+    if (dq)
+      panel_fwd_delta_range(p0, p1, T, B, K, N, dq, Wp, bias, out,
+                            dq->facc + tid * B * SNN__PW);
+    else
+      panel_fwd_range(p0, p1, rows, K, N, cnt, rp, idx, Wp, bias, out);
   }
 }
 
@@ -666,22 +861,37 @@ static void csc_block(size_t r0, size_t r1, size_t K, const int32_t *cnt, const 
 SNN__CLONES static void panel_grad_range(size_t p0, size_t p1, size_t rows, size_t K, size_t N,
                                          const int32_t *kp_all, const int32_t *rix_all,
                                          const size_t *boff, const float *dI, float *dIp,
-                                         float *dW) {
+                                         float *dW, float *db) {
   size_t nb = (rows + SNN__RB - 1) / SNN__RB;
-  for (size_t bi = 0; bi < nb; bi++) {
-    size_t r0 = bi * SNN__RB, r1 = r0 + SNN__RB < rows ? r0 + SNN__RB : rows;
-    const int32_t *kp = kp_all + bi * (K + 1), *rix = rix_all + boff[bi];
-    for (size_t p = p0; p < p1; p++) {
-      size_t j0 = SNN__PW * p, w = N - j0 < SNN__PW ? N - j0 : SNN__PW;
+  /* panels outer: the panel's dW (K x 32 floats) stays in L2 while the row
+   * blocks add to it, in block order */
+  for (size_t p = p0; p < p1; p++) {
+    size_t j0 = SNN__PW * p, w = N - j0 < SNN__PW ? N - j0 : SNN__PW;
+    for (size_t bi = 0; bi < nb; bi++) {
+      size_t r0 = bi * SNN__RB, r1 = r0 + SNN__RB < rows ? r0 + SNN__RB : rows;
+      const int32_t *kp = kp_all + bi * (K + 1), *rix = rix_all + boff[bi];
+      /* pack the block's columns; with db, also the bias gradient (the column
+       * sums, rows in order: the same sums as colsum()) */
+      float acc[SNN__PW];
+      if (db && bi > 0) memcpy(acc, db + j0, w * sizeof(float));
+      else memset(acc, 0, sizeof acc);
       if (w == SNN__PW) {
-        for (size_t r = r0; r < r1; r++)
-          memcpy(dIp + (r - r0) * SNN__PW, dI + r * N + j0, SNN__PW * sizeof(float));
+        for (size_t r = r0; r < r1; r++) {
+          const float *restrict src = dI + r * N + j0;
+          float *restrict d = dIp + (r - r0) * SNN__PW;
+          for (size_t j = 0; j < SNN__PW; j++) {
+            d[j] = src[j];
+            acc[j] += src[j];
+          }
+        }
       } else {
         for (size_t r = r0; r < r1; r++) {
           float *d = dIp + (r - r0) * SNN__PW;
           for (size_t j = 0; j < SNN__PW; j++) d[j] = j < w ? dI[r * N + j0 + j] : 0.0f;
+          for (size_t j = 0; j < w; j++) acc[j] += d[j];
         }
       }
+      if (db) memcpy(db + j0, acc, w * sizeof(float));
       static const float zero32[SNN__PW] = {0};
       float s32[SNN__PW];
       for (size_t k = 0; k < K; k++) {
@@ -697,10 +907,11 @@ SNN__CLONES static void panel_grad_range(size_t p0, size_t p1, size_t rows, size
   }
 }
 
-/* dW[K][N] = sum over rows of dI[r][:] at the active inputs. nbuf: number of
- * SNN__RB x SNN__PW scratch blocks in dIp (threads used at most). */
+/* dW[K][N] = sum over rows of dI[r][:] at the active inputs, and, when db is
+ * not NULL, db[N] = the sum of the rows of dI (the bias gradient). */
 static void panel_grad(snn__engine *e, size_t rows, size_t K, size_t N, const int32_t *cnt,
-                       const size_t *rp, const int32_t *idx, const float *dI, float *dW) {
+                       const size_t *rp, const int32_t *idx, const float *dI, float *dW,
+                       float *db) {
   size_t P = (N + SNN__PW - 1) / SNN__PW, nb = (rows + SNN__RB - 1) / SNN__RB;
   int32_t *kp = e->csc_kp, *rix = e->csc_rix;
   size_t *boff = e->csc_boff;
@@ -728,8 +939,118 @@ static void panel_grad(snn__engine *e, size_t rows, size_t K, size_t N, const in
     nth = (size_t)omp_get_num_threads();
 #endif
     panel_grad_range(P * tid / nth, P * (tid + 1) / nth, rows, K, N, kp, rix, boff, dI,
-                     e->scratch + tid * SNN__RB * SNN__PW, dW);
+                     e->scratch + tid * SNN__RB * SNN__PW, dW, db);
   }
+}
+
+/* ---- weight gradient along the change lists -----------------------------------
+ * With P[t][b] = the sum of the current gradients dI[t'][b] over t' < t, an
+ * input that is on from step t_on to t_off - 1 adds P[t_off] - P[t_on] to its
+ * weight gradient. So dW[k] = the sum of P at the steps where k turned off
+ * (t = T: still on at the end) minus the sum of P at the steps t >= 1 where it
+ * turned on (P[0] = 0). The transposed lists name virtual rows
+ * u = b*(T+1) + t, ascending per input: gk[k]..gk[k+1] the plus rows,
+ * gk[K+1+k]..gk[K+2+k] the minus rows (offsets into grix). Returns 0 when
+ * they do not fit in T*B*K entries. */
+static int build_delta_csc(lbuf *q, size_t T, size_t B, size_t K) {
+  int32_t *kp = q->gk, *kn = q->gk + K + 1, *rix = q->grix;
+  memset(q->gk, 0, 2 * (K + 1) * sizeof(int32_t));
+  for (size_t b = 0; b < B; b++) {
+    for (size_t t = 1; t < T; t++) {
+      size_t r = t * B + b;
+      const int32_t *ix = q->didx + q->drp[r];
+      for (int32_t a = 0; a < q->dadd[r]; a++) kn[ix[a] + 1]++;
+      for (int32_t a = 0; a < q->drem[r]; a++) kp[ix[q->dadd[r] + a] + 1]++;
+    }
+    size_t r = (T - 1) * B + b;
+    for (int32_t a = 0; a < q->cnt[r]; a++) kp[q->idx[q->rp[r] + (size_t)a] + 1]++;
+  }
+  for (size_t k = 0; k < K; k++) kp[k + 1] += kp[k];
+  kn[0] = kp[K];
+  for (size_t k = 0; k < K; k++) kn[k + 1] += kn[k];
+  if ((size_t)kn[K] > T * B * K) return 0;
+  /* fill (kp/kn advance to the ends, then shift back) */
+  for (size_t b = 0; b < B; b++) {
+    for (size_t t = 1; t < T; t++) {
+      size_t r = t * B + b;
+      int32_t u = (int32_t)(b * (T + 1) + t);
+      const int32_t *ix = q->didx + q->drp[r];
+      for (int32_t a = 0; a < q->dadd[r]; a++) rix[kn[ix[a]]++] = u;
+      for (int32_t a = 0; a < q->drem[r]; a++) rix[kp[ix[q->dadd[r] + a]]++] = u;
+    }
+    size_t r = (T - 1) * B + b;
+    int32_t u = (int32_t)(b * (T + 1) + T);
+    for (int32_t a = 0; a < q->cnt[r]; a++) rix[kp[q->idx[q->rp[r] + (size_t)a]]++] = u;
+  }
+  for (size_t k = K; k > 0; k--) {
+    kp[k] = kp[k - 1];
+    kn[k] = kn[k - 1];
+  }
+  kn[0] = kp[K];
+  kp[0] = 0;
+  return 1;
+}
+
+/* panels [p0, p1): pp (B*(T+1) x 32 floats) gets a panel's prefix sums, db
+ * (if not NULL) the column sums P[T][b] summed over b in order */
+SNN__CLONES static void panel_grad_delta_range(size_t p0, size_t p1, size_t T, size_t B, size_t K,
+                                               size_t N, const lbuf *q, const float *dI,
+                                               float *pp, float *dW, float *db) {
+  static const float zero32[SNN__PW] = {0};
+  const int32_t *kp = q->gk, *kn = q->gk + K + 1, *rix = q->grix;
+  for (size_t p = p0; p < p1; p++) {
+    size_t j0 = SNN__PW * p, w = N - j0 < SNN__PW ? N - j0 : SNN__PW;
+    /* pp[b][t] = P[t][b] for this panel's columns, rows of dI read in order */
+    float bsum[SNN__PW] = {0};
+    for (size_t b = 0; b < B; b++) memset(pp + b * (T + 1) * SNN__PW, 0, SNN__PW * sizeof(float));
+    for (size_t t = 0; t < T; t++) {
+      for (size_t b = 0; b < B; b++) {
+        const float *restrict src = dI + (t * B + b) * N + j0;
+        const float *restrict prev = pp + (b * (T + 1) + t) * SNN__PW;
+        float *restrict next = pp + (b * (T + 1) + t + 1) * SNN__PW;
+        if (w == SNN__PW) {
+          for (size_t j = 0; j < SNN__PW; j++) next[j] = prev[j] + src[j];
+        } else {
+          for (size_t j = 0; j < SNN__PW; j++) next[j] = prev[j] + (j < w ? src[j] : 0.0f);
+        }
+      }
+    }
+    for (size_t b = 0; b < B; b++) {
+      const float *last = pp + (b * (T + 1) + T) * SNN__PW;
+      for (size_t j = 0; j < SNN__PW; j++) bsum[j] += last[j];
+    }
+    if (db) memcpy(db + j0, bsum, w * sizeof(float));
+    float sp[SNN__PW], sn[SNN__PW];
+    for (size_t k = 0; k < K; k++) {
+      gather32(pp, rix + kp[k], kp[k + 1] - kp[k], zero32, sp);
+      gather32(pp, rix + kn[k], kn[k + 1] - kn[k], zero32, sn);
+      float *d = dW + k * N + j0;
+      for (size_t j = 0; j < w; j++) d[j] = sp[j] - sn[j];
+    }
+  }
+}
+
+/* dW (and db) of a layer whose forward used the change lists; 0 if the
+ * transposed lists do not fit (the caller then uses panel_grad) */
+static int panel_grad_delta(snn__engine *e, lbuf *q, size_t K, size_t N, const float *dI,
+                            float *dW, float *db) {
+  size_t T = e->T, B = e->b, P = (N + SNN__PW - 1) / SNN__PW;
+  if (!build_delta_csc(q, T, B, K)) return 0;
+  int nt = q->n_dmark;
+#ifdef _OPENMP
+  if (omp_get_max_threads() < nt) nt = omp_get_max_threads();
+#endif
+#pragma omp parallel num_threads(nt) if (T * B * N >= 16384)
+  {
+    size_t tid = 0, nth = 1;
+#ifdef _OPENMP
+    tid = (size_t)omp_get_thread_num();
+    nth = (size_t)omp_get_num_threads();
+#endif
+    panel_grad_delta_range(P * tid / nth, P * (tid + 1) / nth, T, B, K, N, q, dI,
+                           q->gpp + tid * B * (T + 1) * SNN__PW, dW, db);
+  }
+  return 1;
 }
 
 /* db[j] = sum_r A[r][j], columns owned per thread, rows in order */
@@ -1050,13 +1371,32 @@ fused_loop(int SGK, int HG, int HVM, const fconst *k, size_t c0, size_t c1,
  * SNN__FCHUNK across all steps so that their membranes stay in L1 while the
  * currents stream through. Returns 1 if V became non-finite. */
 #define SNN__FCHUNK 2048
+/* Index lists of the spikes for the next layer (NULL lo: none). Rows are
+ * r = t*B + b for neuron rows of width N; the caller's [i0, i1) is whole
+ * rows, and each thread packs its rows of step t from idx + (t*B + first
+ * row)*N on (pos[t] is its current end). */
+typedef struct flists {
+  size_t N, B;
+  int32_t *cnt;
+  size_t *rp;
+  int32_t *idx;
+  size_t *pos;
+  size_t nnz;
+} flists;
+
 SNN__CLONES static int fused_fwd_range(const nfast *f, int sgk, float slope, size_t T, size_t n,
                                        size_t i0, size_t i1, float *restrict v,
                                        const float *cur, size_t cstride, float *S, float *G,
-                                       float *VM) {
+                                       float *VM, flists *lo) {
   const fconst k = {f->beta, f->gain, f->c0, f->thr, f->vreset, f->dsub, slope, f->subtract};
-  for (size_t c0 = i0; c0 < i1; c0 += SNN__FCHUNK) {
-    size_t c1 = c0 + SNN__FCHUNK < i1 ? c0 + SNN__FCHUNK : i1;
+  size_t chunk = SNN__FCHUNK;
+  if (lo) {
+    size_t rows_per = SNN__FCHUNK / lo->N ? SNN__FCHUNK / lo->N : 1;
+    chunk = rows_per * lo->N;
+    for (size_t t = 0; t < T; t++) lo->pos[t] = (t * lo->B + i0 / lo->N) * lo->N;
+  }
+  for (size_t c0 = i0; c0 < i1; c0 += chunk) {
+    size_t c1 = c0 + chunk < i1 ? c0 + chunk : i1;
     for (size_t t = 0; t < T; t++) {
       const float *in = cur + t * cstride;
       float *s = S + t * n;
@@ -1069,6 +1409,18 @@ SNN__CLONES static int fused_fwd_range(const nfast *f, int sgk, float slope, siz
       } else {
         SNN__FUSED_STEP(SNN_SURROGATE_FAST_SIGMOID)
       }
+      if (lo) {
+        size_t N = lo->N, pos = lo->pos[t];
+        for (size_t b = c0 / N; b < c1 / N; b++) {
+          size_t r = t * lo->B + b;
+          size_t c = snn__nonzero_list(s + b * N, N, lo->idx + pos);
+          lo->cnt[r] = (int32_t)c;
+          lo->rp[r] = pos;
+          pos += c;
+          lo->nnz += c;
+        }
+        lo->pos[t] = pos;
+      }
     }
   }
   int bad = 0;
@@ -1076,21 +1428,41 @@ SNN__CLONES static int fused_fwd_range(const nfast *f, int sgk, float slope, siz
   return bad;
 }
 
+/* lo: NULL, or the next layer's lists to write (lo->pos has n_lpos * T
+ * entries; lo->nnz receives their total) */
 static int fused_fwd_all(const nfast *f, const snn__sg *sg, size_t T, size_t n, float *V,
-                         const float *cur, size_t cstride, float *S, float *G, float *VM) {
+                         const float *cur, size_t cstride, float *S, float *G, float *VM,
+                         const flists *lo, int n_lpos, size_t *lnnz) {
   int bad = 0;
+  size_t nnz = 0;
   const int sgk = sg ? sg->kind : 0;
   const float slope = sg ? sg->slope : 0.0f;
-#pragma omp parallel if (n * T >= 32768) reduction(| : bad)
+  int nt = 1;
+#ifdef _OPENMP
+  nt = omp_get_max_threads();
+#endif
+  if (lo && nt > n_lpos) nt = n_lpos;
+#pragma omp parallel num_threads(nt) if (n * T >= 32768) reduction(| : bad) reduction(+ : nnz)
   {
     size_t tid = 0, nth = 1, i0, i1;
 #ifdef _OPENMP
     tid = (size_t)omp_get_thread_num();
     nth = (size_t)omp_get_num_threads();
 #endif
-    chunk_of(n, tid, nth, &i0, &i1);
-    bad |= fused_fwd_range(f, sgk, slope, T, n, i0, i1, V, cur, cstride, S, G, VM);
+    if (lo) { /* whole rows per thread */
+      flists my = *lo;
+      my.pos = lo->pos + tid * T;
+      my.nnz = 0;
+      i0 = lo->B * tid / nth * lo->N;
+      i1 = lo->B * (tid + 1) / nth * lo->N;
+      bad |= fused_fwd_range(f, sgk, slope, T, n, i0, i1, V, cur, cstride, S, G, VM, &my);
+      nnz += my.nnz;
+    } else {
+      chunk_of(n, tid, nth, &i0, &i1);
+      bad |= fused_fwd_range(f, sgk, slope, T, n, i0, i1, V, cur, cstride, S, G, VM, NULL);
+    }
   }
+  if (lnnz) *lnnz = nnz;
   return bad;
 }
 
@@ -1145,18 +1517,38 @@ static int check_finite(const float *x, size_t n) {
 
 /* ---- forward ------------------------------------------------------------------ */
 /* dense input products for all time blocks (not the recurrent part) */
-static void dense_forward(snn__engine *e, lbuf *q, const float *X, size_t rows) {
+/* The encoded input x0 as a 0/1 matrix; when the encoder wrote layer 0's
+ * index lists instead (x0_lists), the matrix is filled from them first. */
+static const float *x0_matrix(snn__engine *e) {
+  if (e->x0_stale) {
+    const lbuf *q = &e->L[0];
+    size_t K = q->l->n_in, rows = e->T * e->b;
+    memset(e->x0, 0, rows * K * sizeof(float));
+    for (size_t r = 0; r < rows; r++)
+      for (int32_t a = 0; a < q->cnt[r]; a++) e->x0[r * K + (size_t)q->idx[q->rp[r] + (size_t)a]] = 1.0f;
+    e->x0_stale = 0;
+  }
+  return e->x0;
+}
+
+/* pre_nnz: -2 = build the index lists from X (if the layer has them), >= 0 =
+ * they are built already (by the encoder or the previous layer) and hold that
+ * many entries; X is then only read by sgemm, and for the first layer
+ * (from_x0) it is written from the lists first */
+static void dense_forward(snn__engine *e, lbuf *q, const float *X, size_t rows, long long pre_nnz,
+                          int from_x0) {
   snn_layer *l = q->l;
   size_t K = l->n_in, N = l->n_out;
   const float *bias = l->has_bias ? l->b : NULL;
   q->sparse = 0;
   q->nnz = 0;
+  q->delta = 0;
   if (q->cnt) {
     /* Cost model (cycles per input row, Zen3 AVX2, measured): the row kernels
      * cost about N/8 + 6 per active input, the panels about 1.8 N/8 + 4, sgemm
      * about K N / 16 (K N / 12 at the panel layers' shapes). The lists are
      * built in the same pass that finds out whether X is binary at all. */
-    long long nnz = build_csr(X, rows, K, q->cnt, q->rp, q->idx);
+    long long nnz = pre_nnz >= 0 ? pre_nnz : build_csr(X, rows, K, q->cnt, q->rp, q->idx);
     if (nnz >= 0) {
       q->nnz = (size_t)nnz;
       double sparse_cost = q->wp ? (double)nnz * ((double)N / 8.0 * 1.8 + 4.0)
@@ -1166,9 +1558,11 @@ static void dense_forward(snn__engine *e, lbuf *q, const float *X, size_t rows) 
         q->sparse = 1;
     }
   }
-  (void)e;
+  if (!q->sparse && from_x0) X = x0_matrix(e);
   if (q->sparse && q->wp) {
-    panel_fwd(rows, K, N, q->cnt, q->rp, q->idx, l->w, q->wp, bias, q->cur);
+    q->delta = q->didx && e->T > 1 && rows == e->T * e->b && build_delta(q, e->T, e->b, K, q->nnz);
+    panel_fwd(rows, K, N, q->cnt, q->rp, q->idx, l->w, q->wp, bias, q->cur, q->delta ? q : NULL,
+              e->T, e->b);
   } else if (q->sparse) {
     sparse_rows_fwd(rows, N, q->cnt, q->rp, q->idx, l->w, bias, q->cur);
   } else {
@@ -1193,7 +1587,7 @@ static void recurrent_add(const snn_layer *l, size_t b, const float *Sp, float *
   }
 }
 
-static int neurons_forward(snn__engine *e, lbuf *q) {
+static int neurons_forward(snn__engine *e, lbuf *q, lbuf *next) {
   snn_layer *l = q->l;
   size_t n = e->b * l->n_out, T = e->T;
   size_t cstride = q->in_const ? 0 : n;
@@ -1206,7 +1600,17 @@ static int neurons_forward(snn__engine *e, lbuf *q) {
     if (rc != SNN_OK) return rc;
   }
   if (q->nf.fused && !l->has_rec) {
-    if (fused_fwd_all(&q->nf, q->g ? &e->sg : NULL, T, n, V, q->cur, cstride, q->out, q->g, q->vm))
+    flists lo = {0};
+    if (next && next->lists_in) {
+      lo.N = l->n_out;
+      lo.B = e->b;
+      lo.cnt = next->cnt;
+      lo.rp = next->rp;
+      lo.idx = next->idx;
+      lo.pos = e->lpos;
+    }
+    if (fused_fwd_all(&q->nf, q->g ? &e->sg : NULL, T, n, V, q->cur, cstride, q->out, q->g, q->vm,
+                      lo.cnt ? &lo : NULL, e->n_lpos, next ? &next->lists_nnz : NULL))
       return snn__error(SNN_E_NUMERIC, "membrane of a '%s' layer became NaN/Inf",
                         snn_neuron_model_kind(l->model));
     return SNN_OK;
@@ -1250,7 +1654,16 @@ int snn__engine_forward(snn__engine *e, const float *x, size_t b, uint64_t strea
   snn_network *net = e->net;
   e->b = b;
   size_t T = e->T;
-  int rc = snn__encoder_encode_batch(net->enc, e->x0, x, b, net->n_in, e->x0_const ? 1 : T, stream);
+  int rc;
+  size_t lists_nnz = 0;
+  if (e->x0_lists) {
+    lbuf *q0 = &e->L[0];
+    rc = snn__encoder_rate_lists(net->enc, x, b, net->n_in, T, stream, e->lanes, q0->cnt, q0->rp,
+                                 q0->idx, &lists_nnz);
+    e->x0_stale = 1;
+  } else {
+    rc = snn__encoder_encode_batch(net->enc, e->x0, x, b, net->n_in, e->x0_const ? 1 : T, stream);
+  }
   if (rc != SNN_OK) return rc;
   const float *X = e->x0;
   for (size_t li = 0; li < e->nl; li++) {
@@ -1260,15 +1673,19 @@ int snn__engine_forward(snn__engine *e, const float *x, size_t b, uint64_t strea
     size_t rows = Tc * b;
     long long in_nnz = -2;
     if (l->kind == SNN__LAYER_DENSE) {
-      dense_forward(e, q, X, rows);
-      if (q->cnt && q->nnz > 0) in_nnz = (long long)q->nnz;
+      int lists = (li == 0 && e->x0_lists) || q->lists_in;
+      dense_forward(e, q, X, rows,
+                    li == 0 && e->x0_lists ? (long long)lists_nnz
+                                           : q->lists_in ? (long long)q->lists_nnz : -2,
+                    li == 0 && e->x0_lists);
+      if (q->cnt && (q->nnz > 0 || lists)) in_nnz = (long long)q->nnz;
     } else if (l->kind == SNN__LAYER_CONV2D) {
       conv_forward(e, l, X, rows, q->cur);
     } else {
       pool_forward(l, X, rows, q->cur);
     }
     if (l->model) {
-      rc = neurons_forward(e, q);
+      rc = neurons_forward(e, q, li + 1 < e->nl ? &e->L[li + 1] : NULL);
       if (rc != SNN_OK) return rc;
     } else if (!check_finite(q->cur, rows * l->n_out)) {
       return snn__error(SNN_E_NUMERIC, "pool layer %zu output became NaN/Inf", li);
@@ -1493,17 +1910,26 @@ int snn__engine_backward(snn__engine *e, float *dS, float *dV, float *grad) {
         for (size_t i = 0; i < rows * l->n_out; i++) q->dcur[i] += q->dcur[t * rows * l->n_out + i];
     const float *X = li == 0 ? e->x0 : e->L[li - 1].out;
     float *dX = li == 0 ? NULL : e->L[li - 1].dout;
+    if (li == 0 && e->x0_stale && !(l->kind == SNN__LAYER_DENSE && q->sparse &&
+                                    (double)q->nnz <= SNN__SPARSE_BWD_MAX * (double)rows *
+                                                          (double)l->n_in))
+      X = x0_matrix(e);
     if (l->kind == SNN__LAYER_DENSE) {
       size_t K = l->n_in, N = l->n_out;
+      int bias_done = 0;
       if (q->sparse && (double)q->nnz <= SNN__SPARSE_BWD_MAX * (double)rows * (double)K) {
-        if (q->wp && e->scratch)
-          panel_grad(e, rows, K, N, q->cnt, q->rp, q->idx, q->dcur, gw);
-        else
+        if (q->delta && q->gk && gw && panel_grad_delta(e, q, K, N, q->dcur, gw, gb)) {
+          bias_done = 1;
+        } else if (q->wp && e->scratch) {
+          panel_grad(e, rows, K, N, q->cnt, q->rp, q->idx, q->dcur, gw, gb);
+          bias_done = 1;
+        } else {
           sparse_rows_grad(rows, K, N, q->cnt, q->rp, q->idx, q->dcur, gw);
+        }
       }
       else
         sgemm(e->tiles, 1, 0, K, N, rows, 1.0f, X, K, q->dcur, N, 0.0f, gw, N);
-      if (gb) colsum(rows, N, q->dcur, gb);
+      if (gb && !bias_done) colsum(rows, N, q->dcur, gb);
       if (dX)
         sgemm(e->tiles, 0, 1, rows, K, N, 1.0f, q->dcur, N, l->w, N, 0.0f, dX, K);
     } else if (l->kind == SNN__LAYER_CONV2D) {

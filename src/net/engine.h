@@ -72,4 +72,11 @@ void snn__params_scatter(snn_network *net, const float *v);
 /* Monotonic wall clock in seconds. */
 double snn__now(void);
 
+/* Test hooks: the change-list kernels of the panel layers (build_delta in
+ * engine.c) are used only while snn__engine_delta_enabled is non-zero (the
+ * default), and each forward that used them increments
+ * snn__engine_delta_uses. */
+extern _Atomic int snn__engine_delta_enabled;
+extern _Atomic unsigned long snn__engine_delta_uses;
+
 #endif
