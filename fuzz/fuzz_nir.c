@@ -5,8 +5,8 @@
  * The bytes choose node types (every NIR type libsnn knows plus unsupported
  * ones), field names, ranks, sizes and values, sub-graphs and edges (also to
  * names that do not exist). A graph that maps must give a network that runs
- * a few steps, exports back to a graph, and maps again to a network of the
- * same shape. */
+ * a few steps, saves to a model file that loads again, exports back to a
+ * graph, and maps again to a network of the same shape. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -117,6 +117,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (rc != SNN_OK && rc != SNN_E_NUMERIC && rc != SNN_E_NOMEM) abort();
     free(x);
     free(out);
+  }
+  { /* a model file of it loads again (nir_hetero's per-neuron arrays among others) */
+    size_t sz = 0;
+    if (snn_network_save_mem(&sz, net, NULL, 0) == SNN_E_RANGE) {
+      void *buf = malloc(sz);
+      if (!buf) abort();
+      if (snn_network_save_mem(&sz, net, buf, sz) != SNN_OK) abort();
+      snn_network *ld = NULL;
+      rc = snn_network_load_mem(&ld, buf, sz);
+      if (rc != SNN_OK && rc != SNN_E_NOMEM) abort();
+      if (ld && snn_network_n_outputs(ld) != n_out) abort();
+      snn_network_free(ld);
+      free(buf);
+    }
   }
   snn__nir_graph h;
   memset(&h, 0, sizeof h);

@@ -1999,12 +1999,13 @@ SNN_API int snn_nir_options_init(snn_nir_options *o, size_t struct_size);
  * node | pool)* -> Output; Affine, Linear, Scale, Conv1d, Conv2d (stride,
  * padding, dilation, groups), SumPool2d, AvgPool2d, Flatten, LIF, IF, LI,
  * CubaLIF, CubaLI, I, Threshold, nested NIRGraph nodes and a recurrent
- * Affine/Linear loop on a neuron node are supported, with one value per
- * layer for each neuron parameter; a chain of Affine/Linear/Scale nodes
- * becomes one dense layer with the composed map. LIF and IF become "lif" and
- * "if" models; LI, CubaLI and CubaLIF a model of kind "nir_cuba", I
- * "nir_integrator", Threshold "nir_threshold" (created with
- * snn_neuron_model_create_custom(); the model-file loaders know these three
+ * Affine/Linear loop on a neuron node are supported; a chain of
+ * Affine/Linear/Scale nodes becomes one dense layer with the composed map.
+ * LIF and IF become "lif" and "if" models; LI, CubaLI and CubaLIF a model of
+ * kind "nir_cuba", I "nir_integrator", Threshold "nir_threshold"; a neuron
+ * node whose parameters differ between neurons becomes "nir_hetero", which
+ * keeps one value per neuron (all created with
+ * snn_neuron_model_create_custom(); the model-file loaders know these four
  * kinds, so snn_network_save() files of imported networks load without
  * load options). The network's dt is
  * opts->dt in ms (x1000); its readout is "membrane" when the last neuron node

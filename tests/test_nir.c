@@ -296,6 +296,15 @@ static void assert_same_net(snn_network *a, snn_network *b, double rel) {
       ck_assert_msg(fabs(va - vb) <= rel * fabs(va), "layer %zu %s: %.17g vs %.17g", i, pi.name,
                     va, vb);
     }
+    /* per-neuron values (nir_hetero): bitwise */
+    ck_assert_int_eq(snn__nir_hetero_is(ma), snn__nir_hetero_is(mb));
+    for (int k = 0; snn__nir_hetero_is(ma) && k < SNN__HET_NARR; k++) {
+      size_t na = 0, nb = 0;
+      const double *xa = snn__nir_hetero_array(ma, k, &na), *xb = snn__nir_hetero_array(mb, k, &nb);
+      ck_assert(xa && xb && na == nb && na == snn_layer_n_outputs(la));
+      ck_assert_msg(memcmp(xa, xb, na * sizeof *xa) == 0, "layer %zu per-neuron %s differs", i,
+                    snn__nir_hetero_array_name(k));
+    }
   }
 }
 
@@ -598,17 +607,32 @@ START_TEST(test_bad_graphs) {
   ck_assert_snn_ok(snn__nir_add_edge(&g, "lif", "nowhere"));
   expect_bad(&g, SNN_E_FORMAT, "names no node ('nowhere')");
 
-  g = good_graph(); /* per-neuron thresholds that differ */
-  {
+  /* per-neuron values (they import: test_hetero) of the wrong length, of two
+   * lengths, NaN, a time constant <= 0 */
+  for (int k = 0; k < 4; k++) {
+    g = good_graph();
     snn__nir_node *n = node_named(&g, "lif");
-    size_t d = 2;
-    double th[2] = {1, 2};
+    size_t d = k == 0 ? 3 : 2;
+    double th[3] = {1, 2, 3}, tau2[2] = {0.01, k == 3 ? 0.0 : 0.02};
+    if (k == 2) th[1] = NAN;
     f = field_named(n, "v_threshold");
     free(f->name);
     f->name = strdup("unused");
     ck_assert_snn_ok(snn__nir_add_array(n, "v_threshold", SNN__NIR_F32, 1, &d, th, NULL));
+    if (k == 1 || k == 3) {
+      size_t d3 = k == 1 ? 3 : 2;
+      double tau3[3] = {0.01, 0.02, 0.03};
+      f = field_named(n, "tau");
+      free(f->name);
+      f->name = strdup("unused2");
+      ck_assert_snn_ok(snn__nir_add_array(n, "tau", SNN__NIR_F64, 1, &d3, k == 1 ? tau3 : tau2, NULL));
+    }
+    expect_bad(&g, SNN_E_FORMAT,
+               k == 0   ? "'v_threshold' has 3 values for 2 neurons"
+               : k == 1 ? "values but 'tau' has 3"
+               : k == 2 ? "v_threshold[1] is not finite"
+                        : "tau[1] must be > 0");
   }
-  expect_bad(&g, SNN_E_UNSUPPORTED, "'v_threshold' differs between neurons");
 
   g = good_graph(); /* fan-out: a second path from the input */
   ck_assert_snn_ok(snn__nir_add_edge(&g, "input", "lif"));
@@ -892,18 +916,19 @@ static snn_network *import_graph(snn__nir_graph *g, double dt) {
   return net;
 }
 /* export -> import (file and memory) gives the same network and outputs */
-static void check_round_trip(snn_network *a, double dt) {
+static void check_round_trip_eu(snn_network *a, double dt, int euler) {
   const char *p = tmp_path("rt2.nir");
-  ck_assert_snn_ok(snn_network_export_nir(a, p, NULL));
-  snn_network *b = import(p, dt, 0);
+  snn_nir_options eo = opts_dt(0, euler);
+  ck_assert_snn_ok(snn_network_export_nir(a, p, &eo));
+  snn_network *b = import(p, dt, euler);
   assert_same_net(a, b, 1e-12);
   assert_same_outputs(a, b, 20, 11);
   size_t sz = 0;
-  ck_assert_snn_err(snn_network_export_nir_mem(&sz, a, NULL, 0, NULL), SNN_E_RANGE);
+  ck_assert_snn_err(snn_network_export_nir_mem(&sz, a, NULL, 0, &eo), SNN_E_RANGE);
   ck_assert(sz > 0);
   void *buf = malloc(sz);
-  ck_assert_snn_ok(snn_network_export_nir_mem(&sz, a, buf, sz, NULL));
-  snn_nir_options o = opts_dt(dt, 0);
+  ck_assert_snn_ok(snn_network_export_nir_mem(&sz, a, buf, sz, &eo));
+  snn_nir_options o = opts_dt(dt, euler);
   snn_network *c = NULL;
   ck_assert_snn_ok(snn_network_import_nir_mem(&c, buf, sz, &o));
   assert_same_net(a, c, 1e-12);
@@ -924,6 +949,7 @@ static void check_round_trip(snn_network *a, double dt) {
   snn_network_free(d);
   unlink(p);
 }
+static void check_round_trip(snn_network *a, double dt) { check_round_trip_eu(a, dt, 0); }
 /* one step's membrane of the last layer for input x */
 static void step_mem(float *mem, snn_network *net, const float *x) {
   ck_assert_snn_ok(snn_network_run_sequence(NULL, mem, net, x, 1, snn_network_n_inputs(net)));
@@ -1305,8 +1331,9 @@ START_TEST(test_integrator_threshold) {
   unlink(p);
   snn_network_free(net);
 
-  /* I feeding another layer; NaN theta; theta differing between neurons */
-  for (int k = 0; k < 3; k++) {
+  /* I feeding another layer; NaN theta (theta differing between neurons
+   * imports: test_hetero) */
+  for (int k = 0; k < 2; k++) {
     memset(&g, 0, sizeof g);
     shape_node(&g, "input", "Input", 1, &in2);
     arr(addn(&g, "fc", "Linear"), "weight", SNN__NIR_F32, 2, d22, w);
@@ -1317,9 +1344,325 @@ START_TEST(test_integrator_threshold) {
     integ_node(&g, "integ", 4.0);
     shape_node(&g, "output", "Output", 1, &o1);
     chain(&g, names, 6);
-    expect_bad(&g, k ? (k == 1 ? SNN_E_FORMAT : SNN_E_UNSUPPORTED) : SNN_E_UNSUPPORTED,
-               k == 0 ? "non-spiking" : k == 1 ? "theta[0] is not finite" : "'theta' differs");
+    expect_bad(&g, k ? SNN_E_FORMAT : SNN_E_UNSUPPORTED,
+               k == 0 ? "non-spiking" : "theta[0] is not finite");
   }
+}
+END_TEST
+
+/* ---- heterogeneous (per-neuron) parameters: model nir_hetero ------------------ */
+static const char *const het_types[7] = {"LIF", "IF", "LI", "CubaLI", "CubaLIF", "I", "Threshold"};
+enum { HN = 4, HI = 3 }; /* neurons, inputs */
+/* weights and biases multiples of 1/8: currents of 0/1 inputs are exact in
+ * float whatever the summation order (BLAS or not) */
+static const double het_W[HN * HI] = {0.5, 0.25, -0.125, 1.0, 0.375, 0.5,
+                                      -0.25, 0.75, 1.25, 0.625, 0.125, 0.875};
+static const double het_B[HN] = {0.25, 0.125, 0.5, -0.125};
+
+typedef struct hetp {
+  double tau[HN], tsyn[HN], r[HN], w_in[HN], vl[HN], vth[HN], vr; /* v_reset: one value */
+} hetp;
+
+static hetp het_params(int node) {
+  hetp p = {{5e-3, 1e-2, 2e-2, 4e-3},  {2e-3, 5e-3, 1e-2, 4e-3}, /* tsyn[3] = tau[3]: limit */
+            {1.0, 2.0, 0.5, 1.5},      {1.0, 0.5, 2.0, 1.25},     {0.0, 0.1, -0.1, 0.05},
+            {0.3, 0.5, 0.2, 0.4},      -0.05};
+  if (node == 1 || node == 5) /* IF, I: dV = r u dt */
+    for (int j = 0; j < HN; j++) p.r[j] *= 100.0;
+  return p;
+}
+
+static void het_field(snn__nir_node *n, const char *name, const double *v, size_t k) {
+  arr(n, name, SNN__NIR_F64, 1, &k, v);
+}
+
+/* input(3) -> Affine 4x3 -> <node> with per-neuron fields -> output(4) */
+static snn__nir_graph het_graph(int node, const hetp *p) {
+  snn__nir_graph g;
+  memset(&g, 0, sizeof g);
+  double in = HI, on = HN;
+  size_t dw[2] = {HN, HI}, db = HN;
+  shape_node(&g, "input", "Input", 1, &in);
+  snn__nir_node *fc = addn(&g, "fc", "Affine");
+  arr(fc, "weight", SNN__NIR_F32, 2, dw, het_W);
+  arr(fc, "bias", SNN__NIR_F32, 1, &db, het_B);
+  snn__nir_node *n = addn(&g, "nrn", het_types[node]);
+  int lif = node == 0, iff = node == 1, li = node == 2, cuba = node == 3 || node == 4;
+  int spk = node == 0 || node == 1 || node == 4;
+  if (node == 6) het_field(n, "theta", p->vth, HN);
+  if (lif || li) het_field(n, "tau", p->tau, HN);
+  if (cuba) {
+    het_field(n, "tau_mem", p->tau, HN);
+    het_field(n, "tau_syn", p->tsyn, HN);
+  }
+  if (node != 6) het_field(n, "r", p->r, HN);
+  if (node != 6 && node != 5 && !iff) het_field(n, "v_leak", p->vl, HN);
+  if (spk) {
+    het_field(n, "v_threshold", p->vth, HN);
+    het_field(n, "v_reset", &p->vr, 1);
+  }
+  if (cuba) het_field(n, "w_in", p->w_in, HN);
+  shape_node(&g, "output", "Output", 1, &on);
+  const char *names[] = {"input", "fc", "nrn", "output"};
+  chain(&g, names, 4);
+  return g;
+}
+
+/* CubaLI(F) over one step, V and I, by RK4 with 2000 sub-steps (the exact
+ * solution's reference) */
+static void cuba_rk4(double *v, double *c, double x, double tm, double ts, double r, double vl,
+                     double dt) {
+  const int K = 2000;
+  double h = dt / K, V = *v, I = *c;
+  for (int k = 0; k < K; k++) {
+#define DV(V_, I_) ((vl - (V_) + r * (I_)) / tm)
+#define DI(I_) ((x - (I_)) / ts)
+    double k1v = DV(V, I), k1i = DI(I);
+    double k2v = DV(V + h / 2 * k1v, I + h / 2 * k1i), k2i = DI(I + h / 2 * k1i);
+    double k3v = DV(V + h / 2 * k2v, I + h / 2 * k2i), k3i = DI(I + h / 2 * k2i);
+    double k4v = DV(V + h * k3v, I + h * k3i), k4i = DI(I + h * k3i);
+#undef DV
+#undef DI
+    V += h / 6 * (k1v + 2 * k2v + 2 * k3v + k4v);
+    I += h / 6 * (k1i + 2 * k2i + 2 * k3i + k4i);
+  }
+  *v = V;
+  *c = I;
+}
+
+/* Each node type with per-neuron parameters against a reference written from
+ * NIR's equations (docs/nir.md), exact (_i < 7) and Euler; then export ->
+ * import (file, memory) and model file save -> load, bitwise. */
+START_TEST(test_hetero) {
+  const int node = _i % 7, euler = _i / 7;
+  const double dt = 1e-3;
+  const int spk = node == 0 || node == 1 || node == 4 || node == 6;
+  hetp p = het_params(node);
+  const char *path = tmp_path("het.nir");
+  snn__nir_graph g = het_graph(node, &p);
+  ck_assert_snn_ok(snn__nir_write_file(&g, path, "test"));
+  snn__nir_graph_free(&g);
+  snn_network *net = import(path, dt, euler);
+  ck_assert_uint_eq(snn_network_n_layers(net), 1);
+  const snn_neuron_model *m = snn_layer_model(snn_network_layer(net, 0));
+  ck_assert_str_eq(snn_neuron_model_kind(m), "nir_hetero");
+  size_t nn = 0;
+  ck_assert_ptr_nonnull(snn__nir_hetero_array(m, SNN__HET_V_TH, &nn));
+  ck_assert_uint_eq(nn, HN);
+
+  const size_t T = 60;
+  float *x = rand_spikes(T * HI, 7 + (uint64_t)node);
+  float out[60 * HN], mem[60 * HN];
+  ck_assert_snn_ok(snn_network_run_sequence(out, mem, net, x, T, HI));
+  size_t n_spk = 0, checked = 0;
+  double vlast[HN];
+  for (int j = 0; j < HN; j++) {
+    double V = (node == 1) ? p.vr : (node == 5 || node == 6) ? 0.0 : p.vl[j], I = 0.0;
+    const double tm = p.tau[j], ts = p.tsyn[j], r = p.r[j], vl = p.vl[j], vth = p.vth[j];
+    for (size_t t = 0; t < T; t++) {
+      double u = het_B[j];
+      for (int i = 0; i < HI; i++) u += het_W[j * HI + i] * x[t * HI + i];
+      double v1 = V, c1 = 0.0;
+      switch (node) {
+        case 0:
+        case 2: /* LIF, LI: tau dv/dt = v_leak - v + r u */
+          v1 = euler ? V + dt / tm * (vl - V + r * u) : vl + r * u + (V - vl - r * u) * exp(-dt / tm);
+          break;
+        case 1:
+        case 5: /* IF, I: dv/dt = r u */
+          v1 = V + r * u * dt;
+          break;
+        case 3:
+        case 4: { /* CubaLI(F): tau_syn dI/dt = -I + w_in u; tau_mem dv/dt = v_leak - v + r I */
+          double xx = p.w_in[j] * u;
+          c1 = I;
+          if (euler) {
+            c1 = I + dt / ts * (xx - I);
+            v1 = V + dt / tm * (vl - V + r * c1);
+          } else {
+            cuba_rk4(&v1, &c1, xx, tm, ts, r, vl, dt);
+          }
+          break;
+        }
+        default: /* Threshold */
+          v1 = u;
+      }
+      int s = spk && v1 > vth;
+      float got_s = out[t * HN + j], got_v = mem[t * HN + j];
+      if (spk && fabs(v1 - vth) < 1e-5) { /* too close to call: follow libsnn */
+        s = got_s != 0.0f;
+      } else {
+        ck_assert_msg((float)s == got_s, "%s%s neuron %d step %zu: spike %g, reference %d (V %g)",
+                      het_types[node], euler ? " euler" : "", j, t, got_s, s, v1);
+        checked++;
+      }
+      if (s && node != 6) v1 = p.vr; /* reset to v_reset */
+      n_spk += (size_t)s;
+      ck_assert_msg(fabs(got_v - v1) <= 2e-6 * (1 + fabs(v1)),
+                    "%s%s neuron %d step %zu: V %.9g, reference %.9g", het_types[node],
+                    euler ? " euler" : "", j, t, got_v, v1);
+      V = (float)v1; /* libsnn keeps the state in float32 */
+      I = (float)c1;
+    }
+    vlast[j] = V;
+  }
+  ck_assert_uint_gt(checked, T * HN / 2);
+  if (spk) ck_assert_uint_gt(n_spk, 3); /* not vacuous */
+  else ck_assert(vlast[0] != vlast[1] && vlast[1] != vlast[2]);
+
+  /* predict (the batched engine: neuron i of a call is neuron i % 4) agrees
+   * with run_sequence for 3 samples at once */
+  {
+    const size_t TS = 12;
+    float xs[3 * HI], seq[12 * HI], o1[12 * HN], m1[12 * HN], sc[3 * HN];
+    for (size_t k = 0; k < 3 * HI; k++) xs[k] = (float)((k * 7 + 3) % 3 != 0);
+    ck_assert_snn_ok(snn_network_set(net, "steps", (double)TS));
+    ck_assert_snn_ok(snn_network_predict(net, NULL, sc, xs, 3, HI));
+    for (size_t smp = 0; smp < 3; smp++) {
+      for (size_t t = 0; t < TS; t++) memcpy(seq + t * HI, xs + smp * HI, HI * sizeof *seq);
+      ck_assert_snn_ok(snn_network_run_sequence(o1, m1, net, seq, TS, HI));
+      for (int j = 0; j < HN; j++) {
+        float acc = 0;
+        for (size_t t = 0; t < TS; t++) acc += spk ? o1[t * HN + j] : m1[t * HN + j];
+        ck_assert_msg(acc == sc[smp * HN + j], "sample %zu neuron %d: %g vs predict %g", smp, j,
+                      acc, sc[smp * HN + j]);
+      }
+    }
+  }
+  /* export writes the node type with the per-neuron values as they were */
+  const char *p2 = tmp_path("het2.nir");
+  snn_nir_options eo = opts_dt(0, euler);
+  ck_assert_snn_ok(snn_network_export_nir(net, p2, &eo));
+  snn__nir_graph rg;
+  memset(&rg, 0, sizeof rg);
+  ck_assert_snn_ok(snn__nir_read_file(&rg, p2, "test"));
+  snn__nir_node *en = node_named(&rg, "layer0_neurons");
+  ck_assert_str_eq(en->type, het_types[node]);
+  snn__nir_field *ef = field_named(en, node == 6 ? "theta" : "r");
+  ck_assert_uint_eq(ef->n, HN);
+  for (int j = 0; j < HN; j++) ck_assert(ef->v[j] == (node == 6 ? p.vth[j] : p.r[j]));
+  snn__nir_graph_free(&rg);
+  unlink(p2);
+  /* the other discretisation is refused (the file cannot say which it was) */
+  if (node != 5 && node != 6) {
+    snn_nir_options bad = opts_dt(0, !euler);
+    ck_assert_snn_err(snn_network_export_nir(net, p2, &bad), SNN_E_UNSUPPORTED);
+  }
+  check_round_trip_eu(net, dt, euler);
+  if (!euler && (node == 0 || node == 4)) oom_import(path, dt);
+  snn_network_free(net);
+  free(x);
+  unlink(path);
+}
+END_TEST
+
+/* A model file of a network with per-neuron parameters: truncated or
+ * corrupted (behind a repaired CRC) it fails cleanly, never crashes */
+static size_t find_bytes(const unsigned char *b, size_t n, const char *s) {
+  size_t k = strlen(s);
+  for (size_t i = 0; i + k <= n; i++)
+    if (memcmp(b + i, s, k) == 0) return i;
+  ck_abort_msg("'%s' not in the file", s);
+  return 0;
+}
+/* repairs the CRC of the section that holds byte `at` */
+static void fix_crc_at(unsigned char *b, size_t size, size_t at) {
+  size_t pos = 16;
+  while (pos + 16 <= size) {
+    uint64_t len = 0;
+    for (int i = 7; i >= 0; i--) len = (len << 8) | b[pos + 8 + (size_t)i];
+    if (at >= pos && at < pos + 16 + len) {
+      uint32_t crc = snn__crc32(0, b + pos, 16 + (size_t)len);
+      for (int i = 0; i < 4; i++) b[pos + 16 + len + (size_t)i] = (unsigned char)(crc >> (8 * i));
+      return;
+    }
+    pos += 16 + (size_t)len + 4;
+  }
+  ck_abort_msg("byte %zu is in no section", at);
+}
+static int load_bad(const unsigned char *b, size_t n) {
+  snn_network *out = (snn_network *)&out;
+  snn_clear_error();
+  int rc = snn_network_load_mem(&out, b, n);
+  if (rc == SNN_OK) {
+    snn_network_free(out);
+  } else {
+    ck_assert_ptr_null(out);
+    ck_assert(snn_last_error()[0] != '\0');
+    ck_assert_msg(rc != SNN_E_INVALID && rc != SNN_E_INTERNAL, "code %d (%s)", rc, snn_last_error());
+  }
+  return rc;
+}
+
+START_TEST(test_hetero_model_file) {
+  hetp p = het_params(4);
+  snn__nir_graph g = het_graph(4, &p);
+  snn_network *net = import_graph(&g, 1e-3);
+  size_t sz = 0;
+  ck_assert_snn_err(snn_network_save_mem(&sz, net, NULL, 0), SNN_E_RANGE);
+  unsigned char *b = malloc(sz), *c = malloc(sz);
+  ck_assert_snn_ok(snn_network_save_mem(&sz, net, b, sz));
+  /* the file round trip itself: check_round_trip (test_hetero) */
+  size_t arr0 = find_bytes(b, sz, "tau_mem") - 6; /* u32 count, u16 length, name */
+  ck_assert_uint_eq(b[arr0], 7);
+  /* truncated anywhere: SNN_E_FORMAT */
+  for (size_t n = 0; n < sz; n += snn_test_quick() ? 7 : 1) {
+    snn_network *out = NULL;
+    ck_assert_snn_err(snn_network_load_mem(&out, b, n), SNN_E_FORMAT);
+  }
+  /* every byte of the per-neuron block flipped behind a repaired CRC */
+  size_t end = find_bytes(b, sz, "WGHT") - 4; /* the LAYR CRC precedes it */
+  int fails = 0;
+  for (size_t i = arr0; i < end; i += snn_test_quick() ? 3 : 1)
+    for (int k = 0; k < 2; k++) {
+      memcpy(c, b, sz);
+      c[i] ^= k ? 0x01 : 0xFF;
+      fix_crc_at(c, sz, i);
+      fails += load_bad(c, sz) != SNN_OK;
+    }
+  ck_assert_int_gt(fails, 0);
+  /* targeted: 6 arrays; a length that is not the layer's; NaN; tau_mem 0;
+   * an unknown name; node 2.5 */
+  struct {
+    size_t at;
+    unsigned char v[8];
+    size_t nv;
+    const char *needle;
+  } cases[6];
+  size_t tm = find_bytes(b, sz, "tau_mem"), nd = find_bytes(b, sz, "node");
+  double nan_v = NAN, zero = 0.0, half = 2.5;
+  cases[0].at = arr0; cases[0].v[0] = 6; cases[0].nv = 1; cases[0].needle = "has 6 per-neuron arrays";
+  cases[1].at = tm + 7; cases[1].v[0] = 3; cases[1].nv = 1; cases[1].needle = "has 3 values for 4 neurons";
+  cases[2].at = tm + 15; memcpy(cases[2].v, &nan_v, 8); cases[2].nv = 8; cases[2].needle = "tau_mem[0]";
+  cases[3].at = tm + 15 + 8; memcpy(cases[3].v, &zero, 8); cases[3].nv = 8; cases[3].needle = "tau_mem[1]";
+  cases[4].at = tm; memcpy(cases[4].v, "tau_max", 7); cases[4].nv = 7; cases[4].needle = "unknown per-neuron array";
+  cases[5].at = nd + 5; memcpy(cases[5].v, &half, 8); cases[5].nv = 8; cases[5].needle = "node = 2.5";
+  for (int k = 0; k < 6; k++) {
+    memcpy(c, b, sz);
+    memcpy(c + cases[k].at, cases[k].v, cases[k].nv);
+    fix_crc_at(c, sz, cases[k].at);
+    snn_network *out = NULL;
+    ck_assert_snn_err(snn_network_load_mem(&out, c, sz), SNN_E_FORMAT);
+    ck_assert_msg(strstr(snn_last_error(), cases[k].needle), "case %d: '%s' lacks '%s'", k,
+                  snn_last_error(), cases[k].needle);
+  }
+  /* OOM while loading: SNN_E_NOMEM, nothing leaked */
+  int done = 0;
+  for (long n = 1; n < 100000 && !done; n++) {
+    snn_network *out = NULL;
+    snn_test_oom_install(n);
+    int rc = snn_network_load_mem(&out, b, sz);
+    if (rc == SNN_OK) snn_network_free(out);
+    long live = snn_test_oom_live();
+    snn_test_oom_uninstall();
+    if (rc == SNN_OK) done = 1;
+    else ck_assert_msg(rc == SNN_E_NOMEM, "fail at %ld: %d (%s)", n, rc, snn_last_error());
+    ck_assert_int_eq(live, 0);
+  }
+  ck_assert(done);
+  free(b);
+  free(c);
+  snn_network_free(net);
 }
 END_TEST
 
@@ -1395,6 +1738,8 @@ Suite *suite_nir(void) {
   tcase_add_test(tc, test_conv_bad);
   tcase_add_test(tc, test_conv_scale);
   tcase_add_test(tc, test_integrator_threshold);
+  tcase_add_loop_test(tc, test_hetero, 0, 14);
+  tcase_add_test(tc, test_hetero_model_file);
   suite_add_tcase(s, tc);
   tc = tcase_create("robustness");
   tcase_set_timeout(tc, 300);

@@ -283,6 +283,8 @@ static void pl_layr(wr *w, const snn_network *net, size_t li) {
       wr_f64(w, pv[i]);
     }
   }
+  /* per-neuron parameters of NIR imports (docs/file-format.md, LAYR) */
+  if (snn__nir_hetero_is(m)) snn__nir_hetero_write(w, m);
 }
 
 static void pl_wght(wr *w, const snn_network *net, size_t li) {
@@ -954,12 +956,14 @@ int snn__load_opts_resolve(snn__load_opts *lo, const snn_load_options *o, const 
 /* A neuron model of kind nk: a built-in kind, or a copy of the caller's model
  * of that kind from the load options (with its parameters reset to their
  * defaults, so that the result depends only on the file), or one of the
- * kinds NIR import creates (nir_cuba, nir_integrator, nir_threshold: users
- * cannot make those themselves, so files of imported networks load as they
- * are). */
+ * kinds NIR import creates (nir_cuba, nir_integrator, nir_threshold,
+ * nir_hetero: users cannot make those themselves, so files of imported
+ * networks load as they are; nir_hetero is never taken from the options). */
 static int make_model(snn_neuron_model **m, const char *nk, const snn__load_opts *lo) {
   *m = NULL;
   if (snn__neuron_kind_exists(nk)) return snn_neuron_model_create(m, nk);
+  /* per-neuron arrays follow in the file: always a fresh, unshared model */
+  if (strcmp(nk, SNN__NIR_HETERO_KIND) == 0) return snn__nir_kind_create(m, nk);
   if (lo == NULL) {
     int rc = snn__nir_kind_create(m, nk);
     return rc == SNN_E_NOTFOUND ? snn_neuron_model_create(m, nk) : rc;
@@ -1177,6 +1181,8 @@ static int sec_layr(rd *r, ld *s) {
       goto fail_model;
     }
   }
+  if (m && snn__nir_hetero_is(m) && (rc = snn__nir_hetero_read(r, m, n_out)) != SNN_OK)
+    goto fail_model;
 
   snn_layer *l = NULL;
   if (lk == SNN__LAYER_DENSE)

@@ -198,6 +198,11 @@ void snn__custom_release(snn__custom *c) {
 }
 
 const char *snn__custom_name(const snn__custom *c) { return c->name; }
+
+void *snn__neuron_custom_user(const snn_neuron_model *m, snn__custom_step_fn step) {
+  if (m == NULL || m->custom == NULL || m->custom->ops.step != step) return NULL;
+  return m->custom->user;
+}
 size_t snn__custom_n_state(const snn__custom *c) { return c->ops.n_state; }
 const char *snn__custom_state_name(const snn__custom *c, size_t i) {
   return i < c->ops.n_state ? c->state_names[i] : NULL;

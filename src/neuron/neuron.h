@@ -73,4 +73,10 @@ const double *snn__neuron_params(const snn_neuron_model *m);
 /* Index of parameter `name` in the table, or -1 if unknown. */
 int snn__neuron_param_index(const snn_neuron_model *m, const char *name);
 
+/* The `user` pointer of a custom model whose step callback is `step`, else
+ * NULL: lets a module recognise models of its own kinds (src/nir). */
+typedef int (*snn__custom_step_fn)(void *user, const double *params, float *state,
+                                   const float *i_in, uint8_t *spikes, size_t n, double dt);
+void *snn__neuron_custom_user(const snn_neuron_model *m, snn__custom_step_fn step);
+
 #endif

@@ -85,7 +85,40 @@ enum { SNN__INTEG_R_MS, SNN__INTEG_NPARAMS };
 enum { SNN__THRESH_THETA, SNN__THRESH_NPARAMS };
 int snn__nir_integ_create(snn_neuron_model **out);
 int snn__nir_thresh_create(snn_neuron_model **out);
-/* A fresh model of NIR kind nk (one of the three above, default parameters);
+/* ---- per-neuron (heterogeneous) parameters (nir_hetero.c) ---------------- */
+#define SNN__NIR_HETERO_KIND "nir_hetero"
+enum { SNN__HET_NODE, SNN__HET_RESET, SNN__HET_EULER, SNN__HET_NPARAMS };
+enum {
+  SNN__HET_LIF, SNN__HET_IF, SNN__HET_LI, SNN__HET_CUBALI, SNN__HET_CUBALIF, SNN__HET_I,
+  SNN__HET_THRESHOLD, SNN__HET_NNODES
+};
+/* per-neuron arrays, in the NIR file's units (theta of Threshold is v_th) */
+enum {
+  SNN__HET_TAU_MEM, SNN__HET_TAU_SYN, SNN__HET_R, SNN__HET_W_IN, SNN__HET_V_LEAK, SNN__HET_V_TH,
+  SNN__HET_V_RESET, SNN__HET_NARR
+};
+/* A model without per-neuron values; set every array, then seal it (before it
+ * is copied into a layer: copies share the values). */
+int snn__nir_hetero_create(snn_neuron_model **out);
+int snn__nir_hetero_is(const snn_neuron_model *m);
+/* Copies n values (finite, in range; all arrays of one model have one n):
+ * SNN_E_FORMAT naming the array, SNN_E_STATE once sealed, SNN_E_NOMEM. */
+int snn__nir_hetero_set(snn_neuron_model *m, int which, const double *v, size_t n,
+                        const char *fn);
+/* Checks that every array is set for n neurons and makes them read-only. */
+int snn__nir_hetero_seal(snn_neuron_model *m, size_t n, const char *fn);
+/* Borrowed array of a sealed model (NULL otherwise), *n = neurons. */
+const double *snn__nir_hetero_array(const snn_neuron_model *m, int which, size_t *n);
+const char *snn__nir_hetero_node_name(int node);
+const char *snn__nir_hetero_array_name(int which);
+/* Model files: the per-neuron arrays follow the LAYR parameter list. */
+struct snn__wr;
+struct snn__rd;
+void snn__nir_hetero_write(struct snn__wr *w, const snn_neuron_model *m);
+int snn__nir_hetero_read(struct snn__rd *r, snn_neuron_model *m, size_t n_out);
+
+/* A fresh model of NIR kind nk (one of the four above, default parameters;
+ * nir_hetero without per-neuron values);
  * SNN_E_NOTFOUND without a message for any other name (model loaders). */
 int snn__nir_kind_create(snn_neuron_model **out, const char *nk);
 

@@ -81,5 +81,6 @@ int snn__nir_kind_create(snn_neuron_model **out, const char *nk) {
   if (strcmp(nk, SNN__NIR_CUBA_KIND) == 0) return snn__nir_cuba_create(out);
   if (strcmp(nk, SNN__NIR_INTEG_KIND) == 0) return snn__nir_integ_create(out);
   if (strcmp(nk, SNN__NIR_THRESH_KIND) == 0) return snn__nir_thresh_create(out);
+  if (strcmp(nk, SNN__NIR_HETERO_KIND) == 0) return snn__nir_hetero_create(out);
   return SNN_E_NOTFOUND;
 }

@@ -387,11 +387,154 @@ static int set_p(snn_neuron_model *m, const char *p, double v, const fnode *f, c
                     f->nd->type, msg);
 }
 
+/* ---- heterogeneous (per-neuron) parameters: model nir_hetero ----------------- */
+typedef struct hfield {
+  const char *name; /* NIR field */
+  int arr;          /* SNN__HET_* array */
+  int has_def;
+  double def;
+} hfield;
+
+/* The fields of neuron node nd and its SNN__HET_* node code; returns the count. */
+static size_t neuron_fields(const snn__nir_node *nd, int *node, hfield *hf) {
+  size_t k = 0;
+#define HF(nm, a, hd, d) (hf[k].name = (nm), hf[k].arr = (a), hf[k].has_def = (hd), hf[k].def = (d), k++)
+  int cuba = is_type(nd, "CubaLI") || is_type(nd, "CubaLIF");
+  if (is_type(nd, "LIF")) *node = SNN__HET_LIF;
+  else if (is_type(nd, "IF")) *node = SNN__HET_IF;
+  else if (is_type(nd, "LI")) *node = SNN__HET_LI;
+  else if (is_type(nd, "CubaLI")) *node = SNN__HET_CUBALI;
+  else if (is_type(nd, "CubaLIF")) *node = SNN__HET_CUBALIF;
+  else if (is_type(nd, "I")) *node = SNN__HET_I;
+  else *node = SNN__HET_THRESHOLD;
+  if (*node == SNN__HET_THRESHOLD) {
+    HF("theta", SNN__HET_V_TH, 0, 0.0);
+    return k;
+  }
+  if (*node == SNN__HET_LIF || *node == SNN__HET_LI) HF("tau", SNN__HET_TAU_MEM, 0, 0.0);
+  if (cuba) {
+    HF("tau_mem", SNN__HET_TAU_MEM, 0, 0.0);
+    HF("tau_syn", SNN__HET_TAU_SYN, 0, 0.0);
+  }
+  HF("r", SNN__HET_R, 0, 0.0);
+  if (*node == SNN__HET_I) return k;
+  if (*node != SNN__HET_IF) HF("v_leak", SNN__HET_V_LEAK, 0, 0.0);
+  if (is_spiking(nd)) {
+    HF("v_threshold", SNN__HET_V_TH, 0, 0.0);
+    HF("v_reset", SNN__HET_V_RESET, 1, 0.0);
+  }
+  if (cuba) HF("w_in", SNN__HET_W_IN, 1, 1.0);
+#undef HF
+  return k;
+}
+
+/* 1 when a numeric field of the node holds values that are not all equal
+ * (NaN counts as different: the heterogeneous path then reports it). */
+static int is_hetero(const fnode *f, const hfield *hf, size_t nf) {
+  for (size_t k = 0; k < nf; k++) {
+    const snn__nir_field *fl = snn__nir_field_get(f->nd, hf[k].name);
+    if (!fl || fl->kind == SNN__NIR_STR) continue;
+    for (size_t i = 1; i < fl->n; i++)
+      if (!(fl->v[i] == fl->v[0])) return 1;
+  }
+  return 0;
+}
+
+/* Model nir_hetero for neuron node f: the fields' values as they are in the
+ * file (one per neuron, or one for all), checked like the homogeneous path's. */
+static int make_hetero(snn_neuron_model **out, const fnode *f, size_t n, int node,
+                       const hfield *hf, size_t nf, int euler, int reset, const char *fn) {
+  static const double base[SNN__HET_NARR] = {1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0};
+  const snn__nir_node *nd = f->nd;
+  size_t N = 0;
+  const char *first = NULL;
+  for (size_t k = 0; k < nf; k++) {
+    const snn__nir_field *fl = snn__nir_field_get(nd, hf[k].name);
+    if (!fl) {
+      if (hf[k].has_def) continue;
+      return snn__error(SNN_E_FORMAT, "%s: node '%s' (%s) lacks the field '%s'", fn, f->name,
+                        nd->type, hf[k].name);
+    }
+    if (fl->kind == SNN__NIR_STR || fl->n == 0)
+      return snn__error(SNN_E_FORMAT, "%s: node '%s' (%s): field '%s' must hold numbers", fn,
+                        f->name, nd->type, hf[k].name);
+    if (fl->n == 1) continue;
+    if (N == 0) {
+      N = fl->n;
+      first = hf[k].name;
+    } else if (fl->n != N) {
+      return snn__error(SNN_E_FORMAT,
+                        "%s: node '%s' (%s): field '%s' has %zu values but '%s' has %zu (one per "
+                        "neuron, or one)",
+                        fn, f->name, nd->type, hf[k].name, fl->n, first, N);
+    }
+  }
+  if (N == 0) return snn__error(SNN_E_INTERNAL, "%s: node '%s': no per-neuron field", fn, f->name);
+  if (n && N != n)
+    return snn__error(SNN_E_FORMAT, "%s: node '%s' (%s): '%s' has %zu values for %zu neurons", fn,
+                      f->name, nd->type, first, N, n);
+  double *buf = snn__malloc(N * sizeof *buf);
+  if (!buf) return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+  snn_neuron_model *m = NULL;
+  int rc = snn__nir_hetero_create(&m);
+  if (rc == SNN_OK) rc = snn_neuron_model_set(m, "node", (double)node);
+  if (rc == SNN_OK) rc = snn_neuron_model_set(m, "reset", reset ? 1.0 : 0.0);
+  if (rc == SNN_OK) rc = snn_neuron_model_set(m, "euler", euler ? 1.0 : 0.0);
+  for (int a = 0; rc == SNN_OK && a < SNN__HET_NARR; a++) {
+    for (size_t i = 0; i < N; i++) buf[i] = base[a];
+    for (size_t k = 0; rc == SNN_OK && k < nf; k++) {
+      if (hf[k].arr != a) continue;
+      const snn__nir_field *fl = snn__nir_field_get(nd, hf[k].name);
+      for (size_t i = 0; i < N; i++) {
+        double v = fl ? fl->v[fl->n == 1 ? 0 : i] : hf[k].def;
+        if (!isfinite(v)) {
+          rc = snn__error(SNN_E_FORMAT, "%s: node '%s': %s[%zu] is not finite", fn, f->name,
+                          hf[k].name, fl && fl->n == 1 ? (size_t)0 : i);
+          break;
+        }
+        if (a == SNN__HET_TAU_MEM && !(v > 0)) {
+          rc = snn__error(SNN_E_FORMAT, "%s: node '%s' (%s): time constant %s[%zu] must be > 0 "
+                          "(got %g)", fn, f->name, nd->type, hf[k].name, i, v);
+          break;
+        }
+        if (a == SNN__HET_TAU_SYN && !(v > 0)) {
+          rc = snn__error(SNN_E_FORMAT, "%s: node '%s' (%s): tau_syn[%zu] must be > 0 (got %g)",
+                          fn, f->name, nd->type, i, v);
+          break;
+        }
+        if (fabs(v) > 1e12) {
+          rc = snn__error(SNN_E_UNSUPPORTED,
+                          "%s: node '%s' (%s) cannot be expressed: %s[%zu] = %g is outside "
+                          "[-1e12, 1e12]",
+                          fn, f->name, nd->type, hf[k].name, i, v);
+          break;
+        }
+        buf[i] = v;
+      }
+    }
+    if (rc == SNN_OK) rc = snn__nir_hetero_set(m, a, buf, N, fn);
+  }
+  if (rc == SNN_OK) rc = snn__nir_hetero_seal(m, N, fn);
+  snn__free(buf);
+  if (rc != SNN_OK) {
+    snn_neuron_model_free(m);
+    return rc;
+  }
+  *out = m;
+  return SNN_OK;
+}
+
 /* Neuron model for neuron node f over n neurons. */
 static int make_model(snn_neuron_model **out, const fnode *f, size_t n, double dt, int euler,
                       int reset, const char *fn) {
   *out = NULL;
   const snn__nir_node *nd = f->nd;
+  {
+    hfield hf[8];
+    int node = 0;
+    size_t nf = neuron_fields(nd, &node, hf);
+    if (is_hetero(f, hf, nf)) return make_hetero(out, f, n, node, hf, nf, euler, reset, fn);
+  }
   double tau = 0, tau_syn = 0, r = 0, vl = 0, vth = 0, vr = 0, w_in = 1;
   int rc = SNN_OK;
   snn_neuron_model *m = NULL;
@@ -1263,6 +1406,56 @@ static int add_pair(snn__nir_node *nd, const char *name, size_t v) {
   return snn__nir_add_array(nd, name, SNN__NIR_I64, 1, &d, vv, NULL);
 }
 
+/* per-neuron float64 array (n = the layer's neurons) in the layer's output shape */
+static int add_vals(snn__nir_node *nd, const char *name, const snn_layer *l, const double *v) {
+  size_t dims[3] = {l->n_out, 0, 0};
+  int rank = 1;
+  if (l->kind != SNN__LAYER_DENSE) {
+    rank = 3;
+    dims[0] = l->out_c;
+    dims[1] = l->out_h;
+    dims[2] = l->out_w;
+  }
+  return snn__nir_add_array(nd, name, SNN__NIR_F64, rank, dims, v, NULL);
+}
+
+/* nir_hetero: the node it was imported from, with its per-neuron values as stored */
+static int export_hetero(snn__nir_node **out, snn__nir_graph *g, const char *name,
+                         const snn_layer *l, size_t li, int euler, int reset, const char *fn) {
+  const snn_neuron_model *m = l->model;
+  int node = (int)mget(m, "node");
+  const char *type = snn__nir_hetero_node_name(node);
+  size_t n = 0;
+  const double *a0 = snn__nir_hetero_array(m, 0, &n);
+  if (!type || mget(m, "node") != (double)node || !a0 || n != l->n_out)
+    return snn__error(SNN_E_UNSUPPORTED, "%s: layer %zu: " SNN__NIR_HETERO_KIND
+                      " model is incomplete or does not fit the layer (node %g, %zu values for %zu "
+                      "neurons)", fn, li, mget(m, "node"), n, l->n_out);
+  if (node != SNN__HET_I && node != SNN__HET_THRESHOLD) {
+    if ((mget(m, "euler") != 0.0) != (euler != 0))
+      return snn__error(SNN_E_UNSUPPORTED,
+                        "%s: layer %zu was built for %s integration but the options ask for %s", fn,
+                        li, mget(m, "euler") != 0.0 ? "forward-Euler" : "exact",
+                        euler ? "forward Euler" : "exact");
+    if (node != SNN__HET_LI && node != SNN__HET_CUBALI && (mget(m, "reset") != 0.0) != (reset != 0))
+      return snn__error(SNN_E_UNSUPPORTED,
+                        "%s: layer %zu resets %s but the options ask for reset %s (NIR files do "
+                        "not record the reset mode)",
+                        fn, li, mget(m, "reset") != 0.0 ? "by subtraction" : "to V_reset",
+                        reset ? "by subtraction" : "to v_reset");
+  }
+  hfield hf[8];
+  snn__nir_node *probe = snn__nir_add_node(g, name, type);
+  if (!probe) return SNN_E_NOMEM;
+  int nd_code = 0;
+  size_t nf = neuron_fields(probe, &nd_code, hf);
+  int rc = SNN_OK;
+  for (size_t k = 0; rc == SNN_OK && k < nf; k++)
+    rc = add_vals(probe, hf[k].name, l, snn__nir_hetero_array(m, hf[k].arr, NULL));
+  *out = probe;
+  return rc;
+}
+
 static int export_neuron(snn__nir_node **out, snn__nir_graph *g, const char *name,
                          const snn_layer *l, size_t li, double dt_ms, int euler, int reset,
                          const char *fn) {
@@ -1270,6 +1463,7 @@ static int export_neuron(snn__nir_node **out, snn__nir_graph *g, const char *nam
   const char *kind = snn_neuron_model_kind(m);
   int rc = SNN_OK;
   snn__nir_node *nd = NULL;
+  if (snn__nir_hetero_is(m)) return export_hetero(out, g, name, l, li, euler, reset, fn);
   int lif = strcmp(kind, "lif") == 0, iff = strcmp(kind, "if") == 0;
   int cuba = strcmp(kind, SNN__NIR_CUBA_KIND) == 0;
   int integ = strcmp(kind, SNN__NIR_INTEG_KIND) == 0, thr = strcmp(kind, SNN__NIR_THRESH_KIND) == 0;
@@ -1286,7 +1480,7 @@ static int export_neuron(snn__nir_node **out, snn__nir_graph *g, const char *nam
     return snn__error(SNN_E_UNSUPPORTED,
                       "%s: layer %zu uses neuron model '%s', which NIR cannot express (supported: "
                       "lif, if, " SNN__NIR_CUBA_KIND ", " SNN__NIR_INTEG_KIND ", "
-                      SNN__NIR_THRESH_KIND ")", fn, li, kind);
+                      SNN__NIR_THRESH_KIND ", " SNN__NIR_HETERO_KIND ")", fn, li, kind);
   if ((lif || iff) && mget(m, "t_ref") != 0.0)
     return snn__error(SNN_E_UNSUPPORTED,
                       "%s: layer %zu: refractory period t_ref = %g ms (NIR neurons have none)", fn,
