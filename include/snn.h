@@ -1718,10 +1718,13 @@ typedef struct snn_spikeprop_options {
   double t_late;              /**< target time of the other outputs [16] */
   uint32_t bias;              /**< 1: datasets get an extra input spike at 0 ms [0] */
   uint64_t seed;              /**< weight initialisation and example shuffling [0] */
+  double weight_decay;        /**< L2 penalty: each step adds weight_decay * w to dE/dw, [0, 1e3] [0] */
+  double momentum;            /**< dw = momentum * (previous dw) - eta * dE/dw, [0, 1) [0] */
 } snn_spikeprop_options;
 
 /** Initialiser for ::snn_spikeprop_options (all defaults). */
-#define SNN_SPIKEPROP_OPTIONS_INIT { sizeof(snn_spikeprop_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define SNN_SPIKEPROP_OPTIONS_INIT \
+  { sizeof(snn_spikeprop_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /**
  * Fills @p o with defaults (zeros) and sets o->struct_size.
@@ -1798,7 +1801,8 @@ SNN_API int snn_learner_spikeprop_gradient(double *grad, size_t n_grad, double *
 SNN_API int snn_learner_spikeprop_weights_get(double *dst, size_t n, const snn_learner *l);
 
 /**
- * Copies all weights in (layout above); values must be finite.
+ * Copies all weights in (layout above); values must be finite. Resets the
+ * momentum state (the last weight change) to zero.
  * @return SNN_OK, SNN_E_INVALID.
  * @since 0.1
  */

@@ -269,6 +269,85 @@ START_TEST(test_dead_output_recovers) {
 }
 END_TEST
 
+
+/* ---- update-rule options: weight_decay, momentum ------------------------ */
+
+static snn_learner *tiny_opts(double wd, double mu) {
+  snn_spikeprop_options o = SNN_SPIKEPROP_OPTIONS_INIT;
+  o.terminals = 3;
+  o.delay_step = 1.5;
+  o.t_max = 40.0;
+  o.weight_decay = wd;
+  o.momentum = mu;
+  o.learning_rate = 1e-3;
+  snn_learner *l = NULL;
+  ck_assert_snn_ok(snn_learner_create_spikeprop(&l, 2, 3, 2, NULL, NULL, &o));
+  return l;
+}
+
+static void strong_weights(snn_learner *l, double *w) {
+  unsigned seed = 11;
+  for (size_t i = 0; i < 36; i++) {
+    seed = seed * 1103515245u + 12345u;
+    w[i] = 0.35 + 0.3 * (double)((seed >> 8) % 1000) / 1000.0;
+  }
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_set(l, w, 36));
+}
+
+/* weight_decay adds exactly weight_decay * w to the gradient, not to E */
+START_TEST(test_weight_decay) {
+  snn_learner *a = tiny_opts(0, 0), *b = tiny_opts(0.25, 0);
+  double w[36], ga[36], gb[36], ea, eb;
+  strong_weights(a, w);
+  strong_weights(b, w);
+  const float tin[2] = {0.0f, 2.5f}, tgt[2] = {9.0f, 14.0f};
+  ck_assert_snn_ok(snn_learner_spikeprop_gradient(ga, 36, &ea, a, tin, 2, tgt, 2));
+  ck_assert_snn_ok(snn_learner_spikeprop_gradient(gb, 36, &eb, b, tin, 2, tgt, 2));
+  ck_assert(ea == eb && ea > 0);
+  for (size_t i = 0; i < 36; i++)
+    ck_assert_msg(fabs(gb[i] - (ga[i] + 0.25 * w[i])) <= 1e-12 * (1 + fabs(gb[i])),
+                  "w[%zu]: %g vs %g + 0.25 * %g", i, gb[i], ga[i], w[i]);
+  /* and the step uses it: w1 = w0 - lr * (g + wd w0) */
+  double w1[36];
+  ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, b, tin, 2, tgt, 2));
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(w1, 36, b));
+  for (size_t i = 0; i < 36; i++) ck_assert(fabs(w1[i] - (w[i] - 1e-3 * gb[i])) < 1e-15);
+  snn_learner_free(a);
+  snn_learner_free(b);
+}
+END_TEST
+
+/* momentum: the second step is mu * (first step) - lr * g2; weights_set
+ * restarts it */
+START_TEST(test_momentum) {
+  const double mu = 0.8, lr = 1e-3;
+  snn_learner *l = tiny_opts(0, mu);
+  double w0[36], w1[36], w2[36], g1[36], g2[36];
+  strong_weights(l, w0);
+  const float tin[2] = {0.0f, 2.5f}, tgt[2] = {9.0f, 14.0f};
+  ck_assert_snn_ok(snn_learner_spikeprop_gradient(g1, 36, NULL, l, tin, 2, tgt, 2));
+  ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, l, tin, 2, tgt, 2));
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(w1, 36, l));
+  for (size_t i = 0; i < 36; i++) ck_assert(fabs(w1[i] - (w0[i] - lr * g1[i])) < 1e-15);
+  ck_assert_snn_ok(snn_learner_spikeprop_gradient(g2, 36, NULL, l, tin, 2, tgt, 2));
+  ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, l, tin, 2, tgt, 2));
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(w2, 36, l));
+  double moved = 0;
+  for (size_t i = 0; i < 36; i++) {
+    double want = w1[i] + mu * (w1[i] - w0[i]) - lr * g2[i];
+    ck_assert_msg(fabs(w2[i] - want) < 1e-14, "w[%zu]: %.17g vs %.17g", i, w2[i], want);
+    moved += fabs(mu * (w1[i] - w0[i]));
+  }
+  ck_assert(moved > 1e-6); /* the momentum term mattered */
+  /* after weights_set the next step is plain gradient descent again */
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_set(l, w0, 36));
+  ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, l, tin, 2, tgt, 2));
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(w2, 36, l));
+  for (size_t i = 0; i < 36; i++) ck_assert(fabs(w2[i] - w1[i]) < 1e-15);
+  snn_learner_free(l);
+}
+END_TEST
+
 /* ---- XOR ---------------------------------------------------------------- */
 
 START_TEST(test_xor) {
@@ -668,6 +747,105 @@ START_TEST(test_corrupt_behind_crc) {
 }
 END_TEST
 
+/* removes the option entry (str name, u8 type, f64) called name from a saved
+ * SPKP file of size *n; fixes the option count, section length and CRC */
+static void drop_option(unsigned char *b, size_t *n, const char *name) {
+  size_t nl = strlen(name), at = 0;
+  for (size_t i = 32; i + nl + 2 <= *n && !at; i++)
+    if (b[i] == nl && b[i + 1] == 0 && memcmp(b + i + 2, name, nl) == 0) at = i;
+  ck_assert_msg(at > 0, "option %s not found", name);
+  size_t el = 2 + nl + 1 + 8;
+  memmove(b + at, b + at + el, *n - at - el);
+  *n -= el;
+  size_t cnt_at = 32 + 11 + 3 * 8 + 2 * 8 + 8; /* kind, sizes, tau, threshold, seed */
+  ck_assert(b[cnt_at] > 0);
+  b[cnt_at]--;
+  uint64_t len = 0;
+  for (int i = 7; i >= 0; i--) len = (len << 8) | b[24 + i];
+  put_u64(b + 24, len - el);
+  fix_spkp_crc(b);
+}
+
+/* weight_decay and momentum (with its state) are saved; a learner with
+ * momentum continues training bitwise-identically after a reload; a file
+ * without these two options (written before them) loads with 0 */
+START_TEST(test_save_load_update_options) {
+  snn_learner *a = tiny_opts(0.01, 0.7), *b = NULL;
+  double w[36];
+  strong_weights(a, w);
+  const float tin[2] = {0.0f, 2.5f}, tgt[2] = {9.0f, 14.0f};
+  for (int i = 0; i < 3; i++)
+    ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, a, tin, 2, tgt, 2));
+  size_t size, size2;
+  unsigned char *f = save_bytes_l(a, &size);
+  snn_network *net = NULL;
+  ck_assert_snn_ok(snn_learner_load_mem(&b, &net, f, size, NULL));
+  unsigned char *f2 = save_bytes_l(b, &size2);
+  ck_assert_uint_eq(size, size2);
+  ck_assert(memcmp(f, f2, size) == 0);
+  free(f2);
+  double wa[36], wb[36];
+  for (int i = 0; i < 3; i++) {
+    ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, a, tin, 2, tgt, 2));
+    ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, b, tin, 2, tgt, 2));
+  }
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(wa, 36, a));
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(wb, 36, b));
+  ck_assert(memcmp(wa, wb, sizeof wa) == 0);
+  /* the momentum state is in the file: without it (weights_set zeroes it)
+   * the continuation differs */
+  snn_learner_free(b);
+  ck_assert_snn_ok(snn_learner_load_mem(&b, &net, f, size, NULL));
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(wb, 36, b));
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_set(b, wb, 36));
+  ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, b, tin, 2, tgt, 2));
+  snn_learner *c = NULL;
+  ck_assert_snn_ok(snn_learner_load_mem(&c, &net, f, size, NULL));
+  ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, c, tin, 2, tgt, 2));
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(wa, 36, c));
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(wb, 36, b));
+  ck_assert(memcmp(wa, wb, sizeof wa) != 0);
+  snn_learner_free(b);
+  snn_learner_free(c);
+  /* truncating the momentum state fails cleanly */
+  expect_sp_load_fails(f, size - 8 * 36, "without momentum state", 0);
+  free(f);
+  snn_learner_free(a);
+  /* an older file: 13 options */
+  snn_learner *t = tiny(1.0 / 3.0);
+  f = save_bytes_l(t, &size);
+  unsigned char *old = malloc(size);
+  memcpy(old, f, size);
+  size_t n_old = size;
+  drop_option(old, &n_old, "weight_decay");
+  drop_option(old, &n_old, "momentum");
+  ck_assert_uint_eq(n_old, size - 23 - 19);
+  ck_assert_snn_ok(snn_learner_load_mem(&b, &net, old, n_old, NULL));
+  f2 = save_bytes_l(b, &size2); /* the defaults, written out */
+  ck_assert_uint_eq(size2, size);
+  ck_assert(memcmp(f, f2, size) == 0);
+  free(f2);
+  snn_learner_free(b);
+  /* 13 options but one of the original ones missing */
+  memcpy(old, f, size);
+  n_old = size;
+  drop_option(old, &n_old, "weight_decay");
+  drop_option(old, &n_old, "t_late");
+  b = (snn_learner *)&b;
+  ck_assert_snn_err(snn_learner_load_mem(&b, &net, old, n_old, NULL), SNN_E_FORMAT);
+  ck_assert_ptr_null(b);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "t_late"));
+  /* 14 options is neither layout */
+  memcpy(old, f, size);
+  n_old = size;
+  drop_option(old, &n_old, "momentum");
+  ck_assert_snn_err(snn_learner_load_mem(&b, &net, old, n_old, NULL), SNN_E_FORMAT);
+  free(old);
+  free(f);
+  snn_learner_free(t);
+}
+END_TEST
+
 START_TEST(test_save_bad_arguments) {
   snn_learner *l = tiny(0);
   size_t n;
@@ -718,7 +896,10 @@ START_TEST(test_bad_arguments) {
                {&o.delay_min, -1, SNN_E_RANGE},        {&o.inhibitory_fraction, 1.5, SNN_E_RANGE},
                {&o.t_max, INFINITY, SNN_E_INVALID},    {&o.t_max, 1e9, SNN_E_RANGE},
                {&o.denom_floor, -0.1, SNN_E_RANGE},    {&o.t_early, 60, SNN_E_RANGE},
-               {&o.t_late, -1, SNN_E_RANGE},           {&o.w_init_max, -5, SNN_E_RANGE}};
+               {&o.t_late, -1, SNN_E_RANGE},           {&o.w_init_max, -5, SNN_E_RANGE},
+               {&o.weight_decay, -1e-3, SNN_E_RANGE},  {&o.weight_decay, NAN, SNN_E_INVALID},
+               {&o.momentum, 1.0, SNN_E_RANGE},        {&o.momentum, -0.1, SNN_E_RANGE},
+               {&o.momentum, INFINITY, SNN_E_INVALID}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     ck_assert_snn_ok(snn_spikeprop_options_init(&o, sizeof o));
     *cases[i].field = cases[i].value;
@@ -903,6 +1084,8 @@ Suite *suite_spikeprop(void) {
   tcase_add_test(tc, test_gradient_fd);
   tcase_add_test(tc, test_silent_output);
   tcase_add_test(tc, test_dead_output_recovers);
+  tcase_add_test(tc, test_weight_decay);
+  tcase_add_test(tc, test_momentum);
   tcase_add_test(tc, test_xor);
   tcase_add_test(tc, test_dataset);
   suite_add_tcase(s, tc);
@@ -912,6 +1095,7 @@ Suite *suite_spikeprop(void) {
   tcase_add_test(tc, test_corrupt_file);
   tcase_add_test(tc, test_corrupt_behind_crc);
   tcase_add_test(tc, test_save_bad_arguments);
+  tcase_add_test(tc, test_save_load_update_options);
   suite_add_tcase(s, tc);
   tc = tcase_create("api");
   tcase_add_test(tc, test_bad_arguments);

@@ -21,7 +21,8 @@
  *   hidden i fired:  dE/dw_ihk = -dE/dt_i y_h^k(t_i) / D_i
  *   silent neuron:   dE/dw := -kappa s y(t_peak) (raises the membrane maximum)
  * with y_i^k(t) = eps(t - t_i - d_k), s_i = +1 or -1 (inhibitory hidden
- * neuron), and dw = -eta dE/dw. */
+ * neuron), and dw = -eta dE/dw; options: weight_decay adds lambda w to
+ * dE/dw, momentum adds mu times the previous dw (its state: p->vel). */
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -61,6 +62,7 @@ typedef struct snn__spikeprop {
   double *dEdth;   /* n_hid */
   double *grad;    /* n_w */
   double *wsave;   /* n_w (restore on NaN) */
+  double *vel;     /* n_w: previous update (momentum), zero at creation */
   float *fbuf;     /* n_in floats (encoded times) */
   double *dec;     /* per event: exp(-(gap to the previous event)/tau) */
   double *ek;      /* K: exp(d_k / tau) (when fact_ok) */
@@ -120,7 +122,7 @@ static int resolve(snn_spikeprop_options *r, const snn_spikeprop_options *in, do
   r->struct_size = sizeof *r;
   const double dbl[] = {r->learning_rate, r->delay_min, r->delay_step, r->inhibitory_fraction,
                         r->t_max, r->denom_floor, r->silent_push, r->w_init_min, r->w_init_max,
-                        r->t_early, r->t_late};
+                        r->t_early, r->t_late, r->weight_decay, r->momentum};
   for (size_t i = 0; i < sizeof dbl / sizeof dbl[0]; i++)
     if (!isfinite(dbl[i])) return snn__error(SNN_E_INVALID, "%s: an option is NaN or infinite", fn);
 #define RANGE_IF(cond, ...) \
@@ -161,6 +163,10 @@ static int resolve(snn_spikeprop_options *r, const snn_spikeprop_options *in, do
   RANGE_IF(r->t_late < 0 || r->t_late > r->t_max, "%s: t_late must be in [0, t_max] (got %g)", fn,
            r->t_late);
   RANGE_IF(r->bias > 1, "%s: bias must be 0 or 1 (got %u)", fn, (unsigned)r->bias);
+  RANGE_IF(r->weight_decay < 0 || r->weight_decay > 1e3,
+           "%s: weight_decay must be in [0, 1e3] (got %g)", fn, r->weight_decay);
+  RANGE_IF(r->momentum < 0 || r->momentum >= 1, "%s: momentum must be in [0, 1) (got %g)", fn,
+           r->momentum);
 #undef RANGE_IF
   return SNN_OK;
 }
@@ -183,6 +189,7 @@ void snn__spikeprop_destroy(snn_learner *l) {
   snn__free(p->dEdth);
   snn__free(p->grad);
   snn__free(p->wsave);
+  snn__free(p->vel);
   snn__free(p->fbuf);
   snn__free(p->dec);
   snn__free(p->ek);
@@ -207,6 +214,7 @@ void snn__spikeprop_view_get(snn__spikeprop_view *v, const snn_learner *l) {
   v->lr = &p->lr;
   v->epoch = &p->epoch;
   v->w = p->w;
+  v->vel = p->vel;
   v->n_w = p->n_w;
   v->sign = p->sign;
   v->enc = p->enc;
@@ -325,6 +333,7 @@ int snn_learner_create_spikeprop(snn_learner **out, size_t n_in, size_t n_hidden
   p->dEdth = snn__calloc(n_hidden, sizeof(double));
   p->grad = snn__calloc(nt, sizeof(double));
   p->wsave = snn__calloc(nt, sizeof(double));
+  p->vel = snn__calloc(nt, sizeof(double));
   p->fbuf = snn__calloc(n_in, sizeof(float));
   p->dec = snn__calloc(n_pre_max * K + 1, sizeof(double));
   p->ek = snn__calloc(K, sizeof(double));
@@ -333,8 +342,8 @@ int snn_learner_create_spikeprop(snn_learner **out, size_t n_in, size_t n_hidden
   p->order = snn__calloc(n_pre_max, sizeof(uint32_t));
   p->head = snn__calloc(K, sizeof(size_t));
   if (!p->delay || !p->sign || !p->w || !p->ev || !p->tin || !p->th || !p->ph || !p->to ||
-      !p->po || !p->dEdth || !p->grad || !p->wsave || !p->fbuf || !p->dec || !p->ek || !p->ky ||
-      !p->kdy || !p->order || !p->head) {
+      !p->po || !p->dEdth || !p->grad || !p->wsave || !p->vel || !p->fbuf || !p->dec || !p->ek ||
+      !p->ky || !p->kdy || !p->order || !p->head) {
     snn__spikeprop_destroy((snn_learner *)(void *)p);
     return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
   }
@@ -515,7 +524,8 @@ static double fallback_time(const snn__spikeprop *p, const double *tpre, size_t 
   return t < p->o.t_max ? t : p->o.t_max;
 }
 
-/* Error of the last forward pass against tgt and its gradient into p->grad. */
+/* Error of the last forward pass against tgt and its gradient into p->grad
+ * (plus weight_decay * w). */
 static double backward(snn__spikeprop *p, const double *tgt) {
   const size_t K = p->K, nh = p->n_hid, ni = p->n_in;
   const double floor_ = p->o.denom_floor, kappa = p->o.silent_push;
@@ -584,6 +594,8 @@ static double backward(snn__spikeprop *p, const double *tgt) {
       for (size_t k = 0; k < K; k++) gh[i * K + k] = f * p->ky[k];
     }
   }
+  if (p->o.weight_decay > 0)
+    for (size_t i = 0; i < p->n_w; i++) p->grad[i] += p->o.weight_decay * p->w[i];
   return E;
 }
 
@@ -674,16 +686,26 @@ static int step_example(snn__spikeprop *p, const double *tg, double *E, const ch
   forward(p);
   *E = backward(p, tg);
   memcpy(p->wsave, p->w, p->n_w * sizeof(double));
+  const double mu = p->o.momentum;
   int bad = 0;
-  for (size_t i = 0; i < p->n_w; i++) {
-    p->w[i] -= p->lr * p->grad[i];
-    bad |= !isfinite(p->w[i]);
+  if (mu > 0) {
+    for (size_t i = 0; i < p->n_w; i++) {
+      p->w[i] += mu * p->vel[i] - p->lr * p->grad[i];
+      bad |= !isfinite(p->w[i]);
+    }
+  } else {
+    for (size_t i = 0; i < p->n_w; i++) {
+      p->w[i] -= p->lr * p->grad[i];
+      bad |= !isfinite(p->w[i]);
+    }
   }
   if (bad || !isfinite(*E)) {
     memcpy(p->w, p->wsave, p->n_w * sizeof(double));
     return snn__error(SNN_E_NUMERIC, "%s: a weight or the error became NaN/Inf; weights restored",
                       fn);
   }
+  if (mu > 0) /* the step just taken (velocity) */
+    for (size_t i = 0; i < p->n_w; i++) p->vel[i] = p->w[i] - p->wsave[i];
   return SNN_OK;
 }
 
@@ -733,6 +755,7 @@ int snn_learner_spikeprop_weights_set(snn_learner *l, const double *src, size_t 
     if (!isfinite(src[i]))
       return snn__error(SNN_E_INVALID, "%s: weight %zu is not finite (%g)", fn, i, src[i]);
   memcpy(p->w, src, n * sizeof(double));
+  memset(p->vel, 0, n * sizeof(double)); /* momentum restarts from the new weights */
   return SNN_OK;
 }
 

@@ -31,6 +31,7 @@ typedef struct snn__spikeprop_view {
   double *lr;                   /* current learning rate */
   uint32_t *epoch;              /* epochs trained by snn_learner_train_epoch */
   double *w;                    /* n_w weights (layout of snn_learner_spikeprop_weights_get) */
+  double *vel;                  /* n_w: the last weight change (momentum state) */
   size_t n_w;
   const double *sign;           /* n_hid: +1 excitatory, -1 inhibitory */
   snn_encoder *enc;             /* owned by the learner, or NULL */

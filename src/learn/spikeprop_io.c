@@ -31,7 +31,9 @@
 static const char tag_spkp[4] = {'S', 'P', 'K', 'P'};
 static const char tag_end[4] = {'E', 'N', 'D', ' '};
 
-/* The option list, in file order. "terminals" and "bias" are whole numbers. */
+/* The option list, in file order. "terminals" and "bias" are whole numbers.
+ * "weight_decay" and "momentum" came later: a file without them (13 options)
+ * loads with their defaults (0). */
 #define OPT(f) {#f, offsetof(snn_spikeprop_options, f)}
 static const struct {
   const char *name;
@@ -39,11 +41,19 @@ static const struct {
 } dopts[] = {
     OPT(learning_rate), OPT(delay_min),  OPT(delay_step), OPT(inhibitory_fraction),
     OPT(t_max),         OPT(denom_floor), OPT(silent_push), OPT(w_init_min),
-    OPT(w_init_max),    OPT(t_early),    OPT(t_late),
+    OPT(w_init_max),    OPT(t_early),    OPT(t_late),      OPT(weight_decay),
+    OPT(momentum),
 };
 #undef OPT
 #define N_DOPTS (sizeof dopts / sizeof dopts[0])
 #define N_OPTS (N_DOPTS + 2) /* + terminals, bias */
+#define N_OPTS_V0 13           /* files without weight_decay and momentum */
+/* whole-number options: index N_DOPTS + w in seen[] */
+static const char *const wopts[2] = {"terminals", "bias"};
+static int later_opt(size_t k) { /* may be absent from a file */
+  const char *n = k < N_DOPTS ? dopts[k].name : wopts[k - N_DOPTS];
+  return strcmp(n, "weight_decay") == 0 || strcmp(n, "momentum") == 0;
+}
 
 static double dopt(const snn_spikeprop_options *o, size_t k) {
   double v;
@@ -93,13 +103,16 @@ static void pl_spkp(snn__wr *w, const void *ctx) {
   for (size_t h = 0; h < v->n_hid; h++) snn__wr_u8(w, v->sign[h] < 0);
   snn__wr_u64(w, v->n_w);
   for (size_t i = 0; i < v->n_w; i++) snn__wr_f64(w, v->w[i]);
+  if (o->momentum > 0) /* momentum state: the last weight change */
+    for (size_t i = 0; i < v->n_w; i++) snn__wr_f64(w, v->vel[i]);
 }
 
 static int save_view(snn__spikeprop_view *v, const snn_learner *l, const char *fn) {
   snn__spikeprop_view_get(v, l);
   for (size_t i = 0; i < v->n_w; i++)
-    if (!isfinite(v->w[i]))
-      return snn__error(SNN_E_NUMERIC, "%s: weight %zu is not finite (%g)", fn, i, v->w[i]);
+    if (!isfinite(v->w[i]) || !isfinite(v->vel[i]))
+      return snn__error(SNN_E_NUMERIC, "%s: weight %zu (or its momentum state) is not finite (%g)",
+                        fn, i, v->w[i]);
   return SNN_OK;
 }
 
@@ -162,8 +175,9 @@ static int read_options(snn__rd *r, snn_spikeprop_options *o) {
   size_t noff = r->pos;
   int rc = snn__rd_u32(r, &np, "option count");
   if (rc) return rc;
-  if (np != N_OPTS)
-    return snn__rd_err(r, SNN_E_FORMAT, noff, "%u options (expected %u)", np, (unsigned)N_OPTS);
+  if (np != N_OPTS && np != N_OPTS_V0)
+    return snn__rd_err(r, SNN_E_FORMAT, noff, "%u options (expected %u, or %u in older files)", np,
+                       (unsigned)N_OPTS, (unsigned)N_OPTS_V0);
   unsigned seen[N_OPTS] = {0};
   for (uint32_t i = 0; i < np; i++) {
     snn__pval p;
@@ -173,9 +187,10 @@ static int read_options(snn__rd *r, snn_spikeprop_options *o) {
     size_t k = 0;
     while (k < N_DOPTS && strcmp(p.name, dopts[k].name) != 0) k++;
     if (k == N_DOPTS) {
-      if (strcmp(p.name, "terminals") != 0 && strcmp(p.name, "bias") != 0)
-        return snn__rd_err(r, SNN_E_FORMAT, p.off, "unknown option '%s'", p.name);
-      k = p.name[0] == 't' ? N_DOPTS : N_DOPTS + 1;
+      size_t q = 0;
+      while (q < 2 && strcmp(p.name, wopts[q]) != 0) q++;
+      if (q == 2) return snn__rd_err(r, SNN_E_FORMAT, p.off, "unknown option '%s'", p.name);
+      k = N_DOPTS + q;
     }
     if (seen[k]++)
       return snn__rd_err(r, SNN_E_FORMAT, p.off, "option '%s' given twice", p.name);
@@ -191,6 +206,10 @@ static int read_options(snn__rd *r, snn_spikeprop_options *o) {
         o->bias = (uint32_t)p.num;
     }
   }
+  for (size_t k = 0; k < N_OPTS; k++) /* np options, none twice: all present or V0's set */
+    if (!seen[k] && !(np == N_OPTS_V0 && later_opt(k)))
+      return snn__rd_err(r, SNN_E_FORMAT, noff, "option '%s' is missing",
+                         k < N_DOPTS ? dopts[k].name : wopts[k - N_DOPTS]);
   return SNN_OK;
 }
 
@@ -283,10 +302,13 @@ static int read_spkp(snn__rd *r, snn_learner **out) {
     return snn__rd_err(r, SNN_E_FORMAT, ooff, "too many weights (%llu; limit 2^31)",
                        (unsigned long long)n_w64);
   const size_t n_w = (size_t)n_w64;
-  if (n_w > (SIZE_MAX - n_hid - 8) / 8)
+  if (n_w > (SIZE_MAX - n_hid - 32) / 16) /* weights and momentum state below */
     return snn__rd_err(r, SNN_E_FORMAT, ooff, "too many weights (%zu)", n_w);
-  /* lr (8) + epoch (8) + encoder flag (1) + signs + count (8) + weights */
-  if ((rc = snn__rd_need(r, 25 + n_hid + 8 * n_w, "learning rate, epoch, signs and weights")))
+  /* lr (8) + epoch (8) + encoder flag (1) + signs + count (8) + weights
+   * (+ as many momentum values); momentum is checked by the learner below */
+  const size_t n_vel = fo.momentum > 0 ? n_w : 0;
+  if ((rc = snn__rd_need(r, 25 + n_hid + 8 * (n_w + n_vel),
+                         "learning rate, epoch, signs and weights")))
     return rc;
   double lr;
   size_t loff = r->pos;
@@ -365,6 +387,18 @@ static int read_spkp(snn__rd *r, snn_learner **out) {
       goto done;
     }
     v.w[i] = x;
+    r->pos += 8;
+  }
+  if ((rc = snn__rd_need(r, 8 * n_vel, "momentum state"))) goto done;
+  for (size_t i = 0; i < n_vel; i++) {
+    double x;
+    uint64_t u = get_le(r->buf + r->pos, 8);
+    memcpy(&x, &u, sizeof x);
+    if (!isfinite(x)) {
+      rc = snn__rd_err(r, SNN_E_FORMAT, r->pos, "momentum value %zu is not finite (%g)", i, x);
+      goto done;
+    }
+    v.vel[i] = x;
     r->pos += 8;
   }
   if (r->pos != r->end) {
