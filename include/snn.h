@@ -1147,8 +1147,11 @@ typedef enum snn_stdp_synapse {
 
 /** Membrane integration (::snn_stdp_options.integrator). */
 typedef enum snn_stdp_integrator {
-  SNN_STDP_EULER = 1,   /**< forward Euler, as Brian ran the paper's model (default) */
-  SNN_STDP_IMPLICIT = 2 /**< backward Euler: stable for any conductance (use for >= 1600 neurons) */
+  SNN_STDP_EULER = 1,    /**< forward Euler, as Brian ran the paper's model; unstable when
+                              dt/tau_m * (1 + ge + gi) > 2 (many coincident inhibitory spikes) */
+  SNN_STDP_IMPLICIT = 2, /**< backward Euler: stable for any conductance */
+  SNN_STDP_AUTO = 3      /**< (default) forward Euler per neuron and step while
+                              dt/tau_m * (1 + ge + gi) <= 1 (no overshoot), backward Euler above */
 } snn_stdp_integrator;
 
 /** Flags of ::snn_stdp_options.flags. */
@@ -1190,7 +1193,7 @@ typedef struct snn_stdp_options {
   double w_inh_exc;       /**< inhibitory -> excitatory weight [17.0] */
   uint32_t flags;         /**< SNN_STDP_* flags [0] */
   uint64_t seed;          /**< weight initialisation and Poisson inputs [0] */
-  int32_t integrator;     /**< ::snn_stdp_integrator [SNN_STDP_EULER] */
+  int32_t integrator;     /**< ::snn_stdp_integrator [SNN_STDP_AUTO] */
 } snn_stdp_options;
 
 /** Initialiser for ::snn_stdp_options (all defaults). */

@@ -961,6 +961,7 @@ static void stdp_opts(snn_stdp_options *o, int variant) {
     o->x_tar = 0.2;
     o->norm_total = 3.0;
     o->flags = SNN_STDP_NO_THETA;
+    o->integrator = SNN_STDP_EULER; /* variant 0: the default, SNN_STDP_AUTO */
   }
 }
 

@@ -448,6 +448,81 @@ START_TEST(test_deterministic) {
 }
 END_TEST
 
+/* The default integrator (SNN_STDP_AUTO) takes the forward-Euler step
+ * wherever it does not overshoot (dt/tau_m * (1 + ge + gi) <= 1): in a small
+ * layer that never reaches the bound it must reproduce SNN_STDP_EULER bit for
+ * bit (weights, thresholds, spike counts). */
+START_TEST(test_integrator_auto_matches_euler) {
+  const size_t n_in = 40, n_out = 4;
+  float w[2][40 * 4], th[2][4], x[40];
+  uint32_t c[2][4 * 12];
+  for (int r = 0; r < 2; r++) {
+    snn_network *net = make_net(n_in, n_out);
+    snn_learner *l = NULL;
+    snn_stdp_options o = SNN_STDP_OPTIONS_INIT;
+    o.seed = 11;
+    o.t_present = 100;
+    o.norm_total = 8;
+    o.theta_plus = 0.05;
+    o.integrator = r == 0 ? SNN_STDP_EULER : 0; /* 0: the default */
+    ck_assert_snn_ok(snn_learner_create_stdp(&l, net, &o));
+    for (int e = 0; e < 12; e++) {
+      pattern(x, n_in, e & 1);
+      ck_assert_snn_ok(snn_learner_stdp_present(c[r] + 4 * e, l, n_out, x, n_in, -1, 1));
+    }
+    ck_assert_snn_ok(snn_layer_param_get(w[r], snn_network_layer(net, 0), SNN_PARAM_WEIGHTS,
+                                         n_in * n_out));
+    ck_assert_snn_ok(snn_learner_stdp_theta_get(th[r], l, n_out));
+    LFREE(l);
+    snn_network_free(net);
+  }
+  uint32_t total = 0;
+  for (size_t k = 0; k < 4 * 12; k++) total += c[0][k];
+  ck_assert_uint_gt(total, 12); /* the layer was active */
+  ck_assert_int_eq(memcmp(c[0], c[1], sizeof c[0]), 0);
+  ck_assert_int_eq(memcmp(w[0], w[1], sizeof w[0]), 0);
+  ck_assert_int_eq(memcmp(th[0], th[1], sizeof th[0]), 0);
+}
+END_TEST
+
+/* Strong lateral inhibition (one inhibitory spike: dt/tau_m * (1 + gi) = 3,
+ * beyond forward Euler's stability bound of 2) makes the forward-Euler
+ * membrane overshoot the inhibitory reversal potential and swing back above
+ * threshold, so inhibition *causes* spikes and activity runs away - what
+ * happened at 1600 neurons with the paper's 17 nS. The default (AUTO) and
+ * backward Euler keep the winner-take-all: few spikes per presentation. */
+START_TEST(test_integrator_auto_stable) {
+  const size_t n_in = 40, n_out = 16;
+  uint32_t total[3] = {0, 0, 0};
+  const int32_t integ[3] = {0, SNN_STDP_IMPLICIT, SNN_STDP_EULER};
+  float x[40];
+  for (int r = 0; r < 3; r++) {
+    snn_network *net = make_net(n_in, n_out);
+    snn_learner *l = NULL;
+    snn_stdp_options o = SNN_STDP_OPTIONS_INIT;
+    o.seed = 5;
+    o.norm_total = 8;
+    o.w_inh_exc = 600; /* dt/tau_m * (1 + 600) = 3.0 */
+    o.max_repeats = 1;
+    o.integrator = integ[r];
+    ck_assert_snn_ok(snn_learner_create_stdp(&l, net, &o));
+    for (int e = 0; e < 4; e++) {
+      uint32_t c[16];
+      pattern(x, n_in, e & 1);
+      ck_assert_snn_ok(snn_learner_stdp_present(c, l, n_out, x, n_in, -1, 0));
+      for (size_t j = 0; j < n_out; j++) total[r] += c[j];
+    }
+    LFREE(l);
+    snn_network_free(net);
+  }
+  /* the case does show the instability: forward Euler fires many times more */
+  ck_assert_msg(total[2] > 4 * total[1], "euler %u implicit %u", total[2], total[1]);
+  ck_assert_uint_gt(total[1], 0);
+  ck_assert_msg(total[0] <= total[1] + total[1] / 2 + 2, "auto %u implicit %u euler %u",
+                total[0], total[1], total[2]);
+}
+END_TEST
+
 START_TEST(test_custom_struct_size) {
   snn_network *net = make_net(8, 2);
   snn_learner *l = NULL;
@@ -583,7 +658,7 @@ START_TEST(test_bad_arguments) {
   o.synapse = -1;
   ck_assert_snn_err(snn_learner_create_stdp(&l, net, &o), SNN_E_RANGE);
   o = (snn_stdp_options)SNN_STDP_OPTIONS_INIT;
-  o.integrator = 3;
+  o.integrator = 4;
   ck_assert_snn_err(snn_learner_create_stdp(&l, net, &o), SNN_E_RANGE);
 
   /* calls on a learner */
@@ -726,6 +801,8 @@ Suite *suite_stdp(void) {
   tcase_add_test(tc, test_theta_plus_default);
   tcase_add_loop_test(tc, test_learns_two_patterns, 0, 2);
   tcase_add_test(tc, test_deterministic);
+  tcase_add_test(tc, test_integrator_auto_matches_euler);
+  tcase_add_test(tc, test_integrator_auto_stable);
   suite_add_tcase(s, tc);
   tc = tcase_create("api");
   tcase_set_timeout(tc, 60);

@@ -3,7 +3,8 @@
  *   stdp-mnist [--neurons N] [--epochs E] [--train-limit K] [--label-limit K]
  *              [--test-limit K] [--data DIR] [--seed S] [--rule R]
  *              [--inhibition population|direct] [--synapse conductance|current]
- *              [--theta-plus MV] [--w-inh-exc NS]
+ *              [--integrator auto|euler|implicit] [--theta-plus MV] [--tau-theta MS]
+ *              [--w-inh-exc NS] [--validate FROM]
  *              [--save FILE] [--load FILE] [--weights-png FILE] [--json] [--quiet]
  *
  * --save FILE writes the learner with its network (snn_learner_save: weights,
@@ -13,7 +14,10 @@
  * and tests it.
  * Trains N excitatory neurons on the first K training images for E epochs,
  * labels the neurons on the labelling images (plasticity off), then reports
- * the accuracy on the test images. Progress goes to stderr only when stderr
+ * the accuracy on the test images. With --validate FROM the accuracy is
+ * measured on the training images FROM .. FROM + K - 1 instead (K =
+ * --test-limit, default 10000), for choosing settings without the test set:
+ * their labels are never used by the unsupervised training. Progress goes to stderr only when stderr
  * is a terminal; --json prints one JSON object as the last line of stdout.
  * Built against the public header and the shared library only. */
 #include <errno.h>
@@ -32,12 +36,15 @@ static void usage(FILE *f) {
           "                  [--test-limit K] [--data DIR] [--seed S]\n"
           "                  [--rule triplet|additive|multiplicative|pretrace]\n"
           "                  [--inhibition population|direct] [--synapse conductance|current]\n"
-          "                  [--integrator euler|implicit] [--theta-plus MV] [--w-inh-exc NS]\n"
+          "                  [--integrator auto|euler|implicit] [--theta-plus MV]\n"
+          "                  [--tau-theta MS] [--w-inh-exc NS] [--validate FROM]\n"
           "                  [--save FILE] [--load FILE] [--weights-png FILE] [--json] [--quiet]\n"
           "defaults: --neurons 100 --epochs 1 --train-limit 0 (all 60000) --label-limit 10000\n"
           "          --test-limit 0 (all 10000) --data data/mnist --seed 1\n"
           "          --theta-plus 0 (library default: 0.05 mV, 0.05*sqrt(N/400) below 400 neurons)\n"
-          "          --w-inh-exc 0 (library default: 17 nS)\n");
+          "          --tau-theta 0 (library default: 1e7 ms) --w-inh-exc 0 (library default: 17 nS)\n"
+          "--validate FROM: measure the accuracy on training images FROM.. (--test-limit of them,\n"
+          "          default 10000) instead of the test set; JSON key validation_accuracy\n");
 }
 
 static double now_s(void) {
@@ -83,11 +90,11 @@ static int parse_size(const char *s, size_t *out) {
   return 0;
 }
 
-static int parse_double(const char *s, double *out) {
+static int parse_double(const char *s, double *out, double max) {
   char *end;
   errno = 0;
   double v = strtod(s, &end);
-  if (errno || *end || end == s || !(v >= 0.0) || v > 1e6) return -1;
+  if (errno || *end || end == s || !(v >= 0.0) || v > max) return -1;
   *out = v;
   return 0;
 }
@@ -99,7 +106,8 @@ static int fail(const char *what, int rc) {
 
 int main(int argc, char **argv) {
   size_t neurons = 100, epochs = 1, train_limit = 0, label_limit = 10000, test_limit = 0,
-         seed = 1;
+         seed = 1, validate = 0;
+  int validating = 0;
   const char *data = "data/mnist", *save = NULL, *png = NULL, *load = NULL;
   int json = 0, quiet = 0;
   snn_stdp_options o;
@@ -130,13 +138,22 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--label-limit")) dst = &label_limit;
     else if (!strcmp(a, "--test-limit")) dst = &test_limit;
     else if (!strcmp(a, "--seed")) dst = &seed;
+    else if (!strcmp(a, "--validate")) {
+      dst = &validate;
+      validating = 1;
+    }
     else if (!strcmp(a, "--data")) data = v;
     else if (!strcmp(a, "--save")) save = v;
     else if (!strcmp(a, "--load")) load = v;
     else if (!strcmp(a, "--weights-png")) png = v;
-    else if (!strcmp(a, "--theta-plus") || !strcmp(a, "--w-inh-exc")) {
-      if (parse_double(v, a[2] == 't' ? &o.theta_plus : &o.w_inh_exc)) {
-        fprintf(stderr, "stdp-mnist: %s needs a number in [0, 1e6] (got '%s')\n", a, v);
+    else if (!strcmp(a, "--theta-plus") || !strcmp(a, "--tau-theta") ||
+             !strcmp(a, "--w-inh-exc")) {
+      double *out = !strcmp(a, "--theta-plus") ? &o.theta_plus
+                    : !strcmp(a, "--tau-theta") ? &o.tau_theta
+                                                : &o.w_inh_exc;
+      double max = out == &o.tau_theta ? 1e12 : 1e6;
+      if (parse_double(v, out, max)) {
+        fprintf(stderr, "stdp-mnist: %s needs a number in [0, %g] (got '%s')\n", a, max, v);
         return 2;
       }
     } else if (!strcmp(a, "--rule")) {
@@ -158,6 +175,7 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--integrator")) {
       if (!strcmp(v, "euler")) o.integrator = SNN_STDP_EULER;
       else if (!strcmp(v, "implicit")) o.integrator = SNN_STDP_IMPLICIT;
+      else if (!strcmp(v, "auto")) o.integrator = SNN_STDP_AUTO;
       else {
         fprintf(stderr, "stdp-mnist: unknown integrator '%s'\n", v);
         return 2;
@@ -193,12 +211,31 @@ int main(int argc, char **argv) {
   snn_dataset *train = NULL, *test = NULL;
   int rc = snn_dataset_load_idx(&train, p_img, p_lab);
   if (rc) return fail("loading the training set (fetch it with scripts/fetch-mnist.sh)", rc);
-  rc = snn_dataset_load_idx(&test, t_img, t_lab);
+  size_t n_train = snn_dataset_size(train);
+  if (validating) {
+    /* validation images: training images [validate, validate + K) */
+    size_t nf = snn_dataset_n_features(train);
+    size_t k = test_limit ? test_limit : 10000;
+    if (validate >= n_train) {
+      fprintf(stderr, "stdp-mnist: --validate %zu is past the %zu training images\n", validate,
+              n_train);
+      snn_dataset_free(train);
+      return 2;
+    }
+    if (k > n_train - validate) k = n_train - validate;
+    float *x = malloc(k * nf * sizeof *x);
+    int32_t *y = malloc(k * sizeof *y);
+    rc = x && y ? snn_dataset_get(x, y, train, validate, k) : SNN_E_NOMEM;
+    if (!rc) rc = snn_dataset_create(&test, x, y, k, nf);
+    free(x);
+    free(y);
+  } else {
+    rc = snn_dataset_load_idx(&test, t_img, t_lab);
+  }
   if (rc) {
     snn_dataset_free(train);
-    return fail("loading the test set", rc);
+    return fail(validating ? "making the validation set" : "loading the test set", rc);
   }
-  size_t n_train = snn_dataset_size(train);
   if (train_limit == 0 || train_limit > n_train) train_limit = n_train;
   if (label_limit == 0 || label_limit > n_train) label_limit = n_train;
   size_t n_test = snn_dataset_size(test);
@@ -278,8 +315,13 @@ int main(int argc, char **argv) {
             st.examples ? (double)st.presentations / (double)st.examples : 0.0,
             st.presentations ? (double)st.input_spikes / (double)st.presentations : 0.0,
             st.presentations ? (double)st.exc_spikes / (double)st.presentations : 0.0);
-    fprintf(f, "labelled on %zu, tested on %zu (%.1f s): test accuracy %.2f%%\n", label_limit,
-            test_limit, infer_s, 100.0 * acc);
+    if (validating)
+      fprintf(f, "labelled on %zu, validated on training images %zu..%zu (%.1f s): validation "
+                 "accuracy %.2f%%\n",
+              label_limit, validate, validate + test_limit - 1, infer_s, 100.0 * acc);
+    else
+      fprintf(f, "labelled on %zu, tested on %zu (%.1f s): test accuracy %.2f%%\n", label_limit,
+              test_limit, infer_s, 100.0 * acc);
   }
   if (save && (rc = snn_learner_save(l, save))) {
     fail("snn_learner_save", rc);
@@ -291,11 +333,17 @@ int main(int argc, char **argv) {
     char seed_s[32];
     if (load) snprintf(seed_s, sizeof seed_s, "null");
     else snprintf(seed_s, sizeof seed_s, "%zu", seed);
-    printf("{\"test_accuracy\": %.4f, \"train_seconds\": %.2f, \"neurons\": %zu, \"epochs\": %zu, "
+    char acc_s[96];
+    if (validating)
+      snprintf(acc_s, sizeof acc_s, "\"test_accuracy\": null, \"validation_accuracy\": %.4f, "
+               "\"validate_from\": %zu", acc, validate);
+    else
+      snprintf(acc_s, sizeof acc_s, "\"test_accuracy\": %.4f", acc);
+    printf("{%s, \"train_seconds\": %.2f, \"neurons\": %zu, \"epochs\": %zu, "
            "\"examples\": %zu, \"label_examples\": %zu, \"test_examples\": %zu, "
            "\"examples_per_second\": %.2f, \"synaptic_events_per_second\": %.4g, "
            "\"inference_seconds\": %.2f, \"seed\": %s}\n",
-           acc, train_s, neurons, epochs, trained, label_limit, test_limit, ex_s, ev_s, infer_s,
+           acc_s, train_s, neurons, epochs, trained, label_limit, test_limit, ex_s, ev_s, infer_s,
            seed_s);
   }
   exit_code = 0;

@@ -87,7 +87,7 @@ typedef struct snn__stdp {
   double max_rate, rate_inc;
   uint32_t min_spikes, max_repeats;
   double t_present, t_rest, dt;
-  int inhibition, synapse, implicit;
+  int inhibition, synapse, integrator; /* integrator: SNN_STDP_EULER/_IMPLICIT/_AUTO */
   double w_ei, w_ie;
   uint32_t flags;
   uint64_t seed;
@@ -278,16 +278,22 @@ oom:
 
 /* Excitatory update of one step; writes spk[j] = 1.0f where neuron j fired.
  * Branch-free so that it vectorises; cond selects conductance-based drive
- * (driving force E - v) or current-based (driving force frozen at E - v_rest). */
+ * (driving force E - v) or current-based (driving force frozen at E - v_rest).
+ * integ: SNN_STDP_EULER (forward Euler), SNN_STDP_IMPLICIT (backward Euler) or
+ * SNN_STDP_AUTO: forward Euler where its step does not overshoot, i.e. where
+ * k (1 + ge + gi) <= 1 (the step moves v towards its moving equilibrium by
+ * that fraction of the distance; above 1 it passes it, above 2 it diverges),
+ * backward Euler for the neurons and steps above. Current-based drive has
+ * rate constant k alone, so it always takes the forward step. */
 SNN__HOT SNN__NOTRAP static float exc_step(float *restrict v_e, float *restrict ge_e, float *restrict gi_e,
                               float *restrict refr, float *restrict lock,
                               const float *restrict theta, float *restrict spk, size_t n,
                               float k, float dge, float dgi, float dt, float thr, int cond,
-                              int implicit) {
+                              int integ) {
   /* drive = ge * (ee - c*v) + gi * (ei - c*v) with c = 1 (conductance) or 0 */
   const float c = cond ? 1.0f : 0.0f;
   const float ee = cond ? E_EXC : E_EXC - E_V_REST, ei = cond ? E_INH_E : E_INH_E - E_V_REST;
-  const int imp = implicit && cond;
+  const int imp = integ == SNN_STDP_IMPLICIT && cond, aut = integ == SNN_STDP_AUTO && cond;
   float nsp = 0.0f;
 #pragma omp simd reduction(+ : nsp)
   for (size_t j = 0; j < n; j++) {
@@ -295,8 +301,9 @@ SNN__HOT SNN__NOTRAP static float exc_step(float *restrict v_e, float *restrict 
     float cv = c * v;
     float vx = v + k * ((E_V_REST - v) + ge * (ee - cv) + gi * (ei - cv));
     /* backward Euler of the same equation (conductance-based only) */
-    float vi = (v + k * (E_V_REST + ge * ee + gi * ei)) / (1.0f + k * (1.0f + ge + gi));
-    float vn = imp ? vi : vx;
+    float kl = k * (1.0f + ge + gi);
+    float vi = (v + k * (E_V_REST + ge * ee + gi * ei)) / (1.0f + kl);
+    float vn = (imp || (aut && kl > 1.0f)) ? vi : vx;
     float r = refr[j];
     vn = r > 0.0f ? v : vn;
     r = r - dt;
@@ -318,17 +325,18 @@ SNN__HOT SNN__NOTRAP static float exc_step(float *restrict v_e, float *restrict 
 
 SNN__HOT SNN__NOTRAP static float inh_step(float *restrict v_i, float *restrict ge_i, float *restrict refr,
                               float *restrict spk, size_t n, float k, float dge, float dt,
-                              int cond, int implicit) {
+                              int cond, int integ) {
   const float c = cond ? 1.0f : 0.0f;
   const float ee = cond ? E_EXC : E_EXC - I_V_REST;
-  const int imp = implicit && cond;
+  const int imp = integ == SNN_STDP_IMPLICIT && cond, aut = integ == SNN_STDP_AUTO && cond;
   float nsp = 0.0f;
 #pragma omp simd reduction(+ : nsp)
   for (size_t j = 0; j < n; j++) {
     float v = v_i[j], ge = ge_i[j];
     float vx = v + k * ((I_V_REST - v) + ge * (ee - c * v));
-    float vi = (v + k * (I_V_REST + ge * ee)) / (1.0f + k * (1.0f + ge));
-    float vn = imp ? vi : vx;
+    float kl = k * (1.0f + ge);
+    float vi = (v + k * (I_V_REST + ge * ee)) / (1.0f + kl);
+    float vn = (imp || (aut && kl > 1.0f)) ? vi : vx;
     float r = refr[j];
     vn = r > 0.0f ? v : vn;
     r = r - dt;
@@ -483,11 +491,11 @@ static int run_presentation(snn__stdp *s, sim *m, float *w, float *theta, int le
     const double t = (double)(step + 1) * s->dt;
     /* 1. neurons */
     float fe = exc_step(m->v_e, m->ge_e, m->gi_e, m->refr_e, m->lock_e, theta, m->spk_e, n, ke,
-                        dge, dgi, dt, thr, cond, s->implicit);
+                        dge, dgi, dt, thr, cond, s->integrator);
     size_t ne = fe > 0.0f ? collect(m->list_e, m->spk_e, n) : 0;
     size_t ni = 0;
     if (pop) {
-      float fi = inh_step(m->v_i, m->ge_i, m->refr_i, m->spk_i, n, ki, dge, dt, cond, s->implicit);
+      float fi = inh_step(m->v_i, m->ge_i, m->refr_i, m->spk_i, n, ki, dge, dt, cond, s->integrator);
       ni = fi > 0.0f ? collect(m->list_i, m->spk_i, n) : 0;
     }
     if (learn) decay_traces(s, dpre, dp1, dp2);
@@ -688,11 +696,15 @@ static int resolve_options(snn__stdp *s, const snn_stdp_options *in, const char 
   if (s->synapse != SNN_STDP_CONDUCTANCE && s->synapse != SNN_STDP_CURRENT)
     return snn__error(SNN_E_RANGE, "%s: synapse must be SNN_STDP_CONDUCTANCE or _CURRENT (got %d)",
                       fn, (int)o.synapse);
-  int integ = o.integrator ? o.integrator : SNN_STDP_EULER;
-  if (integ != SNN_STDP_EULER && integ != SNN_STDP_IMPLICIT)
-    return snn__error(SNN_E_RANGE, "%s: integrator must be SNN_STDP_EULER or _IMPLICIT (got %d)",
-                      fn, (int)o.integrator);
-  s->implicit = integ == SNN_STDP_IMPLICIT;
+  /* default: forward Euler (as Brian ran the paper's model) wherever it does
+   * not overshoot, backward Euler where strong conductances would make it
+   * oscillate or diverge (large layers: many coincident inhibitory spikes) */
+  int integ = o.integrator ? o.integrator : SNN_STDP_AUTO;
+  if (integ != SNN_STDP_EULER && integ != SNN_STDP_IMPLICIT && integ != SNN_STDP_AUTO)
+    return snn__error(SNN_E_RANGE,
+                      "%s: integrator must be SNN_STDP_EULER, _IMPLICIT or _AUTO (got %d)", fn,
+                      (int)o.integrator);
+  s->integrator = integ;
   s->w_ei = dflt(o.w_exc_inh, 10.4);
   s->w_ie = dflt(o.w_inh_exc, 17.0);
   if (o.flags & ~(SNN_STDP_NO_NORMALIZE | SNN_STDP_NO_THETA | SNN_STDP_KEEP_WEIGHTS))
@@ -1381,7 +1393,7 @@ int snn__stdp_view_get(snn__stdp_view *v, const snn_learner *l, const char *fn) 
   o->w_inh_exc = s->w_ie;
   o->flags = s->flags & ~(uint32_t)SNN_STDP_KEEP_WEIGHTS;
   o->seed = s->seed;
-  o->integrator = s->implicit ? SNN_STDP_IMPLICIT : SNN_STDP_EULER;
+  o->integrator = s->integrator;
   v->ops = &s->ops;
   v->theta = s->theta;
   v->assign = s->assign;

@@ -32,7 +32,7 @@ static const char tag_stdp[4] = {'S', 'T', 'D', 'P'};
 static const char *const rule_names[] = {"", "triplet", "additive", "multiplicative", "pretrace"};
 static const char *const inhib_names[] = {"", "population", "direct"};
 static const char *const syn_names[] = {"", "conductance", "current"};
-static const char *const integ_names[] = {"", "euler", "implicit"};
+static const char *const integ_names[] = {"", "euler", "implicit", "auto"};
 
 static const char *sym_of(const char *const *names, int n, int32_t v) {
   return v >= 1 && v < n ? names[v] : "?";
@@ -79,7 +79,7 @@ static void pl_stdp(snn__wr *w, const void *ctx) {
   snn__wr_param_num(w, "w_inh_exc", o->w_inh_exc);
   snn__wr_param_str(w, "normalize", (o->flags & SNN_STDP_NO_NORMALIZE) ? "off" : "on");
   snn__wr_param_str(w, "adaptive_theta", (o->flags & SNN_STDP_NO_THETA) ? "off" : "on");
-  snn__wr_param_str(w, "integrator", sym_of(integ_names, 3, o->integrator));
+  snn__wr_param_str(w, "integrator", sym_of(integ_names, 4, o->integrator));
   snn__wr_f32s(w, v->theta, v->n);
   snn__wr_u8(w, (unsigned)(v->have_assign != 0));
   snn__wr_i32s(w, v->assign, v->n);
@@ -179,7 +179,7 @@ static int apply_option(snn__rd *r, snn_stdp_options *o, const snn__pval *p) {
       {"rule", rule_names, 5, offsetof(snn_stdp_options, rule)},
       {"inhibition", inhib_names, 3, offsetof(snn_stdp_options, inhibition)},
       {"synapse", syn_names, 3, offsetof(snn_stdp_options, synapse)},
-      {"integrator", integ_names, 3, offsetof(snn_stdp_options, integrator)},
+      {"integrator", integ_names, 4, offsetof(snn_stdp_options, integrator)},
   };
   for (size_t k = 0; k < sizeof num / sizeof num[0]; k++) {
     if (strcmp(p->name, num[k].name) != 0) continue;

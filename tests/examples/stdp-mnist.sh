@@ -52,6 +52,15 @@ PYEOF
   2>/dev/null || fail "--load with training exited non-zero"
 "$PROG" --neurons 12 --data "$tmp/data" --epochs 0 --load "$tmp/nowhere.snn" > /dev/null 2>&1 \
   && fail "--load of a missing file should fail"
+# --validate: accuracy on training images 100..149 (labelled on 0..49), test set unused
+"$PROG" "${args[@]/#60/50}" --validate 100 --json --quiet > "$tmp/out5" 2>/dev/null \
+  || fail "--validate exited non-zero"
+"$PY" - "$tmp/out5" <<'PYEOF' || fail "--validate JSON"
+import json, sys
+a = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+assert a["test_accuracy"] is None and a["validate_from"] == 100, a
+assert a["test_examples"] == 50 and a["validation_accuracy"] >= 0.8, a
+PYEOF
 if command -v gnuplot >/dev/null 2>&1; then
   "$PROG" "${args[@]}" --quiet --weights-png "$tmp/w.png" > /dev/null || fail "--weights-png"
   head -c 8 "$tmp/w.png" | od -An -c | grep -q 'P   N   G' || fail "--weights-png is not a PNG"
@@ -59,6 +68,8 @@ fi
 set +e
 "$PROG" --neurons x > /dev/null 2>&1; [ $? -eq 2 ] || fail "bad --neurons should exit 2"
 "$PROG" --bogus > /dev/null 2>&1; [ $? -eq 2 ] || fail "unknown option should exit 2"
+"$PROG" "${args[@]}" --validate 150 > /dev/null 2>&1; [ $? -eq 2 ] || fail "--validate past the end should exit 2"
+"$PROG" --tau-theta -1 > /dev/null 2>&1; [ $? -eq 2 ] || fail "bad --tau-theta should exit 2"
 "$PROG" --data "$tmp/nowhere" > /dev/null 2>&1; [ $? -eq 1 ] || fail "missing data should exit 1"
 set -e
 echo "stdp-mnist.sh: ok"
