@@ -63,51 +63,9 @@ typedef float v4f __attribute__((vector_size(16)));
     u = __builtin_convertvector((v4i)(r_ >> 8), v4f) * 0x1.0p-24f;    \
   } while (0)
 
-static void rate_row(float *o, const float *x, size_t n, float scale, snn__lanes *L) {
-  v4u a0, a1, a2, a3, b0, b1, b2, b3;
-  memcpy(&a0, &L->s[0][0], 16);
-  memcpy(&b0, &L->s[0][4], 16);
-  memcpy(&a1, &L->s[1][0], 16);
-  memcpy(&b1, &L->s[1][4], 16);
-  memcpy(&a2, &L->s[2][0], 16);
-  memcpy(&b2, &L->s[2][4], 16);
-  memcpy(&a3, &L->s[3][0], 16);
-  memcpy(&b3, &L->s[3][4], 16);
-  for (size_t j = 0; j < n; j += 8) {
-    v4f ua, ub;
-    LANES_STEP(a0, a1, a2, a3, ua);
-    LANES_STEP(b0, b1, b2, b3, ub);
-    if (n - j >= 8) {
-      v4f xa, xb;
-      memcpy(&xa, x + j, 16);
-      memcpy(&xb, x + j + 4, 16);
-      v4i ma = (ua < xa * scale) & (ua < scale); /* -1 where it fires */
-      v4i mb = (ub < xb * scale) & (ub < scale);
-      v4f oa = __builtin_convertvector(-ma, v4f), ob = __builtin_convertvector(-mb, v4f);
-      memcpy(o + j, &oa, 16);
-      memcpy(o + j + 4, &ob, 16);
-    } else {
-      float u[8];
-      memcpy(u, &ua, 16);
-      memcpy(u + 4, &ub, 16);
-      for (size_t k = 0; k < n - j; k++)
-        o[j + k] = (float)((u[k] < x[j + k] * scale) & (u[k] < scale));
-    }
-  }
-  memcpy(&L->s[0][0], &a0, 16);
-  memcpy(&L->s[0][4], &b0, 16);
-  memcpy(&L->s[1][0], &a1, 16);
-  memcpy(&L->s[1][4], &b1, 16);
-  memcpy(&L->s[2][0], &a2, 16);
-  memcpy(&L->s[2][4], &b2, 16);
-  memcpy(&L->s[3][0], &a3, 16);
-  memcpy(&L->s[3][4], &b3, 16);
-}
-
-/* The same numbers as rate_row, written as the list of the inputs that fire
- * (ascending) instead of a 0/1 row; returns the list's length. ix must have
- * room for n entries: the compaction stores 4 entries per 4 inputs at the
- * current end of the list, which never reaches past ix + n. */
+/* Writes the list of the inputs that fire (ascending) into ix; the
+ * compaction stores 4 entries per 4 inputs at the current end of the list,
+ * which never reaches past ix + n. */
 #if defined(SNN__HAVE_COMPACT_SSE2)
 #define RATE_EMIT4(ix, c, k, m) ((c) = snn__emit4((ix), (c), (k), _mm_movemask_ps((__m128)(m))))
 #else
@@ -120,68 +78,68 @@ static void rate_row(float *o, const float *x, size_t n, float scale, snn__lanes
   } while (0)
 #endif
 
-static size_t rate_row_list(int32_t *ix, const float *x, size_t n, float scale, snn__lanes *L) {
-  v4u a0, a1, a2, a3, b0, b1, b2, b3;
-  memcpy(&a0, &L->s[0][0], 16);
-  memcpy(&b0, &L->s[0][4], 16);
-  memcpy(&a1, &L->s[1][0], 16);
-  memcpy(&b1, &L->s[1][4], 16);
-  memcpy(&a2, &L->s[2][0], 16);
-  memcpy(&b2, &L->s[2][4], 16);
-  memcpy(&a3, &L->s[3][0], 16);
-  memcpy(&b3, &L->s[3][4], 16);
+/* One step for n inputs: with o, the 0/1 row o[0..n); otherwise the list of
+ * the inputs that fire in ix (room for n entries), whose length is returned.
+ * Both give the same numbers; inlined into two specialised callers. */
+static inline __attribute__((always_inline)) size_t
+rate_step(float *o, int32_t *ix, const float *x, size_t n, float scale, snn__lanes *L) {
+  v4u a[4], b[4];
+  for (int w = 0; w < 4; w++) {
+    memcpy(&a[w], &L->s[w][0], 16);
+    memcpy(&b[w], &L->s[w][4], 16);
+  }
   size_t c = 0;
   for (size_t j = 0; j < n; j += 8) {
     v4f ua, ub;
-    LANES_STEP(a0, a1, a2, a3, ua);
-    LANES_STEP(b0, b1, b2, b3, ub);
+    LANES_STEP(a[0], a[1], a[2], a[3], ua);
+    LANES_STEP(b[0], b[1], b[2], b[3], ub);
     if (n - j >= 8) {
       v4f xa, xb;
       memcpy(&xa, x + j, 16);
       memcpy(&xb, x + j + 4, 16);
-      v4i ma = (ua < xa * scale) & (ua < scale);
+      v4i ma = (ua < xa * scale) & (ua < scale); /* -1 where it fires */
       v4i mb = (ub < xb * scale) & (ub < scale);
-      RATE_EMIT4(ix, c, j, ma);
-      RATE_EMIT4(ix, c, j + 4, mb);
+      if (o) {
+        v4f oa = __builtin_convertvector(-ma, v4f), ob = __builtin_convertvector(-mb, v4f);
+        memcpy(o + j, &oa, 16);
+        memcpy(o + j + 4, &ob, 16);
+      } else {
+        RATE_EMIT4(ix, c, j, ma);
+        RATE_EMIT4(ix, c, j + 4, mb);
+      }
     } else {
       float u[8];
       memcpy(u, &ua, 16);
       memcpy(u + 4, &ub, 16);
-      for (size_t k = 0; k < n - j; k++)
-        if ((u[k] < x[j + k] * scale) & (u[k] < scale)) ix[c++] = (int32_t)(j + k);
+      for (size_t k = 0; k < n - j; k++) {
+        int f = (u[k] < x[j + k] * scale) & (u[k] < scale);
+        if (o) o[j + k] = (float)f;
+        else if (f) ix[c++] = (int32_t)(j + k);
+      }
     }
   }
-  memcpy(&L->s[0][0], &a0, 16);
-  memcpy(&L->s[0][4], &b0, 16);
-  memcpy(&L->s[1][0], &a1, 16);
-  memcpy(&L->s[1][4], &b1, 16);
-  memcpy(&L->s[2][0], &a2, 16);
-  memcpy(&L->s[2][4], &b2, 16);
-  memcpy(&L->s[3][0], &a3, 16);
-  memcpy(&L->s[3][4], &b3, 16);
+  for (int w = 0; w < 4; w++) {
+    memcpy(&L->s[w][0], &a[w], 16);
+    memcpy(&L->s[w][4], &b[w], 16);
+  }
   return c;
 }
 #else
 /* the same numbers in plain C */
-static size_t rate_row_list(int32_t *ix, const float *x, size_t n, float scale, snn__lanes *L) {
+static size_t rate_step(float *o, int32_t *ix, const float *x, size_t n, float scale,
+                        snn__lanes *L) {
   size_t c = 0;
   for (size_t j = 0; j < n; j += 8) {
     float u[8];
     for (int k = 0; k < 8; k++) u[k] = lane_next(L, k);
     size_t m = n - j < 8 ? n - j : 8;
-    for (size_t k = 0; k < m; k++)
-      if ((u[k] < x[j + k] * scale) & (u[k] < scale)) ix[c++] = (int32_t)(j + k);
+    for (size_t k = 0; k < m; k++) {
+      int f = (u[k] < x[j + k] * scale) & (u[k] < scale);
+      if (o) o[j + k] = (float)f;
+      else if (f) ix[c++] = (int32_t)(j + k);
+    }
   }
   return c;
-}
-
-static void rate_row(float *o, const float *x, size_t n, float scale, snn__lanes *L) {
-  for (size_t j = 0; j < n; j += 8) {
-    float u[8];
-    for (int k = 0; k < 8; k++) u[k] = lane_next(L, k);
-    size_t c = n - j < 8 ? n - j : 8;
-    for (size_t k = 0; k < c; k++) o[j + k] = (float)((u[k] < x[j + k] * scale) & (u[k] < scale));
-  }
 }
 #endif
 
@@ -193,10 +151,10 @@ static float rate_scale(const snn_encoder *e) {
 void snn__enc_rate(const snn_encoder *e, float *out, size_t stride, const float *x, size_t n_in,
                    size_t n_steps, snn__lanes *L) {
   const float scale = rate_scale(e);
-  for (size_t t = 0; t < n_steps; t++) rate_row(out + t * stride, x, n_in, scale, L);
+  for (size_t t = 0; t < n_steps; t++) rate_step(out + t * stride, NULL, x, n_in, scale, L);
 }
 
 size_t snn__enc_rate_list(const snn_encoder *e, int32_t *ix, const float *x, size_t n_in,
                           snn__lanes *L) {
-  return rate_row_list(ix, x, n_in, rate_scale(e), L);
+  return rate_step(NULL, ix, x, n_in, rate_scale(e), L);
 }

@@ -182,7 +182,7 @@ typedef struct lbuf {
   float *gpp;        /* [n_dmark][B][T+1][SNN__PW] prefix sums of a panel's current gradients */
   float *facc;       /* [n_dmark][B][SNN__PW] running sums of the change-list forward */
   int lists_in;      /* the previous (fused) layer writes this layer's index lists */
-  size_t lists_nnz;  /* ... and how many entries they hold */
+  size_t lists_nnz;  /* entries of lists written by that layer or the encoder (x0_lists) */
 } lbuf;
 
 struct snn__engine {
@@ -1655,11 +1655,10 @@ int snn__engine_forward(snn__engine *e, const float *x, size_t b, uint64_t strea
   e->b = b;
   size_t T = e->T;
   int rc;
-  size_t lists_nnz = 0;
   if (e->x0_lists) {
     lbuf *q0 = &e->L[0];
     rc = snn__encoder_rate_lists(net->enc, x, b, net->n_in, T, stream, e->lanes, q0->cnt, q0->rp,
-                                 q0->idx, &lists_nnz);
+                                 q0->idx, &q0->lists_nnz);
     e->x0_stale = 1;
   } else {
     rc = snn__encoder_encode_batch(net->enc, e->x0, x, b, net->n_in, e->x0_const ? 1 : T, stream);
@@ -1673,11 +1672,8 @@ int snn__engine_forward(snn__engine *e, const float *x, size_t b, uint64_t strea
     size_t rows = Tc * b;
     long long in_nnz = -2;
     if (l->kind == SNN__LAYER_DENSE) {
-      int lists = (li == 0 && e->x0_lists) || q->lists_in;
-      dense_forward(e, q, X, rows,
-                    li == 0 && e->x0_lists ? (long long)lists_nnz
-                                           : q->lists_in ? (long long)q->lists_nnz : -2,
-                    li == 0 && e->x0_lists);
+      int from_x0 = li == 0 && e->x0_lists, lists = from_x0 || q->lists_in;
+      dense_forward(e, q, X, rows, lists ? (long long)q->lists_nnz : -2, from_x0);
       if (q->cnt && (q->nnz > 0 || lists)) in_nnz = (long long)q->nnz;
     } else if (l->kind == SNN__LAYER_CONV2D) {
       conv_forward(e, l, X, rows, q->cur);
