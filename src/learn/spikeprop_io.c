@@ -142,12 +142,6 @@ int snn__spikeprop_is_file(const unsigned char *buf, size_t size) {
          memcmp(buf + SNN__MODEL_HEADER_SIZE, tag_spkp, 4) == 0;
 }
 
-static uint64_t get_le(const unsigned char *p, int n) {
-  uint64_t v = 0;
-  for (int i = n - 1; i >= 0; i--) v = (v << 8) | p[i];
-  return v;
-}
-
 static int rd_f64(snn__rd *r, double *out, const char *what) {
   uint64_t u;
   int rc = snn__rd_u64(r, &u, what);
@@ -377,30 +371,8 @@ static int read_spkp(snn__rd *r, snn_learner **out) {
                      (unsigned long long)cnt, n_w);
     goto done;
   }
-  if ((rc = snn__rd_need(r, 8 * n_w, "weights"))) goto done;
-  for (size_t i = 0; i < n_w; i++) {
-    double x;
-    uint64_t u = get_le(r->buf + r->pos, 8);
-    memcpy(&x, &u, sizeof x);
-    if (!isfinite(x)) {
-      rc = snn__rd_err(r, SNN_E_FORMAT, r->pos, "weight %zu is not finite (%g)", i, x);
-      goto done;
-    }
-    v.w[i] = x;
-    r->pos += 8;
-  }
-  if ((rc = snn__rd_need(r, 8 * n_vel, "momentum state"))) goto done;
-  for (size_t i = 0; i < n_vel; i++) {
-    double x;
-    uint64_t u = get_le(r->buf + r->pos, 8);
-    memcpy(&x, &u, sizeof x);
-    if (!isfinite(x)) {
-      rc = snn__rd_err(r, SNN_E_FORMAT, r->pos, "momentum value %zu is not finite (%g)", i, x);
-      goto done;
-    }
-    v.vel[i] = x;
-    r->pos += 8;
-  }
+  if ((rc = snn__rd_f64s(r, v.w, n_w, 1, "weight"))) goto done;
+  if ((rc = snn__rd_f64s(r, v.vel, n_vel, 1, "momentum value"))) goto done;
   if (r->pos != r->end) {
     rc = snn__rd_err(r, SNN_E_FORMAT, r->pos, "%zu unexpected bytes at the end of the section",
                      r->end - r->pos);

@@ -911,6 +911,23 @@ int snn__rd_i32s(rd *r, int32_t *dst, size_t n, const char *what) {
   return rd_words(r, dst, n, 0, what);
 }
 
+int snn__rd_f64s(rd *r, double *dst, size_t n, int finite, const char *what) {
+  size_t bytes;
+  if (snn__mul_size(&bytes, n, 8)) return rd_err(r, SNN_E_FORMAT, r->pos, "%s: too long", what);
+  int rc = rd_need(r, bytes, what);
+  if (rc) return rc;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t u = get_le(r->buf + r->pos, 8);
+    double x;
+    memcpy(&x, &u, sizeof x);
+    if (finite && !isfinite(x))
+      return rd_err(r, SNN_E_FORMAT, r->pos, "%s %zu is not finite (%g)", what, i, x);
+    dst[i] = x;
+    r->pos += 8;
+  }
+  return SNN_OK;
+}
+
 /* ---- load options ------------------------------------------------------------ */
 
 int snn_load_options_init(snn_load_options *o, size_t struct_size) {

@@ -74,6 +74,9 @@ int snn__rd_str(snn__rd *r, char *buf, const char *what); /* buf[SNN__MODEL_MAX_
 /* n little-endian floats (all finite) / int32 values, after a bounds check */
 int snn__rd_f32s(snn__rd *r, float *dst, size_t n, const char *what);
 int snn__rd_i32s(snn__rd *r, int32_t *dst, size_t n, const char *what);
+/* n little-endian doubles after a bounds check; with `finite`, a NaN/Inf is
+ * SNN_E_FORMAT ("<what> <i> is not finite (<value>)") */
+int snn__rd_f64s(snn__rd *r, double *dst, size_t n, int finite, const char *what);
 
 /* The section walk every model-container loader shares. snn__model_walk()
  * checks the file header (magic, version, flags), then for each section its

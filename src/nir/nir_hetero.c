@@ -286,18 +286,14 @@ int snn__nir_hetero_read(snn__rd *r, snn_neuron_model *m, size_t n_out) {
     if (cnt != (uint64_t)n_out)
       return snn__rd_err(r, SNN_E_FORMAT, coff, "per-neuron array '%s' has %llu values for %zu neurons",
                          name, (unsigned long long)cnt, n_out);
+    /* size checked before allocating; the values are validated by _set */
     if ((rc = snn__rd_need(r, 8 * n_out, "per-neuron array data"))) return rc; /* no overflow: n_out <= 2^24 */
     double *tmp = snn__malloc(n_out * sizeof *tmp);
     if (!tmp) return snn__rd_err(r, SNN_E_NOMEM, coff, "out of memory for %zu values", n_out);
-    for (size_t i = 0; i < n_out; i++) {
-      uint64_t u = 0;
-      for (int b = 0; b < 8; b++) u |= (uint64_t)r->buf[r->pos + 8 * i + (size_t)b] << (8 * b);
-      memcpy(&tmp[i], &u, sizeof u);
-    }
-    rc = snn__nir_hetero_set(m, k, tmp, n_out, r->fn);
+    rc = snn__rd_f64s(r, tmp, n_out, 0, "per-neuron value");
+    if (rc == SNN_OK) rc = snn__nir_hetero_set(m, k, tmp, n_out, r->fn);
     snn__free(tmp);
     if (rc != SNN_OK) return snn__rd_apply_err(r, rc, coff, "per-neuron array");
-    r->pos += 8 * n_out;
   }
   rc = snn__nir_hetero_seal(m, n_out, r->fn);
   if (rc != SNN_OK) return snn__rd_apply_err(r, rc, off, "per-neuron arrays");
