@@ -114,13 +114,27 @@ class BpttTest(unittest.TestCase):
             t0 = time.perf_counter()
             learner.train_epoch(big)
             full = time.perf_counter() - t0
-            timer = threading.Timer(full / 4, signal.pthread_kill,
-                                    (threading.main_thread().ident, signal.SIGINT))
+            # The signal is sent once the binding's own SIGINT handler is installed, i.e.
+            # while the C call runs (a fixed delay raced with the epoch's length on a
+            # loaded machine: the signal could land after the call, in a later test).
+            main = threading.main_thread().ident
+
+            def interrupt_when_running():
+                deadline = time.perf_counter() + 60
+                while time.perf_counter() < deadline:
+                    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+                        signal.pthread_kill(main, signal.SIGINT)
+                        return
+                    time.sleep(0.001)
+
+            sender = threading.Thread(target=interrupt_when_running)
             t0 = time.perf_counter()
-            timer.start()
-            with self.assertRaises(KeyboardInterrupt):
-                learner.train_epoch(big)
-            timer.join()
+            sender.start()
+            try:
+                with self.assertRaises(KeyboardInterrupt):
+                    learner.train_epoch(big)
+            finally:
+                sender.join()
             self.assertLess(time.perf_counter() - t0, full)
             self.assertTrue(np.isfinite(self.net.predict(self.x)[1]).all())
         finally:
