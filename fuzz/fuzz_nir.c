@@ -39,7 +39,8 @@ static const char *const types[] = {"Input", "Output", "Affine", "Linear", "Conv
 static const char *const fields[] = {"shape", "weight", "bias", "tau", "r", "v_leak",
                                      "v_threshold", "v_reset", "tau_mem", "tau_syn", "w_in",
                                      "stride", "padding", "dilation", "groups", "kernel_size",
-                                     "input_shape", "start_dim", "end_dim", "scale", "theta"};
+                                     "input_shape", "start_dim", "end_dim", "scale", "theta",
+                                     "delay"};
 
 static void build(rd *r, snn__nir_graph *g, int depth) {
   unsigned nn = byte(r) % 9 + 1;

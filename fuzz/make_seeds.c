@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "snn.h"
+#include "../src/net/network.h" /* layer input delays (NIR Delay), no public setter */
 
 static const char *dir;
 static int failures;
@@ -211,6 +212,19 @@ static void models(void) {
     save_model(chain(1, 4, 4, ls2, 2, NULL), "pool-neurons.snn");
   }
   snn_neuron_model_free(m);
+  {
+    /* per-input delays (DLAY sections), as NIR Delay nodes import */
+    snn_layer *ls[2] = {dense(6, 4, "lif"), dense(4, 3, "lif")};
+    static const int32_t d0[6] = {0, 2, 5, 1, 0, 3}, d1[4] = {1, 0, 4, 2};
+    if (ls[0] && ls[1] && snn__layer_set_delay(ls[0], d0, 6, "make_seeds") == SNN_OK &&
+        snn__layer_set_delay(ls[1], d1, 4, "make_seeds") == SNN_OK) {
+      save_model(chain(1, 1, 6, ls, 2, "direct"), "dense-delay.snn");
+    } else {
+      snn_layer_free(ls[0]);
+      snn_layer_free(ls[1]);
+      failures++;
+    }
+  }
   snn_network *empty = NULL;
   if (snn_network_create(&empty, 1, 1, 2) == SNN_OK) save_model(empty, "empty.snn");
   learners();

@@ -2004,7 +2004,9 @@ SNN_API int snn_nir_options_init(snn_nir_options *o, size_t struct_size);
  * written by NIR's reference library, Norse, snnTorch, Sinabs, ...) and builds
  * a network from it. The graph must be a chain Input -> (connection+ -> neuron
  * node | pool)* -> Output; Affine, Linear, Scale, Conv1d, Conv2d (stride,
- * padding, dilation, groups), SumPool2d, AvgPool2d, Flatten, LIF, IF, LI,
+ * padding, dilation, groups), SumPool2d, AvgPool2d (zero padding), Flatten,
+ * Delay (before a connection: the layer's per-input delay in whole steps of
+ * dt; BPTT refuses such networks), LIF, IF, LI,
  * CubaLIF, CubaLI, I, Threshold, nested NIRGraph nodes and a recurrent
  * Affine/Linear loop on a neuron node are supported; a chain of
  * Affine/Linear/Scale nodes becomes one dense layer with the composed map.

@@ -272,6 +272,9 @@ static void assert_same_net(snn_network *a, snn_network *b, double rel) {
     snn_layer_output_shape(&ca, &ha, &wa, la);
     snn_layer_output_shape(&cb, &hb, &wb, lb);
     ck_assert(ca == cb && ha == hb && wa == wb);
+    /* input delays (NIR Delay) */
+    ck_assert((la->delay == NULL) == (lb->delay == NULL));
+    if (la->delay) ck_assert(memcmp(la->delay, lb->delay, la->n_in * sizeof *la->delay) == 0);
     for (int32_t which = SNN_PARAM_WEIGHTS; which <= SNN_PARAM_RECURRENT; which++) {
       size_t n = snn_layer_param_size(la, which);
       ck_assert_uint_eq(n, snn_layer_param_size(lb, which));

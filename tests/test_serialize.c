@@ -14,6 +14,7 @@
 
 #include "internal.h"
 #include "testutil.h"
+#include "../src/net/network.h" /* layer input delays (NIR Delay): no public setter */
 #include "../src/net/serialize.h"
 
 /* ---- helpers --------------------------------------------------------------- */
@@ -109,7 +110,8 @@ static snn_neuron_model *model(const char *kind) {
 }
 
 /* Test networks. Returns NULL when a needed kind does not exist (yet). */
-enum { NET_DENSE, NET_CONV, NET_POOL_NEURONS, NET_SMALL, NET_N };
+enum { NET_DENSE, NET_CONV, NET_POOL_NEURONS, NET_SMALL, NET_N,
+       NET_SMALL_DELAY = NET_N /* NET_SMALL with input delays (DLAY section); not in loops */ };
 
 static snn_network *make_net(int which, const char *neuron_kind) {
   snn_network *net = NULL;
@@ -162,14 +164,19 @@ static snn_network *make_net(int which, const char *neuron_kind) {
     if (ok) ok = snn_network_set_str(net, "readout", "membrane_max") == SNN_OK;
     break;
   case NET_SMALL: /* small: for the exhaustive corruption tests */
+  case NET_SMALL_DELAY:
     ck_assert_snn_ok(snn_network_create(&net, 1, 1, 3));
     m = model("if");
     if (!m) break;
     ok = add(net, snn_layer_create_dense(&l, 3, 2, m), &l);
+    if (ok && which == NET_SMALL_DELAY) {
+      static const int32_t d[3] = {0, 2, 1};
+      ck_assert_snn_ok(snn__layer_set_delay(net->layers[0], d, 3, "test"));
+    }
     break;
   }
   snn_encoder_free(e);
-  if (!m || (!m2 && which != NET_SMALL)) ok = 0;
+  if (!m || (!m2 && which != NET_SMALL && which != NET_SMALL_DELAY)) ok = 0;
   snn_neuron_model_free(m);
   snn_neuron_model_free(m2);
   if (!ok) {
@@ -472,7 +479,7 @@ static void expect_load_fails(const unsigned char *b, size_t n, const char *what
 }
 
 START_TEST(test_flip_every_byte) {
-  snn_network *net = make_net(NET_SMALL, NULL);
+  snn_network *net = make_net(_i ? NET_SMALL_DELAY : NET_SMALL, NULL);
   ck_assert_ptr_nonnull(net);
   size_t size;
   unsigned char *b = save_bytes(net, &size);
@@ -492,7 +499,7 @@ START_TEST(test_flip_every_byte) {
 END_TEST
 
 START_TEST(test_truncate_every_length) {
-  snn_network *net = make_net(NET_SMALL, NULL);
+  snn_network *net = make_net(_i ? NET_SMALL_DELAY : NET_SMALL, NULL);
   ck_assert_ptr_nonnull(net);
   size_t size;
   unsigned char *b = save_bytes(net, &size);
@@ -544,7 +551,7 @@ static void fix_crc(unsigned char *b, const sect *s) {
  * Loading may succeed (a changed weight is still a valid file) but must never
  * crash, and failures must be clean. */
 START_TEST(test_flip_behind_crc) {
-  snn_network *net = make_net(NET_SMALL, NULL);
+  snn_network *net = make_net(_i ? NET_SMALL_DELAY : NET_SMALL, NULL);
   ck_assert_ptr_nonnull(net);
   size_t size;
   unsigned char *b = save_bytes(net, &size);
@@ -838,7 +845,7 @@ END_TEST
 /* ---- out of memory ------------------------------------------------------------ */
 
 START_TEST(test_oom_load) {
-  snn_network *net = make_net(NET_DENSE, NULL);
+  snn_network *net = make_net(_i ? NET_SMALL_DELAY : NET_DENSE, NULL);
   if (net == NULL) net = make_net(NET_SMALL, NULL);
   ck_assert_ptr_nonnull(net);
   size_t size;
@@ -1585,9 +1592,10 @@ Suite *suite_serialize(void) {
   suite_add_tcase(s, tc);
   tc = tcase_create("corruption");
   tcase_set_timeout(tc, 120);
-  tcase_add_test(tc, test_flip_every_byte);
-  tcase_add_test(tc, test_truncate_every_length);
-  tcase_add_test(tc, test_flip_behind_crc);
+  /* loop 1: a model with input delays (DLAY) */
+  tcase_add_loop_test(tc, test_flip_every_byte, 0, 2);
+  tcase_add_loop_test(tc, test_truncate_every_length, 0, 2);
+  tcase_add_loop_test(tc, test_flip_behind_crc, 0, 2);
   tcase_add_test(tc, test_bad_content);
   tcase_add_test(tc, test_unknown_sections);
   tcase_add_test(tc, test_custom_kind_notfound);
@@ -1609,7 +1617,7 @@ Suite *suite_serialize(void) {
   suite_add_tcase(s, tc);
   tc = tcase_create("oom");
   tcase_set_timeout(tc, 120);
-  tcase_add_test(tc, test_oom_load);
+  tcase_add_loop_test(tc, test_oom_load, 0, 2);
   tcase_add_test(tc, test_oom_save);
   suite_add_tcase(s, tc);
   return s;

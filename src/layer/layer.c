@@ -14,7 +14,30 @@ void snn__layer_destroy(snn_layer *l) {
   snn__aligned_free(l->w);
   snn__aligned_free(l->b);
   snn__aligned_free(l->r);
+  snn__free(l->delay);
   snn__free(l);
+}
+
+int snn__layer_set_delay(snn_layer *l, const int32_t *d, size_t n, const char *fn) {
+  if (n != l->n_in)
+    return snn__error(SNN_E_INVALID, "%s: %zu delays for a layer with %zu inputs", fn, n, l->n_in);
+  int32_t mx = 0;
+  for (size_t i = 0; d && i < n; i++) {
+    if (d[i] < 0 || d[i] > SNN__MAX_DELAY_STEPS)
+      return snn__error(SNN_E_INVALID, "%s: delay[%zu] = %ld steps is outside [0, %d]", fn, i,
+                        (long)d[i], SNN__MAX_DELAY_STEPS);
+    if (d[i] > mx) mx = d[i];
+  }
+  int32_t *c = NULL;
+  if (mx > 0) {
+    c = snn__malloc(n * sizeof *c);
+    if (!c) return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+    memcpy(c, d, n * sizeof *c);
+  }
+  snn__free(l->delay);
+  l->delay = c;
+  l->max_delay = mx;
+  return SNN_OK;
 }
 
 void snn_layer_free(snn_layer *l) {
@@ -202,9 +225,15 @@ int snn__layer_clone(snn_layer **out, const snn_layer *src) {
   *l = *src;
   l->model = NULL;
   l->w = l->b = l->r = NULL;
+  l->delay = NULL;
   l->in_network = 0;
   int rc = SNN_OK;
-  if (src->model) rc = snn_neuron_model_clone(&l->model, src->model);
+  if (src->delay) {
+    l->delay = snn__malloc(l->n_in * sizeof *l->delay);
+    if (!l->delay) rc = SNN_E_NOMEM;
+    else memcpy(l->delay, src->delay, l->n_in * sizeof *l->delay);
+  }
+  if (rc == SNN_OK && src->model) rc = snn_neuron_model_clone(&l->model, src->model);
   if (rc == SNN_OK && src->w) {
     l->w = snn__aligned_alloc(l->n_w, sizeof(float));
     l->b = snn__aligned_alloc(nbias(l), sizeof(float));
@@ -368,4 +397,19 @@ int snn_layer_param_set(snn_layer *l, int32_t which, const float *src, size_t n)
     if (!isfinite(src[i]))
       return snn__error(SNN_E_INVALID, "%s: src[%zu] is not finite (%g)", fn, i, (double)src[i]);
   return snn__layer_param_copy_in(l, which, src);
+}
+
+int snn__layer_set_pool_pad(snn_layer *l, size_t pad, const char *fn) {
+  if (l->kind != SNN__LAYER_POOL2D || l->in_network)
+    return snn__error(SNN_E_INVALID, "%s: padding applies to a pool2d layer not yet in a network",
+                      fn);
+  if (pad > 0 && l->pool == SNN_POOL_MAX)
+    return snn__error(SNN_E_INVALID, "%s: a max pool cannot be padded", fn);
+  if (pad > l->kh / 2)
+    return snn__error(SNN_E_INVALID, "%s: padding %zu exceeds half the window %zu", fn, pad, l->kh);
+  l->pad = pad;
+  l->out_h = (l->in_h + 2 * pad - l->kh) / l->stride + 1;
+  l->out_w = (l->in_w + 2 * pad - l->kw) / l->stride + 1;
+  l->n_out = l->out_c * l->out_h * l->out_w;
+  return SNN_OK;
 }

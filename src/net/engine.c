@@ -182,6 +182,8 @@ typedef struct lbuf {
   float *gpp;        /* [n_dmark][B][T+1][SNN__PW] prefix sums of a panel's current gradients */
   float *facc;       /* [n_dmark][B][SNN__PW] running sums of the change-list forward */
   int lists_in;      /* the previous (fused) layer writes this layer's index lists */
+  int src_const;     /* delayed layer: its source (previous output) has one time block */
+  float *xd;         /* delayed layer: the shifted input [T][B][n_in] (layer delay[]) */
   size_t lists_nnz;  /* entries of lists written by that layer or the encoder (x0_lists) */
 } lbuf;
 
@@ -254,6 +256,7 @@ void snn__engine_free(snn__engine *e) {
       snn__aligned_free(q->grix);
       snn__aligned_free(q->gpp);
       snn__aligned_free(q->facc);
+      snn__aligned_free(q->xd);
     }
     snn__free(e->L);
   }
@@ -316,6 +319,26 @@ int snn__engine_create(snn__engine **out, snn_network *net, size_t batch, int tr
     size_t n = l->n_out;
     if (n > max_n) max_n = n;
     if (l->n_in > max_n) max_n = l->n_in;
+    if (train && l->kind == SNN__LAYER_POOL2D && l->pad) {
+      snn__engine_free(e);
+      return snn__error(SNN_E_UNSUPPORTED,
+                        "snn_learner_create_bptt: layer %zu is a zero-padded pool2d (NIR); BPTT "
+                        "does not support padded pools", i);
+    }
+    if (l->delay) {
+      /* input delays (NIR Delay): the layer reads a time-shifted copy of its
+       * input, which varies in time even when the source does not */
+      if (train) {
+        snn__engine_free(e);
+        return snn__error(SNN_E_UNSUPPORTED,
+                          "snn_learner_create_bptt: layer %zu (%s) has input delays (NIR Delay); "
+                          "BPTT does not support delayed inputs",
+                          i, snn_layer_kind(l));
+      }
+      q->src_const = in_const;
+      q->xd = aal(T * B * l->n_in, sizeof(float), &fail);
+      in_const = 0;
+    }
     q->in_const = in_const;
     int last = (i + 1 == e->nl);
     q->out_const = in_const && l->model == NULL && !last;
@@ -396,7 +419,7 @@ int snn__engine_create(snn__engine **out, snn_network *net, size_t batch, int tr
   e->max_n = max_n;
   /* a rate encoder feeding a dense first layer hands over its spikes as the
    * layer's index lists: the 0/1 matrix is written only if something needs it */
-  if (!fail && e->nl > 0 && e->L[0].cnt && snn__encoder_can_list(net->enc) &&
+  if (!fail && e->nl > 0 && e->L[0].cnt && !e->L[0].l->delay && snn__encoder_can_list(net->enc) &&
       e->L[0].l->n_in == e->n_chan) {
     e->x0_lists = 1;
     e->lanes = aal(B, snn__encoder_lanes_size(), &fail);
@@ -405,7 +428,7 @@ int snn__engine_create(snn__engine **out, snn_network *net, size_t batch, int tr
    * while its spikes are in cache (its spikes are exactly 0/1) */
   for (size_t i = 1; i < e->nl && !fail; i++) {
     lbuf *p = &e->L[i - 1], *q = &e->L[i];
-    if (q->cnt && p->l->model && p->nf.fused && !p->l->has_rec && !p->out_const &&
+    if (q->cnt && !q->l->delay && p->l->model && p->nf.fused && !p->l->has_rec && !p->out_const &&
         p->l->n_out == q->l->n_in) {
       q->lists_in = 1;
       if (!e->lpos) {
@@ -1205,7 +1228,38 @@ static void conv_backward(snn__engine *e, const snn_layer *l, const float *X, co
 }
 
 /* ---- pool2d ------------------------------------------------------------------ */
+/* zero-padded sum/avg pool (NIR padding): cells outside the input add 0; the
+ * avg divisor stays k*k (docs/nir.md) */
+static void pool_forward_padded(const snn_layer *l, const float *X, size_t nimg, float *out) {
+  size_t oh = l->out_h, ow = l->out_w, H = l->in_h, W = l->in_w, k = l->kh, s = l->stride;
+  size_t p = l->pad;
+  float inv = 1.0f / (float)(k * k);
+#pragma omp parallel for schedule(static)
+  for (pidx pl = 0; pl < (pidx)(nimg * l->in_c); pl++) {
+    const float *x = X + (size_t)pl * H * W;
+    float *o = out + (size_t)pl * oh * ow;
+    for (size_t oy = 0; oy < oh; oy++)
+      for (size_t ox = 0; ox < ow; ox++) {
+        float acc = 0.0f;
+        for (size_t ky = 0; ky < k; ky++) {
+          size_t yy = oy * s + ky;
+          if (yy < p || yy - p >= H) continue;
+          for (size_t kx = 0; kx < k; kx++) {
+            size_t xx = ox * s + kx;
+            if (xx < p || xx - p >= W) continue;
+            acc += x[(yy - p) * W + xx - p];
+          }
+        }
+        o[oy * ow + ox] = l->pool == SNN_POOL_AVG ? acc * inv : acc;
+      }
+  }
+}
+
 static void pool_forward(const snn_layer *l, const float *X, size_t nimg, float *out) {
+  if (l->pad) {
+    pool_forward_padded(l, X, nimg, out);
+    return;
+  }
   size_t oh = l->out_h, ow = l->out_w, H = l->in_h, W = l->in_w, k = l->kh, s = l->stride;
   float inv = 1.0f / (float)(k * k);
 #pragma omp parallel for schedule(static)
@@ -1649,6 +1703,21 @@ static int neurons_forward(snn__engine *e, lbuf *q, lbuf *next) {
   return SNN_OK;
 }
 
+/* Layer input with per-input delays: xd[t][s][k] = X[t - d_k][s][k] (0 for
+ * t < d_k); X has one time block when the source is constant. */
+static void delay_shift(lbuf *q, const float *X, size_t T, size_t b) {
+  const snn_layer *l = q->l;
+  size_t K = l->n_in;
+  for (size_t t = 0; t < T; t++)
+    for (size_t s = 0; s < b; s++) {
+      float *o = q->xd + (t * b + s) * K;
+      for (size_t k = 0; k < K; k++) {
+        size_t d = (size_t)l->delay[k];
+        o[k] = t >= d ? X[((q->src_const ? 0 : t - d) * b + s) * K + k] : 0.0f;
+      }
+    }
+}
+
 int snn__engine_forward(snn__engine *e, const float *x, size_t b, uint64_t stream,
                         double *act_spikes, double *act_synops) {
   snn_network *net = e->net;
@@ -1671,6 +1740,10 @@ int snn__engine_forward(snn__engine *e, const float *x, size_t b, uint64_t strea
     size_t Tc = q->in_const ? 1 : T;
     size_t rows = Tc * b;
     long long in_nnz = -2;
+    if (l->delay) {
+      delay_shift(q, X, T, b);
+      X = q->xd;
+    }
     if (l->kind == SNN__LAYER_DENSE) {
       int from_x0 = li == 0 && e->x0_lists, lists = from_x0 || q->lists_in;
       dense_forward(e, q, X, rows, lists ? (long long)q->lists_nnz : -2, from_x0);

@@ -37,6 +37,9 @@ struct snn_layer {
   float *r;                    /* recurrent (aligned), allocated while has_rec */
   size_t n_w;                  /* floats in w */
   int in_network;              /* 1 once owned by a network */
+  int32_t *delay;              /* per-input delay in steps [n_in] (NIR Delay), NULL = none:
+                                  the layer reads X[t - delay[k]][k] (0 before step 0) */
+  int32_t max_delay;           /* max of delay[] (0 when delay is NULL) */
 };
 
 /* readout kinds (setting "readout") */
@@ -73,6 +76,14 @@ int snn__layer_param_copy_in(snn_layer *l, int which, const float *src);
 /* Deep copy of a layer (not in a network). */
 int snn__layer_clone(snn_layer **out, const snn_layer *l);
 void snn__layer_destroy(snn_layer *l); /* frees regardless of in_network */
+/* Per-input delays (steps, n = l->n_in values in [0, SNN__MAX_DELAY_STEPS]); d NULL or
+ * all zero removes them. Validates, copies; SNN_E_INVALID/SNN_E_NOMEM naming fn. */
+#define SNN__MAX_DELAY_STEPS 1000000
+int snn__layer_set_delay(snn_layer *l, const int32_t *d, size_t n, const char *fn);
+/* Zero padding of a sum/avg pool2d layer not yet in a network (NIR padded pools):
+ * pad <= size / 2; the output shape is recomputed. AVG keeps the divisor size^2
+ * (padded cells count, PyTorch's count_include_pad). SNN_E_INVALID naming fn. */
+int snn__layer_set_pool_pad(snn_layer *l, size_t pad, const char *fn);
 
 /* ---- network helpers (src/net/network.c) -------------------------------- */
 /* Drops the cached inference workspace (after any structural change). */

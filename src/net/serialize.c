@@ -39,6 +39,7 @@ static const unsigned char tag_enco[4] = {'E', 'N', 'C', 'O'};
 static const unsigned char tag_layr[4] = {'L', 'A', 'Y', 'R'};
 static const unsigned char tag_wght[4] = {'W', 'G', 'H', 'T'};
 static const unsigned char tag_end[4] = {'E', 'N', 'D', ' '};
+static const unsigned char tag_dlay[4] = {'D', 'L', 'A', 'Y'}; /* layer input delays (NIR Delay) */
 
 enum { VAL_F64 = 0, VAL_STR = 1 }; /* value types in a parameter list */
 
@@ -252,7 +253,7 @@ static void pl_layr(wr *w, const snn_network *net, size_t li) {
   wr_u64(w, pool || conv ? l->kh : 0);
   wr_u64(w, pool || conv ? l->kw : 0);
   wr_u64(w, pool || conv ? l->stride : 0);
-  wr_u64(w, conv ? l->pad : 0);
+  wr_u64(w, conv || pool ? l->pad : 0);
   wr_str(w, pool && l->pool >= 1 && l->pool <= 3 ? pool_names[l->pool] : "");
   wr_u8(w, snn_layer_param_size(l, SNN_PARAM_BIAS) > 0);
   wr_u8(w, snn_layer_param_size(l, SNN_PARAM_RECURRENT) > 0);
@@ -319,6 +320,14 @@ static void pl_wght(wr *w, const snn_network *net, size_t li) {
   }
 }
 
+/* DLAY: per-input delays of layer li in steps (docs/file-format.md) */
+static void pl_dlay(wr *w, const snn_network *net, size_t li) {
+  const snn_layer *l = net->layers[li];
+  wr_u32(w, (uint32_t)li);
+  wr_u64(w, l->n_in);
+  for (size_t k = 0; k < l->n_in; k++) wr_u32(w, (uint32_t)l->delay[k]);
+}
+
 static void pl_end(wr *w, const snn_network *net, size_t layer) {
   (void)w;
   (void)net;
@@ -377,6 +386,7 @@ static void wr_model(wr *w, const snn_network *net, const snn__section *extra, s
     for (size_t i = 0; i < net->n_layers; i++) {
       wr_section(w, tag_layr, pl_layr, net, i);
       wr_section(w, tag_wght, pl_wght, net, i);
+      if (net->layers[i]->delay) wr_section(w, tag_dlay, pl_dlay, net, i);
     }
   }
   for (size_t i = 0; i < n_extra; i++) wr_extra(w, &extra[i]);
@@ -1159,8 +1169,10 @@ static int sec_layr(rd *r, ld *s) {
   } else {
     pk = find_name(pool_names + 1, 3, pool) + 1;
     if (pk == 0) return rd_err(r, SNN_E_FORMAT, poff, "unknown pool kind '%s'", pool);
-    if (geo[0] == 0 || geo[0] != geo[1] || geo[2] == 0 || geo[3] != 0 || has_bias || has_rec ||
-        geo[0] > sh[1] || geo[0] > sh[2])
+    /* padding: zero-padded sum/avg pools of NIR imports (pad <= size / 2) */
+    if (geo[0] == 0 || geo[0] != geo[1] || geo[2] == 0 || geo[3] > geo[0] / 2 ||
+        (geo[3] && pk == SNN_POOL_MAX) || has_bias || has_rec || geo[0] > sh[1] ||
+        geo[0] > sh[2])
       return rd_err(r, SNN_E_FORMAT, goff, "bad pool2d geometry (size %zu x %zu, stride %zu, "
                     "padding %zu, bias %u, recurrent %u)", geo[0], geo[1], geo[2], geo[3],
                     has_bias, has_rec);
@@ -1208,6 +1220,13 @@ static int sec_layr(rd *r, ld *s) {
     rc = snn_layer_create_conv2d(&l, sh[0], sh[1], sh[2], sh[3], geo[0], geo[1], geo[2], geo[3], m);
   else
     rc = snn_layer_create_pool2d(&l, sh[0], sh[1], sh[2], pk, geo[0], geo[2], m);
+  if (rc == SNN_OK && lk == SNN__LAYER_POOL2D && geo[3]) {
+    rc = snn__layer_set_pool_pad(l, geo[3], r->fn);
+    if (rc != SNN_OK) {
+      snn_layer_free(l);
+      l = NULL;
+    }
+  }
   snn_neuron_model_free(m);
   m = NULL;
   if (rc != SNN_OK) return rd_apply_err(r, rc, shoff, "layer");
@@ -1294,6 +1313,43 @@ static int sec_wght(rd *r, ld *s) {
   return SNN_OK;
 }
 
+/* DLAY: after the WGHT of the layer it belongs to, at most once per layer */
+static int sec_dlay(rd *r, ld *s) {
+  int rc;
+  size_t ioff = r->pos;
+  uint32_t idx;
+  if ((rc = rd_u32(r, &idx, "layer index"))) return rc;
+  if (s->n_added == 0 || s->need_wght || idx + 1 != s->n_added)
+    return rd_err(r, SNN_E_FORMAT, ioff, "delays for layer %u out of order (DLAY follows the "
+                  "layer's WGHT)", idx);
+  snn_layer *l = snn_network_layer(s->net, idx);
+  if (l->delay) return rd_err(r, SNN_E_FORMAT, ioff, "second DLAY section for layer %u", idx);
+  size_t coff = r->pos;
+  uint64_t cnt;
+  if ((rc = rd_u64(r, &cnt, "delay count"))) return rc;
+  if (cnt != (uint64_t)l->n_in)
+    return rd_err(r, SNN_E_FORMAT, coff, "%llu delays for layer %u with %zu inputs",
+                  (unsigned long long)cnt, idx, l->n_in);
+  size_t doff = r->pos;
+  if ((rc = rd_need(r, 4 * l->n_in, "delays"))) return rc; /* n_in <= 2^24: no overflow */
+  int32_t *d = snn__malloc(l->n_in * sizeof *d);
+  if (!d) return rd_err(r, SNN_E_NOMEM, coff, "out of memory for %zu delays", l->n_in);
+  rc = snn__rd_i32s(r, d, l->n_in, "delays");
+  for (size_t k = 0; rc == SNN_OK && k < l->n_in; k++)
+    if (d[k] < 0 || d[k] > SNN__MAX_DELAY_STEPS)
+      rc = rd_err(r, SNN_E_FORMAT, doff + 4 * k, "delay[%zu] of layer %u = %ld steps is outside "
+                  "[0, %d]", k, idx, (long)d[k], SNN__MAX_DELAY_STEPS);
+  if (rc != SNN_OK) {
+    snn__free(d);
+    return rc;
+  }
+  rc = snn__layer_set_delay(l, d, l->n_in, r->fn);
+  snn__free(d);
+  if (rc != SNN_OK) return rd_apply_err(r, rc, coff, "delays");
+  snn__network_invalidate(s->net);
+  return SNN_OK;
+}
+
 static int sec_end(rd *r, ld *s) {
   if (r->end != r->pos) return rd_err(r, SNN_E_FORMAT, r->pos, "END section must be empty");
   if (s->n_added != s->n_layers || s->need_wght)
@@ -1340,7 +1396,7 @@ static int visit_model(void *ctx, rd *r, const unsigned char *h, size_t pos, int
       s->have_netw = 1;
   } else if (!s->have_netw && memcmp(h, tag_end, 4) != 0 &&
              (memcmp(h, tag_enco, 4) == 0 || memcmp(h, tag_layr, 4) == 0 ||
-              memcmp(h, tag_wght, 4) == 0)) {
+              memcmp(h, tag_wght, 4) == 0 || memcmp(h, tag_dlay, 4) == 0)) {
     rc = rd_err(r, SNN_E_FORMAT, pos, "section before NETW");
   } else if (memcmp(h, tag_enco, 4) == 0) {
     rc = s->have_enc ? rd_err(r, SNN_E_FORMAT, pos, "second ENCO section") : sec_enco(r, s);
@@ -1351,6 +1407,8 @@ static int visit_model(void *ctx, rd *r, const unsigned char *h, size_t pos, int
       rc = sec_layr(r, s);
   } else if (memcmp(h, tag_wght, 4) == 0) {
     rc = sec_wght(r, s);
+  } else if (memcmp(h, tag_dlay, 4) == 0) {
+    rc = sec_dlay(r, s);
   } else if (memcmp(h, tag_end, 4) == 0) {
     if (!s->have_netw)
       rc = rd_err(r, SNN_E_FORMAT, pos, "END before NETW");

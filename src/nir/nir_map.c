@@ -841,11 +841,18 @@ static int conn_layer(snn_layer **out, const fnode *f, shp in, const snn_neuron_
   if (rc == SNN_OK) rc = get_pair(&stride, f, "stride", 1, k, fn);
   if (rc == SNN_OK) rc = get_pair(&pad, f, "padding", 1, 0, fn);
   if (rc != SNN_OK) return rc;
-  if (pad != 0)
-    return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (%s): padding %zu (libsnn pools take none)",
-                      fn, f->name, nd->type, pad);
+  if (pad > k / 2)
+    return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (%s): padding %zu exceeds half the "
+                      "kernel %zu", fn, f->name, nd->type, pad, k);
   rc = snn_layer_create_pool2d(out, in.c, in.h, in.w,
                                is_type(nd, "AvgPool2d") ? SNN_POOL_AVG : SNN_POOL_SUM, k, stride, m);
+  if (rc == SNN_OK && pad) {
+    rc = snn__layer_set_pool_pad(*out, pad, fn);
+    if (rc != SNN_OK) {
+      snn_layer_free(*out);
+      *out = NULL;
+    }
+  }
   if (rc != SNN_OK && rc != SNN_E_NOMEM) {
     char msg[256];
     snprintf(msg, sizeof msg, "%s", snn_last_error());
@@ -1091,8 +1098,91 @@ static int run_layer(snn_layer **out, const fnode *const *run, size_t nr, shp in
   return dense_run_layer(out, run, nr, in, m, fn);
 }
 
+/* 1 when following single successors from k comes back to node ni (a loop) */
+static int leads_back(const flat *F, long k, size_t ni) {
+  for (size_t guard = 0; guard <= F->nn && k >= 0; guard++) {
+    if ((size_t)k == ni) return 1;
+    if (n_succ(F, (size_t)k) != 1) return 0;
+    k = succ_at(F, (size_t)k, 0);
+  }
+  return 0;
+}
+
+/* Whether delay v (>= 0, finite) is a whole number of steps dt: within 1e-6
+ * relative (at most 0.01 steps), which accepts delays stored as float32. */
+static int whole_steps(double *steps, double v, double dt) {
+  double st = v / dt, r = nearbyint(st), tol = 1e-6 * (r > 1 ? r : 1);
+  if (tol > 0.01) tol = 0.01;
+  if (steps) *steps = r;
+  return fabs(st - r) <= tol;
+}
+
+/* A run of Delay nodes starting at *cur (docs/nir.md, Delay): the delays are
+ * converted to whole steps of dt and summed into pend[n] (allocated here);
+ * *cur moves to the first node after the run. */
+static int delay_run(int32_t **pend, long *cur, flat *F, size_t n, double dt, const char *fn) {
+  int32_t *d = snn__calloc(n, sizeof *d);
+  if (!d) return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+  *pend = d;
+  long k = *cur;
+  for (size_t guard = 0; guard <= F->nn; guard++) {
+    fnode *g = &F->n[k];
+    if (!is_type(g->nd, "Delay")) break;
+    if (g->visited)
+      return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (Delay) is reached twice (a cycle that "
+                        "libsnn cannot express)", fn, g->name);
+    g->visited = 1;
+    size_t np = n_pred(F, (size_t)k), nsu = n_succ(F, (size_t)k);
+    if (np != 1 || nsu != 1)
+      return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (Delay) has %zu inputs and %zu "
+                        "successors (need 1 and 1)", fn, g->name, np, nsu);
+    const snn__nir_field *fl = snn__nir_field_get(g->nd, "delay");
+    if (!fl || fl->kind == SNN__NIR_STR || (fl->n != 1 && fl->n != n))
+      return snn__error(SNN_E_FORMAT, "%s: node '%s' (Delay): 'delay' must hold 1 or %zu numbers "
+                        "(got %zu)", fn, g->name, n, fl && fl->kind != SNN__NIR_STR ? fl->n : 0);
+    for (size_t i = 0; i < fl->n; i++) {
+      double v = fl->v[i];
+      if (!isfinite(v) || v < 0)
+        return snn__error(SNN_E_FORMAT, "%s: node '%s' (Delay): delay[%zu] = %g must be finite "
+                          "and >= 0", fn, g->name, i, v);
+      double st = v / dt;
+      if (!(st <= (double)SNN__MAX_DELAY_STEPS))
+        return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (Delay): delay[%zu] = %g is %g steps "
+                          "of dt %g (at most %d)", fn, g->name, i, v, st, dt, SNN__MAX_DELAY_STEPS);
+      double r = 0;
+      if (!whole_steps(&r, v, dt)) {
+        /* the largest dt / m (m <= 1000) that divides every value of the node */
+        size_t m = 2;
+        for (; fl->n <= 65536 && m <= 1000; m++) {
+          size_t j = 0;
+          while (j < fl->n && whole_steps(NULL, fl->v[j], dt / (double)m)) j++;
+          if (j == fl->n) break;
+        }
+        char hint[128];
+        if (fl->n <= 65536 && m <= 1000)
+          snprintf(hint, sizeof hint, "import with dt = %.9g (dt / %zu), which divides every "
+                   "value of this node", dt / (double)m, m);
+        else
+          snprintf(hint, sizeof hint, "import with a dt that divides every delay");
+        return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (Delay): delay[%zu] = %g is %.9g "
+                          "steps of dt %g, not a whole number; libsnn delays by whole steps: %s",
+                          fn, g->name, i, v, st, dt, hint);
+      }
+      for (size_t j = fl->n == 1 ? 0 : i; j < (fl->n == 1 ? n : i + 1); j++) {
+        if ((double)d[j] + r > (double)SNN__MAX_DELAY_STEPS)
+          return snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (Delay): chained delays exceed %d "
+                            "steps", fn, g->name, SNN__MAX_DELAY_STEPS);
+        d[j] += (int32_t)r;
+      }
+    }
+    k = succ_at(F, (size_t)k, 0);
+  }
+  *cur = k;
+  return SNN_OK;
+}
+
 static int walk(snn_network *net, flat *F, size_t in_idx, shp s, double dt, int euler, int reset,
-                const char *fn) {
+                int32_t **pend, const char *fn) {
   long cur = -1;
   size_t ns = n_succ(F, in_idx);
   if (ns != 1)
@@ -1134,6 +1224,23 @@ static int walk(snn_network *net, flat *F, size_t in_idx, shp s, double dt, int 
                         "%s: a non-spiking neuron node feeds '%s'; libsnn passes spikes between "
                         "layers, so LI/CubaLI/I nodes must feed the Output",
                         fn, f->name);
+    if (is_type(f->nd, "Delay")) {
+      /* Delay (runs of them add up): the next layer's per-input delay */
+      if (*pend)
+        return snn__error(SNN_E_INTERNAL, "%s: node '%s': pending delay", fn, f->name);
+      long nx = cur;
+      int rc = delay_run(pend, &nx, F, shp_n(s), dt, fn);
+      if (rc != SNN_OK) return rc;
+      const fnode *g = &F->n[nx];
+      if (g->io == 2 || !(is_conn(g->nd) || is_neuron(g->nd)))
+        return snn__error(SNN_E_UNSUPPORTED,
+                          "%s: node '%s' (Delay) feeds '%s' (%s); libsnn delays the input of a "
+                          "layer, so a Delay must feed a connection (Affine, Linear, Scale, "
+                          "Conv1d, Conv2d, SumPool2d, AvgPool2d) or a neuron node",
+                          fn, f->name, g->name, g->io == 2 ? "Output" : g->nd->type);
+      cur = nx;
+      continue;
+    }
     const fnode *conn = NULL, *neur = NULL, *rec = NULL;
     const fnode *run[MAX_RUN];
     size_t nr = 0;
@@ -1165,6 +1272,12 @@ static int walk(snn_network *net, flat *F, size_t in_idx, shp s, double dt, int 
         k = next;
       }
       conn = run[0];
+      if (is_type(F->n[next].nd, "Delay"))
+        return snn__error(SNN_E_UNSUPPORTED,
+                          "%s: node '%s' (Delay) sits between connection '%s' (%s) and its "
+                          "neurons; libsnn delays a layer's input (spikes), not its current: "
+                          "put the Delay before the connection",
+                          fn, F->n[next].name, run[nr - 1]->name, run[nr - 1]->nd->type);
       if (is_neuron(F->n[next].nd)) neur = &F->n[next];
       else if (!is_pool(run[nr - 1]->nd))
         return snn__error(SNN_E_UNSUPPORTED,
@@ -1174,16 +1287,12 @@ static int walk(snn_network *net, flat *F, size_t in_idx, shp s, double dt, int 
                           F->n[next].nd->type);
     } else if (is_neuron(f->nd)) {
       neur = f; /* neuron without a connection before it: identity dense layer */
-    } else if (is_type(f->nd, "Delay")) {
-      return snn__error(SNN_E_UNSUPPORTED,
-                        "%s: node '%s' (Delay) cannot be expressed in libsnn: its layers pass "
-                        "spikes on in the same step and have no synaptic delays",
-                        fn, f->name);
     } else {
       return snn__error(SNN_E_UNSUPPORTED,
                         "%s: node '%s' of type '%s' cannot be expressed in libsnn (supported: "
-                        "Input, Output, Affine, Linear, Scale, Flatten, Conv1d, Conv2d, SumPool2d, "
-                        "AvgPool2d, LIF, IF, LI, CubaLIF, CubaLI, I, Threshold, NIRGraph)",
+                        "Input, Output, Affine, Linear, Scale, Flatten, Delay, Conv1d, Conv2d, "
+                        "SumPool2d, AvgPool2d, LIF, IF, LI, CubaLIF, CubaLI, I, Threshold, "
+                        "NIRGraph)",
                         fn, f->name, f->nd->type);
     }
     /* the neuron node: one forward successor, optionally a recurrent loop */
@@ -1197,6 +1306,11 @@ static int walk(snn_network *net, flat *F, size_t in_idx, shp s, double dt, int 
       for (size_t j = 0; j < nsu; j++) {
         long sj = succ_at(F, ni, j);
         const fnode *cand = &F->n[sj];
+        if (is_type(cand->nd, "Delay") && leads_back(F, sj, ni))
+          return snn__error(SNN_E_UNSUPPORTED,
+                            "%s: node '%s' (Delay) is in the recurrent loop of '%s'; libsnn's "
+                            "recurrent weights act after exactly one step",
+                            fn, cand->name, neur->name);
         if ((is_type(cand->nd, "Affine") || is_type(cand->nd, "Linear")) && n_succ(F, (size_t)sj) == 1 &&
             succ_at(F, (size_t)sj, 0) == (long)ni && n_pred(F, (size_t)sj) == 1 && !rec) {
           rec = cand;
@@ -1291,6 +1405,11 @@ static int walk(snn_network *net, flat *F, size_t in_idx, shp s, double dt, int 
       }
       snn__free(tmp);
     }
+    if (rc == SNN_OK && *pend) {
+      rc = snn__layer_set_delay(l, *pend, l->n_in, fn);
+      snn__free(*pend);
+      *pend = NULL;
+    }
     if (rc == SNN_OK) rc = snn_network_add_layer(net, l);
     if (rc != SNN_OK) {
       snn_layer_free(l);
@@ -1312,7 +1431,7 @@ static int feeds_conv1d(const flat *F, size_t in_idx) {
     if (n_succ(F, (size_t)k) != 1) return 0;
     k = succ_at(F, (size_t)k, 0);
     if (is_type(F->n[k].nd, "Conv1d")) return 1;
-    if (!is_type(F->n[k].nd, "Scale")) return 0;
+    if (!is_type(F->n[k].nd, "Scale") && !is_type(F->n[k].nd, "Delay")) return 0;
   }
   return 0;
 }
@@ -1358,7 +1477,9 @@ int snn__nir_to_network(snn_network **out, const snn__nir_graph *g, double dt, i
   }
   if (rc == SNN_OK) rc = snn_network_create(&net, s.c, s.h, s.w);
   if (rc == SNN_OK) rc = snn_network_set(net, "dt", dt * MS_PER_UNIT);
-  if (rc == SNN_OK) rc = walk(net, &F, (size_t)in_idx, s, dt, euler, reset, fn);
+  int32_t *pend = NULL; /* delays read but not yet given to a layer */
+  if (rc == SNN_OK) rc = walk(net, &F, (size_t)in_idx, s, dt, euler, reset, &pend, fn);
+  snn__free(pend);
   for (size_t i = 0; rc == SNN_OK && i < F.nn; i++)
     if (!F.n[i].visited)
       rc = snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (%s) is not on the path from Input to Output",
@@ -1563,6 +1684,31 @@ int snn__nir_from_network(snn__nir_graph *g, const snn_network *net, int euler, 
       snprintf(prev, sizeof prev, "%s", name);
       if (rc != SNN_OK) return rc;
     }
+    if (l->delay) {
+      /* input delays: a Delay node (seconds) in front of the connection */
+      snprintf(name, sizeof name, "layer%zu_delay", i);
+      nd = snn__nir_add_node(g, name, "Delay");
+      double *dv = snn__malloc(l->n_in * sizeof *dv);
+      if (!nd || !dv) {
+        snn__free(dv);
+        return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+      }
+      double dt_s = net->dt / MS_PER_UNIT;
+      for (size_t k = 0; k < l->n_in; k++) dv[k] = (double)l->delay[k] * dt_s;
+      size_t dd[3] = {l->n_in, 0, 0};
+      int rk = 1;
+      if (l->kind != SNN__LAYER_DENSE) {
+        rk = 3;
+        dd[0] = l->in_c;
+        dd[1] = l->in_h;
+        dd[2] = l->in_w;
+      }
+      rc = snn__nir_add_array(nd, "delay", SNN__NIR_F64, rk, dd, dv, NULL);
+      snn__free(dv);
+      if (rc == SNN_OK) rc = snn__nir_add_edge(g, prev, name);
+      if (rc != SNN_OK) return rc;
+      snprintf(prev, sizeof prev, "%s", name);
+    }
     snprintf(name, sizeof name, "layer%zu", i);
     size_t nb = l->kind == SNN__LAYER_DENSE ? l->n_out : l->out_c;
     float *tmp = snn__malloc((l->n_w > nb ? l->n_w : nb) * sizeof(float) + 1);
@@ -1603,7 +1749,7 @@ int snn__nir_from_network(snn__nir_graph *g, const snn_network *net, int euler, 
       if (rc == SNN_OK && !nd) rc = SNN_E_NOMEM;
       if (rc == SNN_OK) rc = add_pair(nd, "kernel_size", l->kh);
       if (rc == SNN_OK) rc = add_pair(nd, "stride", l->stride);
-      if (rc == SNN_OK) rc = add_pair(nd, "padding", 0);
+      if (rc == SNN_OK) rc = add_pair(nd, "padding", l->pad);
     }
     snn__free(tmp);
       if (rc == SNN_OK) rc = snn__nir_add_edge(g, prev, name);

@@ -14,7 +14,22 @@ typedef struct lstate {
   float *out;    /* output of the step: spikes 0/1 or pooled values (n_out) */
   float *prev;   /* previous step's output (recurrent layers) */
   uint8_t *s8;   /* spikes */
+  float *hist;   /* delayed layers: ring of the last R input rows [R][n_in] */
+  float *din;    /* delayed layers: the step's delayed input [n_in] */
+  size_t R;
 } lstate;
+
+/* The layer's input of step t under its per-input delays (docs/nir.md, Delay):
+ * X'[t][k] = X[t - d_k][k], 0 for t < d_k. */
+static const float *delayed_input(const snn_layer *l, lstate *q, const float *in, size_t t) {
+  size_t n = l->n_in, R = q->R;
+  memcpy(q->hist + (t % R) * n, in, n * sizeof(float));
+  for (size_t k = 0; k < n; k++) {
+    size_t d = (size_t)l->delay[k];
+    q->din[k] = t >= d ? q->hist[((t - d) % R) * n + k] : 0.0f;
+  }
+  return q->din;
+}
 
 static void dense_cur(const snn_layer *l, const float *in, const float *prev, float *cur) {
   size_t no = l->n_out;
@@ -56,8 +71,26 @@ static void conv_cur(const snn_layer *l, const float *in, float *cur) {
 }
 
 static void pool_cur(const snn_layer *l, const float *in, float *cur) {
-  size_t H = l->in_h, W = l->in_w, k = l->kh, s = l->stride;
+  size_t H = l->in_h, W = l->in_w, k = l->kh, s = l->stride, p = l->pad;
   float inv = 1.0f / (float)(k * k);
+  if (p) { /* zero-padded sum/avg pool: cells outside the input add 0 */
+    for (size_t c = 0; c < l->in_c; c++)
+      for (size_t oy = 0; oy < l->out_h; oy++)
+        for (size_t ox = 0; ox < l->out_w; ox++) {
+          float acc = 0.0f;
+          for (size_t ky = 0; ky < k; ky++) {
+            size_t yy = oy * s + ky;
+            if (yy < p || yy - p >= H) continue;
+            for (size_t kx = 0; kx < k; kx++) {
+              size_t xx = ox * s + kx;
+              if (xx < p || xx - p >= W) continue;
+              acc += in[(c * H + yy - p) * W + xx - p];
+            }
+          }
+          cur[(c * l->out_h + oy) * l->out_w + ox] = l->pool == SNN_POOL_AVG ? acc * inv : acc;
+        }
+    return;
+  }
   for (size_t c = 0; c < l->in_c; c++)
     for (size_t oy = 0; oy < l->out_h; oy++)
       for (size_t ox = 0; ox < l->out_w; ox++) {
@@ -104,6 +137,21 @@ int snn_network_run_sequence(float *out, float *membrane, snn_network *net, cons
       rc = snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
       break;
     }
+    if (l->delay) {
+      /* rows kept: max delay + 1, no more than the sequence needs */
+      size_t R = (size_t)l->max_delay < n_steps - 1 ? (size_t)l->max_delay + 1 : n_steps, nh;
+      if (snn__mul_size(&nh, R, l->n_in)) {
+        rc = snn__error(SNN_E_NOMEM, "%s: delay history too large", fn);
+        break;
+      }
+      ls[i].R = R;
+      ls[i].hist = snn__calloc(nh, sizeof(float));
+      ls[i].din = snn__calloc(l->n_in, sizeof(float));
+      if (!ls[i].hist || !ls[i].din) {
+        rc = snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
+        break;
+      }
+    }
     if (l->model) {
       size_t ns = snn__neuron_n_state(l->model), nst;
       if (snn__mul_size(&nst, ns, n)) {
@@ -121,6 +169,7 @@ int snn_network_run_sequence(float *out, float *membrane, snn_network *net, cons
     for (size_t i = 0; i < L && rc == SNN_OK; i++) {
       const snn_layer *l = net->layers[i];
       lstate *q = &ls[i];
+      if (l->delay) in = delayed_input(l, q, in, t);
       if (l->kind == SNN__LAYER_DENSE) dense_cur(l, in, q->prev, q->cur);
       else if (l->kind == SNN__LAYER_CONV2D) conv_cur(l, in, q->cur);
       else pool_cur(l, in, q->cur);
@@ -153,6 +202,8 @@ int snn_network_run_sequence(float *out, float *membrane, snn_network *net, cons
     snn__free(ls[i].out);
     snn__free(ls[i].prev);
     snn__free(ls[i].s8);
+    snn__free(ls[i].hist);
+    snn__free(ls[i].din);
   }
   snn__free(ls);
   return rc;
