@@ -413,3 +413,22 @@ int snn__layer_set_pool_pad(snn_layer *l, size_t pad, const char *fn) {
   l->n_out = l->out_c * l->out_h * l->out_w;
   return SNN_OK;
 }
+
+void snn__pool_plane_padded(const snn_layer *l, const float *x, float *o) {
+  size_t H = l->in_h, W = l->in_w, k = l->kh, s = l->stride, p = l->pad;
+  float inv = 1.0f / (float)(k * k);
+  for (size_t oy = 0; oy < l->out_h; oy++)
+    for (size_t ox = 0; ox < l->out_w; ox++) {
+      float acc = 0.0f;
+      for (size_t ky = 0; ky < k; ky++) {
+        size_t yy = oy * s + ky;
+        if (yy < p || yy - p >= H) continue;
+        for (size_t kx = 0; kx < k; kx++) {
+          size_t xx = ox * s + kx;
+          if (xx < p || xx - p >= W) continue;
+          acc += x[(yy - p) * W + xx - p];
+        }
+      }
+      o[oy * l->out_w + ox] = l->pool == SNN_POOL_AVG ? acc * inv : acc;
+    }
+}

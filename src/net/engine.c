@@ -1228,31 +1228,12 @@ static void conv_backward(snn__engine *e, const snn_layer *l, const float *X, co
 }
 
 /* ---- pool2d ------------------------------------------------------------------ */
-/* zero-padded sum/avg pool (NIR padding): cells outside the input add 0; the
- * avg divisor stays k*k (docs/nir.md) */
+/* zero-padded sum/avg pool (NIR padding), plane by plane */
 static void pool_forward_padded(const snn_layer *l, const float *X, size_t nimg, float *out) {
-  size_t oh = l->out_h, ow = l->out_w, H = l->in_h, W = l->in_w, k = l->kh, s = l->stride;
-  size_t p = l->pad;
-  float inv = 1.0f / (float)(k * k);
+  size_t in_plane = l->in_h * l->in_w, out_plane = l->out_h * l->out_w;
 #pragma omp parallel for schedule(static)
-  for (pidx pl = 0; pl < (pidx)(nimg * l->in_c); pl++) {
-    const float *x = X + (size_t)pl * H * W;
-    float *o = out + (size_t)pl * oh * ow;
-    for (size_t oy = 0; oy < oh; oy++)
-      for (size_t ox = 0; ox < ow; ox++) {
-        float acc = 0.0f;
-        for (size_t ky = 0; ky < k; ky++) {
-          size_t yy = oy * s + ky;
-          if (yy < p || yy - p >= H) continue;
-          for (size_t kx = 0; kx < k; kx++) {
-            size_t xx = ox * s + kx;
-            if (xx < p || xx - p >= W) continue;
-            acc += x[(yy - p) * W + xx - p];
-          }
-        }
-        o[oy * ow + ox] = l->pool == SNN_POOL_AVG ? acc * inv : acc;
-      }
-  }
+  for (pidx pl = 0; pl < (pidx)(nimg * l->in_c); pl++)
+    snn__pool_plane_padded(l, X + (size_t)pl * in_plane, out + (size_t)pl * out_plane);
 }
 
 static void pool_forward(const snn_layer *l, const float *X, size_t nimg, float *out) {

@@ -84,6 +84,9 @@ int snn__layer_set_delay(snn_layer *l, const int32_t *d, size_t n, const char *f
  * pad <= size / 2; the output shape is recomputed. AVG keeps the divisor size^2
  * (padded cells count, PyTorch's count_include_pad). SNN_E_INVALID naming fn. */
 int snn__layer_set_pool_pad(snn_layer *l, size_t pad, const char *fn);
+/* One channel plane of a zero-padded sum/avg pool: x [in_h][in_w] -> o [out_h][out_w];
+ * cells outside the input add 0, avg divides by size^2. Used by both simulators. */
+void snn__pool_plane_padded(const snn_layer *l, const float *x, float *o);
 
 /* ---- network helpers (src/net/network.c) -------------------------------- */
 /* Drops the cached inference workspace (after any structural change). */

@@ -71,26 +71,13 @@ static void conv_cur(const snn_layer *l, const float *in, float *cur) {
 }
 
 static void pool_cur(const snn_layer *l, const float *in, float *cur) {
-  size_t H = l->in_h, W = l->in_w, k = l->kh, s = l->stride, p = l->pad;
-  float inv = 1.0f / (float)(k * k);
-  if (p) { /* zero-padded sum/avg pool: cells outside the input add 0 */
+  size_t H = l->in_h, W = l->in_w, k = l->kh, s = l->stride;
+  if (l->pad) { /* zero-padded sum/avg pool */
     for (size_t c = 0; c < l->in_c; c++)
-      for (size_t oy = 0; oy < l->out_h; oy++)
-        for (size_t ox = 0; ox < l->out_w; ox++) {
-          float acc = 0.0f;
-          for (size_t ky = 0; ky < k; ky++) {
-            size_t yy = oy * s + ky;
-            if (yy < p || yy - p >= H) continue;
-            for (size_t kx = 0; kx < k; kx++) {
-              size_t xx = ox * s + kx;
-              if (xx < p || xx - p >= W) continue;
-              acc += in[(c * H + yy - p) * W + xx - p];
-            }
-          }
-          cur[(c * l->out_h + oy) * l->out_w + ox] = l->pool == SNN_POOL_AVG ? acc * inv : acc;
-        }
+      snn__pool_plane_padded(l, in + c * H * W, cur + c * l->out_h * l->out_w);
     return;
   }
+  float inv = 1.0f / (float)(k * k);
   for (size_t c = 0; c < l->in_c; c++)
     for (size_t oy = 0; oy < l->out_h; oy++)
       for (size_t ox = 0; ox < l->out_w; ox++) {
