@@ -10,6 +10,8 @@
  *   --full     both on CV seeds 0-9 (the protocol of docs/spikeprop.md:
  *              5-fold CV x 10 seeds; WBC takes several minutes)
  *   --seeds A:B  both on CV seeds A..B (e.g. 10:19, the tuning seeds)
+ * Settings are those of bin/spikeprop (Iris: RProp on batches of 10, WBC:
+ * online gradient descent; docs/spikeprop.md).
  * Targets (issue #6): XOR >= 9/10, Iris >= 96 % test, WBC >= 97 % test,
  * judged on the 10-seed protocol (settings were chosen on seeds 10-19).
  * Data from `make data` (data/uci) or SNN_UCI_DIR; missing data is reported

@@ -1723,11 +1723,24 @@ typedef struct snn_spikeprop_options {
   uint64_t seed;              /**< weight initialisation and example shuffling [0] */
   double weight_decay;        /**< L2 penalty: each step adds weight_decay * w to dE/dw, [0, 1e3] [0] */
   double momentum;            /**< dw = momentum * (previous dw) - eta * dE/dw, [0, 1) [0] */
+  uint32_t update;            /**< weight update rule: ::SNN_SPIKEPROP_SGD or ::SNN_SPIKEPROP_RPROP [SGD] */
+  uint32_t batch_size;        /**< examples per update in snn_learner_train_epoch(); the gradient
+                                   is averaged over them, the last batch of an epoch may be
+                                   shorter; >= the dataset size: one update per epoch [1] */
 } snn_spikeprop_options;
+
+/** snn_spikeprop_options.update: gradient descent, dw = -eta dE/dw (+ momentum). */
+#define SNN_SPIKEPROP_SGD 0u
+/** snn_spikeprop_options.update: RProp (iRprop-, Igel & Huesken 2000; for SpikeProp:
+ *  McKennoch, Liu & Bushnell 2006): every weight moves by its own step against the sign of
+ *  dE/dw; a step grows x1.2 while the sign holds and halves (that weight then rests for one
+ *  update) when it flips; steps start at the learning rate and stay in
+ *  [1e-6, 50] x the current learning rate. Incompatible with momentum. */
+#define SNN_SPIKEPROP_RPROP 1u
 
 /** Initialiser for ::snn_spikeprop_options (all defaults). */
 #define SNN_SPIKEPROP_OPTIONS_INIT \
-  { sizeof(snn_spikeprop_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+  { sizeof(snn_spikeprop_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /**
  * Fills @p o with defaults (zeros) and sets o->struct_size.
@@ -1748,8 +1761,8 @@ SNN_API int snn_spikeprop_options_init(snn_spikeprop_options *o, size_t struct_s
  *        features that already are spike times in ms.
  * @param opts copied; NULL = defaults.
  * @return SNN_OK, SNN_E_INVALID (NULL out, zero size, NaN option),
- *         SNN_E_VERSION, SNN_E_RANGE (option out of range, or t_max / tau >
- *         1000; the message names it), SNN_E_UNSUPPORTED (@p neuron not "srm",
+ *         SNN_E_VERSION, SNN_E_RANGE (option out of range, momentum with
+ *         SNN_SPIKEPROP_RPROP, or t_max / tau > 1000; the message names it), SNN_E_UNSUPPORTED (@p neuron not "srm",
  *         @p enc not single-spike), SNN_E_NOMEM.
  * @since 0.1
  */
@@ -1771,7 +1784,8 @@ SNN_API int snn_learner_spikeprop_run(float *t_out, size_t n_out, float *t_hidde
                                       size_t n_in);
 
 /**
- * One SpikeProp step (online gradient descent) on one example.
+ * One SpikeProp step (online: batch of one, whatever batch_size says) on one
+ * example, with the learner's update rule.
  * @param[out] error E of the example before the update (silent outputs count
  *        as firing at t_max), or NULL.
  * @param t_target n_out target times in [0, t_max].
@@ -1805,7 +1819,8 @@ SNN_API int snn_learner_spikeprop_weights_get(double *dst, size_t n, const snn_l
 
 /**
  * Copies all weights in (layout above); values must be finite. Resets the
- * momentum state (the last weight change) to zero.
+ * momentum state (the last weight change) to zero and the RProp state (steps
+ * restart at the learning rate).
  * @return SNN_OK, SNN_E_INVALID.
  * @since 0.1
  */

@@ -348,6 +348,152 @@ START_TEST(test_momentum) {
 }
 END_TEST
 
+/* ---- update rule RProp, batches ----------------------------------------- */
+
+static snn_learner *tiny_rprop(double lr, double wd) {
+  snn_spikeprop_options o = SNN_SPIKEPROP_OPTIONS_INIT;
+  o.terminals = 3;
+  o.delay_step = 1.5;
+  o.t_max = 40.0;
+  o.learning_rate = lr;
+  o.weight_decay = wd;
+  o.update = SNN_SPIKEPROP_RPROP;
+  snn_learner *l = NULL;
+  ck_assert_snn_ok(snn_learner_create_spikeprop(&l, 2, 3, 2, NULL, NULL, &o));
+  return l;
+}
+
+/* iRprop-, computed by hand next to the learner: the first step moves every
+ * weight by exactly lr against the sign of its gradient; then a step grows
+ * x1.2 while the sign holds, halves on a flip (and the weight rests for that
+ * update), stays within [1e-6, 50] lr. Two alternating examples with a large
+ * step make both happen. */
+START_TEST(test_rprop) {
+  const double lr = 0.02;
+  snn_learner *l = tiny_rprop(lr, 0);
+  double w[36], g[36], step[36], gprev[36], got[36];
+  strong_weights(l, w);
+  const float tin[2][2] = {{0.0f, 2.5f}, {2.5f, 0.0f}}, tgt[2][2] = {{9.0f, 14.0f}, {14.0f, 9.0f}};
+  for (size_t i = 0; i < 36; i++) step[i] = lr, gprev[i] = 0;
+  unsigned grew = 0, shrank = 0, rested = 0;
+  for (int it = 0; it < 12; it++) {
+    const float *x = tin[it % 2], *t = tgt[it % 2];
+    ck_assert_snn_ok(snn_learner_spikeprop_gradient(g, 36, NULL, l, x, 2, t, 2));
+    ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, l, x, 2, t, 2));
+    ck_assert_snn_ok(snn_learner_spikeprop_weights_get(got, 36, l));
+    for (size_t i = 0; i < 36; i++) {
+      double gi = g[i], d = step[i];
+      if (gi * gprev[i] > 0) {
+        d = fmin(1.2 * d, 50 * lr);
+        grew++;
+      } else if (gi * gprev[i] < 0) {
+        d = fmax(0.5 * d, 1e-6 * lr);
+        gi = 0;
+        shrank++;
+        ck_assert_msg(got[i] == w[i], "step %d w[%zu] moved after a sign flip", it, i);
+      }
+      if (gi == 0) rested++;
+      if (it == 0 && gi != 0) ck_assert(fabs(fabs(got[i] - w[i]) - lr) < 1e-15);
+      w[i] -= gi > 0 ? d : gi < 0 ? -d : 0;
+      step[i] = d;
+      gprev[i] = gi;
+      ck_assert_msg(got[i] == w[i], "step %d w[%zu]: %.17g vs %.17g", it, i, got[i], w[i]);
+    }
+  }
+  ck_assert_uint_gt(grew, 0);
+  ck_assert_uint_gt(shrank, 0);
+  ck_assert_uint_gt(rested, 0);
+  /* weights_set restarts the steps at lr */
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_set(l, w, 36));
+  ck_assert_snn_ok(snn_learner_spikeprop_gradient(g, 36, NULL, l, tin[0], 2, tgt[0], 2));
+  ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, l, tin[0], 2, tgt[0], 2));
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(got, 36, l));
+  for (size_t i = 0; i < 36; i++)
+    ck_assert(got[i] == w[i] - (g[i] > 0 ? lr : g[i] < 0 ? -lr : 0.0));
+  snn_learner_free(l);
+}
+END_TEST
+
+/* the step bound: a constant-sign gradient (weight decay on strong weights,
+ * with every output far from its target) grows steps to 50 lr and no further */
+START_TEST(test_rprop_max_step) {
+  const double lr = 1e-4;
+  snn_learner *l = tiny_rprop(lr, 1000.0); /* the decay term dominates: sign(g) = sign(w) */
+  double w[36], prev[36], got[36];
+  strong_weights(l, w);
+  memcpy(prev, w, sizeof w);
+  const float tin[2] = {0.0f, 2.5f}, tgt[2] = {9.0f, 14.0f};
+  for (int it = 0; it < 40; it++) {
+    ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, l, tin, 2, tgt, 2));
+    ck_assert_snn_ok(snn_learner_spikeprop_weights_get(got, 36, l));
+    double want = lr * fmin(pow(1.2, it), 50.0);
+    for (size_t i = 0; i < 36; i++)
+      ck_assert_msg(fabs((prev[i] - got[i]) - want) < 1e-12, "step %d w[%zu]: %g vs %g", it, i,
+                    prev[i] - got[i], want);
+    memcpy(prev, got, sizeof got);
+  }
+  snn_learner_free(l);
+}
+END_TEST
+
+/* batch_size: one epoch with batch_size >= n is one update with the mean
+ * gradient at the starting weights (SGD: w - lr mean g; RProp: w - lr sign);
+ * any batch_size >= n gives the same bits */
+START_TEST(test_batch) {
+  const float x[4 * 2] = {0.0f, 2.5f, 2.5f, 0.0f, 1.0f, 0.0f, 0.0f, 3.0f};
+  const int32_t y[4] = {0, 1, 1, 0};
+  snn_dataset *d = NULL;
+  ck_assert_snn_ok(snn_dataset_create(&d, x, y, 4, 2));
+  for (int rule = 0; rule < 2; rule++) {
+    double w0[36], wa[36], wb[36], g[36], mean[36] = {0};
+    snn_learner *a = rule ? tiny_rprop(1e-3, 0) : tiny_opts(0, 0), *b = NULL;
+    strong_weights(a, w0);
+    for (int s = 0; s < 4; s++) {
+      float t[2] = {y[s] == 0 ? 12.0f : 16.0f, y[s] == 1 ? 12.0f : 16.0f};
+      ck_assert_snn_ok(snn_learner_spikeprop_gradient(g, 36, NULL, a, x + 2 * s, 2, t, 2));
+      for (size_t i = 0; i < 36; i++) mean[i] += g[i] / 4;
+    }
+    snn_spikeprop_options o = SNN_SPIKEPROP_OPTIONS_INIT;
+    o.terminals = 3;
+    o.delay_step = 1.5;
+    o.t_max = 40.0;
+    o.learning_rate = 1e-3;
+    o.update = rule ? SNN_SPIKEPROP_RPROP : SNN_SPIKEPROP_SGD;
+    for (int k = 0; k < 3; k++) {
+      o.batch_size = k == 0 ? 4 : k == 1 ? 5 : 1000;
+      snn_learner_free(b);
+      ck_assert_snn_ok(snn_learner_create_spikeprop(&b, 2, 3, 2, NULL, NULL, &o));
+      ck_assert_snn_ok(snn_learner_spikeprop_weights_set(b, w0, 36));
+      double loss;
+      ck_assert_snn_ok(snn_learner_train_epoch(b, &loss, d, NULL, NULL));
+      ck_assert(loss > 0);
+      ck_assert_snn_ok(snn_learner_spikeprop_weights_get(k == 0 ? wa : wb, 36, b));
+      if (k > 0) ck_assert(memcmp(wa, wb, sizeof wa) == 0);
+    }
+    size_t moved = 0;
+    for (size_t i = 0; i < 36; i++) {
+      double want = rule ? w0[i] - (mean[i] > 0 ? 1e-3 : mean[i] < 0 ? -1e-3 : 0.0)
+                         : w0[i] - 1e-3 * mean[i];
+      ck_assert_msg(fabs(wa[i] - want) < 1e-14, "rule %d w[%zu]: %.17g vs %.17g", rule, i, wa[i],
+                    want);
+      moved += wa[i] != w0[i];
+    }
+    ck_assert_uint_gt(moved, 10);
+    /* batch 1 (online) is a different trajectory */
+    o.batch_size = 1;
+    snn_learner_free(b);
+    ck_assert_snn_ok(snn_learner_create_spikeprop(&b, 2, 3, 2, NULL, NULL, &o));
+    ck_assert_snn_ok(snn_learner_spikeprop_weights_set(b, w0, 36));
+    ck_assert_snn_ok(snn_learner_train_epoch(b, NULL, d, NULL, NULL));
+    ck_assert_snn_ok(snn_learner_spikeprop_weights_get(wb, 36, b));
+    ck_assert(memcmp(wa, wb, sizeof wa) != 0);
+    snn_learner_free(a);
+    snn_learner_free(b);
+  }
+  snn_dataset_free(d);
+}
+END_TEST
+
 /* ---- XOR ---------------------------------------------------------------- */
 
 START_TEST(test_xor) {
@@ -635,8 +781,7 @@ static void expect_sp_load_fails(const unsigned char *b, size_t n, const char *w
 }
 
 /* a small model: every byte flipped, every truncation */
-START_TEST(test_corrupt_file) {
-  snn_learner *l = tiny(1.0 / 3.0);
+static void corrupt_sweep(snn_learner *l) {
   size_t size;
   unsigned char *b = save_bytes_l(l, &size);
   unsigned char *c = malloc(size + 1);
@@ -659,6 +804,24 @@ START_TEST(test_corrupt_file) {
   expect_sp_load_fails(c, size + 1, "extra byte", size);
   free(c);
   free(b);
+}
+
+static snn_learner *trained_rprop(void) {
+  snn_learner *l = tiny_rprop(0.02, 0);
+  double w[36];
+  strong_weights(l, w);
+  const float tin[2][2] = {{0.0f, 2.5f}, {2.5f, 0.0f}}, tgt[2][2] = {{9.0f, 14.0f}, {14.0f, 9.0f}};
+  for (int i = 0; i < 4; i++)
+    ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, l, tin[i % 2], 2, tgt[i % 2], 2));
+  return l;
+}
+
+START_TEST(test_corrupt_file) {
+  snn_learner *l = tiny(1.0 / 3.0);
+  corrupt_sweep(l);
+  snn_learner_free(l);
+  l = trained_rprop(); /* update, batch_size and the RProp state */
+  corrupt_sweep(l);
   snn_learner_free(l);
 }
 END_TEST
@@ -747,6 +910,67 @@ START_TEST(test_corrupt_behind_crc) {
 }
 END_TEST
 
+/* the same with the CRC repaired, on a file with RProp state: flips either
+ * load (and re-save to the same bytes) or fail cleanly; a negative step is
+ * refused with its name and offset */
+START_TEST(test_corrupt_rprop_behind_crc) {
+  snn_learner *l = trained_rprop();
+  size_t size;
+  unsigned char *b = save_bytes_l(l, &size);
+  unsigned char *c = malloc(size);
+  uint64_t len = 0;
+  for (int i = 7; i >= 0; i--) len = (len << 8) | b[24 + i];
+  size_t step = snn_test_quick() ? 5 : 1, loaded = 0, failed = 0;
+  static const unsigned char masks[] = {0xFF, 0x01, 0x80};
+  for (size_t i = 32; i < 32 + len; i += step)
+    for (size_t k = 0; k < sizeof masks; k++) {
+      memcpy(c, b, size);
+      c[i] ^= masks[k];
+      fix_spkp_crc(c);
+      snn_learner *o = (snn_learner *)&o;
+      snn_network *net = (snn_network *)&net;
+      snn_clear_error();
+      int rc = snn_learner_load_mem(&o, &net, c, size, NULL);
+      ck_assert_ptr_null(net);
+      if (rc == SNN_OK) {
+        loaded++;
+        size_t s2;
+        unsigned char *b2 = save_bytes_l(o, &s2);
+        ck_assert_uint_eq(s2, size);
+        ck_assert_msg(memcmp(b2, c, size) == 0, "flip at %zu mask %zu: re-save differs", i, k);
+        free(b2);
+        snn_learner_free(o);
+        continue;
+      }
+      failed++;
+      ck_assert_msg(rc == SNN_E_FORMAT || rc == SNN_E_NOTFOUND || rc == SNN_E_VERSION,
+                    "flip at %zu: code %d (%s)", i, rc, snn_last_error());
+      ck_assert_ptr_null(o);
+      ck_assert(snn_last_error()[0] != '\0');
+    }
+  ck_assert(loaded > 0 && failed > 0);
+  /* the RProp steps are the 36 doubles before the last 36: make the first negative */
+  size_t at = 32 + len - 8 * 72;
+  memcpy(c, b, size);
+  double neg = -0.5;
+  uint64_t u;
+  memcpy(&u, &neg, 8);
+  put_u64(c + at, u);
+  fix_spkp_crc(c);
+  snn_learner *o = (snn_learner *)&o;
+  snn_network *net = NULL;
+  ck_assert_snn_err(snn_learner_load_mem(&o, &net, c, size, NULL), SNN_E_FORMAT);
+  ck_assert_ptr_null(o);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "RProp step 0 is negative"));
+  char want[64];
+  snprintf(want, sizeof want, "byte offset %zu", at);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), want));
+  free(c);
+  free(b);
+  snn_learner_free(l);
+}
+END_TEST
+
 /* removes the option entry (str name, u8 type, f64) called name from a saved
  * SPKP file of size *n; fixes the option count, section length and CRC */
 static void drop_option(unsigned char *b, size_t *n, const char *name) {
@@ -819,13 +1043,47 @@ START_TEST(test_save_load_update_options) {
   size_t n_old = size;
   drop_option(old, &n_old, "weight_decay");
   drop_option(old, &n_old, "momentum");
-  ck_assert_uint_eq(n_old, size - 23 - 19);
+  drop_option(old, &n_old, "update");
+  drop_option(old, &n_old, "batch_size");
+  ck_assert_uint_eq(n_old, size - 23 - 19 - 17 - 21);
   ck_assert_snn_ok(snn_learner_load_mem(&b, &net, old, n_old, NULL));
   f2 = save_bytes_l(b, &size2); /* the defaults, written out */
   ck_assert_uint_eq(size2, size);
   ck_assert(memcmp(f, f2, size) == 0);
   free(f2);
   snn_learner_free(b);
+  /* a file of 15 options (before update and batch_size): SGD, batches of 1 */
+  memcpy(old, f, size);
+  n_old = size;
+  drop_option(old, &n_old, "update");
+  drop_option(old, &n_old, "batch_size");
+  ck_assert_snn_ok(snn_learner_load_mem(&b, &net, old, n_old, NULL));
+  f2 = save_bytes_l(b, &size2);
+  ck_assert_uint_eq(size2, size);
+  ck_assert(memcmp(f, f2, size) == 0);
+  free(f2);
+  snn_learner_free(b);
+  /* 15 options, but not the 15 of that layout */
+  memcpy(old, f, size);
+  n_old = size;
+  drop_option(old, &n_old, "weight_decay");
+  drop_option(old, &n_old, "batch_size");
+  b = (snn_learner *)&b;
+  ck_assert_snn_err(snn_learner_load_mem(&b, &net, old, n_old, NULL), SNN_E_FORMAT);
+  ck_assert_ptr_null(b);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "weight_decay"));
+  /* batch_size 0 is not a resolved value (the learner stores 1) */
+  memcpy(old, f, size);
+  {
+    size_t at = 0;
+    for (size_t i = 32; i + 12 <= size && !at; i++)
+      if (old[i] == 10 && old[i + 1] == 0 && memcmp(old + i + 2, "batch_size", 10) == 0) at = i;
+    ck_assert(at > 0);
+    put_u64(old + at + 13, 0); /* the f64 1.0 -> 0.0 */
+    fix_spkp_crc(old);
+    ck_assert_snn_err(snn_learner_load_mem(&b, &net, old, size, NULL), SNN_E_FORMAT);
+    ck_assert_ptr_nonnull(strstr(snn_last_error(), "batch_size"));
+  }
   /* 13 options but one of the original ones missing */
   memcpy(old, f, size);
   n_old = size;
@@ -835,14 +1093,57 @@ START_TEST(test_save_load_update_options) {
   ck_assert_snn_err(snn_learner_load_mem(&b, &net, old, n_old, NULL), SNN_E_FORMAT);
   ck_assert_ptr_null(b);
   ck_assert_ptr_nonnull(strstr(snn_last_error(), "t_late"));
-  /* 14 options is neither layout */
+  /* 16 options is no layout */
   memcpy(old, f, size);
   n_old = size;
   drop_option(old, &n_old, "momentum");
   ck_assert_snn_err(snn_learner_load_mem(&b, &net, old, n_old, NULL), SNN_E_FORMAT);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "16 options"));
   free(old);
   free(f);
   snn_learner_free(t);
+}
+END_TEST
+
+/* update RPROP and batch_size are saved with the RProp state; a reloaded
+ * learner continues bitwise-identically, and the state matters */
+START_TEST(test_save_load_rprop) {
+  snn_learner *a = trained_rprop(), *b = NULL, *c = NULL;
+  size_t size, size2;
+  unsigned char *f = save_bytes_l(a, &size);
+  snn_network *net = NULL;
+  ck_assert_snn_ok(snn_learner_load_mem(&b, &net, f, size, NULL));
+  unsigned char *f2 = save_bytes_l(b, &size2);
+  ck_assert_uint_eq(size, size2);
+  ck_assert(memcmp(f, f2, size) == 0);
+  free(f2);
+  const float tin[2] = {2.5f, 0.0f}, tgt[2] = {14.0f, 9.0f};
+  double wa[36], wb[36];
+  for (int i = 0; i < 3; i++) {
+    ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, a, tin, 2, tgt, 2));
+    ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, b, tin, 2, tgt, 2));
+  }
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(wa, 36, a));
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(wb, 36, b));
+  ck_assert(memcmp(wa, wb, sizeof wa) == 0);
+  /* without the state (weights_set resets it) the next step differs */
+  snn_learner_free(b);
+  ck_assert_snn_ok(snn_learner_load_mem(&b, &net, f, size, NULL));
+  ck_assert_snn_ok(snn_learner_load_mem(&c, &net, f, size, NULL));
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(wb, 36, b));
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_set(b, wb, 36));
+  ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, b, tin, 2, tgt, 2));
+  ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, c, tin, 2, tgt, 2));
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(wa, 36, c));
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(wb, 36, b));
+  ck_assert(memcmp(wa, wb, sizeof wa) != 0);
+  /* the file holds 2 x 36 state values: cut them (or half) and it fails */
+  expect_sp_load_fails(f, size - 8 * 72, "without RProp state", 0);
+  expect_sp_load_fails(f, size - 8 * 36, "without RProp gradient", 0);
+  snn_learner_free(b);
+  snn_learner_free(c);
+  snn_learner_free(a);
+  free(f);
 }
 END_TEST
 
@@ -912,6 +1213,20 @@ START_TEST(test_bad_arguments) {
   o.terminals = 0;
   o.bias = 2;
   ck_assert_snn_err(snn_learner_create_spikeprop(&l, 2, 2, 1, NULL, NULL, &o), SNN_E_RANGE);
+  o.bias = 0;
+  o.update = 2;
+  ck_assert_snn_err(snn_learner_create_spikeprop(&l, 2, 2, 1, NULL, NULL, &o), SNN_E_RANGE);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "update"));
+  o.update = SNN_SPIKEPROP_RPROP;
+  o.momentum = 0.5; /* momentum has no meaning for RProp */
+  ck_assert_snn_err(snn_learner_create_spikeprop(&l, 2, 2, 1, NULL, NULL, &o), SNN_E_RANGE);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "momentum"));
+  ck_assert_ptr_null(l);
+  o.momentum = 0;
+  o.batch_size = UINT32_MAX; /* any size: more than the data means one update per epoch */
+  ck_assert_snn_ok(snn_learner_create_spikeprop(&l, 2, 2, 1, NULL, NULL, &o));
+  snn_learner_free(l);
+  l = NULL;
   /* larger struct with a non-zero unknown tail */
   unsigned char big[sizeof(snn_spikeprop_options) + 8];
   memset(big, 0, sizeof big);
@@ -1086,6 +1401,9 @@ Suite *suite_spikeprop(void) {
   tcase_add_test(tc, test_dead_output_recovers);
   tcase_add_test(tc, test_weight_decay);
   tcase_add_test(tc, test_momentum);
+  tcase_add_test(tc, test_rprop);
+  tcase_add_test(tc, test_rprop_max_step);
+  tcase_add_test(tc, test_batch);
   tcase_add_test(tc, test_xor);
   tcase_add_test(tc, test_dataset);
   suite_add_tcase(s, tc);
@@ -1096,6 +1414,8 @@ Suite *suite_spikeprop(void) {
   tcase_add_test(tc, test_corrupt_behind_crc);
   tcase_add_test(tc, test_save_bad_arguments);
   tcase_add_test(tc, test_save_load_update_options);
+  tcase_add_test(tc, test_save_load_rprop);
+  tcase_add_test(tc, test_corrupt_rprop_behind_crc);
   suite_add_tcase(s, tc);
   tc = tcase_create("api");
   tcase_add_test(tc, test_bad_arguments);

@@ -22,7 +22,10 @@
  *   silent neuron:   dE/dw := -kappa s y(t_peak) (raises the membrane maximum)
  * with y_i^k(t) = eps(t - t_i - d_k), s_i = +1 or -1 (inhibitory hidden
  * neuron), and dw = -eta dE/dw; options: weight_decay adds lambda w to
- * dE/dw, momentum adds mu times the previous dw (its state: p->vel). */
+ * dE/dw, momentum adds mu times the previous dw (its state: p->vel);
+ * update = RPROP replaces the step by iRprop- (per-weight steps p->rstep,
+ * previous gradient p->gprev); batch_size > 1 averages the gradient over that
+ * many examples of an epoch (p->acc) before each update. */
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -63,6 +66,9 @@ typedef struct snn__spikeprop {
   double *grad;    /* n_w */
   double *wsave;   /* n_w (restore on NaN) */
   double *vel;     /* n_w: previous update (momentum), zero at creation */
+  double *acc;     /* n_w: gradient summed over the current batch (train_epoch) */
+  double *rstep;   /* n_w: RProp step per weight (0: not started, use lr) */
+  double *gprev;   /* n_w: RProp: gradient of the previous update (0 after a sign flip) */
   float *fbuf;     /* n_in floats (encoded times) */
   double *dec;     /* per event: exp(-(gap to the previous event)/tau) */
   double *ek;      /* K: exp(d_k / tau) (when fact_ok) */
@@ -167,6 +173,12 @@ static int resolve(snn_spikeprop_options *r, const snn_spikeprop_options *in, do
            "%s: weight_decay must be in [0, 1e3] (got %g)", fn, r->weight_decay);
   RANGE_IF(r->momentum < 0 || r->momentum >= 1, "%s: momentum must be in [0, 1) (got %g)", fn,
            r->momentum);
+  RANGE_IF(r->update > SNN_SPIKEPROP_RPROP,
+           "%s: update must be SNN_SPIKEPROP_SGD (0) or SNN_SPIKEPROP_RPROP (1) (got %u)", fn,
+           (unsigned)r->update);
+  RANGE_IF(r->update == SNN_SPIKEPROP_RPROP && r->momentum > 0,
+           "%s: momentum (%g) must be 0 with update SNN_SPIKEPROP_RPROP", fn, r->momentum);
+  if (r->batch_size == 0) r->batch_size = 1;
 #undef RANGE_IF
   return SNN_OK;
 }
@@ -190,6 +202,9 @@ void snn__spikeprop_destroy(snn_learner *l) {
   snn__free(p->grad);
   snn__free(p->wsave);
   snn__free(p->vel);
+  snn__free(p->acc);
+  snn__free(p->rstep);
+  snn__free(p->gprev);
   snn__free(p->fbuf);
   snn__free(p->dec);
   snn__free(p->ek);
@@ -215,6 +230,8 @@ void snn__spikeprop_view_get(snn__spikeprop_view *v, const snn_learner *l) {
   v->epoch = &p->epoch;
   v->w = p->w;
   v->vel = p->vel;
+  v->rstep = p->rstep;
+  v->gprev = p->gprev;
   v->n_w = p->n_w;
   v->sign = p->sign;
   v->enc = p->enc;
@@ -334,6 +351,9 @@ int snn_learner_create_spikeprop(snn_learner **out, size_t n_in, size_t n_hidden
   p->grad = snn__calloc(nt, sizeof(double));
   p->wsave = snn__calloc(nt, sizeof(double));
   p->vel = snn__calloc(nt, sizeof(double));
+  p->acc = snn__calloc(nt, sizeof(double));
+  p->rstep = snn__calloc(nt, sizeof(double));
+  p->gprev = snn__calloc(nt, sizeof(double));
   p->fbuf = snn__calloc(n_in, sizeof(float));
   p->dec = snn__calloc(n_pre_max * K + 1, sizeof(double));
   p->ek = snn__calloc(K, sizeof(double));
@@ -343,7 +363,7 @@ int snn_learner_create_spikeprop(snn_learner **out, size_t n_in, size_t n_hidden
   p->head = snn__calloc(K, sizeof(size_t));
   if (!p->delay || !p->sign || !p->w || !p->ev || !p->tin || !p->th || !p->ph || !p->to ||
       !p->po || !p->dEdth || !p->grad || !p->wsave || !p->vel || !p->fbuf || !p->dec || !p->ek ||
-      !p->ky || !p->kdy || !p->order || !p->head) {
+      !p->ky || !p->kdy || !p->order || !p->head || !p->acc || !p->rstep || !p->gprev) {
     snn__spikeprop_destroy((snn_learner *)(void *)p);
     return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
   }
@@ -681,25 +701,54 @@ int snn_learner_spikeprop_gradient(double *grad, size_t n_grad, double *error, s
   return rc;
 }
 
-/* forward + backward + update on p->tin with targets tg */
-static int step_example(snn__spikeprop *p, const double *tg, double *E, const char *fn) {
-  forward(p);
-  *E = backward(p, tg);
+/* iRprop- constants (Igel & Huesken 2000; documented in snn.h) */
+#define RP_GROW 1.2
+#define RP_SHRINK 0.5
+#define RP_MIN 1e-6 /* x lr */
+#define RP_MAX 50.0 /* x lr */
+
+/* One update of the weights from the gradient g (n_w; not modified) with the
+ * learner's rule. E is the error that went with it (checked for NaN). Nothing
+ * changes on an error. */
+static int apply_update(snn__spikeprop *p, const double *g, double E, const char *fn) {
+  if (p->o.update == SNN_SPIKEPROP_RPROP) {
+    /* steps are bounded, so only a non-finite gradient can break the weights */
+    int bad = !isfinite(E);
+    for (size_t i = 0; i < p->n_w && !bad; i++) bad = !isfinite(g[i]);
+    if (bad)
+      return snn__error(SNN_E_NUMERIC, "%s: the gradient or the error became NaN/Inf; weights kept",
+                        fn);
+    const double lo = RP_MIN * p->lr, hi = RP_MAX * p->lr;
+    for (size_t i = 0; i < p->n_w; i++) {
+      double gi = g[i], d = p->rstep[i] > 0 ? p->rstep[i] : p->lr, s = gi * p->gprev[i];
+      if (s > 0) {
+        d *= RP_GROW;
+      } else if (s < 0) {
+        d *= RP_SHRINK;
+        gi = 0; /* rest for one update (iRprop-) */
+      }
+      d = d < lo ? lo : d > hi ? hi : d;
+      p->w[i] -= gi > 0 ? d : gi < 0 ? -d : 0.0;
+      p->rstep[i] = d;
+      p->gprev[i] = gi;
+    }
+    return SNN_OK;
+  }
   memcpy(p->wsave, p->w, p->n_w * sizeof(double));
   const double mu = p->o.momentum;
   int bad = 0;
   if (mu > 0) {
     for (size_t i = 0; i < p->n_w; i++) {
-      p->w[i] += mu * p->vel[i] - p->lr * p->grad[i];
+      p->w[i] += mu * p->vel[i] - p->lr * g[i];
       bad |= !isfinite(p->w[i]);
     }
   } else {
     for (size_t i = 0; i < p->n_w; i++) {
-      p->w[i] -= p->lr * p->grad[i];
+      p->w[i] -= p->lr * g[i];
       bad |= !isfinite(p->w[i]);
     }
   }
-  if (bad || !isfinite(*E)) {
+  if (bad || !isfinite(E)) {
     memcpy(p->w, p->wsave, p->n_w * sizeof(double));
     return snn__error(SNN_E_NUMERIC, "%s: a weight or the error became NaN/Inf; weights restored",
                       fn);
@@ -707,6 +756,13 @@ static int step_example(snn__spikeprop *p, const double *tg, double *E, const ch
   if (mu > 0) /* the step just taken (velocity) */
     for (size_t i = 0; i < p->n_w; i++) p->vel[i] = p->w[i] - p->wsave[i];
   return SNN_OK;
+}
+
+/* forward + backward + update on p->tin with targets tg */
+static int step_example(snn__spikeprop *p, const double *tg, double *E, const char *fn) {
+  forward(p);
+  *E = backward(p, tg);
+  return apply_update(p, p->grad, *E, fn);
 }
 
 int snn_learner_spikeprop_train_example(double *error, snn_learner *l, const float *t_in,
@@ -756,6 +812,8 @@ int snn_learner_spikeprop_weights_set(snn_learner *l, const double *src, size_t 
       return snn__error(SNN_E_INVALID, "%s: weight %zu is not finite (%g)", fn, i, src[i]);
   memcpy(p->w, src, n * sizeof(double));
   memset(p->vel, 0, n * sizeof(double)); /* momentum restarts from the new weights */
+  memset(p->rstep, 0, n * sizeof(double)); /* and RProp from steps of lr */
+  memset(p->gprev, 0, n * sizeof(double));
   return SNN_OK;
 }
 
@@ -889,7 +947,9 @@ int snn__spikeprop_train_epoch(snn_learner *l, double *mean_loss, const snn_data
   pr.struct_size = sizeof pr;
   pr.epoch = p->epoch;
   pr.n_batches = n;
-  double t0 = snn__now(), sum = 0;
+  double t0 = snn__now(), sum = 0, bsum = 0;
+  const size_t B = p->o.batch_size;
+  size_t in_batch = 0;
   for (size_t s = 0; s < n; s++) {
     int32_t y;
     rc = snn_dataset_get(x, &y, data, perm[s], 1);
@@ -897,7 +957,22 @@ int snn__spikeprop_train_epoch(snn_learner *l, double *mean_loss, const snn_data
     if (rc != SNN_OK) goto done;
     for (size_t j = 0; j < p->n_out; j++) tg[j] = (int32_t)j == y ? p->o.t_early : p->o.t_late;
     double E;
-    rc = step_example(p, tg, &E, fn);
+    if (B <= 1) {
+      rc = step_example(p, tg, &E, fn);
+    } else { /* accumulate; update with the mean at the end of each batch */
+      forward(p);
+      E = backward(p, tg);
+      if (in_batch == 0) memset(p->acc, 0, p->n_w * sizeof(double));
+      for (size_t i = 0; i < p->n_w; i++) p->acc[i] += p->grad[i];
+      bsum += E;
+      if (++in_batch == B || s + 1 == n) {
+        const double inv = 1.0 / (double)in_batch;
+        for (size_t i = 0; i < p->n_w; i++) p->acc[i] *= inv;
+        rc = apply_update(p, p->acc, bsum, fn);
+        in_batch = 0;
+        bsum = 0;
+      }
+    }
     if (rc != SNN_OK) goto done;
     sum += E;
     if (cb) {

@@ -32,6 +32,7 @@ typedef struct snn__spikeprop_view {
   uint32_t *epoch;              /* epochs trained by snn_learner_train_epoch */
   double *w;                    /* n_w weights (layout of snn_learner_spikeprop_weights_get) */
   double *vel;                  /* n_w: the last weight change (momentum state) */
+  double *rstep, *gprev;        /* n_w each: RProp steps and previous gradient (update RPROP) */
   size_t n_w;
   const double *sign;           /* n_hid: +1 excitatory, -1 inhibitory */
   snn_encoder *enc;             /* owned by the learner, or NULL */

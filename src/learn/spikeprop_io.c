@@ -11,7 +11,9 @@
  * current learning rate, the epoch counter (the example shuffle of epoch e is
  * derived from seed and e, so no generator state is needed), the encoder
  * (kind, parameters, generator), the excitatory/inhibitory signs and every
- * weight as a float64 (bit-exact). Layout: docs/file-format.md ("SPKP").
+ * weight as a float64 (bit-exact), then the update state: the last weight
+ * change (momentum > 0) or the RProp steps and previous gradient (update
+ * RPROP). Layout: docs/file-format.md ("SPKP").
  *
  * Loading trusts nothing: sizes are checked against the limits of
  * snn_learner_create_spikeprop and against the bytes left in the section
@@ -31,9 +33,11 @@
 static const char tag_spkp[4] = {'S', 'P', 'K', 'P'};
 static const char tag_end[4] = {'E', 'N', 'D', ' '};
 
-/* The option list, in file order. "terminals" and "bias" are whole numbers.
- * "weight_decay" and "momentum" came later: a file without them (13 options)
- * loads with their defaults (0). */
+/* The option list, in file order. "terminals", "bias", "update" and
+ * "batch_size" are whole numbers. "weight_decay" and "momentum" came later: a
+ * file without them (13 options, V0) loads with their defaults (0); "update"
+ * and "batch_size" later still: a file without them (15 options, V1) loads
+ * with SGD and batches of 1. */
 #define OPT(f) {#f, offsetof(snn_spikeprop_options, f)}
 static const struct {
   const char *name;
@@ -46,13 +50,17 @@ static const struct {
 };
 #undef OPT
 #define N_DOPTS (sizeof dopts / sizeof dopts[0])
-#define N_OPTS (N_DOPTS + 2) /* + terminals, bias */
-#define N_OPTS_V0 13           /* files without weight_decay and momentum */
+#define N_WOPTS 4
+#define N_OPTS (N_DOPTS + N_WOPTS) /* + terminals, bias, update, batch_size */
+#define N_OPTS_V0 13                /* files without weight_decay ... batch_size */
+#define N_OPTS_V1 15                /* files without update and batch_size */
 /* whole-number options: index N_DOPTS + w in seen[] */
-static const char *const wopts[2] = {"terminals", "bias"};
-static int later_opt(size_t k) { /* may be absent from a file */
+static const char *const wopts[N_WOPTS] = {"terminals", "bias", "update", "batch_size"};
+static int later_opt(size_t k, uint32_t np) { /* may be absent from a file of np options */
   const char *n = k < N_DOPTS ? dopts[k].name : wopts[k - N_DOPTS];
-  return strcmp(n, "weight_decay") == 0 || strcmp(n, "momentum") == 0;
+  int v1 = strcmp(n, "update") == 0 || strcmp(n, "batch_size") == 0;
+  int v0 = v1 || strcmp(n, "weight_decay") == 0 || strcmp(n, "momentum") == 0;
+  return np == N_OPTS_V0 ? v0 : np == N_OPTS_V1 ? v1 : 0;
 }
 
 static double dopt(const snn_spikeprop_options *o, size_t k) {
@@ -79,6 +87,8 @@ static void pl_spkp(snn__wr *w, const void *ctx) {
   for (size_t k = 0; k < N_DOPTS; k++) snn__wr_param_num(w, dopts[k].name, dopt(o, k));
   snn__wr_param_num(w, "terminals", (double)o->terminals);
   snn__wr_param_num(w, "bias", (double)o->bias);
+  snn__wr_param_num(w, "update", (double)o->update);
+  snn__wr_param_num(w, "batch_size", (double)o->batch_size);
   snn__wr_f64(w, *v->lr);
   snn__wr_u64(w, *v->epoch);
   const snn_encoder *e = v->enc;
@@ -105,13 +115,18 @@ static void pl_spkp(snn__wr *w, const void *ctx) {
   for (size_t i = 0; i < v->n_w; i++) snn__wr_f64(w, v->w[i]);
   if (o->momentum > 0) /* momentum state: the last weight change */
     for (size_t i = 0; i < v->n_w; i++) snn__wr_f64(w, v->vel[i]);
+  if (o->update == SNN_SPIKEPROP_RPROP) { /* RProp state: steps, previous gradient */
+    for (size_t i = 0; i < v->n_w; i++) snn__wr_f64(w, v->rstep[i]);
+    for (size_t i = 0; i < v->n_w; i++) snn__wr_f64(w, v->gprev[i]);
+  }
 }
 
 static int save_view(snn__spikeprop_view *v, const snn_learner *l, const char *fn) {
   snn__spikeprop_view_get(v, l);
   for (size_t i = 0; i < v->n_w; i++)
-    if (!isfinite(v->w[i]) || !isfinite(v->vel[i]))
-      return snn__error(SNN_E_NUMERIC, "%s: weight %zu (or its momentum state) is not finite (%g)",
+    if (!isfinite(v->w[i]) || !isfinite(v->vel[i]) || !isfinite(v->rstep[i]) ||
+        !isfinite(v->gprev[i]))
+      return snn__error(SNN_E_NUMERIC, "%s: weight %zu (or its update state) is not finite (%g)",
                         fn, i, v->w[i]);
   return SNN_OK;
 }
@@ -169,9 +184,9 @@ static int read_options(snn__rd *r, snn_spikeprop_options *o) {
   size_t noff = r->pos;
   int rc = snn__rd_u32(r, &np, "option count");
   if (rc) return rc;
-  if (np != N_OPTS && np != N_OPTS_V0)
-    return snn__rd_err(r, SNN_E_FORMAT, noff, "%u options (expected %u, or %u in older files)", np,
-                       (unsigned)N_OPTS, (unsigned)N_OPTS_V0);
+  if (np != N_OPTS && np != N_OPTS_V0 && np != N_OPTS_V1)
+    return snn__rd_err(r, SNN_E_FORMAT, noff, "%u options (expected %u, or %u / %u in older files)",
+                       np, (unsigned)N_OPTS, (unsigned)N_OPTS_V1, (unsigned)N_OPTS_V0);
   unsigned seen[N_OPTS] = {0};
   for (uint32_t i = 0; i < np; i++) {
     snn__pval p;
@@ -182,8 +197,8 @@ static int read_options(snn__rd *r, snn_spikeprop_options *o) {
     while (k < N_DOPTS && strcmp(p.name, dopts[k].name) != 0) k++;
     if (k == N_DOPTS) {
       size_t q = 0;
-      while (q < 2 && strcmp(p.name, wopts[q]) != 0) q++;
-      if (q == 2) return snn__rd_err(r, SNN_E_FORMAT, p.off, "unknown option '%s'", p.name);
+      while (q < N_WOPTS && strcmp(p.name, wopts[q]) != 0) q++;
+      if (q == N_WOPTS) return snn__rd_err(r, SNN_E_FORMAT, p.off, "unknown option '%s'", p.name);
       k = N_DOPTS + q;
     }
     if (seen[k]++)
@@ -194,14 +209,12 @@ static int read_options(snn__rd *r, snn_spikeprop_options *o) {
       if (!(p.num >= 0 && p.num <= 4294967295.0) || signbit(p.num) || p.num != floor(p.num))
         return snn__rd_err(r, SNN_E_FORMAT, p.off, "option '%s' must be a whole number (got %g)",
                            p.name, p.num);
-      if (k == N_DOPTS)
-        o->terminals = (uint32_t)p.num;
-      else
-        o->bias = (uint32_t)p.num;
+      uint32_t *dst[N_WOPTS] = {&o->terminals, &o->bias, &o->update, &o->batch_size};
+      *dst[k - N_DOPTS] = (uint32_t)p.num;
     }
   }
   for (size_t k = 0; k < N_OPTS; k++) /* np options, none twice: all present or V0's set */
-    if (!seen[k] && !(np == N_OPTS_V0 && later_opt(k)))
+    if (!seen[k] && !later_opt(k, np))
       return snn__rd_err(r, SNN_E_FORMAT, noff, "option '%s' is missing",
                          k < N_DOPTS ? dopts[k].name : wopts[k - N_DOPTS]);
   return SNN_OK;
@@ -254,9 +267,12 @@ static int check_resolved(snn__rd *r, const snn_spikeprop_options *f,
                          "option '%s' = %g is not a resolved value (the learner uses %g)",
                          dopts[k].name, a, b);
   }
-  if (f->terminals != o->terminals)
-    return snn__rd_err(r, SNN_E_FORMAT, off, "option 'terminals' = %u is not a resolved value",
-                       (unsigned)f->terminals);
+  const uint32_t fw[N_WOPTS] = {f->terminals, f->bias, f->update, f->batch_size};
+  const uint32_t ow[N_WOPTS] = {o->terminals, o->bias, o->update, o->batch_size};
+  for (size_t q = 0; q < N_WOPTS; q++)
+    if (fw[q] != ow[q])
+      return snn__rd_err(r, SNN_E_FORMAT, off, "option '%s' = %u is not a resolved value (the "
+                         "learner uses %u)", wopts[q], (unsigned)fw[q], (unsigned)ow[q]);
   return SNN_OK;
 }
 
@@ -283,6 +299,7 @@ static int read_spkp(snn__rd *r, snn_learner **out) {
   snn_spikeprop_options fo;
   memset(&fo, 0, sizeof fo);
   fo.struct_size = sizeof fo;
+  fo.batch_size = 1; /* resolved default, for V0/V1 files without the option */
   if ((rc = snn__rd_u64(r, &fo.seed, "seed"))) return rc;
   size_t ooff = r->pos;
   if ((rc = read_options(r, &fo))) return rc;
@@ -296,12 +313,14 @@ static int read_spkp(snn__rd *r, snn_learner **out) {
     return snn__rd_err(r, SNN_E_FORMAT, ooff, "too many weights (%llu; limit 2^31)",
                        (unsigned long long)n_w64);
   const size_t n_w = (size_t)n_w64;
-  if (n_w > (SIZE_MAX - n_hid - 32) / 16) /* weights and momentum state below */
+  if (n_w > (SIZE_MAX - n_hid - 32) / 24) /* weights and update state (<= 2 n_w) below */
     return snn__rd_err(r, SNN_E_FORMAT, ooff, "too many weights (%zu)", n_w);
   /* lr (8) + epoch (8) + encoder flag (1) + signs + count (8) + weights
-   * (+ as many momentum values); momentum is checked by the learner below */
+   * (+ as many momentum values, or twice as many RProp values); the options
+   * are checked by the learner below (it refuses momentum with RProp) */
   const size_t n_vel = fo.momentum > 0 ? n_w : 0;
-  if ((rc = snn__rd_need(r, 25 + n_hid + 8 * (n_w + n_vel),
+  const size_t n_rp = fo.update == SNN_SPIKEPROP_RPROP ? n_w : 0;
+  if ((rc = snn__rd_need(r, 25 + n_hid + 8 * (n_w + n_vel + 2 * n_rp),
                          "learning rate, epoch, signs and weights")))
     return rc;
   double lr;
@@ -373,6 +392,15 @@ static int read_spkp(snn__rd *r, snn_learner **out) {
   }
   if ((rc = snn__rd_f64s(r, v.w, n_w, 1, "weight"))) goto done;
   if ((rc = snn__rd_f64s(r, v.vel, n_vel, 1, "momentum value"))) goto done;
+  size_t roff = r->pos;
+  if ((rc = snn__rd_f64s(r, v.rstep, n_rp, 1, "RProp step"))) goto done;
+  for (size_t i = 0; i < n_rp; i++)
+    if (v.rstep[i] < 0) { /* 0: not started (uses the learning rate) */
+      rc = snn__rd_err(r, SNN_E_FORMAT, roff + 8 * i, "RProp step %zu is negative (%g)", i,
+                       v.rstep[i]);
+      goto done;
+    }
+  if ((rc = snn__rd_f64s(r, v.gprev, n_rp, 1, "RProp gradient"))) goto done;
   if (r->pos != r->end) {
     rc = snn__rd_err(r, SNN_E_FORMAT, r->pos, "%zu unexpected bytes at the end of the section",
                      r->end - r->pos);
