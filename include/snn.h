@@ -1301,7 +1301,8 @@ SNN_API int snn_learner_stdp_train(snn_learner *l, const snn_dataset *data, size
 
 /**
  * Presents one example (with repeats below min_spikes) and returns the
- * excitatory spike counts of its final presentation.
+ * excitatory spike counts of its final presentation. Each presentation lasts
+ * t_present, also with @p learn 0 (labelling and classification use t_infer).
  * @param[out] counts n_out spike counts, or NULL.
  * @param x n_in values (normally in [0, 1]; finite, >= 0).
  * @param label class of the example or -1 (passed to custom rules).
@@ -1326,9 +1327,9 @@ SNN_API int snn_learner_stdp_apply(snn_learner *l, const uint8_t *pre, size_t n_
 
 /**
  * Labels the excitatory neurons: presents the first @p limit samples of @p data
- * (0 = all) with plasticity off and assigns each neuron the class with the
- * highest mean spike count per example of that class; neurons that never
- * fired get -1.
+ * (0 = all) with plasticity off, each for t_infer (snn_learner_stdp_set_t_infer()), and
+ * assigns each neuron the class with the highest mean spike count per example
+ * of that class; neurons that never fired get -1.
  * @return SNN_OK, SNN_E_INVALID (also unlabelled data), SNN_E_CANCELED, SNN_E_NOMEM.
  * @since 0.1
  */
@@ -2180,6 +2181,31 @@ SNN_API int snn_spnet_load_mem(snn_spnet **out, const void *buf, size_t size);
  */
 SNN_API int snn_network_export_nir_mem(size_t *size, const snn_network *net, void *buf,
                                        size_t cap, const snn_nir_options *opts);
+
+/* ---- STDP inference presentation time (src/learn/stdp.c) --------------- */
+/**
+ * Sets how long labelling and classification (snn_learner_stdp_label(),
+ * _classify(), _evaluate()) present each example; training and
+ * snn_learner_stdp_present() keep t_present. Saved in model files.
+ * @param l an STDP learner (kind "stdp" or a custom rule).
+ * @param t_infer ms; >= dt and at most 1e7 steps of dt; 0 restores the
+ *        default, t_present (the published protocol). Longer presentations
+ *        make a small layer's class vote less noisy (100 neurons fire about 10
+ *        spikes per 350 ms; docs/stdp.md) at the cost of inference time.
+ * @return SNN_OK, SNN_E_INVALID (NULL, not an STDP learner, NaN or infinite
+ *         t_infer), SNN_E_RANGE (negative, below dt, or more than 1e7 steps).
+ * @since 0.1
+ */
+SNN_API int snn_learner_stdp_set_t_infer(snn_learner *l, double t_infer);
+
+/**
+ * Reads the presentation time of labelling and classification (ms).
+ * @param[out] t_infer the value in use (the default resolved).
+ * @param l an STDP learner.
+ * @return SNN_OK, SNN_E_INVALID (NULL, not an STDP learner).
+ * @since 0.1
+ */
+SNN_API int snn_learner_stdp_t_infer(double *t_infer, const snn_learner *l);
 
 #ifdef __cplusplus
 }

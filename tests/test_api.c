@@ -731,6 +731,34 @@ static void c_stdp_stats(fixture *f) {
   snn_network_free(net);
 }
 
+/* STDP inference presentation time: NULLs, a non-STDP learner, bad values. */
+static void c_stdp_set_t_infer(fixture *f) {
+  BAD(snn_learner_stdp_set_t_infer(NULL, 100), SNN_E_INVALID);
+  BAD(snn_learner_stdp_set_t_infer(f->bptt, 100), SNN_E_INVALID);
+  snn_network *net = stdp_net(f->lif);
+  snn_learner *l = NULL;
+  ck_assert_snn_ok(snn_learner_create_stdp(&l, net, NULL));
+  BAD(snn_learner_stdp_set_t_infer(l, NAN), SNN_E_INVALID);
+  BAD(snn_learner_stdp_set_t_infer(l, -INFINITY), SNN_E_INVALID);
+  BAD(snn_learner_stdp_set_t_infer(l, -1), SNN_E_RANGE);
+  BAD(snn_learner_stdp_set_t_infer(l, 0.1), SNN_E_RANGE); /* below dt 0.5 ms */
+  BAD(snn_learner_stdp_set_t_infer(l, 1e12), SNN_E_RANGE);
+  snn_learner_free(l);
+  snn_network_free(net);
+}
+static void c_stdp_t_infer(fixture *f) {
+  double t;
+  BAD(snn_learner_stdp_t_infer(NULL, f->bptt), SNN_E_INVALID);
+  BAD(snn_learner_stdp_t_infer(&t, NULL), SNN_E_INVALID);
+  BAD(snn_learner_stdp_t_infer(&t, f->bptt), SNN_E_INVALID);
+  snn_network *net = stdp_net(f->lif);
+  snn_learner *l = NULL;
+  ck_assert_snn_ok(snn_learner_create_stdp(&l, net, NULL));
+  BAD(snn_learner_stdp_t_infer(NULL, l), SNN_E_INVALID);
+  snn_learner_free(l);
+  snn_network_free(net);
+}
+
 /* ---- spikeprop ------------------------------------------------------------- */
 static snn_learner *sp_make(void) {
   snn_learner *l = NULL;
@@ -1309,6 +1337,7 @@ static const api_entry api_table[] = {
   E(snn_network_load_mem_ex, c_net_load_mem_ex), E(snn_learner_save, c_learner_save),
   E(snn_learner_save_mem, c_learner_save_mem), E(snn_learner_load, c_learner_load),
   E(snn_learner_load_mem, c_learner_load_mem),
+  E(snn_learner_stdp_set_t_infer, c_stdp_set_t_infer), E(snn_learner_stdp_t_infer, c_stdp_t_infer),
 };
 #define N_API (sizeof api_table / sizeof api_table[0])
 

@@ -318,6 +318,80 @@ START_TEST(test_theta) {
 }
 END_TEST
 
+/* Labelling and classification present each example for t_infer (default:
+ * t_present, the paper's protocol; set by snn_learner_stdp_set_t_infer),
+ * training for t_present; the value travels through a model file. Counted
+ * through the simulated steps of the activity statistics. */
+START_TEST(test_t_infer) {
+  const size_t sizes[] = {4, 400};
+  const double t_infer[] = {0, 30}; /* 0: the default */
+  for (size_t si = 0; si < 2; si++) {
+    for (int e = 0; e < 2; e++) {
+      const size_t n = sizes[si], n_in = 6, k = 3;
+      snn_network *net = make_net(n_in, n);
+      snn_learner *l = NULL;
+      snn_stdp_options o = SNN_STDP_OPTIONS_INIT;
+      o.t_present = 60;
+      o.t_rest = 40;
+      o.max_repeats = 1; /* one presentation per example whatever the activity */
+      o.seed = 3;
+      ck_assert_snn_ok(snn_learner_create_stdp(&l, net, &o));
+      const double dflt = 60.0, want = e ? 30.0 : dflt;
+      double got = -1;
+      ck_assert_snn_ok(snn_learner_stdp_t_infer(&got, l));
+      ck_assert_double_eq(got, dflt);
+      /* bad values leave the setting alone */
+      const double bad[] = {NAN, INFINITY, -1.0, 0.25 /* < dt */, 1e9 /* > 1e7 steps */};
+      for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+        ck_assert_snn_err(snn_learner_stdp_set_t_infer(l, bad[b]),
+                          isfinite(bad[b]) ? SNN_E_RANGE : SNN_E_INVALID);
+        ck_assert_snn_ok(snn_learner_stdp_t_infer(&got, l));
+        ck_assert_double_eq(got, dflt);
+      }
+      ck_assert_snn_ok(snn_learner_stdp_set_t_infer(l, 77.0));
+      ck_assert_snn_ok(snn_learner_stdp_set_t_infer(l, t_infer[e])); /* 0: back to the default */
+      float x[3 * 6];
+      int32_t y[3] = {0, 1, 0};
+      for (size_t i = 0; i < k * n_in; i++) x[i] = (float)((i * 7) % 5) / 4.0f;
+      snn_dataset *d = NULL;
+      ck_assert_snn_ok(snn_dataset_create(&d, x, y, k, n_in));
+      snn_stdp_stats a = {sizeof a, 0, 0, 0, 0, 0, 0, 0}, b = a, c = a;
+      ck_assert_snn_ok(snn_learner_stdp_stats(&a, l));
+      ck_assert_snn_ok(snn_learner_stdp_train(l, d, 0, NULL, NULL));
+      ck_assert_snn_ok(snn_learner_stdp_stats(&b, l));
+      ck_assert_snn_ok(snn_learner_stdp_label(l, d, 0, NULL, NULL));
+      ck_assert_snn_ok(snn_learner_stdp_stats(&c, l));
+      ck_assert_uint_eq(b.steps - a.steps, k * 120);                     /* 60 ms / 0.5 ms */
+      ck_assert_uint_eq(c.steps - b.steps, k * (uint64_t)llround(want / 0.5));
+      ck_assert_snn_ok(snn_learner_stdp_t_infer(&got, l));
+      ck_assert_double_eq(got, want);
+      /* through a model file: the loaded learner labels with the same t_infer */
+      size_t sz = 0;
+      ck_assert_snn_err(snn_learner_save_mem(&sz, l, NULL, 0), SNN_E_RANGE);
+      void *buf = malloc(sz);
+      ck_assert_ptr_nonnull(buf);
+      ck_assert_snn_ok(snn_learner_save_mem(&sz, l, buf, sz));
+      snn_learner *l2 = NULL;
+      snn_network *net2 = NULL;
+      ck_assert_snn_ok(snn_learner_load_mem(&l2, &net2, buf, sz, NULL));
+      ck_assert_snn_ok(snn_learner_stdp_t_infer(&got, l2));
+      ck_assert_double_eq(got, want);
+      ck_assert_snn_ok(snn_learner_stdp_stats(&a, l2));
+      double acc;
+      ck_assert_snn_ok(snn_learner_stdp_evaluate(&acc, l2, d, 0, NULL, NULL));
+      ck_assert_snn_ok(snn_learner_stdp_stats(&b, l2));
+      ck_assert_uint_eq(b.steps - a.steps, k * (uint64_t)llround(want / 0.5));
+      free(buf);
+      LFREE(l2);
+      snn_network_free(net2);
+      snn_dataset_free(d);
+      LFREE(l);
+      snn_network_free(net);
+    }
+  }
+}
+END_TEST
+
 /* Default theta_plus depends on the layer size: 0.05 mV at >= 400 neurons,
  * 0.05 * sqrt(n / 400) below; an explicit value overrides it. */
 START_TEST(test_theta_plus_default) {
@@ -799,6 +873,7 @@ Suite *suite_stdp(void) {
   tcase_add_test(tc, test_normalisation);
   tcase_add_test(tc, test_theta);
   tcase_add_test(tc, test_theta_plus_default);
+  tcase_add_test(tc, test_t_infer);
   tcase_add_loop_test(tc, test_learns_two_patterns, 0, 2);
   tcase_add_test(tc, test_deterministic);
   tcase_add_test(tc, test_integrator_auto_matches_euler);

@@ -4,14 +4,15 @@
  *              [--test-limit K] [--data DIR] [--seed S] [--rule R]
  *              [--inhibition population|direct] [--synapse conductance|current]
  *              [--integrator auto|euler|implicit] [--theta-plus MV] [--tau-theta MS]
- *              [--w-inh-exc NS] [--validate FROM]
+ *              [--w-inh-exc NS] [--t-infer MS] [--validate FROM]
  *              [--save FILE] [--load FILE] [--weights-png FILE] [--json] [--quiet]
  *
  * --save FILE writes the learner with its network (snn_learner_save: weights,
  * options, thresholds, labels and training state in one model file); --load
  * FILE continues from such a file with its saved options (--rule, --seed and
- * the other learner options are then ignored); with --epochs 0 it only labels
- * and tests it.
+ * the other learner options are then ignored, but --t-infer, the presentation
+ * time of labelling and testing, applies); with --epochs 0 it only labels and
+ * tests it.
  * Trains N excitatory neurons on the first K training images for E epochs,
  * labels the neurons on the labelling images (plasticity off), then reports
  * the accuracy on the test images. With --validate FROM the accuracy is
@@ -37,12 +38,14 @@ static void usage(FILE *f) {
           "                  [--rule triplet|additive|multiplicative|pretrace]\n"
           "                  [--inhibition population|direct] [--synapse conductance|current]\n"
           "                  [--integrator auto|euler|implicit] [--theta-plus MV]\n"
-          "                  [--tau-theta MS] [--w-inh-exc NS] [--validate FROM]\n"
+          "                  [--tau-theta MS] [--w-inh-exc NS] [--t-infer MS] [--validate FROM]\n"
           "                  [--save FILE] [--load FILE] [--weights-png FILE] [--json] [--quiet]\n"
           "defaults: --neurons 100 --epochs 1 --train-limit 0 (all 60000) --label-limit 10000\n"
           "          --test-limit 0 (all 10000) --data data/mnist --seed 1\n"
           "          --theta-plus 0 (library default: 0.05 mV, 0.05*sqrt(N/400) below 400 neurons)\n"
           "          --tau-theta 0 (library default: 1e7 ms) --w-inh-exc 0 (library default: 17 nS)\n"
+          "          --t-infer 0 (presentation time for labelling and testing; library default:\n"
+          "          the training presentation, 350 ms; also applies with --load)\n"
           "--validate FROM: measure the accuracy on training images FROM.. (--test-limit of them,\n"
           "          default 10000) instead of the test set; JSON key validation_accuracy\n");
 }
@@ -110,6 +113,7 @@ int main(int argc, char **argv) {
   int validating = 0;
   const char *data = "data/mnist", *save = NULL, *png = NULL, *load = NULL;
   int json = 0, quiet = 0;
+  double t_infer = 0.0; /* 0: the library default (also for a --load'ed model: its own) */
   snn_stdp_options o;
   snn_stdp_options_init(&o, sizeof o);
   for (int i = 1; i < argc; i++) {
@@ -147,11 +151,12 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--load")) load = v;
     else if (!strcmp(a, "--weights-png")) png = v;
     else if (!strcmp(a, "--theta-plus") || !strcmp(a, "--tau-theta") ||
-             !strcmp(a, "--w-inh-exc")) {
+             !strcmp(a, "--w-inh-exc") || !strcmp(a, "--t-infer")) {
       double *out = !strcmp(a, "--theta-plus") ? &o.theta_plus
                     : !strcmp(a, "--tau-theta") ? &o.tau_theta
+                    : !strcmp(a, "--t-infer")   ? &t_infer
                                                 : &o.w_inh_exc;
-      double max = out == &o.tau_theta ? 1e12 : 1e6;
+      double max = out == &o.tau_theta ? 1e12 : out == &t_infer ? 1e5 : 1e6;
       if (parse_double(v, out, max)) {
         fprintf(stderr, "stdp-mnist: %s needs a number in [0, %g] (got '%s')\n", a, max, v);
         return 2;
@@ -275,6 +280,10 @@ int main(int argc, char **argv) {
   }
   if (!load && (rc = snn_learner_create_stdp(&l, net, &o))) {
     fail("snn_learner_create_stdp", rc);
+    goto out;
+  }
+  if (t_infer > 0.0 && (rc = snn_learner_stdp_set_t_infer(l, t_infer))) {
+    fail("snn_learner_stdp_set_t_infer", rc);
     goto out;
   }
   prog g = {isatty(STDERR_FILENO) && !quiet, "train", 0, (int)epochs, 0.0};

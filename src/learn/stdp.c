@@ -87,6 +87,7 @@ typedef struct snn__stdp {
   double max_rate, rate_inc;
   uint32_t min_spikes, max_repeats;
   double t_present, t_rest, dt;
+  double t_infer; /* presentation time of labelling and classification */
   int inhibition, synapse, integrator; /* integrator: SNN_STDP_EULER/_IMPLICIT/_AUTO */
   double w_ei, w_ie;
   uint32_t flags;
@@ -117,6 +118,7 @@ static const snn__stdp *as_cstdp(const snn_learner *l) {
 }
 
 static size_t steps_of(const snn__stdp *s) { return (size_t)llround(s->t_present / s->dt); }
+static size_t infer_steps_of(const snn__stdp *s) { return (size_t)llround(s->t_infer / s->dt); }
 
 _Static_assert(offsetof(snn__stdp, tag) == sizeof(char *),
                "the learner tag must sit where stdp_impl.h expects it");
@@ -604,6 +606,12 @@ static double default_theta_plus(size_t n) {
   return n >= 400 ? 0.05 : 0.05 * sqrt((double)n / 400.0);
 }
 
+/* Default presentation time of labelling and classification: t_present, the
+ * published protocol (Diehl & Cook present test examples as training ones).
+ * Longer presentations make small layers' class votes less noisy
+ * (docs/stdp.md), but they change the protocol, so they are opt-in. */
+static double default_t_infer(double t_present) { return t_present; }
+
 static int check_nonneg(const char *fn, const char *name, double v) {
   if (!snn__isfinite(v)) return snn__error(SNN_E_INVALID, "%s: %s must be finite (got %g)", fn, name, v);
   if (v < 0.0) return snn__error(SNN_E_RANGE, "%s: %s must be >= 0 (got %g)", fn, name, v);
@@ -688,6 +696,7 @@ static int resolve_options(snn__stdp *s, const snn_stdp_options *in, const char 
   if (s->t_present / s->dt > 1e7)
     return snn__error(SNN_E_RANGE, "%s: t_present / dt must be <= 1e7 steps (got %g)", fn,
                       s->t_present / s->dt);
+  s->t_infer = default_t_infer(s->t_present);
   s->inhibition = o.inhibition ? o.inhibition : SNN_STDP_INHIB_POPULATION;
   if (s->inhibition != SNN_STDP_INHIB_POPULATION && s->inhibition != SNN_STDP_INHIB_DIRECT)
     return snn__error(SNN_E_RANGE, "%s: inhibition must be SNN_STDP_INHIB_POPULATION or _DIRECT (got %d)",
@@ -1057,7 +1066,7 @@ static int infer_init(infer_ctx *c, const snn__stdp *s, const char *fn) {
   c->sims = snn__calloc((size_t)nt, sizeof(sim));
   if (!c->sims) return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
   for (int k = 0; k < nt; k++)
-    if (sim_init(&c->sims[k], s->n_in, s->n, steps_of(s)) != SNN_OK) {
+    if (sim_init(&c->sims[k], s->n_in, s->n, infer_steps_of(s)) != SNN_OK) {
       infer_free(c);
       return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
     }
@@ -1385,6 +1394,7 @@ int snn__stdp_view_get(snn__stdp_view *v, const snn_learner *l, const char *fn) 
   o->min_spikes = s->min_spikes;
   o->max_repeats = s->max_repeats;
   o->t_present = s->t_present;
+  v->t_infer = s->t_infer;
   o->t_rest = s->t_rest;
   o->dt = s->dt;
   o->inhibition = s->inhibition;
@@ -1410,5 +1420,36 @@ int snn__stdp_view_get(snn__stdp_view *v, const snn_learner *l, const char *fn) 
   }
   v->rng = s->tr.rng.s;
   v->n_train = &s->n_train;
+  return SNN_OK;
+}
+
+int snn_learner_stdp_set_t_infer(snn_learner *l, double t_infer) {
+  static const char fn[] = "snn_learner_stdp_set_t_infer";
+  snn__stdp *s = NULL;
+  int rc = get_stdp(&s, l, fn);
+  if (rc) return rc;
+  if (!snn__isfinite(t_infer))
+    return snn__error(SNN_E_INVALID, "%s: t_infer must be finite (got %g)", fn, t_infer);
+  if (t_infer == 0.0) {
+    s->t_infer = default_t_infer(s->t_present);
+    return SNN_OK;
+  }
+  if (t_infer < s->dt)
+    return snn__error(SNN_E_RANGE, "%s: t_infer must be 0 (default) or >= dt = %g ms (got %g)", fn,
+                      s->dt, t_infer);
+  if (t_infer / s->dt > 1e7)
+    return snn__error(SNN_E_RANGE, "%s: t_infer / dt must be <= 1e7 steps (got %g)", fn,
+                      t_infer / s->dt);
+  s->t_infer = t_infer;
+  return SNN_OK;
+}
+
+int snn_learner_stdp_t_infer(double *t_infer, const snn_learner *l) {
+  static const char fn[] = "snn_learner_stdp_t_infer";
+  SNN__CHECK_NULL(t_infer, fn);
+  const snn__stdp *s = NULL;
+  int rc = get_cstdp(&s, l, fn);
+  if (rc) return rc;
+  *t_infer = s->t_infer;
   return SNN_OK;
 }

@@ -39,6 +39,7 @@ typedef struct snn__stdp_view {
   const char *kind;      /* "stdp" or the custom rule's name */
   int custom;            /* 1: created by snn_learner_create_custom */
   snn_stdp_options opts; /* resolved values (struct_size set; SNN_STDP_KEEP_WEIGHTS clear) */
+  double t_infer;        /* presentation time of labelling and classification (ms) */
   snn_learner_ops *ops;  /* the learner's copy of the rule's callbacks */
   const float *theta;    /* n */
   const int32_t *assign; /* n */

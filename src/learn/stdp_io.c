@@ -42,7 +42,7 @@ static const char *sym_of(const char *const *names, int n, int32_t v) {
 /* Writing                                                                  */
 /* ======================================================================== */
 
-#define N_OPTIONS 27 /* entries written in the option list */
+#define N_OPTIONS 28 /* entries written in the option list */
 
 static void pl_stdp(snn__wr *w, const void *ctx) {
   const snn__stdp_view *v = ctx;
@@ -80,6 +80,7 @@ static void pl_stdp(snn__wr *w, const void *ctx) {
   snn__wr_param_str(w, "normalize", (o->flags & SNN_STDP_NO_NORMALIZE) ? "off" : "on");
   snn__wr_param_str(w, "adaptive_theta", (o->flags & SNN_STDP_NO_THETA) ? "off" : "on");
   snn__wr_param_str(w, "integrator", sym_of(integ_names, 4, o->integrator));
+  snn__wr_param_num(w, "t_infer", v->t_infer);
   snn__wr_f32s(w, v->theta, v->n);
   snn__wr_u8(w, (unsigned)(v->have_assign != 0));
   snn__wr_i32s(w, v->assign, v->n);
@@ -235,6 +236,8 @@ typedef struct head {
   unsigned custom;
   snn_stdp_options opts;
   size_t opts_off;
+  double t_infer;     /* 0 when the file has none (written before t_infer existed) */
+  size_t t_infer_off; /* offset of its entry */
 } head;
 
 static int read_head(snn__rd *r, head *h, const snn_network *net) {
@@ -265,9 +268,19 @@ static int read_head(snn__rd *r, head *h, const snn_network *net) {
   uint32_t np;
   h->opts_off = r->pos;
   if ((rc = snn__rd_u32(r, &np, "option count"))) return rc;
+  h->t_infer = 0.0;
+  h->t_infer_off = h->opts_off;
   for (uint32_t i = 0; i < np; i++) {
     snn__pval p;
-    if ((rc = snn__rd_pval(r, &p)) || (rc = apply_option(r, &h->opts, &p))) return rc;
+    if ((rc = snn__rd_pval(r, &p))) return rc;
+    if (strcmp(p.name, "t_infer") == 0) { /* a learner setting, not an option */
+      if (p.type != 0 || !(p.num > 0.0) || !isfinite(p.num))
+        return snn__rd_err(r, SNN_E_FORMAT, p.off, "option 't_infer' must be a number > 0");
+      h->t_infer = p.num;
+      h->t_infer_off = p.off;
+      continue;
+    }
+    if ((rc = apply_option(r, &h->opts, &p))) return rc;
   }
   h->opts.flags |= SNN_STDP_KEEP_WEIGHTS; /* the weights come from the file */
   return SNN_OK;
@@ -425,6 +438,12 @@ static int load_learner(snn_learner **out, snn_network **net_out, const unsigned
   }
   if (rc != SNN_OK) { /* the options from the file were refused (or no memory) */
     rc = snn__rd_apply_err(&r, rc, h.opts_off, "learner options");
+    goto fail;
+  }
+  /* files written before t_infer existed classified with t_present */
+  const double t_infer = h.t_infer > 0.0 ? h.t_infer : h.opts.t_present; /* 0: default */
+  if ((rc = snn_learner_stdp_set_t_infer(l, t_infer)) != SNN_OK) {
+    rc = snn__rd_apply_err(&r, rc, h.t_infer_off, "t_infer");
     goto fail;
   }
   if ((rc = read_state(&r, l, fn)) != SNN_OK) goto fail;

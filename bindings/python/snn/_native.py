@@ -351,6 +351,8 @@ PROTOTYPES = {
     "snn_learner_stdp_theta_get": (_I, [_V, _P, _Z]),
     "snn_learner_stdp_theta_set": (_I, [_P, _V, _Z]),
     "snn_learner_stdp_stats": (_I, [POINTER(StdpStatsStruct), _P]),
+    "snn_learner_stdp_set_t_infer": (_I, [_P, c_double]),
+    "snn_learner_stdp_t_infer": (_I, [POINTER(c_double), _P]),
     # Raw prototypes without a Pythonic wrapper yet (event-driven networks, SpikeProp,
     # load options and learner files, NIR); struct and array arguments are void pointers.
     "snn_spnet_options_init": (_I, [_V, _Z]),
