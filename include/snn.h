@@ -770,6 +770,30 @@ SNN_API int snn_layer_param_get(float *dst, const snn_layer *l, int32_t which, s
  */
 SNN_API int snn_layer_param_set(snn_layer *l, int32_t which, const float *src, size_t n);
 
+/**
+ * Sets per-input delays, in simulation steps: at step t the layer reads input k as it
+ * was at step t - steps[k] (0 before the first step). NIR `Delay` nodes import as
+ * such delays (docs/nir.md). snn_network_run_sequence(), snn_network_predict() and
+ * snn_network_evaluate() honour them; snn_network_save() keeps them; BPTT and STDP
+ * learners refuse networks with delays (SNN_E_UNSUPPORTED).
+ * Only before the layer is added to a network.
+ * @param steps n values in [0, 1000000]; all zero, or @p steps NULL with @p n 0, removes
+ *              the delays.
+ * @param n     the layer's number of inputs (snn_layer_n_inputs()).
+ * @return SNN_OK, SNN_E_INVALID (NULL, n mismatch, value out of range, layer already in a
+ *         network), SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_layer_set_input_delays(snn_layer *l, const int32_t *steps, size_t n);
+
+/**
+ * Copies the per-input delays out (all zero for a layer without delays).
+ * @param[out] dst n int32 values; n must equal snn_layer_n_inputs().
+ * @return the largest delay (>= 0) on success; SNN_E_INVALID (NULL, n mismatch).
+ * @since 0.1
+ */
+SNN_API int snn_layer_input_delays(int32_t *dst, size_t n, const snn_layer *l);
+
 /* ======================================================================== */
 /** @defgroup network Networks                                               */
 /* ======================================================================== */

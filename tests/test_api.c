@@ -405,6 +405,22 @@ static void c_layer_param_set(fixture *f) {
   w[5] = INFINITY;
   BAD(snn_layer_param_set(f->dense, SNN_PARAM_WEIGHTS, w, 12), SNN_E_INVALID);
 }
+static void c_layer_set_input_delays(fixture *f) {
+  int32_t d[4] = {0, 1, 2, 3};
+  BAD(snn_layer_set_input_delays(NULL, d, 4), SNN_E_INVALID);
+  BAD(snn_layer_set_input_delays(f->dense, NULL, 4), SNN_E_INVALID);
+  BAD(snn_layer_set_input_delays(f->dense, d, 3), SNN_E_INVALID);
+  d[2] = -1;
+  BAD(snn_layer_set_input_delays(f->dense, d, 4), SNN_E_INVALID);
+  d[2] = 1000001;
+  BAD(snn_layer_set_input_delays(f->dense, d, 4), SNN_E_INVALID);
+}
+static void c_layer_input_delays(fixture *f) {
+  int32_t d[4];
+  BAD(snn_layer_input_delays(NULL, 4, f->dense), SNN_E_INVALID);
+  BAD(snn_layer_input_delays(d, 4, NULL), SNN_E_INVALID);
+  BAD(snn_layer_input_delays(d, 5, f->dense), SNN_E_INVALID);
+}
 
 /* ---- network ---------------------------------------------------------------- */
 static void c_net_create(fixture *f) {
@@ -1291,6 +1307,8 @@ static const api_entry api_table[] = {
   E(snn_layer_set_recurrent, c_layer_set_recurrent), E(snn_layer_model, c_layer_model),
   E(snn_layer_param_size, c_layer_param_size), E(snn_layer_param_get, c_layer_param_get),
   E(snn_layer_param_set, c_layer_param_set),
+  E(snn_layer_set_input_delays, c_layer_set_input_delays),
+  E(snn_layer_input_delays, c_layer_input_delays),
   E(snn_network_create, c_net_create), E(snn_network_free, c_net_free), E(snn_network_clone, c_net_clone),
   E(snn_network_add_layer, c_net_add_layer), E(snn_network_n_layers, c_net_n_layers),
   E(snn_network_layer, c_net_layer), E(snn_network_n_inputs, c_net_n_inputs),

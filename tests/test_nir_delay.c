@@ -917,6 +917,71 @@ START_TEST(test_export_round_trip) {
 END_TEST
 #endif
 
+/* The public setter/getter (snn_layer_set_input_delays/_input_delays) on a
+ * network built in C: same shift as an imported Delay, refused once the layer
+ * is in a network, kept by clone, removed by NULL/0. */
+START_TEST(test_public_api) {
+  snn_neuron_model *m = NULL;
+  ck_assert_snn_ok(snn_neuron_model_create(&m, "lif"));
+  snn_network *a = NULL, *b = NULL;
+  ck_assert_snn_ok(snn_network_create(&a, 1, 1, NI));
+  ck_assert_snn_ok(snn_network_create(&b, 1, 1, NI));
+  snn_layer *la = NULL, *lb = NULL;
+  ck_assert_snn_ok(snn_layer_create_dense(&la, NI, NH, m));
+  ck_assert_snn_ok(snn_layer_create_dense(&lb, NI, NH, m));
+  int32_t got[NI];
+  ck_assert_int_eq(snn_layer_input_delays(got, NI, la), 0);
+  for (size_t k = 0; k < NI; k++) ck_assert_int_eq(got[k], 0);
+  ck_assert_snn_ok(snn_layer_set_input_delays(la, D0, NI));
+  ck_assert_int_eq(snn_layer_input_delays(got, NI, la), 5);
+  ck_assert(memcmp(got, D0, sizeof got) == 0);
+  ck_assert_snn_ok(snn_network_add_layer(a, la));
+  ck_assert_snn_ok(snn_network_add_layer(b, lb));
+  ck_assert_int_eq(snn_layer_set_input_delays(la, D0, NI), SNN_E_INVALID);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "already in a network"));
+  ck_assert_snn_ok(snn_network_init_weights(a, 3));
+  ck_assert_snn_ok(snn_network_init_weights(b, 3));
+  size_t T = 30;
+  float *x = rand_spikes(T * NI, 2), *y = shifted(x, T, NI, D0);
+  float *oa = malloc(T * NH * sizeof *oa), *ob = malloc(T * NH * sizeof *ob);
+  float *va = malloc(T * NH * sizeof *va), *vb = malloc(T * NH * sizeof *vb);
+  run(oa, va, a, x, T);
+  run(ob, vb, b, y, T);
+  ck_assert(memcmp(va, vb, T * NH * sizeof *va) == 0);
+  run(ob, vb, b, x, T);
+  ck_assert(memcmp(va, vb, T * NH * sizeof *va) != 0);
+  /* learners that cannot honour the delays refuse the network */
+  snn_learner *lr = NULL;
+  ck_assert_int_eq(snn_learner_create_stdp(&lr, a, NULL), SNN_E_UNSUPPORTED);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "input delays"));
+  ck_assert_ptr_null(lr);
+  ck_assert_snn_ok(snn_learner_create_stdp(&lr, b, NULL));
+  snn_learner_free(lr);
+  snn_network *c = NULL;
+  ck_assert_snn_ok(snn_network_clone(&c, a));
+  ck_assert_int_eq(snn_layer_input_delays(got, NI, snn_network_layer(c, 0)), 5);
+  ck_assert(memcmp(got, D0, sizeof got) == 0);
+  /* removal on a layer not in a network */
+  snn_layer *lc = NULL;
+  ck_assert_snn_ok(snn_layer_create_dense(&lc, NI, NH, m));
+  ck_assert_snn_ok(snn_layer_set_input_delays(lc, D0, NI));
+  ck_assert_snn_ok(snn_layer_set_input_delays(lc, NULL, 0));
+  ck_assert_int_eq(snn_layer_input_delays(got, NI, lc), 0);
+  ck_assert_ptr_null(lc->delay);
+  snn_layer_free(lc);
+  free(x);
+  free(y);
+  free(oa);
+  free(ob);
+  free(va);
+  free(vb);
+  snn_network_free(a);
+  snn_network_free(b);
+  snn_network_free(c);
+  snn_neuron_model_free(m);
+}
+END_TEST
+
 Suite *suite_nir_delay(void);
 Suite *suite_nir_delay(void) {
   Suite *s = suite_create("nir_delay");
@@ -934,6 +999,7 @@ Suite *suite_nir_delay(void) {
   tcase_add_test(tc, test_padded_pool_bptt);
 #ifdef SNN_HAVE_HDF5
   tcase_add_test(tc, test_export_round_trip);
+  tcase_add_test(tc, test_public_api);
 #endif
   suite_add_tcase(s, tc);
   return s;

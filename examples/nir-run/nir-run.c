@@ -114,14 +114,23 @@ static void print_layers(snn_network *net, int json) {
     size_t c, h, w;
     snn_layer_output_shape(&c, &h, &w, l);
     const snn_neuron_model *m = snn_layer_model(l);
+    /* the longest input delay (NIR Delay), in steps */
+    int32_t *d = malloc(snn_layer_n_inputs(l) * sizeof *d);
+    int max_delay = d ? snn_layer_input_delays(d, snn_layer_n_inputs(l), l) : 0;
+    free(d);
+    if (max_delay < 0) max_delay = 0;
     if (json)
-      printf("%s{\"kind\":\"%s\",\"shape\":[%zu,%zu,%zu],\"neuron\":\"%s\",\"recurrent\":%s}",
+      printf("%s{\"kind\":\"%s\",\"shape\":[%zu,%zu,%zu],\"neuron\":\"%s\",\"recurrent\":%s,"
+             "\"max_delay_steps\":%d}",
              i ? "," : "", snn_layer_kind(l), c, h, w, m ? snn_neuron_model_kind(m) : "none",
-             snn_layer_param_size(l, SNN_PARAM_RECURRENT) ? "true" : "false");
-    else
-      printf("layer %zu %s %zux%zux%zu neuron=%s%s\n", i, snn_layer_kind(l), c, h, w,
+             snn_layer_param_size(l, SNN_PARAM_RECURRENT) ? "true" : "false", max_delay);
+    else {
+      printf("layer %zu %s %zux%zux%zu neuron=%s%s", i, snn_layer_kind(l), c, h, w,
              m ? snn_neuron_model_kind(m) : "none",
              snn_layer_param_size(l, SNN_PARAM_RECURRENT) ? " recurrent" : "");
+      if (max_delay > 0) printf(" input delays up to %d steps", max_delay);
+      printf("\n");
+    }
   }
 }
 

@@ -432,3 +432,25 @@ void snn__pool_plane_padded(const snn_layer *l, const float *x, float *o) {
       o[oy * l->out_w + ox] = l->pool == SNN_POOL_AVG ? acc * inv : acc;
     }
 }
+
+int snn_layer_set_input_delays(snn_layer *l, const int32_t *steps, size_t n) {
+  static const char fn[] = "snn_layer_set_input_delays";
+  SNN__CHECK_NULL(l, fn);
+  if (l->in_network)
+    return snn__error(SNN_E_INVALID,
+                      "%s: the layer is already in a network; set its delays before "
+                      "snn_network_add_layer()", fn);
+  if (!steps && n == 0) return snn__layer_set_delay(l, NULL, l->n_in, fn);
+  SNN__CHECK_NULL(steps, fn);
+  return snn__layer_set_delay(l, steps, n, fn);
+}
+
+int snn_layer_input_delays(int32_t *dst, size_t n, const snn_layer *l) {
+  static const char fn[] = "snn_layer_input_delays";
+  SNN__CHECK_NULL(dst, fn);
+  SNN__CHECK_NULL(l, fn);
+  if (n != l->n_in)
+    return snn__error(SNN_E_INVALID, "%s: n = %zu, the layer has %zu inputs", fn, n, l->n_in);
+  for (size_t k = 0; k < n; k++) dst[k] = l->delay ? l->delay[k] : 0;
+  return l->max_delay;
+}

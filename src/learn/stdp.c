@@ -774,6 +774,10 @@ static int create_common(snn_learner **out, snn_network *net, const snn_stdp_opt
                       snn_layer_kind(L) ? snn_layer_kind(L) : "?");
   if (L->n_in > ((size_t)1 << 24) || L->n_out > ((size_t)1 << 24))
     return snn__error(SNN_E_RANGE, "%s: layer too large (%zu x %zu)", fn, L->n_in, L->n_out);
+  if (L->delay) /* the learner drives the layer's inputs itself, undelayed */
+    return snn__error(SNN_E_UNSUPPORTED,
+                      "%s: the first layer has input delays (NIR Delay); STDP does not "
+                      "support delayed inputs", fn);
   snn__stdp *s = snn__calloc(1, sizeof *s);
   if (!s) goto oom_early;
   s->tag = SNN__STDP_TAG;

@@ -304,6 +304,8 @@ PROTOTYPES = {
     "snn_layer_param_size": (_Z, [_P, c_int32]),
     "snn_layer_param_get": (_I, [_V, _P, c_int32, _Z]),
     "snn_layer_param_set": (_I, [_P, c_int32, _V, _Z]),
+    "snn_layer_set_input_delays": (_I, [_P, _V, _Z]),
+    "snn_layer_input_delays": (_I, [_V, _Z, _P]),
     # networks
     "snn_network_create": (_I, [_PP, _Z, _Z, _Z]),
     "snn_network_free": (None, [_P]),
