@@ -153,7 +153,7 @@ static void spnets(void) {
 }
 
 /* SpikeProp learner files (SPKP section, no network): population, latency
- * and no encoder; small (3 terminals) and trained briefly */
+ * (RProp) and no encoder; small (3 terminals) and trained briefly */
 static void spikeprops(void) {
   static const char *const encs[] = {"population", "latency", NULL};
   for (int k = 0; k < 3; k++) {
@@ -165,6 +165,10 @@ static void spikeprops(void) {
     o.inhibitory_fraction = k == 0 ? 0.34 : 0;
     o.bias = k != 2;
     o.seed = (uint64_t)k;
+    if (k == 1) { /* the RProp state (steps, last gradients) follows the weights */
+      o.update = SNN_SPIKEPROP_RPROP;
+      o.batch_size = 2;
+    }
     size_t nf = 2, n_in = k == 0 ? 2 * 4 + 1 : k == 1 ? 3 : 2, n = 0;
     float x[4] = {0.1f, 0.9f, 0.8f, 0.2f};
     int32_t y[2] = {0, 1};
