@@ -913,6 +913,22 @@ class Layer(_Handle):
                          lambda self, v: self.set_param(_native.SNN_PARAM_RECURRENT, v),
                          doc="Recurrent weights (n_out, n_out), dense only.")
 
+    def _get_delays(self):
+        dst = np.empty(self.n_inputs, dtype=np.int32)
+        _call("snn_layer_input_delays", _ptr(dst), dst.size, self.handle)
+        return dst
+
+    def _set_delays(self, steps):
+        if steps is None:
+            _call("snn_layer_set_input_delays", self.handle, None, 0)
+            return
+        src = _i32(steps, "Layer.input_delays").reshape(-1)
+        _call("snn_layer_set_input_delays", self.handle, _ptr(src), src.size)
+
+    input_delays = property(_get_delays, _set_delays,
+                            doc="Per-input delays in steps, int32 (n_inputs; zeros: none). "
+                                "Settable before Network.add(); None removes them.")
+
     def close(self):
         """Frees an owned layer; for a view inside a network only drops the reference."""
         _Handle.close(self)
@@ -1401,6 +1417,17 @@ class Learner(_Handle):
         lambda self: self._get_i32("snn_learner_stdp_theta_get", np.float32),
         lambda self, v: self._set_arr("snn_learner_stdp_theta_set", v, np.float32),
         doc="Adaptive thresholds (mV), float32.")
+
+    def _get_t_infer(self):
+        v = c_double()
+        _call("snn_learner_stdp_t_infer", byref(v), self.handle)
+        return v.value
+
+    t_infer = property(
+        _get_t_infer,
+        lambda self, ms: _call("snn_learner_stdp_set_t_infer", self.handle, float(ms)),
+        doc="STDP: presentation time (ms) of labelling and classification; 0 sets the "
+            "default (t_present).")
 
     def stdp_stats(self):
         s = _native.StdpStatsStruct()

@@ -357,6 +357,37 @@ class LayerTest(unittest.TestCase):
         self.assertEqual(scores.shape, (2, 3))
         self.assertEqual(net[0].weights.shape, (4, 1, 3, 3))
 
+    def test_input_delays(self):
+        layer = snn.Layer.dense(4, 3, "lif")
+        self.assertEqual(list(layer.input_delays), [0, 0, 0, 0])
+        layer.input_delays = [0, 2, 1, 0]
+        self.assertEqual(layer.input_delays.dtype, np.int32)
+        self.assertEqual(list(layer.input_delays), [0, 2, 1, 0])
+        layer.input_delays = None
+        self.assertEqual(list(layer.input_delays), [0, 0, 0, 0])
+        with self.assertRaises(snn.InvalidError):
+            layer.input_delays = [1, 2, 3]          # wrong length
+        with self.assertRaises(snn.InvalidError):
+            layer.input_delays = [0, -1, 0, 0]      # negative
+        # delays longer than the run: the layer never sees its input
+        rng = np.random.default_rng(1)
+        x = 4 * rng.random((3, 4)).astype(np.float32)
+        nets = []
+        for d in (None, [50] * 4):
+            net = snn.Network((1, 1, 4))
+            lif = snn.NeuronModel("lif", preset="normalized")
+            hidden = snn.Layer.dense(4, 8, lif)
+            hidden.input_delays = d
+            net.add(hidden)
+            net.add(snn.Layer.dense(8, 2, lif))
+            net.configure(steps=10, readout="membrane").init_weights(seed=4)
+            nets.append(net)
+        with self.assertRaises(snn.InvalidError):  # in a network: fixed
+            nets[1][0].input_delays = None
+        self.assertEqual(list(nets[1][0].input_delays), [50] * 4)
+        np.testing.assert_array_equal(nets[1].predict(x)[1], nets[0].predict(np.zeros_like(x))[1])
+        self.assertFalse(np.array_equal(nets[0].predict(x)[1], nets[0].predict(np.zeros_like(x))[1]))
+
     def test_factory_only(self):
         with self.assertRaises(TypeError):
             snn.Layer()

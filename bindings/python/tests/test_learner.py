@@ -248,6 +248,13 @@ class StdpTest(unittest.TestCase):
         th = learner.theta
         learner.theta = th + 1.0
         np.testing.assert_allclose(learner.theta, th + 1.0)
+        self.assertEqual(learner.t_infer, 100.0)  # default: t_present
+        learner.t_infer = 150.0
+        self.assertEqual(learner.t_infer, 150.0)
+        with self.assertRaises(snn.RangeError):
+            learner.t_infer = -1.0
+        learner.t_infer = 0  # back to the default
+        self.assertEqual(learner.t_infer, 100.0)
         stats = learner.stdp_stats()
         self.assertGreater(stats["examples"], 0)
         self.assertGreater(stats["steps"], 0)
