@@ -1561,42 +1561,6 @@ END_TEST
 
 /* A model file of a network with per-neuron parameters: truncated or
  * corrupted (behind a repaired CRC) it fails cleanly, never crashes */
-static size_t find_bytes(const unsigned char *b, size_t n, const char *s) {
-  size_t k = strlen(s);
-  for (size_t i = 0; i + k <= n; i++)
-    if (memcmp(b + i, s, k) == 0) return i;
-  ck_abort_msg("'%s' not in the file", s);
-  return 0;
-}
-/* repairs the CRC of the section that holds byte `at` */
-static void fix_crc_at(unsigned char *b, size_t size, size_t at) {
-  size_t pos = 16;
-  while (pos + 16 <= size) {
-    uint64_t len = 0;
-    for (int i = 7; i >= 0; i--) len = (len << 8) | b[pos + 8 + (size_t)i];
-    if (at >= pos && at < pos + 16 + len) {
-      uint32_t crc = snn__crc32(0, b + pos, 16 + (size_t)len);
-      for (int i = 0; i < 4; i++) b[pos + 16 + len + (size_t)i] = (unsigned char)(crc >> (8 * i));
-      return;
-    }
-    pos += 16 + (size_t)len + 4;
-  }
-  ck_abort_msg("byte %zu is in no section", at);
-}
-static int load_bad(const unsigned char *b, size_t n) {
-  snn_network *out = (snn_network *)&out;
-  snn_clear_error();
-  int rc = snn_network_load_mem(&out, b, n);
-  if (rc == SNN_OK) {
-    snn_network_free(out);
-  } else {
-    ck_assert_ptr_null(out);
-    ck_assert(snn_last_error()[0] != '\0');
-    ck_assert_msg(rc != SNN_E_INVALID && rc != SNN_E_INTERNAL, "code %d (%s)", rc, snn_last_error());
-  }
-  return rc;
-}
-
 START_TEST(test_hetero_model_file) {
   hetp p = het_params(4);
   snn__nir_graph g = het_graph(4, &p);
@@ -1606,7 +1570,10 @@ START_TEST(test_hetero_model_file) {
   unsigned char *b = malloc(sz), *c = malloc(sz);
   ck_assert_snn_ok(snn_network_save_mem(&sz, net, b, sz));
   /* the file round trip itself: check_round_trip (test_hetero) */
-  size_t arr0 = find_bytes(b, sz, "tau_mem") - 6; /* u32 count, u16 length, name */
+  size_t tm = snn_test_find_bytes(b, sz, "tau_mem"), nd = snn_test_find_bytes(b, sz, "node");
+  size_t wg = snn_test_find_bytes(b, sz, "WGHT");
+  ck_assert(tm != (size_t)-1 && nd != (size_t)-1 && wg != (size_t)-1);
+  size_t arr0 = tm - 6; /* u32 count, u16 length, name */
   ck_assert_uint_eq(b[arr0], 7);
   /* truncated anywhere: SNN_E_FORMAT */
   for (size_t n = 0; n < sz; n += snn_test_quick() ? 7 : 1) {
@@ -1614,14 +1581,14 @@ START_TEST(test_hetero_model_file) {
     ck_assert_snn_err(snn_network_load_mem(&out, b, n), SNN_E_FORMAT);
   }
   /* every byte of the per-neuron block flipped behind a repaired CRC */
-  size_t end = find_bytes(b, sz, "WGHT") - 4; /* the LAYR CRC precedes it */
+  size_t end = wg - 4; /* the LAYR CRC precedes it */
   int fails = 0;
   for (size_t i = arr0; i < end; i += snn_test_quick() ? 3 : 1)
     for (int k = 0; k < 2; k++) {
       memcpy(c, b, sz);
       c[i] ^= k ? 0x01 : 0xFF;
-      fix_crc_at(c, sz, i);
-      fails += load_bad(c, sz) != SNN_OK;
+      snn_test_fix_crc_at(c, sz, i);
+      fails += snn_test_load_bad_net(c, sz) != SNN_OK;
     }
   ck_assert_int_gt(fails, 0);
   /* targeted: 6 arrays; a length that is not the layer's; NaN; tau_mem 0;
@@ -1632,7 +1599,6 @@ START_TEST(test_hetero_model_file) {
     size_t nv;
     const char *needle;
   } cases[6];
-  size_t tm = find_bytes(b, sz, "tau_mem"), nd = find_bytes(b, sz, "node");
   double nan_v = NAN, zero = 0.0, half = 2.5;
   cases[0].at = arr0; cases[0].v[0] = 6; cases[0].nv = 1; cases[0].needle = "has 6 per-neuron arrays";
   cases[1].at = tm + 7; cases[1].v[0] = 3; cases[1].nv = 1; cases[1].needle = "has 3 values for 4 neurons";
@@ -1643,7 +1609,7 @@ START_TEST(test_hetero_model_file) {
   for (int k = 0; k < 6; k++) {
     memcpy(c, b, sz);
     memcpy(c + cases[k].at, cases[k].v, cases[k].nv);
-    fix_crc_at(c, sz, cases[k].at);
+    snn_test_fix_crc_at(c, sz, cases[k].at);
     snn_network *out = NULL;
     ck_assert_snn_err(snn_network_load_mem(&out, c, sz), SNN_E_FORMAT);
     ck_assert_msg(strstr(snn_last_error(), cases[k].needle), "case %d: '%s' lacks '%s'", k,

@@ -597,40 +597,6 @@ static unsigned char *save(snn_network *net, size_t *n) {
   ck_assert_snn_ok(snn_network_save_mem(n, net, b, *n));
   return b;
 }
-static size_t find_bytes(const unsigned char *b, size_t n, const char *s) {
-  size_t k = strlen(s);
-  for (size_t i = 0; i + k <= n; i++)
-    if (memcmp(b + i, s, k) == 0) return i;
-  return (size_t)-1;
-}
-/* repairs the CRC of the section that holds byte `at` */
-static void fix_crc_at(unsigned char *b, size_t size, size_t at) {
-  size_t pos = 16;
-  while (pos + 16 <= size) {
-    uint64_t len = 0;
-    for (int i = 7; i >= 0; i--) len = (len << 8) | b[pos + 8 + (size_t)i];
-    if (at >= pos && at < pos + 16 + len) {
-      uint32_t crc = snn__crc32(0, b + pos, 16 + (size_t)len);
-      for (int i = 0; i < 4; i++) b[pos + 16 + len + (size_t)i] = (unsigned char)(crc >> (8 * i));
-      return;
-    }
-    pos += 16 + (size_t)len + 4;
-  }
-  ck_abort_msg("byte %zu is in no section", at);
-}
-static int load_bad(const unsigned char *b, size_t n) {
-  snn_network *out = (snn_network *)&out;
-  snn_clear_error();
-  int rc = snn_network_load_mem(&out, b, n);
-  if (rc == SNN_OK) {
-    snn_network_free(out);
-  } else {
-    ck_assert_ptr_null(out);
-    ck_assert(snn_last_error()[0] != '\0');
-    ck_assert_msg(rc != SNN_E_INVALID && rc != SNN_E_INTERNAL, "code %d (%s)", rc, snn_last_error());
-  }
-  return rc;
-}
 static void put_u32(unsigned char *b, uint32_t v) {
   for (int i = 0; i < 4; i++) b[i] = (unsigned char)(v >> (8 * i));
 }
@@ -640,8 +606,8 @@ START_TEST(test_model_file) {
   size_t na, nb;
   unsigned char *fa = save(a, &na), *fb = save(b, &nb);
   /* no delays: no DLAY section (files as before) */
-  ck_assert_uint_eq(find_bytes(fb, nb, "DLAY"), (size_t)-1);
-  size_t at = find_bytes(fa, na, "DLAY");
+  ck_assert_uint_eq(snn_test_find_bytes(fb, nb, "DLAY"), (size_t)-1);
+  size_t at = snn_test_find_bytes(fa, na, "DLAY");
   ck_assert(at != (size_t)-1);
   snn_network *c = NULL;
   ck_assert_snn_ok(snn_network_load_mem(&c, fa, na));
@@ -659,8 +625,8 @@ START_TEST(test_model_file) {
   unsigned char *m = malloc(na);
   memcpy(m, fa, na);
   m[at + 3] = 'X';
-  fix_crc_at(m, na, at);
-  ck_assert_int_eq(load_bad(m, na), SNN_E_VERSION);
+  snn_test_fix_crc_at(m, na, at);
+  ck_assert_int_eq(snn_test_load_bad_net(m, na), SNN_E_VERSION);
   /* targeted corruptions of the first DLAY (layer 0): payload = u32 index,
    * u64 count, count x u32 */
   size_t pl = at + 16;
@@ -675,8 +641,8 @@ START_TEST(test_model_file) {
   for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
     memcpy(m, fa, na);
     put_u32(m + bad[k].off, bad[k].v);
-    fix_crc_at(m, na, at);
-    ck_assert_int_eq(load_bad(m, na), SNN_E_FORMAT);
+    snn_test_fix_crc_at(m, na, at);
+    ck_assert_int_eq(snn_test_load_bad_net(m, na), SNN_E_FORMAT);
     ck_assert_msg(strstr(snn_last_error(), bad[k].needle) != NULL, "'%s' lacks '%s'",
                   snn_last_error(), bad[k].needle);
   }
@@ -692,8 +658,8 @@ START_TEST(test_model_file) {
         for (int k = 0; k < 2; k++) {
           memcpy(m, fa, na);
           m[i] ^= k ? 0x01 : 0xFF;
-          fix_crc_at(m, na, i);
-          load_bad(m, na);
+          snn_test_fix_crc_at(m, na, i);
+          snn_test_load_bad_net(m, na);
         }
     }
     pos += 16 + (size_t)len + 4;
@@ -704,7 +670,7 @@ START_TEST(test_model_file) {
   for (size_t n = 0; n < na; n += step) {
     unsigned char *t = malloc(n ? n : 1);
     memcpy(t, fa, n);
-    ck_assert_int_eq(load_bad(t, n), SNN_E_FORMAT);
+    ck_assert_int_eq(snn_test_load_bad_net(t, n), SNN_E_FORMAT);
     free(t);
   }
   /* OOM sweep: load and save */
@@ -813,14 +779,14 @@ START_TEST(test_padded_pool) {
   ck_assert_uint_eq(snn_network_layer(d, 0)->pad, p);
   snn_network_free(d);
   /* corrupted padding (more than half the window): refused */
-  size_t at = find_bytes(b, nb, "LAYR");
+  size_t at = snn_test_find_bytes(b, nb, "LAYR");
   ck_assert(at != (size_t)-1);
   /* LAYR payload: u32 index, str kind ("pool2d": 2 + 6), 6 x u64 shape, kh, kw, stride, pad */
   size_t po = at + 16 + 4 + 8 + 6 * 8 + 3 * 8;
   ck_assert_uint_eq(b[po], p);
   b[po] = (unsigned char)(k / 2 + 1);
-  fix_crc_at(b, nb, po);
-  ck_assert_int_eq(load_bad(b, nb), SNN_E_FORMAT);
+  snn_test_fix_crc_at(b, nb, po);
+  ck_assert_int_eq(snn_test_load_bad_net(b, nb), SNN_E_FORMAT);
   free(b);
 #ifdef SNN_HAVE_HDF5
   char path[512];

@@ -39,4 +39,13 @@ void snn_test_oom_uninstall(void);
 long snn_test_oom_count(void);       /* allocations attempted since install */
 long snn_test_oom_live(void);        /* blocks allocated and not yet freed */
 
+/* Model-file corruption tests (docs/file-format.md framing): */
+/* offset of the first occurrence of s in b[0..n), (size_t)-1 when absent */
+size_t snn_test_find_bytes(const unsigned char *b, size_t n, const char *s);
+/* repairs the CRC of the section that holds byte `at` (aborts the test if none does) */
+void snn_test_fix_crc_at(unsigned char *b, size_t size, size_t at);
+/* loads a possibly corrupt network model file: SNN_OK, or a clean failure
+ * (NULL handle, a message, neither SNN_E_INVALID nor SNN_E_INTERNAL); returns the code */
+int snn_test_load_bad_net(const unsigned char *b, size_t n);
+
 #endif
