@@ -176,9 +176,10 @@ static int train_fold(double *score, snn_learner *l, const uci_setup *u, unsigne
       best_acc = av;
       rc = snn_learner_spikeprop_weights_get(best, np, l);
     }
-    if (rc == SNN_OK && !quiet)
-      fprintf(stderr, "fold %u epoch %u: mean E %.3f%s%.4f\n", f + 1, e + 1, loss,
-              va ? " validation " : "", va ? av : 0.0);
+    if (rc == SNN_OK && !quiet && va)
+      fprintf(stderr, "fold %u epoch %u: mean E %.3f validation %.4f\n", f + 1, e + 1, loss, av);
+    else if (rc == SNN_OK && !quiet)
+      fprintf(stderr, "fold %u epoch %u: mean E %.3f\n", f + 1, e + 1, loss);
   }
   if (rc == SNN_OK && va) rc = snn_learner_spikeprop_weights_set(l, best, np);
   free(best);
