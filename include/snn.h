@@ -1752,6 +1752,9 @@ typedef struct snn_spikeprop_options {
   uint32_t batch_size;        /**< examples per update in snn_learner_train_epoch(); the gradient
                                    is averaged over them, the last batch of an epoch may be
                                    shorter; >= the dataset size: one update per epoch [1] */
+  double late_push;           /**< weight increase factor for a hidden neuron that fires too late
+                                   to reach any output that fired (docs/spikeprop.md); 0 = off,
+                                   Bohte's rule: such a neuron gets no gradient, [0, 1e6] [0] */
 } snn_spikeprop_options;
 
 /** snn_spikeprop_options.update: gradient descent, dw = -eta dE/dw (+ momentum). */
@@ -1765,7 +1768,7 @@ typedef struct snn_spikeprop_options {
 
 /** Initialiser for ::snn_spikeprop_options (all defaults). */
 #define SNN_SPIKEPROP_OPTIONS_INIT \
-  { sizeof(snn_spikeprop_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+  { sizeof(snn_spikeprop_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /**
  * Fills @p o with defaults (zeros) and sets o->struct_size.

@@ -270,6 +270,114 @@ START_TEST(test_dead_output_recovers) {
 END_TEST
 
 
+/* ---- late hidden neurons: option late_push ------------------------------ */
+
+/* 2 inputs -> 2 hidden -> 1 output, one terminal (delay 1 ms): hidden 0 and
+ * the output fire early, hidden 1 fires after the output, so its spike
+ * reaches nothing */
+static snn_learner *late_net(double late_push, double lr) {
+  snn_spikeprop_options o = SNN_SPIKEPROP_OPTIONS_INIT;
+  o.terminals = 1;
+  o.delay_min = 1.0;
+  o.t_max = 40.0;
+  o.late_push = late_push;
+  o.learning_rate = lr;
+  snn_learner *l = NULL;
+  ck_assert_snn_ok(snn_learner_create_spikeprop(&l, 2, 2, 1, NULL, NULL, &o));
+  const double w[6] = {3.0, 0.0, 0.6, 0.6, /* output: */ 3.0, 0.4};
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_set(l, w, 6));
+  return l;
+}
+
+static unsigned char *save_bytes_l(const snn_learner *l, size_t *size);
+
+static double eps7(double t) { return t > 0 ? t / 7.0 * exp(1.0 - t / 7.0) : 0.0; }
+
+START_TEST(test_late_push) {
+  const float tin[2] = {0.0f, 0.0f};
+  snn_learner *off = late_net(0, 0.01), *on = late_net(2.5, 0.01);
+  float to, th[2];
+  ck_assert_snn_ok(snn_learner_spikeprop_run(&to, 1, th, 2, off, tin, 2));
+  ck_assert(th[0] > 0 && th[0] + 1.0f < to);  /* hidden 0 drives the output */
+  ck_assert(th[1] > 0 && th[1] + 1.0f >= to); /* hidden 1 is late */
+  const float tgt = 9.0f;
+  double g0[6], g1[6], e0, e1;
+  ck_assert_snn_ok(snn_learner_spikeprop_gradient(g0, 6, &e0, off, tin, 2, &tgt, 1));
+  ck_assert_snn_ok(snn_learner_spikeprop_gradient(g1, 6, &e1, on, tin, 2, &tgt, 1));
+  ck_assert(e0 == e1);
+  /* Bohte's rule: no gradient for the late neuron's weights */
+  ck_assert(g0[2] == 0.0 && g0[3] == 0.0);
+  /* late_push: -lambda y(t_out - d_0) with the inputs at 0 and d_0 = 1 */
+  double want = -2.5 * eps7((double)to - 1.0 - 1.0);
+  ck_assert(want < 0);
+  ck_assert_double_eq_tol(g1[2], want, 1e-5 * fabs(want)); /* to is a float */
+  ck_assert_double_eq_tol(g1[3], want, 1e-5 * fabs(want));
+  /* every other weight gets the same gradient either way */
+  ck_assert(g0[0] == g1[0] && g0[1] == g1[1] && g0[4] == g1[4] && g0[5] == g1[5]);
+  /* a neuron that reaches the output is not late: nothing changes */
+  {
+    snn_learner *a = late_net(0, 0.01), *b = late_net(2.5, 0.01);
+    const double w[6] = {3.0, 0.0, 2.0, 2.0, 3.0, 0.4};
+    ck_assert_snn_ok(snn_learner_spikeprop_weights_set(a, w, 6));
+    ck_assert_snn_ok(snn_learner_spikeprop_weights_set(b, w, 6));
+    double ga[6], gb[6];
+    ck_assert_snn_ok(snn_learner_spikeprop_run(&to, 1, th, 2, a, tin, 2));
+    ck_assert(th[1] + 1.0f < to);
+    ck_assert_snn_ok(snn_learner_spikeprop_gradient(ga, 6, NULL, a, tin, 2, &tgt, 1));
+    ck_assert_snn_ok(snn_learner_spikeprop_gradient(gb, 6, NULL, b, tin, 2, &tgt, 1));
+    ck_assert(memcmp(ga, gb, sizeof ga) == 0);
+    ck_assert(ga[2] != 0.0);
+    snn_learner_free(a);
+    snn_learner_free(b);
+  }
+  /* training at (almost) zero error: without the rule the late neuron's
+   * weights never move; with it the neuron is pulled earlier until its spike
+   * reaches the output */
+  ck_assert_snn_ok(snn_learner_spikeprop_run(&to, 1, NULL, 0, off, tin, 2));
+  const float at = to;
+  double w0[6], w1[6];
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(w0, 6, off));
+  for (int it = 0; it < 50; it++)
+    ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, off, tin, 2, &at, 1));
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(w1, 6, off));
+  ck_assert(w0[2] == w1[2] && w0[3] == w1[3]); /* the late neuron never learns */
+  ck_assert_snn_ok(snn_learner_spikeprop_run(&to, 1, th, 2, off, tin, 2));
+  ck_assert(th[1] + 1.0f >= to);
+  int reached = 0;
+  for (int it = 0; it < 200 && !reached; it++) {
+    ck_assert_snn_ok(snn_learner_spikeprop_train_example(NULL, on, tin, 2, &at, 1));
+    ck_assert_snn_ok(snn_learner_spikeprop_run(&to, 1, th, 2, on, tin, 2));
+    reached = th[1] >= 0 && th[1] + 1.0f < to;
+  }
+  ck_assert(reached);
+  snn_learner_free(off);
+  snn_learner_free(on);
+  /* the option is range-checked */
+  snn_spikeprop_options o = SNN_SPIKEPROP_OPTIONS_INIT;
+  snn_learner *l = (snn_learner *)&l;
+  o.late_push = -1;
+  ck_assert_snn_err(snn_learner_create_spikeprop(&l, 2, 2, 1, NULL, NULL, &o), SNN_E_RANGE);
+  ck_assert_ptr_null(l);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "late_push"));
+  o.late_push = NAN;
+  ck_assert_snn_err(snn_learner_create_spikeprop(&l, 2, 2, 1, NULL, NULL, &o), SNN_E_INVALID);
+  /* saved and restored with the learner */
+  snn_learner *s = late_net(2.5, 0.01), *r = NULL;
+  size_t size;
+  unsigned char *f = save_bytes_l(s, &size);
+  snn_network *net = NULL;
+  ck_assert_snn_ok(snn_learner_load_mem(&r, &net, f, size, NULL));
+  ck_assert_snn_ok(snn_learner_spikeprop_gradient(g0, 6, NULL, s, tin, 2, &tgt, 1));
+  ck_assert_snn_ok(snn_learner_spikeprop_gradient(g1, 6, NULL, r, tin, 2, &tgt, 1));
+  ck_assert(memcmp(g0, g1, sizeof g0) == 0);
+  ck_assert(g1[2] < 0);
+  free(f);
+  snn_learner_free(s);
+  snn_learner_free(r);
+}
+END_TEST
+
+
 /* ---- update-rule options: weight_decay, momentum ------------------------ */
 
 static snn_learner *tiny_opts(double wd, double mu) {
@@ -1037,7 +1145,8 @@ START_TEST(test_save_load_update_options) {
   drop_option(old, &n_old, "momentum");
   drop_option(old, &n_old, "update");
   drop_option(old, &n_old, "batch_size");
-  ck_assert_uint_eq(n_old, size - 23 - 19 - 17 - 21);
+  drop_option(old, &n_old, "late_push");
+  ck_assert_uint_eq(n_old, size - 23 - 19 - 17 - 21 - 20);
   ck_assert_snn_ok(snn_learner_load_mem(&b, &net, old, n_old, NULL));
   f2 = save_bytes_l(b, &size2); /* the defaults, written out */
   ck_assert_uint_eq(size2, size);
@@ -1049,6 +1158,7 @@ START_TEST(test_save_load_update_options) {
   n_old = size;
   drop_option(old, &n_old, "update");
   drop_option(old, &n_old, "batch_size");
+  drop_option(old, &n_old, "late_push");
   ck_assert_snn_ok(snn_learner_load_mem(&b, &net, old, n_old, NULL));
   f2 = save_bytes_l(b, &size2);
   ck_assert_uint_eq(size2, size);
@@ -1060,6 +1170,7 @@ START_TEST(test_save_load_update_options) {
   n_old = size;
   drop_option(old, &n_old, "weight_decay");
   drop_option(old, &n_old, "batch_size");
+  drop_option(old, &n_old, "late_push");
   b = (snn_learner *)&b;
   ck_assert_snn_err(snn_learner_load_mem(&b, &net, old, n_old, NULL), SNN_E_FORMAT);
   ck_assert_ptr_null(b);
@@ -1081,14 +1192,35 @@ START_TEST(test_save_load_update_options) {
   n_old = size;
   drop_option(old, &n_old, "weight_decay");
   drop_option(old, &n_old, "t_late");
+  drop_option(old, &n_old, "late_push");
   b = (snn_learner *)&b;
   ck_assert_snn_err(snn_learner_load_mem(&b, &net, old, n_old, NULL), SNN_E_FORMAT);
   ck_assert_ptr_null(b);
   ck_assert_ptr_nonnull(strstr(snn_last_error(), "t_late"));
+  /* a file of 17 options (before late_push) loads with the rule off */
+  memcpy(old, f, size);
+  n_old = size;
+  drop_option(old, &n_old, "late_push");
+  ck_assert_uint_eq(n_old, size - 20);
+  ck_assert_snn_ok(snn_learner_load_mem(&b, &net, old, n_old, NULL));
+  f2 = save_bytes_l(b, &size2);
+  ck_assert_uint_eq(size2, size);
+  ck_assert(memcmp(f, f2, size) == 0);
+  free(f2);
+  snn_learner_free(b);
+  /* 17 options, but without momentum instead */
+  memcpy(old, f, size);
+  n_old = size;
+  drop_option(old, &n_old, "momentum");
+  b = (snn_learner *)&b;
+  ck_assert_snn_err(snn_learner_load_mem(&b, &net, old, n_old, NULL), SNN_E_FORMAT);
+  ck_assert_ptr_null(b);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "momentum"));
   /* 16 options is no layout */
   memcpy(old, f, size);
   n_old = size;
   drop_option(old, &n_old, "momentum");
+  drop_option(old, &n_old, "late_push");
   ck_assert_snn_err(snn_learner_load_mem(&b, &net, old, n_old, NULL), SNN_E_FORMAT);
   ck_assert_ptr_nonnull(strstr(snn_last_error(), "16 options"));
   free(old);
@@ -1391,6 +1523,7 @@ Suite *suite_spikeprop(void) {
   tcase_add_test(tc, test_gradient_fd);
   tcase_add_test(tc, test_silent_output);
   tcase_add_test(tc, test_dead_output_recovers);
+  tcase_add_test(tc, test_late_push);
   tcase_add_test(tc, test_weight_decay);
   tcase_add_test(tc, test_momentum);
   tcase_add_test(tc, test_rprop);

@@ -20,6 +20,10 @@
  *                    dE/dt_i  += (t_j - t^_j) s_i w_jik eps'(t_j - t_i - d_k) / D_j
  *   hidden i fired:  dE/dw_ihk = -dE/dt_i y_h^k(t_i) / D_i
  *   silent neuron:   dE/dw := -kappa s y(t_peak) (raises the membrane maximum)
+ *   late hidden neuron (option late_push = lambda > 0): a hidden spike that
+ *                    reaches no output that fired (t_i + d_0 >= every t_j)
+ *                    gets dE/dw_ihk := -lambda y_h^k(t_L - d_0), t_L = latest
+ *                    output spike (raises u_i where its spike would count)
  * with y_i^k(t) = eps(t - t_i - d_k), s_i = +1 or -1 (inhibitory hidden
  * neuron), and dw = -eta dE/dw; options: weight_decay adds lambda w to
  * dE/dw, momentum adds mu times the previous dw (its state: p->vel);
@@ -128,7 +132,7 @@ static int resolve(snn_spikeprop_options *r, const snn_spikeprop_options *in, do
   r->struct_size = sizeof *r;
   const double dbl[] = {r->learning_rate, r->delay_min, r->delay_step, r->inhibitory_fraction,
                         r->t_max, r->denom_floor, r->silent_push, r->w_init_min, r->w_init_max,
-                        r->t_early, r->t_late, r->weight_decay, r->momentum};
+                        r->t_early, r->t_late, r->weight_decay, r->momentum, r->late_push};
   for (size_t i = 0; i < sizeof dbl / sizeof dbl[0]; i++)
     if (!isfinite(dbl[i])) return snn__error(SNN_E_INVALID, "%s: an option is NaN or infinite", fn);
 #define RANGE_IF(cond, ...) \
@@ -179,6 +183,8 @@ static int resolve(snn_spikeprop_options *r, const snn_spikeprop_options *in, do
   RANGE_IF(r->update == SNN_SPIKEPROP_RPROP && r->momentum > 0,
            "%s: momentum (%g) must be 0 with update SNN_SPIKEPROP_RPROP", fn, r->momentum);
   if (r->batch_size == 0) r->batch_size = 1;
+  RANGE_IF(r->late_push < 0 || r->late_push > 1e6, "%s: late_push must be in [0, 1e6] (got %g)",
+           fn, r->late_push);
 #undef RANGE_IF
   return SNN_OK;
 }
@@ -600,6 +606,18 @@ static double backward(snn__spikeprop *p, const double *tgt) {
       if (D < floor_) D = floor_;
       f = -p->dEdth[h] / D;
       tref = th;
+      if (p->o.late_push > 0 && p->dEdth[h] == 0.0) {
+        /* late: the spike reaches no output that fired (all its terminals
+         * arrive at or after the latest output spike t_L); raise u where a
+         * spike would still count, t_L - d_0 */
+        double tl = -1;
+        for (size_t j = 0; j < p->n_out; j++)
+          if (p->to[j] > tl) tl = p->to[j];
+        if (tl >= 0 && th + p->delay[0] >= tl && tl - p->delay[0] > 0) {
+          f = -p->o.late_push;
+          tref = tl - p->delay[0];
+        }
+      }
     } else {
       f = -kappa;
       tref = p->ph[h] >= 0 ? p->ph[h] : fallback_time(p, p->tin, ni);

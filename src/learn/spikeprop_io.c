@@ -37,7 +37,8 @@ static const char tag_end[4] = {'E', 'N', 'D', ' '};
  * "batch_size" are whole numbers. "weight_decay" and "momentum" came later: a
  * file without them (13 options, V0) loads with their defaults (0); "update"
  * and "batch_size" later still: a file without them (15 options, V1) loads
- * with SGD and batches of 1. */
+ * with SGD and batches of 1; "late_push" last: a file without it (17
+ * options, V2) loads with the rule off (0), as it was trained. */
 #define OPT(f) {#f, offsetof(snn_spikeprop_options, f)}
 static const struct {
   const char *name;
@@ -46,7 +47,7 @@ static const struct {
     OPT(learning_rate), OPT(delay_min),  OPT(delay_step), OPT(inhibitory_fraction),
     OPT(t_max),         OPT(denom_floor), OPT(silent_push), OPT(w_init_min),
     OPT(w_init_max),    OPT(t_early),    OPT(t_late),      OPT(weight_decay),
-    OPT(momentum),
+    OPT(momentum),      OPT(late_push),
 };
 #undef OPT
 #define N_DOPTS (sizeof dopts / sizeof dopts[0])
@@ -54,13 +55,15 @@ static const struct {
 #define N_OPTS (N_DOPTS + N_WOPTS) /* + terminals, bias, update, batch_size */
 #define N_OPTS_V0 13                /* files without weight_decay ... batch_size */
 #define N_OPTS_V1 15                /* files without update and batch_size */
+#define N_OPTS_V2 17                /* files without late_push */
 /* whole-number options: index N_DOPTS + w in seen[] */
 static const char *const wopts[N_WOPTS] = {"terminals", "bias", "update", "batch_size"};
 static int later_opt(size_t k, uint32_t np) { /* may be absent from a file of np options */
   const char *n = k < N_DOPTS ? dopts[k].name : wopts[k - N_DOPTS];
-  int v1 = strcmp(n, "update") == 0 || strcmp(n, "batch_size") == 0;
+  int v2 = strcmp(n, "late_push") == 0;
+  int v1 = v2 || strcmp(n, "update") == 0 || strcmp(n, "batch_size") == 0;
   int v0 = v1 || strcmp(n, "weight_decay") == 0 || strcmp(n, "momentum") == 0;
-  return np == N_OPTS_V0 ? v0 : np == N_OPTS_V1 ? v1 : 0;
+  return np == N_OPTS_V0 ? v0 : np == N_OPTS_V1 ? v1 : np == N_OPTS_V2 ? v2 : 0;
 }
 
 static double dopt(const snn_spikeprop_options *o, size_t k) {
@@ -184,9 +187,11 @@ static int read_options(snn__rd *r, snn_spikeprop_options *o) {
   size_t noff = r->pos;
   int rc = snn__rd_u32(r, &np, "option count");
   if (rc) return rc;
-  if (np != N_OPTS && np != N_OPTS_V0 && np != N_OPTS_V1)
-    return snn__rd_err(r, SNN_E_FORMAT, noff, "%u options (expected %u, or %u / %u in older files)",
-                       np, (unsigned)N_OPTS, (unsigned)N_OPTS_V1, (unsigned)N_OPTS_V0);
+  if (np != N_OPTS && np != N_OPTS_V0 && np != N_OPTS_V1 && np != N_OPTS_V2)
+    return snn__rd_err(r, SNN_E_FORMAT, noff,
+                       "%u options (expected %u, or %u / %u / %u in older files)", np,
+                       (unsigned)N_OPTS, (unsigned)N_OPTS_V2, (unsigned)N_OPTS_V1,
+                       (unsigned)N_OPTS_V0);
   unsigned seen[N_OPTS] = {0};
   for (uint32_t i = 0; i < np; i++) {
     snn__pval p;
