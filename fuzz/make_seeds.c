@@ -152,8 +152,9 @@ static void spnets(void) {
   }
 }
 
-/* SpikeProp learner files (SPKP section, no network): population, latency
- * (RProp) and no encoder; small (3 terminals) and trained briefly */
+/* SpikeProp learner files (SPKP section, no network): population (with
+ * late_push), latency (RProp) and no encoder; small (3 terminals) and trained
+ * briefly */
 static void spikeprops(void) {
   static const char *const encs[] = {"population", "latency", NULL};
   for (int k = 0; k < 3; k++) {
@@ -165,6 +166,7 @@ static void spikeprops(void) {
     o.inhibitory_fraction = k == 0 ? 0.34 : 0;
     o.bias = k != 2;
     o.seed = (uint64_t)k;
+    o.late_push = k == 0 ? 1.0 : 0.0;
     if (k == 1) { /* the RProp state (steps, last gradients) follows the weights */
       o.update = SNN_SPIKEPROP_RPROP;
       o.batch_size = 2;
