@@ -225,6 +225,30 @@ static void setup_spikeprop_saved(ctx *c) {
   ck_assert_snn_ok(snn_learner_save(c->l, c->path));
 }
 
+/* the same with RProp (its per-weight steps and previous gradients follow
+ * the weights in the file), trained one epoch so that state is not trivial,
+ * and the late-neuron rule on */
+static void setup_spikeprop_rprop_saved(ctx *c) {
+  snn_spikeprop_options o = SNN_SPIKEPROP_OPTIONS_INIT;
+  o.terminals = 3;
+  o.update = SNN_SPIKEPROP_RPROP;
+  o.batch_size = 2;
+  o.late_push = 1.0;
+  ck_assert_snn_ok(snn_learner_create_spikeprop(&c->l, 2, 3, 2, NULL, NULL, &o));
+  const float x[4] = {0.0f, 6.0f, 6.0f, 0.0f};
+  const int32_t y[2] = {0, 1};
+  snn_dataset *d = NULL;
+  ck_assert_snn_ok(snn_dataset_create(&d, x, y, 2, 2));
+  ck_assert_snn_ok(snn_learner_train_epoch(c->l, NULL, d, NULL, NULL));
+  snn_dataset_free(d);
+  ck_assert_int_eq(snn_learner_save_mem(&c->size, c->l, NULL, 0), SNN_E_RANGE);
+  c->buf = malloc(c->size);
+  ck_assert_snn_ok(snn_learner_save_mem(&c->size, c->l, c->buf, c->size));
+  snprintf(c->path, sizeof c->path, "%s/oom-spikeprop-rprop-%d.snn", snn_test_tmpdir(),
+           (int)getpid());
+  ck_assert_snn_ok(snn_learner_save(c->l, c->path));
+}
+
 /* ---- operations --------------------------------------------------------------------- */
 
 static int op_bptt_create(ctx *c) {
@@ -362,6 +386,8 @@ static const oom_case cases[] = {
     {"spikeprop save", setup_spikeprop_saved, op_learner_save, NULL, 1},
     {"spikeprop load_mem", setup_spikeprop_saved, op_learner_load_mem, undo_loaded, 1},
     {"spikeprop load", setup_spikeprop_saved, op_learner_load, undo_loaded, 1},
+    {"spikeprop rprop load_mem", setup_spikeprop_rprop_saved, op_learner_load_mem, undo_loaded, 1},
+    {"spikeprop rprop load", setup_spikeprop_rprop_saved, op_learner_load, undo_loaded, 1},
 };
 #define N_CASES ((int)(sizeof cases / sizeof cases[0]))
 
