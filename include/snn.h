@@ -1838,6 +1838,17 @@ SNN_API int snn_learner_spikeprop_gradient(double *grad, size_t n_grad, double *
                                            const float *t_target, size_t n_out);
 
 /**
+ * The layer sizes of a SpikeProp learner (e.g. one from snn_learner_load()):
+ * inputs (including the bias input when the learner has one), hidden and
+ * output neurons.
+ * @param[out] n_in,n_hidden,n_out each may be NULL when not wanted.
+ * @return SNN_OK, SNN_E_INVALID (NULL learner; not a SpikeProp learner).
+ * @since 0.1
+ */
+SNN_API int snn_learner_spikeprop_sizes(size_t *n_in, size_t *n_hidden, size_t *n_out,
+                                        const snn_learner *l);
+
+/**
  * Copies all weights out (layout above).
  * @param n must equal snn_learner_n_params().
  * @return SNN_OK, SNN_E_INVALID.

@@ -833,6 +833,12 @@ static void c_sp_gradient(fixture *f) {
   BAD(snn_learner_spikeprop_gradient(g, 4, NULL, f->bptt, t, 3, tg, 2), SNN_E_INVALID);
   snn_learner_free(l);
 }
+static void c_sp_sizes(fixture *f) {
+  size_t a = 7, b = 7, c = 7;
+  BAD(snn_learner_spikeprop_sizes(&a, &b, &c, NULL), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_sizes(&a, &b, &c, f->bptt), SNN_E_INVALID);
+  ck_assert(a == 7 && b == 7 && c == 7); /* nothing written on failure */
+}
 static void c_sp_weights_get(fixture *f) {
   snn_learner *l = sp_make();
   double w[4];
@@ -1334,7 +1340,7 @@ static const api_entry api_table[] = {
   E(snn_learner_spikeprop_run, c_sp_run), E(snn_learner_spikeprop_train_example, c_sp_train_example),
   E(snn_learner_spikeprop_gradient, c_sp_gradient), E(snn_learner_spikeprop_weights_get, c_sp_weights_get),
   E(snn_learner_spikeprop_weights_set, c_sp_weights_set), E(snn_learner_spikeprop_classify, c_sp_classify),
-  E(snn_learner_spikeprop_evaluate, c_sp_evaluate),
+  E(snn_learner_spikeprop_evaluate, c_sp_evaluate), E(snn_learner_spikeprop_sizes, c_sp_sizes),
   E(snn_spnet_options_init, c_spnet_options_init), E(snn_spnet_create, c_spnet_create),
   E(snn_spnet_free, c_spnet_free), E(snn_spnet_add_population, c_spnet_add_population),
   E(snn_spnet_n_neurons, c_spnet_n_neurons), E(snn_spnet_population_range, c_spnet_population_range),

@@ -371,6 +371,13 @@ START_TEST(test_late_push) {
   ck_assert_snn_ok(snn_learner_spikeprop_gradient(g1, 6, NULL, r, tin, 2, &tgt, 1));
   ck_assert(memcmp(g0, g1, sizeof g0) == 0);
   ck_assert(g1[2] < 0);
+  /* a loaded learner tells its sizes (any output may be NULL) */
+  size_t ni = 0, nh = 0, no = 0;
+  ck_assert_snn_ok(snn_learner_spikeprop_sizes(&ni, &nh, &no, r));
+  ck_assert(ni == 2 && nh == 2 && no == 1);
+  no = 0;
+  ck_assert_snn_ok(snn_learner_spikeprop_sizes(NULL, NULL, &no, r));
+  ck_assert_uint_eq(no, 1);
   free(f);
   snn_learner_free(s);
   snn_learner_free(r);

@@ -805,6 +805,19 @@ int snn_learner_spikeprop_train_example(double *error, snn_learner *l, const flo
   return rc;
 }
 
+int snn_learner_spikeprop_sizes(size_t *n_in, size_t *n_hidden, size_t *n_out,
+                                const snn_learner *l) {
+  static const char fn[] = "snn_learner_spikeprop_sizes";
+  SNN__CHECK_NULL(l, fn);
+  int rc = require_sp(l, fn);
+  if (rc != SNN_OK) return rc;
+  const snn__spikeprop *p = as_csp(l);
+  if (n_in) *n_in = p->n_in;
+  if (n_hidden) *n_hidden = p->n_hid;
+  if (n_out) *n_out = p->n_out;
+  return SNN_OK;
+}
+
 int snn_learner_spikeprop_weights_get(double *dst, size_t n, const snn_learner *l) {
   static const char fn[] = "snn_learner_spikeprop_weights_get";
   SNN__CHECK_NULL(dst, fn);

@@ -390,6 +390,8 @@ PROTOTYPES = {
     "snn_learner_spikeprop_weights_set": (_I, [_P, _V, _Z]),
     "snn_learner_spikeprop_classify": (_I, [_V, _V, _P, _V, _Z, _Z]),
     "snn_learner_spikeprop_evaluate": (_I, [POINTER(c_double), _P, _P]),
+    "snn_learner_spikeprop_sizes": (_I, [POINTER(c_size_t), POINTER(c_size_t),
+                                        POINTER(c_size_t), _P]),
     "snn_load_options_init": (_I, [_V, _Z]),
     "snn_network_load_ex": (_I, [_PP, _S, _V]),
     "snn_network_load_mem_ex": (_I, [_PP, _V, _Z, _V]),
