@@ -246,7 +246,8 @@ def check(status):
 
 try:
     from ._core import (NeuronModel, ParamInfo, Population, Encoder, Dataset, Layer, Network,
-                        Learner, Progress, BpttOptions, StdpOptions)
+                        Learner, Progress, BpttOptions, StdpOptions, SpikepropOptions,
+                        NirOptions, nir_describe)
 except ModuleNotFoundError as _exc:  # pragma: no cover - the classes need NumPy
     if _exc.name != "numpy":
         raise
@@ -254,5 +255,6 @@ except ModuleNotFoundError as _exc:  # pragma: no cover - the classes need NumPy
 else:
     HAVE_NUMPY = True
     __all__ += ["NeuronModel", "ParamInfo", "Population", "Encoder", "Dataset", "Layer",
-                "Network", "Learner", "Progress", "BpttOptions", "StdpOptions"]
+                "Network", "Learner", "Progress", "BpttOptions", "StdpOptions",
+                "SpikepropOptions", "NirOptions", "nir_describe"]
 __all__ += ["HAVE_NUMPY"]

@@ -13,10 +13,11 @@ import numpy as np
 from . import _native
 from . import (library as _lib, error_for as _error_for, InvalidError, StateError,
                UnsupportedError, MISSING_SYMBOLS)
-from ._native import BpttOptions, StdpOptions
+from ._native import BpttOptions, StdpOptions, SpikepropOptions, NirOptions
 
 __all__ = ["NeuronModel", "ParamInfo", "Population", "Encoder", "Dataset", "Layer", "Network",
-           "Learner", "Progress", "BpttOptions", "StdpOptions"]
+           "Learner", "Progress", "BpttOptions", "StdpOptions", "SpikepropOptions", "NirOptions",
+           "nir_describe"]
 
 #: Description of one named parameter (NeuronModel.params(), Encoder.params()).
 ParamInfo = collections.namedtuple("ParamInfo", "name default min max unit doc")
@@ -64,13 +65,18 @@ def _raise_status(rc):
     raise err
 
 
-def _call(name, *args):
-    """Calls library function @p name and raises the matching snn.Error on failure."""
+def _fn(name):
+    """Library function @p name; UnsupportedError when the loaded libsnn lacks it."""
     fn = getattr(_lib, name, None)
     if fn is None or name in MISSING_SYMBOLS:
         raise UnsupportedError(_native.SNN_E_UNSUPPORTED,
                                f"{name}: not exported by the loaded libsnn")
-    rc = fn(*args)
+    return fn
+
+
+def _call(name, *args):
+    """Calls library function @p name and raises the matching snn.Error on failure."""
+    rc = _fn(name)(*args)
     if rc < 0:
         _raise_status(rc)
     return rc
@@ -184,6 +190,27 @@ def _new_handle(fn_name, *args):
     out = c_void_p()
     _call(fn_name, byref(out), *args)
     return out.value
+
+
+def _sized_bytes(fn_name, before, after=()):
+    """Calls fn(size*, *before, buf, cap, *after) twice (size query, then fill) and
+    returns the bytes written (the *_save_mem / export_nir_mem pattern)."""
+    fn = _fn(fn_name)
+    size = c_size_t()
+    rc = fn(byref(size), *before, None, 0, *after)
+    if rc not in (0, _native.SNN_E_RANGE):
+        _raise_status(rc)
+    buf = ctypes.create_string_buffer(max(size.value, 1))
+    _call(fn_name, byref(size), *before, ctypes.addressof(buf), size.value, *after)
+    return buf.raw[:size.value]
+
+
+def _byte_array(data, what):
+    """bytes / bytearray / memoryview / uint8 array -> non-empty uint8 array (no copy)."""
+    mv = memoryview(data).cast("B")
+    if len(mv) == 0:
+        raise _invalid(f"{what}: empty buffer")
+    return np.frombuffer(mv, dtype=np.uint8)
 
 
 class _Params:
@@ -1123,6 +1150,36 @@ class Network(_Handle):
 
     from_bytes = load_mem
 
+    # ---- NIR
+    @classmethod
+    def import_nir(cls, path, options=None, **kwargs):
+        """A network from a NIR graph (HDF5 file). @p options is a NirOptions, or give its
+        fields as keywords: dt (required: the step in the file's time unit, seconds for
+        every known exporter), discretization="exact" | "euler",
+        reset="v_reset" | "subtract" (docs/nir.md)."""
+        opts = _nir_options(options, kwargs, "Network.import_nir")
+        return cls._wrap(_new_handle("snn_network_import_nir", _b(os.fspath(path)),
+                                     byref(opts)))
+
+    @classmethod
+    def import_nir_mem(cls, data, options=None, **kwargs):
+        """import_nir() from the bytes of a NIR file (bytes / bytearray / memoryview)."""
+        opts = _nir_options(options, kwargs, "Network.import_nir_mem")
+        arr = _byte_array(data, "Network.import_nir_mem")
+        return cls._wrap(_new_handle("snn_network_import_nir_mem", _ptr(arr), arr.size,
+                                     byref(opts)))
+
+    def export_nir(self, path, options=None, **kwargs):
+        """Writes the network as a NIR graph; options as for import_nir() (dt 0 or
+        omitted: the network's own dt; discretization and reset must match the models)."""
+        opts = _nir_options(options, kwargs, "Network.export_nir")
+        _call("snn_network_export_nir", self.handle, _b(os.fspath(path)), byref(opts))
+
+    def export_nir_mem(self, options=None, **kwargs):
+        """The NIR file export_nir() would write, as bytes (no file is touched)."""
+        opts = _nir_options(options, kwargs, "Network.export_nir_mem")
+        return _sized_bytes("snn_network_export_nir_mem", (self.handle,), (byref(opts),))
+
     def clone(self):
         return Network._wrap(_new_handle("snn_network_clone", self.handle))
 
@@ -1149,6 +1206,33 @@ class Network(_Handle):
 
 
 # ---------------------------------------------------------------------------------------
+def _nir_options(options, kwargs, what):
+    if options is None:
+        options = NirOptions()
+    elif not isinstance(options, NirOptions):
+        raise TypeError(f"{what}: options must be a snn.NirOptions")
+    return _fill(options, kwargs, what)
+
+
+def nir_describe(path):
+    """Text description of the NIR graph in @p path: one line per node
+    ("node NAME TYPE field=value field{dims} ...", nested nodes as OUTER.INNER), then one
+    line per edge ("edge A -> B")."""
+    p = _b(os.fspath(path))
+    fn = _fn("snn_nir_describe")
+    n = c_size_t()
+    rc = fn(byref(n), None, 0, p)
+    for _ in range(4):  # the file may change between the calls: retry with the new size
+        if rc not in (0, _native.SNN_E_RANGE):
+            _raise_status(rc)
+        buf = ctypes.create_string_buffer(n.value + 1)
+        rc = fn(byref(n), ctypes.addressof(buf), n.value + 1, p)
+        if rc == 0:
+            return buf.value.decode(errors="replace")
+    _raise_status(rc)
+
+
+# ---------------------------------------------------------------------------------------
 _ENUMS = {
     "optimizer": {"adam": 1, "sgd": 2},
     "loss": {"ce_count": 1, "count": 1, "ce_mem_sum": 2, "membrane": 2, "ce_mem_max": 3,
@@ -1158,6 +1242,9 @@ _ENUMS = {
     "rule": {"triplet": 1, "pair_additive": 2, "pair_multiplicative": 3, "pre_trace": 4},
     "inhibition": {"population": 1, "direct": 2},
     "synapse": {"conductance": 1, "current": 2},
+    "update": {"sgd": 0, "rprop": 1},
+    "discretization": {"exact": 0, "euler": 1},
+    "reset": {"v_reset": 0, "to_v_reset": 0, "reset_to_v_reset": 0, "subtract": 1},
 }
 
 
@@ -1252,19 +1339,25 @@ class Learner(_Handle):
 
     Learner.bptt(net, learning_rate=2e-3, batch_size=128, loss="membrane", ...)
     Learner.stdp(net, rule="triplet", seed=1, ...)
+    Learner.spikeprop(n_in, n_hidden, n_out, ...) owns its (event-driven) network:
+    its `network` is None.
+    learner, net = Learner.load(path) reads a learner file (net is None for SpikeProp).
     """
 
     _free_name = "snn_learner_free"
 
     def __init__(self, *args, **kwargs):
-        raise TypeError("use Learner.bptt() or Learner.stdp()")
+        raise TypeError("use Learner.bptt(), Learner.stdp(), Learner.spikeprop() or "
+                        "Learner.load()")
 
     @classmethod
     def _wrap(cls, ptr, network):
         obj = cls.__new__(cls)
         _Handle.__init__(obj, ptr)
         obj._network = network
-        network._learners.add(obj)
+        obj._sp_sizes = None
+        if network is not None:
+            network._learners.add(obj)
         return obj
 
     @classmethod
@@ -1291,8 +1384,48 @@ class Learner(_Handle):
         return cls._wrap(_new_handle("snn_learner_create_stdp", network.handle, byref(options)),
                          network)
 
+    @classmethod
+    def spikeprop(cls, n_in, n_hidden, n_out, neuron=None, encoder=None, options=None,
+                  **kwargs):
+        """SpikeProp learner (Bohte et al. 2002) owning an n_in -> n_hidden -> n_out network
+        of "srm" neurons (docs/spikeprop.md). @p neuron: an "srm" NeuronModel (its tau and
+        threshold are used; None = defaults); @p encoder: an Encoder or kind ("population"
+        or "latency") used by train_epoch / spikeprop_classify / spikeprop_evaluate on
+        datasets (None: features already are spike times in ms); fields of
+        SpikepropOptions as keywords (update="sgd" | "rprop")."""
+        if options is None:
+            options = SpikepropOptions()
+        elif not isinstance(options, SpikepropOptions):
+            raise TypeError("options must be a snn.SpikepropOptions")
+        _fill(options, kwargs, "Learner.spikeprop")
+        sizes = []
+        for name, v in (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)):
+            try:
+                iv = int(v)
+            except (TypeError, ValueError):
+                raise _invalid(f"Learner.spikeprop: {name} must be an integer, got {v!r}") \
+                    from None
+            if iv != v or iv < 0:
+                raise _invalid(f"Learner.spikeprop: {name} must be a size >= 0, got {v!r}")
+            sizes.append(iv)
+        model = _model_arg(neuron)
+        if encoder is None or isinstance(encoder, Encoder):
+            enc = encoder
+        elif isinstance(encoder, (str, bytes)):
+            enc = Encoder(encoder)
+        else:
+            raise TypeError(f"encoder: expected an Encoder, a kind name or None, got "
+                            f"{encoder!r}")
+        ptr = _new_handle("snn_learner_create_spikeprop", *sizes,
+                          None if model is None else model.handle,
+                          None if enc is None else enc.handle, byref(options))
+        obj = cls._wrap(ptr, None)
+        obj._sp_sizes = tuple(sizes)
+        return obj
+
     @property
     def network(self):
+        """The Network this learner trains (None for SpikeProp, which owns its own)."""
         return self._network
 
     @property
@@ -1315,7 +1448,65 @@ class Learner(_Handle):
 
     def _n_in(self):
         self.handle  # raises StateError once closed
+        if self._network is None:
+            raise UnsupportedError(_native.SNN_E_UNSUPPORTED,
+                                   f"not available for a '{self.kind}' learner (bptt only)")
         return self._network.n_inputs
+
+    # ---- learner files
+    def save(self, path):
+        """Writes the learner with its network (STDP: the network's model file plus the
+        learner's state; SpikeProp: its own network and state). BPTT learners have no
+        state to save: UnsupportedError (save the network with Network.save())."""
+        _call("snn_learner_save", self.handle, _b(os.fspath(path)))
+
+    def save_mem(self):
+        """The learner file as bytes (same bytes as save())."""
+        return _sized_bytes("snn_learner_save_mem", (self.handle,))
+
+    to_bytes = save_mem
+
+    @classmethod
+    def load(cls, path):
+        """Reads a learner file: returns (learner, network); the learner keeps the network
+        alive. For a SpikeProp file the network is None (the learner owns its own)."""
+        return cls._load("snn_learner_load", _b(os.fspath(path)))
+
+    @classmethod
+    def load_mem(cls, data):
+        """load() from bytes / bytearray / memoryview / uint8 array."""
+        arr = _byte_array(data, "Learner.load_mem")
+        return cls._load("snn_learner_load_mem", _ptr(arr), arr.size)
+
+    from_bytes = load_mem
+
+    @classmethod
+    def _load(cls, fn_name, *args):
+        out, net_out = c_void_p(), c_void_p()
+        lptr = nptr = None
+        net = learner = None
+        try:
+            _call(fn_name, byref(out), byref(net_out), *args, None)
+            # on failure C leaves both NULL: nothing to free
+            lptr, nptr = out.value, net_out.value
+            if nptr:
+                net = Network.__new__(Network)
+                net._init(nptr)   # from here on the finalizer owns nptr
+                nptr = None
+            learner = cls.__new__(cls)
+            learner._network, learner._sp_sizes = net, None
+            _Handle.__init__(learner, lptr)   # from here on the finalizer owns lptr
+            lptr = None
+            if net is not None:
+                net._learners.add(learner)
+        except BaseException:
+            # Free what no Python object has taken over, learner before network.
+            if lptr and (learner is None or getattr(learner, "_finalizer", None) is None):
+                _lib.snn_learner_free(lptr)
+            if nptr and (net is None or getattr(net, "_finalizer", None) is None):
+                _lib.snn_network_free(nptr)
+            raise
+        return learner, net
 
     # ---- BPTT
     def train_epoch(self, data, progress=None):
@@ -1349,6 +1540,8 @@ class Learner(_Handle):
     # ---- STDP
     def _stdp_sizes(self):
         self.handle  # raises StateError once closed
+        if self._network is None:
+            raise _invalid(f"learner is not an STDP learner (kind {self.kind})")
         first = self._network.layer(0)
         return first.n_inputs, first.n_outputs
 
@@ -1428,6 +1621,108 @@ class Learner(_Handle):
         lambda self, ms: _call("snn_learner_stdp_set_t_infer", self.handle, float(ms)),
         doc="STDP: presentation time (ms) of labelling and classification; 0 sets the "
             "default (t_present).")
+
+    # ---- SpikeProp
+    def _spikeprop_sizes(self, what):
+        """(n_in, n_hidden, n_out) of a SpikeProp learner; InvalidError for other kinds."""
+        kind = self.kind
+        if kind != "spikeprop":
+            raise _invalid(f"{what}: learner of kind '{kind}' is not a SpikeProp learner")
+        if self._sp_sizes is None:  # a loaded learner: ask the library
+            a, b, c = c_size_t(), c_size_t(), c_size_t()
+            _call("snn_learner_spikeprop_sizes", byref(a), byref(b), byref(c), self.handle)
+            self._sp_sizes = (a.value, b.value, c.value)
+        return self._sp_sizes
+
+    @staticmethod
+    def _vector(v, n, what):
+        arr = _f32(v, what).reshape(-1)
+        if arr.size != n:
+            raise _invalid(f"{what}: {arr.size} values, expected {n}")
+        return arr
+
+    def spikeprop_run(self, t_in):
+        """Runs the network on n_in input spike times (ms; negative: no spike); returns
+        (t_out float32 (n_out,), t_hidden float32 (n_hidden,)), -1 where silent."""
+        n_in, n_hid, n_out = self._spikeprop_sizes("Learner.spikeprop_run")
+        t = self._vector(t_in, n_in, "Learner.spikeprop_run: t_in")
+        t_out = np.empty(n_out, dtype=np.float32)
+        t_hid = np.empty(n_hid, dtype=np.float32)
+        _call("snn_learner_spikeprop_run", _ptr(t_out), n_out, _ptr(t_hid), n_hid,
+              self.handle, _ptr(t), n_in)
+        return t_out, t_hid
+
+    def spikeprop_train_example(self, t_in, t_target):
+        """One update on one example (n_in input times, n_out target times); returns its
+        error E before the update."""
+        n_in, _, n_out = self._spikeprop_sizes("Learner.spikeprop_train_example")
+        t = self._vector(t_in, n_in, "Learner.spikeprop_train_example: t_in")
+        tg = self._vector(t_target, n_out, "Learner.spikeprop_train_example: t_target")
+        err = c_double()
+        _call("snn_learner_spikeprop_train_example", byref(err), self.handle, _ptr(t), n_in,
+              _ptr(tg), n_out)
+        return err.value
+
+    def spikeprop_gradient(self, t_in, t_target):
+        """dE/dw of one example without updating: (grad float64 (n_params,), error)."""
+        n_in, _, n_out = self._spikeprop_sizes("Learner.spikeprop_gradient")
+        t = self._vector(t_in, n_in, "Learner.spikeprop_gradient: t_in")
+        tg = self._vector(t_target, n_out, "Learner.spikeprop_gradient: t_target")
+        grad = np.empty(self.n_params, dtype=np.float64)
+        err = c_double()
+        _call("snn_learner_spikeprop_gradient", _ptr(grad), grad.size, byref(err),
+              self.handle, _ptr(t), n_in, _ptr(tg), n_out)
+        return grad, err.value
+
+    def _get_sp_weights(self):
+        self._spikeprop_sizes("Learner.spikeprop_weights")
+        w = np.empty(self.n_params, dtype=np.float64)
+        _call("snn_learner_spikeprop_weights_get", _ptr(w), w.size, self.handle)
+        return w
+
+    def _set_sp_weights(self, values):
+        self._spikeprop_sizes("Learner.spikeprop_weights")
+        n = self.n_params
+        try:
+            w = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError) as exc:
+            raise _invalid(f"Learner.spikeprop_weights: cannot convert to a float64 array "
+                           f"({exc})") from None
+        if w.size != n:
+            raise _invalid(f"Learner.spikeprop_weights: {w.size} values, expected {n}")
+        _call("snn_learner_spikeprop_weights_set", self.handle, _ptr(w), n)
+
+    spikeprop_weights = property(
+        _get_sp_weights, _set_sp_weights,
+        doc="SpikeProp: every weight, float64 (n_params,): w1[h][i][k] then w2[o][h][k] "
+            "(setting also resets the momentum / RProp state).")
+
+    def spikeprop_classify(self, x):
+        """Classifies samples (features encoded with the learner's encoder, plus the bias
+        spike): returns (labels int32 (n,), -1 when no output fires; t_out float32
+        (n, n_out)). A 1-D @p x is one sample."""
+        _, _, n_out = self._spikeprop_sizes("Learner.spikeprop_classify")
+        arr = _f32(x, "Learner.spikeprop_classify: x")
+        if arr.ndim == 0:
+            raise _invalid("Learner.spikeprop_classify: x: expected an array of samples, "
+                           "got a scalar")
+        n = 1 if arr.ndim == 1 else arr.shape[0]
+        if n == 0 or arr.size == 0:
+            raise _invalid("Learner.spikeprop_classify: x: no samples")
+        n_features = arr.size // n
+        labels = np.empty(n, dtype=np.int32)
+        t_out = np.empty((n, n_out), dtype=np.float32)
+        _call("snn_learner_spikeprop_classify", _ptr(labels), _ptr(t_out), self.handle,
+              _ptr(arr), n, n_features)
+        return labels, t_out
+
+    def spikeprop_evaluate(self, data):
+        """Accuracy in [0, 1] of spikeprop_classify() on Dataset @p data."""
+        self._spikeprop_sizes("Learner.spikeprop_evaluate")
+        acc = c_double()
+        _call("snn_learner_spikeprop_evaluate", byref(acc), self.handle,
+              _dataset(data, "Learner.spikeprop_evaluate"))
+        return acc.value
 
     def stdp_stats(self):
         s = _native.StdpStatsStruct()

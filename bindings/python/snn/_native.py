@@ -44,6 +44,9 @@ SNN_STDP_INHIB_POPULATION, SNN_STDP_INHIB_DIRECT = 1, 2
 SNN_STDP_CONDUCTANCE, SNN_STDP_CURRENT = 1, 2
 SNN_STDP_EULER, SNN_STDP_IMPLICIT, SNN_STDP_AUTO = 1, 2, 3
 SNN_STDP_NO_NORMALIZE, SNN_STDP_NO_THETA, SNN_STDP_KEEP_WEIGHTS = 0x1, 0x2, 0x4
+SNN_SPIKEPROP_SGD, SNN_SPIKEPROP_RPROP = 0, 1
+SNN_NIR_EXACT, SNN_NIR_EULER = 0, 1
+SNN_NIR_RESET_TO_V_RESET, SNN_NIR_RESET_SUBTRACT = 0, 1
 
 
 # ---- sized structs ---------------------------------------------------------------
@@ -143,6 +146,43 @@ class StdpOptions(_SizedOptions):
         ("integrator", c_int32),
     ]
 
+
+
+class SpikepropOptions(_SizedOptions):
+    """snn_spikeprop_options, field by field. Zero in a field means the library default."""
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("learning_rate", c_double),
+        ("terminals", c_uint32),
+        ("delay_min", c_double),
+        ("delay_step", c_double),
+        ("inhibitory_fraction", c_double),
+        ("t_max", c_double),
+        ("denom_floor", c_double),
+        ("silent_push", c_double),
+        ("w_init_min", c_double),
+        ("w_init_max", c_double),
+        ("t_early", c_double),
+        ("t_late", c_double),
+        ("bias", c_uint32),
+        ("seed", c_uint64),
+        ("weight_decay", c_double),
+        ("momentum", c_double),
+        ("update", c_uint32),
+        ("batch_size", c_uint32),
+        ("late_push", c_double),
+    ]
+
+
+class NirOptions(_SizedOptions):
+    """snn_nir_options, field by field (zeros: exact discretisation, reset to v_reset;
+    dt is required for import)."""
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("dt", c_double),
+        ("discretization", c_int32),
+        ("reset", c_int32),
+    ]
 
 
 class StdpStatsStruct(ctypes.Structure):
@@ -355,8 +395,9 @@ PROTOTYPES = {
     "snn_learner_stdp_stats": (_I, [POINTER(StdpStatsStruct), _P]),
     "snn_learner_stdp_set_t_infer": (_I, [_P, c_double]),
     "snn_learner_stdp_t_infer": (_I, [POINTER(c_double), _P]),
-    # Raw prototypes without a Pythonic wrapper yet (event-driven networks, SpikeProp,
-    # load options and learner files, NIR); struct and array arguments are void pointers.
+    # Raw prototypes without a Pythonic wrapper yet (event-driven networks, load
+    # options); struct and array arguments are void pointers. SpikeProp, learner
+    # files and NIR (further down) are wrapped by snn.Learner / snn.Network.
     "snn_spnet_options_init": (_I, [_V, _Z]),
     "snn_spnet_create": (_I, [_PP, _V]),
     "snn_spnet_free": (None, [_P]),
@@ -381,8 +422,9 @@ PROTOTYPES = {
     "snn_spnet_save_mem": (_I, [POINTER(c_size_t), _P, _V, _Z]),
     "snn_spnet_load": (_I, [_PP, _S]),
     "snn_spnet_load_mem": (_I, [_PP, _V, _Z]),
-    "snn_spikeprop_options_init": (_I, [_V, _Z]),
-    "snn_learner_create_spikeprop": (_I, [_PP, _Z, _Z, _Z, _P, _P, _V]),
+    # SpikeProp learner (snn.Learner.spikeprop)
+    "snn_spikeprop_options_init": (_I, [POINTER(SpikepropOptions), _Z]),
+    "snn_learner_create_spikeprop": (_I, [_PP, _Z, _Z, _Z, _P, _P, POINTER(SpikepropOptions)]),
     "snn_learner_spikeprop_run": (_I, [_V, _Z, _V, _Z, _P, _V, _Z]),
     "snn_learner_spikeprop_train_example": (_I, [POINTER(c_double), _P, _V, _Z, _V, _Z]),
     "snn_learner_spikeprop_gradient": (_I, [_V, _Z, POINTER(c_double), _P, _V, _Z, _V, _Z]),
@@ -392,18 +434,22 @@ PROTOTYPES = {
     "snn_learner_spikeprop_evaluate": (_I, [POINTER(c_double), _P, _P]),
     "snn_learner_spikeprop_sizes": (_I, [POINTER(c_size_t), POINTER(c_size_t),
                                         POINTER(c_size_t), _P]),
+    # load options (not wrapped: custom kinds and rules cannot be given from Python)
     "snn_load_options_init": (_I, [_V, _Z]),
     "snn_network_load_ex": (_I, [_PP, _S, _V]),
     "snn_network_load_mem_ex": (_I, [_PP, _V, _Z, _V]),
+    # learner files (snn.Learner.save/load)
     "snn_learner_save": (_I, [_P, _S]),
     "snn_learner_save_mem": (_I, [POINTER(c_size_t), _P, _V, _Z]),
     "snn_learner_load": (_I, [_PP, _PP, _S, _V]),
     "snn_learner_load_mem": (_I, [_PP, _PP, _V, _Z, _V]),
-    "snn_nir_options_init": (_I, [_V, _Z]),
-    "snn_network_import_nir": (_I, [_PP, _S, _V]),
-    "snn_network_import_nir_mem": (_I, [_PP, _V, _Z, _V]),
-    "snn_network_export_nir": (_I, [_P, _S, _V]),
-    "snn_network_export_nir_mem": (_I, [POINTER(c_size_t), _P, _V, _Z, _V]),
+    # NIR (snn.Network.import_nir/export_nir, snn.nir_describe)
+    "snn_nir_options_init": (_I, [POINTER(NirOptions), _Z]),
+    "snn_network_import_nir": (_I, [_PP, _S, POINTER(NirOptions)]),
+    "snn_network_import_nir_mem": (_I, [_PP, _V, _Z, POINTER(NirOptions)]),
+    "snn_network_export_nir": (_I, [_P, _S, POINTER(NirOptions)]),
+    "snn_network_export_nir_mem": (_I, [POINTER(c_size_t), _P, _V, _Z,
+                                           POINTER(NirOptions)]),
     "snn_nir_describe": (_I, [POINTER(c_size_t), _V, _Z, _S]),
     "snn_network_run_sequence": (_I, [_V, _V, _P, _V, _Z, _Z]),
 }
@@ -428,5 +474,6 @@ def declare(lib):
 
 
 __all__ = ["PROTOTYPES", "declare", "PROGRESS_FN", "MALLOC_FN", "FREE_FN", "ParamInfoStruct",
-           "ProgressStruct", "BpttOptions", "StdpOptions", "StdpStatsStruct", "AllocatorStruct",
+           "ProgressStruct", "BpttOptions", "StdpOptions", "SpikepropOptions", "NirOptions",
+           "StdpStatsStruct", "AllocatorStruct",
            "ParamDefStruct", "NeuronOpsStruct", "NEURON_INIT_FN", "NEURON_STEP_FN", "DESTROY_FN"]

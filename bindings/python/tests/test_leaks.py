@@ -63,12 +63,14 @@ def churn(n):
         net = snn.Network(6)
         net.add(snn.Layer.dense(6, 2, m))
         spare = snn.Layer.dense(3, 3, c)
+        sp = snn.Learner.spikeprop(2, 2, 1, seed=i, terminals=2)
         if i % 2:
             m.close()
             p.close()
             d.close()
             net.close()
             spare.close()
+            sp.close()
         # otherwise the finalizers free them when the names are rebound / go away
         del c, tr, te
 
@@ -86,6 +88,28 @@ class LeakTest(unittest.TestCase):
             blob = net.save_mem()
             snn.Network.load_mem(blob).close()
             del learner, net
+            # learner files: STDP (learner + network) and SpikeProp (learner only), also
+            # failed loads (nothing is left behind) and dropped results
+            net = snn.Network(6)
+            net.add(snn.Layer.dense(6, 3))
+            stdp_blob = snn.Learner.stdp(net, seed=1).save_mem()
+            l2, n2 = snn.Learner.load_mem(stdp_blob)
+            l2.close()
+            n2.close()
+            snn.Learner.load_mem(stdp_blob)
+            sp = snn.Learner.spikeprop(2, 3, 1, seed=1)
+            sp.spikeprop_train_example([0.0, 2.0], [12.0])
+            l3, none = snn.Learner.load_mem(sp.save_mem())
+            l3.spikeprop_run([0.0, 2.0])
+            for bad in (stdp_blob[:-9], stdp_blob[:40] + b"x" + stdp_blob[41:]):
+                with self.assertRaises(snn.FormatError):
+                    snn.Learner.load_mem(bad)
+            if "nir" in snn.features():
+                nn = snn.Network(6)
+                nn.add(snn.Layer.dense(6, 3, snn.NeuronModel("lif", t_ref=0.0)))
+                snn.Network.import_nir_mem(nn.export_nir_mem(), dt=1e-3).close()
+                del nn
+            del net, sp, l2, n2, l3
             gc.collect()
         self.assertGreater(a.mallocs, 500)
         self.assertEqual(a.live, set(), f"{len(a.live)} libsnn blocks never freed")
