@@ -248,6 +248,7 @@ try:
     from ._core import (NeuronModel, ParamInfo, Population, Encoder, Dataset, Layer, Network,
                         Learner, Progress, BpttOptions, StdpOptions, SpikepropOptions,
                         NirOptions, nir_describe)
+    from ._spnet import SpNet, SpnetOptions, SpnetConnectOptions, SpnetStats
 except ModuleNotFoundError as _exc:  # pragma: no cover - the classes need NumPy
     if _exc.name != "numpy":
         raise
@@ -256,5 +257,6 @@ else:
     HAVE_NUMPY = True
     __all__ += ["NeuronModel", "ParamInfo", "Population", "Encoder", "Dataset", "Layer",
                 "Network", "Learner", "Progress", "BpttOptions", "StdpOptions",
-                "SpikepropOptions", "NirOptions", "nir_describe"]
+                "SpikepropOptions", "NirOptions", "nir_describe", "SpNet", "SpnetOptions",
+                "SpnetConnectOptions", "SpnetStats"]
 __all__ += ["HAVE_NUMPY"]

@@ -199,6 +199,49 @@ class StdpStatsStruct(ctypes.Structure):
     ]
 
 
+class SpnetOptions(_SizedOptions):
+    """snn_spnet_options, field by field. Zero in a field means the library default."""
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("dt", c_double),
+        ("seed", c_uint64),
+        ("record_limit", c_size_t),
+        ("n_threads", c_uint32),
+    ]
+
+
+class SpnetConnectOptions(_SizedOptions):
+    """snn_spnet_connect_options, field by field (zeros: defaults; p or in_degree required)."""
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("rule", c_int32),
+        ("receptor", c_int32),
+        ("p", c_double),
+        ("in_degree", c_uint32),
+        ("autapses", c_int32),
+        ("weight", c_double),
+        ("weight_sd", c_double),
+        ("delay", c_double),
+    ]
+
+
+class SpnetStatsStruct(ctypes.Structure):
+    """snn_spnet_stats (output struct)."""
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("steps", c_uint64),
+        ("spikes", c_uint64),
+        ("recorded", c_uint64),
+        ("dropped", c_uint64),
+        ("syn_events", c_uint64),
+        ("n_neurons", c_uint64),
+        ("n_synapses", c_uint64),
+        ("synapse_bytes", c_uint64),
+        ("build_seconds", c_double),
+        ("sim_seconds", c_double),
+    ]
+
+
 #: void *(*malloc_fn)(void *user, size_t size)
 MALLOC_FN = ctypes.CFUNCTYPE(c_void_p, c_void_p, c_size_t)
 #: void (*free_fn)(void *user, void *ptr)
@@ -398,23 +441,23 @@ PROTOTYPES = {
     # Raw prototypes without a Pythonic wrapper yet (event-driven networks, load
     # options); struct and array arguments are void pointers. SpikeProp, learner
     # files and NIR (further down) are wrapped by snn.Learner / snn.Network.
-    "snn_spnet_options_init": (_I, [_V, _Z]),
-    "snn_spnet_create": (_I, [_PP, _V]),
+    "snn_spnet_options_init": (_I, [POINTER(SpnetOptions), _Z]),
+    "snn_spnet_create": (_I, [_PP, POINTER(SpnetOptions)]),
     "snn_spnet_free": (None, [_P]),
     "snn_spnet_add_population": (_I, [POINTER(c_size_t), _P, _P, _Z]),
     "snn_spnet_n_neurons": (_Z, [_P]),
     "snn_spnet_population_range": (_I, [POINTER(c_size_t), POINTER(c_size_t), _P, _Z]),
     "snn_spnet_population_set": (_I, [_P, _Z, _S, c_double]),
     "snn_spnet_population_get": (_I, [POINTER(c_double), _P, _Z, _S]),
-    "snn_spnet_connect_options_init": (_I, [_V, _Z]),
-    "snn_spnet_connect": (_I, [POINTER(c_size_t), _P, _Z, _Z, _V]),
+    "snn_spnet_connect_options_init": (_I, [POINTER(SpnetConnectOptions), _Z]),
+    "snn_spnet_connect": (_I, [POINTER(c_size_t), _P, _Z, _Z, POINTER(SpnetConnectOptions)]),
     "snn_spnet_state_get": (_I, [_V, _P, _Z, _S, _Z]),
     "snn_spnet_state_set": (_I, [_P, _Z, _S, _V, _Z]),
     "snn_spnet_state_uniform": (_I, [_P, _Z, _S, c_double, c_double]),
     "snn_spnet_run": (_I, [_P, c_double]),
     "snn_spnet_time": (c_double, [_P]),
     "snn_spnet_reset": (_I, [_P]),
-    "snn_spnet_stats_get": (_I, [_V, _P]),
+    "snn_spnet_stats_get": (_I, [POINTER(SpnetStatsStruct), _P]),
     "snn_spnet_spike_count": (_Z, [_P]),
     "snn_spnet_spikes_get": (_I, [_V, _V, _P, _Z, _Z]),
     "snn_spnet_spikes_clear": (_I, [_P]),
@@ -475,5 +518,6 @@ def declare(lib):
 
 __all__ = ["PROTOTYPES", "declare", "PROGRESS_FN", "MALLOC_FN", "FREE_FN", "ParamInfoStruct",
            "ProgressStruct", "BpttOptions", "StdpOptions", "SpikepropOptions", "NirOptions",
-           "StdpStatsStruct", "AllocatorStruct",
+           "StdpStatsStruct", "AllocatorStruct", "SpnetOptions", "SpnetConnectOptions",
+           "SpnetStatsStruct",
            "ParamDefStruct", "NeuronOpsStruct", "NEURON_INIT_FN", "NEURON_STEP_FN", "DESTROY_FN"]

@@ -64,6 +64,10 @@ def churn(n):
         net.add(snn.Layer.dense(6, 2, m))
         spare = snn.Layer.dense(3, 3, c)
         sp = snn.Learner.spikeprop(2, 2, 1, seed=i, terminals=2)
+        spn = snn.SpNet(seed=i)
+        spn.add_population(m, 3)
+        spn.connect(0, 0, p=0.5, weight=1.0)
+        spn.run(0.5)
         if i % 2:
             m.close()
             p.close()
@@ -71,6 +75,7 @@ def churn(n):
             net.close()
             spare.close()
             sp.close()
+            spn.close()
         # otherwise the finalizers free them when the names are rebound / go away
         del c, tr, te
 
@@ -109,7 +114,16 @@ class LeakTest(unittest.TestCase):
                 nn.add(snn.Layer.dense(6, 3, snn.NeuronModel("lif", t_ref=0.0)))
                 snn.Network.import_nir_mem(nn.export_nir_mem(), dt=1e-3).close()
                 del nn
-            del net, sp, l2, n2, l3
+            # event-driven networks: files, and a failed load leaves nothing behind
+            spn = snn.SpNet(seed=1)
+            spn.add_population("lif", 4)
+            spn.connect(0, 0, p=0.5, weight=1.0, delay=0.3)
+            spn.run(1.0)
+            spn_blob = spn.save_mem()
+            snn.SpNet.load_mem(spn_blob).run(1.0)
+            with self.assertRaises(snn.FormatError):
+                snn.SpNet.load_mem(spn_blob[:-9])
+            del net, sp, l2, n2, l3, spn
             gc.collect()
         self.assertGreater(a.mallocs, 500)
         self.assertEqual(a.live, set(), f"{len(a.live)} libsnn blocks never freed")
