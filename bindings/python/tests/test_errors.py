@@ -9,6 +9,9 @@ import snn
 
 from .support import needs_numpy, toy_network
 
+FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__))))), "tests", "fixtures", "nir")
+
 CLASSES = {
     -1: ("InvalidError", ValueError), -2: ("NoMemoryError", MemoryError),
     -3: ("RangeError", ValueError), -4: ("NotFoundError", KeyError),
@@ -166,6 +169,9 @@ class BadArguments(unittest.TestCase):
         dense = snn.Layer.dense(7, 3)
         closed = snn.NeuronModel("lif")
         closed.close()
+        sp = snn.Learner.spikeprop(3, 2, 1)
+        spn = snn.SpNet()
+        spn.add_population("lif", 10)
         table = [
             ("unknown neuron kind", lambda: snn.NeuronModel("xyz"), snn.NotFoundError, "xyz"),
             ("unknown preset", lambda: snn.NeuronModel("lif", preset="xyz"),
@@ -235,7 +241,33 @@ class BadArguments(unittest.TestCase):
             ("negative learning rate", lambda: learner.set_learning_rate(-1), snn.RangeError, ""),
             ("stdp on conv", lambda: snn.Learner.stdp(self._conv_net()), snn.UnsupportedError,
              ""),
+            ("spikeprop run length", lambda: sp.spikeprop_run([0.0, 1.0]), snn.InvalidError,
+             "expected 3"),
+            ("spikeprop bad update", lambda: snn.Learner.spikeprop(3, 2, 1, update="adam"),
+             snn.InvalidError, "update"),
+            ("spikeprop late_push range", lambda: snn.Learner.spikeprop(3, 2, 1, late_push=-1),
+             snn.RangeError, "late_push"),
+            ("spikeprop weights on bptt", lambda: learner.spikeprop_weights, snn.InvalidError,
+             ""),
+            ("learner load garbage", lambda: snn.Learner.load_mem(b"x" * 64), snn.FormatError,
+             "magic"),
+            ("bptt learner save", lambda: learner.save_mem(), snn.UnsupportedError, ""),
+            ("spnet unknown population", lambda: spn.population_range(5), snn.RangeError, "5"),
+            ("spnet unknown option", lambda: spn.connect(0, 0, speed=1), TypeError, "speed"),
+            ("spnet negative duration", lambda: spn.run(-1), snn.InvalidError, "duration"),
+            ("spnet unknown variable", lambda: spn.state(0, "Q"), snn.NotFoundError, "Q"),
+            ("spnet state length", lambda: spn.set_state(0, "V", np.zeros(3)),
+             snn.InvalidError, ""),
         ]
+        if "nir" in snn.features():
+            table += [
+                ("nir import without dt",
+                 lambda: snn.Network.import_nir(os.path.join(FIXTURES, "lif_norse.nir")),
+                 snn.InvalidError, "dt"),
+                ("nir missing file",
+                 lambda: snn.Network.import_nir("/nonexistent.nir", dt=1e-4), snn.IOError_,
+                 "nonexistent"),
+            ]
         for desc, fn, exc, text in table:
             with self.subTest(desc):
                 with self.assertRaises(exc) as ctx:
