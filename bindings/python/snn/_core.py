@@ -2,6 +2,7 @@
 import collections
 import ctypes
 import itertools
+import operator
 import os
 import signal
 import threading
@@ -1248,16 +1249,42 @@ _ENUMS = {
 }
 
 
-def _fill(struct, opts, what):
-    names = {f[0] for f in struct._fields_} - {"struct_size"}
+def _fill(struct, opts, what, enums=None):
+    """Sets the fields of a sized option struct from keywords; names for the enums;
+    refuses unknown fields (TypeError) and values the ctypes field would silently wrap
+    (negative or fractional unsigned integers, non-numbers) with InvalidError."""
+    types = {name: t for name, t in struct._fields_ if name != "struct_size"}
     for k, v in opts.items():
-        if k not in names:
-            raise TypeError(f"{what}: unknown option {k!r} (valid: {', '.join(sorted(names))})")
-        if isinstance(v, str) and k in _ENUMS:
-            key = v.replace("-", "_").lower()
-            if key not in _ENUMS[k]:
-                raise _invalid(f"{what}: {k} must be one of {', '.join(_ENUMS[k])}, got {v!r}")
-            v = _ENUMS[k][key]
+        if k not in types:
+            raise TypeError(f"{what}: unknown option {k!r} (valid: {', '.join(sorted(types))})")
+        t = types[k]
+        if isinstance(v, (str, bytes)):
+            table = (_ENUMS if enums is None else enums).get(k)
+            key = v.decode() if isinstance(v, bytes) else v
+            key = key.replace("-", "_").lower()
+            if table is None or key not in table:
+                valid = "one of " + ", ".join(table) if table else "a number"
+                raise _invalid(f"{what}: {k} must be {valid}, got {v!r}")
+            v = table[key]
+        if t is ctypes.c_double:
+            try:
+                v = float(v)
+            except (TypeError, ValueError):
+                raise _invalid(f"{what}: {k} must be a number, got {v!r}") from None
+        else:
+            try:
+                iv = operator.index(v)
+            except TypeError:
+                if isinstance(v, float) and v.is_integer():
+                    iv = int(v)
+                else:
+                    raise _invalid(f"{what}: {k} must be an integer, got {v!r}") from None
+            bits = 8 * ctypes.sizeof(t)
+            signed = t(-1).value == -1
+            lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+            if not lo <= iv <= hi:
+                raise _invalid(f"{what}: {k} must be in [{lo}, {hi}], got {v!r}")
+            v = iv
         setattr(struct, k, v)
     return struct
 

@@ -9,8 +9,8 @@ import numpy as np
 
 from . import _native
 from . import library as _lib, RangeError
-from ._core import (_Handle, NeuronModel, _b, _call, _f32, _invalid, _new_handle, _ptr,
-                    _sized_bytes, _byte_array)
+from ._core import (_Handle, NeuronModel, _b, _call, _f32, _fill, _invalid, _new_handle,
+                    _ptr, _sized_bytes, _byte_array)
 from ._native import SpnetOptions, SpnetConnectOptions
 
 __all__ = ["SpNet", "SpnetOptions", "SpnetConnectOptions", "SpnetStats"]
@@ -26,46 +26,6 @@ _SPNET_ENUMS = {
              "fixed_indegree": 2, "fixed_in_degree": 2, "indegree": 2, "in_degree": 2},
     "receptor": {"exc": 1, "excitatory": 1, "inh": 2, "inhibitory": 2},
 }
-
-
-def _fill(struct, opts, what):
-    """Sets the fields of a sized option struct from keywords; names for the enums;
-    refuses unknown fields (TypeError) and values the ctypes field would silently wrap
-    (negative or fractional unsigned integers, non-numbers) with InvalidError."""
-    types = {name: t for name, t in struct._fields_ if name != "struct_size"}
-    for k, v in opts.items():
-        if k not in types:
-            raise TypeError(f"{what}: unknown option {k!r} (valid: {', '.join(sorted(types))})")
-        t = types[k]
-        if isinstance(v, (str, bytes)):
-            table = _SPNET_ENUMS.get(k)
-            key = v.decode() if isinstance(v, bytes) else v
-            key = key.replace("-", "_").lower()
-            if table is None or key not in table:
-                valid = ", ".join(table) if table else "a number"
-                raise _invalid(f"{what}: {k} must be {valid}, got {v!r}")
-            v = table[key]
-        if t is ctypes.c_double:
-            try:
-                v = float(v)
-            except (TypeError, ValueError):
-                raise _invalid(f"{what}: {k} must be a number, got {v!r}") from None
-        else:
-            try:
-                iv = operator.index(v)
-            except TypeError:
-                if isinstance(v, float) and v.is_integer():
-                    iv = int(v)
-                else:
-                    raise _invalid(f"{what}: {k} must be an integer, got {v!r}") from None
-            bits = 8 * ctypes.sizeof(t)
-            signed = t(-1).value == -1
-            lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
-            if not lo <= iv <= hi:
-                raise _invalid(f"{what}: {k} must be in [{lo}, {hi}], got {v!r}")
-            v = iv
-        setattr(struct, k, v)
-    return struct
 
 
 def _pop(pop, what):
@@ -108,7 +68,7 @@ class SpNet(_Handle):
             options = SpnetOptions()
         elif not isinstance(options, SpnetOptions):
             raise TypeError("SpNet: options must be a snn.SpnetOptions")
-        _fill(options, kwargs, "SpNet")
+        _fill(options, kwargs, "SpNet", _SPNET_ENUMS)
         _Handle.__init__(self, _new_handle("snn_spnet_create", byref(options)))
 
     @classmethod
@@ -203,7 +163,7 @@ class SpNet(_Handle):
             options = SpnetConnectOptions()
         elif not isinstance(options, SpnetConnectOptions):
             raise TypeError("SpNet.connect: options must be a snn.SpnetConnectOptions")
-        _fill(options, kwargs, "SpNet.connect")
+        _fill(options, kwargs, "SpNet.connect", _SPNET_ENUMS)
         out = c_size_t()
         _call("snn_spnet_connect", byref(out), self.handle, _pop(src, "SpNet.connect: src"),
               _pop(dst, "SpNet.connect: dst"), byref(options))
