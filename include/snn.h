@@ -1499,6 +1499,9 @@ SNN_API int snn_spnet_add_population(size_t *id, snn_spnet *net, const snn_neuro
 /** @return Total number of neurons over all populations (0 for NULL). @since 0.1 */
 SNN_API size_t snn_spnet_n_neurons(const snn_spnet *net);
 
+/** @return Number of populations, ids 0 .. count-1 (0 for NULL). @since 0.1 */
+SNN_API size_t snn_spnet_n_populations(const snn_spnet *net);
+
 /**
  * Global index range of population @p pop: neurons [*first, *first + *n).
  * @param[out] first may be NULL.

@@ -920,6 +920,16 @@ static void c_spnet_n_neurons(fixture *f) {
   ck_assert_uint_eq(snn_spnet_n_neurons(net), 4);
   snn_spnet_free(net);
 }
+static void c_spnet_n_populations(fixture *f) {
+  ck_assert_uint_eq(snn_spnet_n_populations(NULL), 0);
+  snn_spnet *net = spnet_one(f->lif);
+  ck_assert_uint_eq(snn_spnet_n_populations(net), 1);
+  size_t id = 0;
+  ck_assert_snn_ok(snn_spnet_add_population(&id, net, f->lif, 3));
+  ck_assert_uint_eq(id, 1);
+  ck_assert_uint_eq(snn_spnet_n_populations(net), 2);
+  snn_spnet_free(net);
+}
 static void c_spnet_population_range(fixture *f) {
   snn_spnet *net = spnet_one(f->lif);
   size_t a, n;
@@ -1343,7 +1353,7 @@ static const api_entry api_table[] = {
   E(snn_learner_spikeprop_evaluate, c_sp_evaluate), E(snn_learner_spikeprop_sizes, c_sp_sizes),
   E(snn_spnet_options_init, c_spnet_options_init), E(snn_spnet_create, c_spnet_create),
   E(snn_spnet_free, c_spnet_free), E(snn_spnet_add_population, c_spnet_add_population),
-  E(snn_spnet_n_neurons, c_spnet_n_neurons), E(snn_spnet_population_range, c_spnet_population_range),
+  E(snn_spnet_n_neurons, c_spnet_n_neurons), E(snn_spnet_n_populations, c_spnet_n_populations), E(snn_spnet_population_range, c_spnet_population_range),
   E(snn_spnet_population_set, c_spnet_population_set), E(snn_spnet_population_get, c_spnet_population_get),
   E(snn_spnet_connect_options_init, c_spnet_connect_options_init), E(snn_spnet_connect, c_spnet_connect),
   E(snn_spnet_state_get, c_spnet_state_get), E(snn_spnet_state_set, c_spnet_state_set),

@@ -204,6 +204,8 @@ int snn_spnet_add_population(size_t *id, snn_spnet *net, const snn_neuron_model 
 
 size_t snn_spnet_n_neurons(const snn_spnet *net) { return net ? net->n_total : 0; }
 
+size_t snn_spnet_n_populations(const snn_spnet *net) { return net ? net->n_pops : 0; }
+
 static int check_pop(const snn_spnet *net, size_t pop, const char *fn) {
   if (pop >= net->n_pops)
     return snn__error(SNN_E_RANGE, "%s: population %zu does not exist (have %zu)", fn, pop,

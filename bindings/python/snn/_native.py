@@ -446,6 +446,7 @@ PROTOTYPES = {
     "snn_spnet_free": (None, [_P]),
     "snn_spnet_add_population": (_I, [POINTER(c_size_t), _P, _P, _Z]),
     "snn_spnet_n_neurons": (_Z, [_P]),
+    "snn_spnet_n_populations": (_Z, [_P]),
     "snn_spnet_population_range": (_I, [POINTER(c_size_t), POINTER(c_size_t), _P, _Z]),
     "snn_spnet_population_set": (_I, [_P, _Z, _S, c_double]),
     "snn_spnet_population_get": (_I, [POINTER(c_double), _P, _Z, _S]),

@@ -108,15 +108,7 @@ class SpNet(_Handle):
     @property
     def n_populations(self):
         """Number of populations (ids 0 .. n_populations - 1)."""
-        # The C API has no count: walk the ranges (every population has >= 1 neuron)
-        # instead of probing past the end, which would overwrite snn.last_error().
-        h = self.handle
-        total, k, n = _lib.snn_spnet_n_neurons(h), 0, c_size_t()
-        while total > 0:
-            _call("snn_spnet_population_range", None, byref(n), h, k)
-            total -= max(1, min(total, n.value))
-            k += 1
-        return k
+        return _lib.snn_spnet_n_populations(self.handle)
 
     def population_range(self, pop):
         """Global neuron indices of population @p pop as a range(first, first + n)."""
