@@ -597,6 +597,9 @@ static double backward(snn__spikeprop *p, const double *tgt) {
       }
     }
   }
+  double t_last = -1; /* latest output spike (-1: none fired), for late_push */
+  for (size_t j = 0; j < p->n_out; j++)
+    if (p->to[j] > t_last) t_last = p->to[j];
   for (size_t h = 0; h < nh; h++) {
     double *gh = p->grad + h * ni * K;
     const double *wh = p->w + h * ni * K;
@@ -606,17 +609,13 @@ static double backward(snn__spikeprop *p, const double *tgt) {
       if (D < floor_) D = floor_;
       f = -p->dEdth[h] / D;
       tref = th;
-      if (p->o.late_push > 0 && p->dEdth[h] == 0.0) {
-        /* late: the spike reaches no output that fired (all its terminals
-         * arrive at or after the latest output spike t_L); raise u where a
-         * spike would still count, t_L - d_0 */
-        double tl = -1;
-        for (size_t j = 0; j < p->n_out; j++)
-          if (p->to[j] > tl) tl = p->to[j];
-        if (tl >= 0 && th + p->delay[0] >= tl && tl - p->delay[0] > 0) {
-          f = -p->o.late_push;
-          tref = tl - p->delay[0];
-        }
+      /* late: the spike reaches no output that fired (all its terminals
+       * arrive at or after the latest output spike t_L); raise u where a
+       * spike would still count, t_L - d_0 */
+      if (p->o.late_push > 0 && p->dEdth[h] == 0.0 && t_last >= 0 &&
+          th + p->delay[0] >= t_last && t_last - p->delay[0] > 0) {
+        f = -p->o.late_push;
+        tref = t_last - p->delay[0];
       }
     } else {
       f = -kappa;
