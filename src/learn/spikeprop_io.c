@@ -28,42 +28,55 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char tag_spkp[4] = {'S', 'P', 'K', 'P'};
 static const char tag_end[4] = {'E', 'N', 'D', ' '};
 
 /* The option list, in file order. "terminals", "bias", "update" and
- * "batch_size" are whole numbers. "weight_decay" and "momentum" came later: a
- * file without them (13 options, V0) loads with their defaults (0); "update"
- * and "batch_size" later still: a file without them (15 options, V1) loads
- * with SGD and batches of 1; "late_push" last: a file without it (17
- * options, V2) loads with the rule off (0), as it was trained. */
-#define OPT(f) {#f, offsetof(snn_spikeprop_options, f)}
+ * "batch_size" are whole numbers. Each option records the file layout that
+ * introduced it ("since"); a file of an older layout lacks the later options
+ * and loads with their defaults, which reproduce how it was trained:
+ *   layout 0: 13 options;
+ *   layout 1: + weight_decay, momentum (0 = off);
+ *   layout 2: + update, batch_size (SGD, batches of 1);
+ *   layout 3: + late_push (0 = off).
+ * A new option gets the next layout number; the counts follow from the table. */
+#define OPT(f, since) {#f, offsetof(snn_spikeprop_options, f), since}
 static const struct {
   const char *name;
   size_t off;
+  unsigned since;
 } dopts[] = {
-    OPT(learning_rate), OPT(delay_min),  OPT(delay_step), OPT(inhibitory_fraction),
-    OPT(t_max),         OPT(denom_floor), OPT(silent_push), OPT(w_init_min),
-    OPT(w_init_max),    OPT(t_early),    OPT(t_late),      OPT(weight_decay),
-    OPT(momentum),      OPT(late_push),
+    OPT(learning_rate, 0), OPT(delay_min, 0),   OPT(delay_step, 0),   OPT(inhibitory_fraction, 0),
+    OPT(t_max, 0),         OPT(denom_floor, 0), OPT(silent_push, 0),  OPT(w_init_min, 0),
+    OPT(w_init_max, 0),    OPT(t_early, 0),     OPT(t_late, 0),       OPT(weight_decay, 1),
+    OPT(momentum, 1),      OPT(late_push, 3),
 };
 #undef OPT
 #define N_DOPTS (sizeof dopts / sizeof dopts[0])
 #define N_WOPTS 4
 #define N_OPTS (N_DOPTS + N_WOPTS) /* + terminals, bias, update, batch_size */
-#define N_OPTS_V0 13                /* files without weight_decay ... batch_size */
-#define N_OPTS_V1 15                /* files without update and batch_size */
-#define N_OPTS_V2 17                /* files without late_push */
+#define N_LAYOUTS 4
 /* whole-number options: index N_DOPTS + w in seen[] */
-static const char *const wopts[N_WOPTS] = {"terminals", "bias", "update", "batch_size"};
-static int later_opt(size_t k, uint32_t np) { /* may be absent from a file of np options */
-  const char *n = k < N_DOPTS ? dopts[k].name : wopts[k - N_DOPTS];
-  int v2 = strcmp(n, "late_push") == 0;
-  int v1 = v2 || strcmp(n, "update") == 0 || strcmp(n, "batch_size") == 0;
-  int v0 = v1 || strcmp(n, "weight_decay") == 0 || strcmp(n, "momentum") == 0;
-  return np == N_OPTS_V0 ? v0 : np == N_OPTS_V1 ? v1 : np == N_OPTS_V2 ? v2 : 0;
+static const struct {
+  const char *name;
+  unsigned since;
+} wopts[N_WOPTS] = {{"terminals", 0}, {"bias", 0}, {"update", 2}, {"batch_size", 2}};
+
+static const char *opt_name(size_t k) {
+  return k < N_DOPTS ? dopts[k].name : wopts[k - N_DOPTS].name;
+}
+static unsigned opt_since(size_t k) {
+  return k < N_DOPTS ? dopts[k].since : wopts[k - N_DOPTS].since;
+}
+
+/* number of options in a file of layout L */
+static uint32_t layout_count(unsigned L) {
+  uint32_t n = 0;
+  for (size_t k = 0; k < N_OPTS; k++) n += opt_since(k) <= L;
+  return n;
 }
 
 static double dopt(const snn_spikeprop_options *o, size_t k) {
@@ -187,11 +200,19 @@ static int read_options(snn__rd *r, snn_spikeprop_options *o) {
   size_t noff = r->pos;
   int rc = snn__rd_u32(r, &np, "option count");
   if (rc) return rc;
-  if (np != N_OPTS && np != N_OPTS_V0 && np != N_OPTS_V1 && np != N_OPTS_V2)
-    return snn__rd_err(r, SNN_E_FORMAT, noff,
-                       "%u options (expected %u, or %u / %u / %u in older files)", np,
-                       (unsigned)N_OPTS, (unsigned)N_OPTS_V2, (unsigned)N_OPTS_V1,
-                       (unsigned)N_OPTS_V0);
+  unsigned layout = N_LAYOUTS;
+  for (unsigned L = 0; L < N_LAYOUTS; L++)
+    if (layout_count(L) == np) layout = L;
+  if (layout == N_LAYOUTS) {
+    char older[64] = "";
+    for (unsigned L = N_LAYOUTS - 1; L-- > 0;) {
+      size_t used = strlen(older);
+      snprintf(older + used, sizeof older - used, "%s%u", used ? " / " : "",
+               (unsigned)layout_count(L));
+    }
+    return snn__rd_err(r, SNN_E_FORMAT, noff, "%u options (expected %u, or %s in older files)",
+                       np, (unsigned)N_OPTS, older);
+  }
   unsigned seen[N_OPTS] = {0};
   for (uint32_t i = 0; i < np; i++) {
     snn__pval p;
@@ -202,7 +223,7 @@ static int read_options(snn__rd *r, snn_spikeprop_options *o) {
     while (k < N_DOPTS && strcmp(p.name, dopts[k].name) != 0) k++;
     if (k == N_DOPTS) {
       size_t q = 0;
-      while (q < N_WOPTS && strcmp(p.name, wopts[q]) != 0) q++;
+      while (q < N_WOPTS && strcmp(p.name, wopts[q].name) != 0) q++;
       if (q == N_WOPTS) return snn__rd_err(r, SNN_E_FORMAT, p.off, "unknown option '%s'", p.name);
       k = N_DOPTS + q;
     }
@@ -218,10 +239,9 @@ static int read_options(snn__rd *r, snn_spikeprop_options *o) {
       *dst[k - N_DOPTS] = (uint32_t)p.num;
     }
   }
-  for (size_t k = 0; k < N_OPTS; k++) /* np options, none twice: all present or V0's set */
-    if (!seen[k] && !later_opt(k, np))
-      return snn__rd_err(r, SNN_E_FORMAT, noff, "option '%s' is missing",
-                         k < N_DOPTS ? dopts[k].name : wopts[k - N_DOPTS]);
+  for (size_t k = 0; k < N_OPTS; k++) /* every option of the file's layout, once */
+    if (!seen[k] && opt_since(k) <= layout)
+      return snn__rd_err(r, SNN_E_FORMAT, noff, "option '%s' is missing", opt_name(k));
   return SNN_OK;
 }
 
@@ -277,7 +297,7 @@ static int check_resolved(snn__rd *r, const snn_spikeprop_options *f,
   for (size_t q = 0; q < N_WOPTS; q++)
     if (fw[q] != ow[q])
       return snn__rd_err(r, SNN_E_FORMAT, off, "option '%s' = %u is not a resolved value (the "
-                         "learner uses %u)", wopts[q], (unsigned)fw[q], (unsigned)ow[q]);
+                         "learner uses %u)", wopts[q].name, (unsigned)fw[q], (unsigned)ow[q]);
   return SNN_OK;
 }
 
