@@ -1097,6 +1097,42 @@ static void drop_option(unsigned char *b, size_t *n, const char *name) {
   fix_spkp_crc(b);
 }
 
+/* f (size bytes) without the options named in drop (NULL-terminated) must
+ * load and re-save to exactly f; returns the reduced file's size */
+static size_t older_file_loads(const unsigned char *f, size_t size, const char *const *drop) {
+  unsigned char *old = malloc(size);
+  memcpy(old, f, size);
+  size_t n = size, size2 = 0;
+  for (; *drop; drop++) drop_option(old, &n, *drop);
+  snn_learner *b = NULL;
+  snn_network *net = NULL;
+  ck_assert_snn_ok(snn_learner_load_mem(&b, &net, old, n, NULL));
+  ck_assert_ptr_null(net);
+  unsigned char *f2 = save_bytes_l(b, &size2);
+  ck_assert_uint_eq(size2, size);
+  ck_assert(memcmp(f, f2, size) == 0);
+  free(f2);
+  free(old);
+  snn_learner_free(b);
+  return n;
+}
+
+/* ... must be refused with SNN_E_FORMAT, *out left NULL, the message
+ * containing want */
+static void older_file_refused(const unsigned char *f, size_t size, const char *const *drop,
+                               const char *want) {
+  unsigned char *old = malloc(size);
+  memcpy(old, f, size);
+  size_t n = size;
+  for (; *drop; drop++) drop_option(old, &n, *drop);
+  snn_learner *b = (snn_learner *)&b;
+  snn_network *net = NULL;
+  ck_assert_snn_err(snn_learner_load_mem(&b, &net, old, n, NULL), SNN_E_FORMAT);
+  ck_assert_ptr_null(b);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), want));
+  free(old);
+}
+
 /* weight_decay and momentum (with its state) are saved; a learner with
  * momentum continues training bitwise-identically after a reload; a file
  * without these two options (written before them) loads with 0 */
@@ -1142,46 +1178,27 @@ START_TEST(test_save_load_update_options) {
   expect_sp_load_fails(f, size - 8 * 36, "without momentum state", 0);
   free(f);
   snn_learner_free(a);
-  /* an older file: 13 options */
+  /* older layouts: a file without the later options loads with their
+   * defaults and re-saves to the current bytes */
   snn_learner *t = tiny(1.0 / 3.0);
   f = save_bytes_l(t, &size);
+  size_t n_old = older_file_loads(f, size, (const char *const[]){"weight_decay", "momentum",
+                                                                  "update", "batch_size",
+                                                                  "late_push", NULL});
+  ck_assert_uint_eq(n_old, size - 23 - 19 - 17 - 21 - 20); /* 13 options */
+  older_file_loads(f, size, (const char *const[]){"update", "batch_size", "late_push", NULL});
+  n_old = older_file_loads(f, size, (const char *const[]){"late_push", NULL}); /* 17 */
+  ck_assert_uint_eq(n_old, size - 20);
+  /* the right count, but not the options of that layout */
+  older_file_refused(f, size, (const char *const[]){"weight_decay", "batch_size", "late_push",
+                                                     NULL}, "weight_decay");
+  older_file_refused(f, size, (const char *const[]){"weight_decay", "t_late", "late_push", NULL},
+                     "t_late");
+  older_file_refused(f, size, (const char *const[]){"momentum", NULL}, "momentum");
+  /* 16 options is no layout */
+  older_file_refused(f, size, (const char *const[]){"momentum", "late_push", NULL},
+                     "16 options");
   unsigned char *old = malloc(size);
-  memcpy(old, f, size);
-  size_t n_old = size;
-  drop_option(old, &n_old, "weight_decay");
-  drop_option(old, &n_old, "momentum");
-  drop_option(old, &n_old, "update");
-  drop_option(old, &n_old, "batch_size");
-  drop_option(old, &n_old, "late_push");
-  ck_assert_uint_eq(n_old, size - 23 - 19 - 17 - 21 - 20);
-  ck_assert_snn_ok(snn_learner_load_mem(&b, &net, old, n_old, NULL));
-  f2 = save_bytes_l(b, &size2); /* the defaults, written out */
-  ck_assert_uint_eq(size2, size);
-  ck_assert(memcmp(f, f2, size) == 0);
-  free(f2);
-  snn_learner_free(b);
-  /* a file of 15 options (before update and batch_size): SGD, batches of 1 */
-  memcpy(old, f, size);
-  n_old = size;
-  drop_option(old, &n_old, "update");
-  drop_option(old, &n_old, "batch_size");
-  drop_option(old, &n_old, "late_push");
-  ck_assert_snn_ok(snn_learner_load_mem(&b, &net, old, n_old, NULL));
-  f2 = save_bytes_l(b, &size2);
-  ck_assert_uint_eq(size2, size);
-  ck_assert(memcmp(f, f2, size) == 0);
-  free(f2);
-  snn_learner_free(b);
-  /* 15 options, but not the 15 of that layout */
-  memcpy(old, f, size);
-  n_old = size;
-  drop_option(old, &n_old, "weight_decay");
-  drop_option(old, &n_old, "batch_size");
-  drop_option(old, &n_old, "late_push");
-  b = (snn_learner *)&b;
-  ck_assert_snn_err(snn_learner_load_mem(&b, &net, old, n_old, NULL), SNN_E_FORMAT);
-  ck_assert_ptr_null(b);
-  ck_assert_ptr_nonnull(strstr(snn_last_error(), "weight_decay"));
   /* batch_size 0 is not a resolved value (the learner stores 1) */
   memcpy(old, f, size);
   {
@@ -1194,42 +1211,6 @@ START_TEST(test_save_load_update_options) {
     ck_assert_snn_err(snn_learner_load_mem(&b, &net, old, size, NULL), SNN_E_FORMAT);
     ck_assert_ptr_nonnull(strstr(snn_last_error(), "batch_size"));
   }
-  /* 13 options but one of the original ones missing */
-  memcpy(old, f, size);
-  n_old = size;
-  drop_option(old, &n_old, "weight_decay");
-  drop_option(old, &n_old, "t_late");
-  drop_option(old, &n_old, "late_push");
-  b = (snn_learner *)&b;
-  ck_assert_snn_err(snn_learner_load_mem(&b, &net, old, n_old, NULL), SNN_E_FORMAT);
-  ck_assert_ptr_null(b);
-  ck_assert_ptr_nonnull(strstr(snn_last_error(), "t_late"));
-  /* a file of 17 options (before late_push) loads with the rule off */
-  memcpy(old, f, size);
-  n_old = size;
-  drop_option(old, &n_old, "late_push");
-  ck_assert_uint_eq(n_old, size - 20);
-  ck_assert_snn_ok(snn_learner_load_mem(&b, &net, old, n_old, NULL));
-  f2 = save_bytes_l(b, &size2);
-  ck_assert_uint_eq(size2, size);
-  ck_assert(memcmp(f, f2, size) == 0);
-  free(f2);
-  snn_learner_free(b);
-  /* 17 options, but without momentum instead */
-  memcpy(old, f, size);
-  n_old = size;
-  drop_option(old, &n_old, "momentum");
-  b = (snn_learner *)&b;
-  ck_assert_snn_err(snn_learner_load_mem(&b, &net, old, n_old, NULL), SNN_E_FORMAT);
-  ck_assert_ptr_null(b);
-  ck_assert_ptr_nonnull(strstr(snn_last_error(), "momentum"));
-  /* 16 options is no layout */
-  memcpy(old, f, size);
-  n_old = size;
-  drop_option(old, &n_old, "momentum");
-  drop_option(old, &n_old, "late_push");
-  ck_assert_snn_err(snn_learner_load_mem(&b, &net, old, n_old, NULL), SNN_E_FORMAT);
-  ck_assert_ptr_nonnull(strstr(snn_last_error(), "16 options"));
   free(old);
   free(f);
   snn_learner_free(t);
