@@ -364,7 +364,8 @@ class NeuronModel(_Params, _Handle):
         Both work on all n neurons at once (use NumPy). An exception in a callback makes
         the library call fail and is re-raised from it. The model has no gradient, so
         Learner.bptt refuses networks using it (UnsupportedError); a saved network that
-        uses it cannot be loaded without the plug-in (NotFoundError).
+        uses it loads only when a model of this kind is given: Network.load(path,
+        models=[model]) (without it: NotFoundError naming the kind).
         """
         if not callable(init) or not callable(step):
             raise TypeError("NeuronModel.custom: init and step must be callable")
@@ -777,6 +778,47 @@ _POOL_KINDS = {"max": _native.SNN_POOL_MAX, "avg": _native.SNN_POOL_AVG,
                "sum": _native.SNN_POOL_SUM}
 
 
+def _load_options(models, what):
+    """The snn_load_options of a loader's models= argument.
+
+    Returns (options, keepalive): options is None when @p models is empty (the plain
+    C loader or a NULL opts is used, as before models= existed); keepalive holds the
+    handle array and the NeuronModel objects and must stay referenced for the call.
+    The library clones what it uses (custom models share their callbacks by reference
+    count), so nothing needs to outlive the call.
+    """
+    if models is None:
+        return None, None
+    if isinstance(models, NeuronModel):
+        raise TypeError(f"{what}: models: expected an iterable of snn.NeuronModel, got a "
+                        f"single NeuronModel (write models=[model])")
+    if isinstance(models, (str, bytes)):
+        raise TypeError(f"{what}: models: expected an iterable of snn.NeuronModel, got "
+                        f"{type(models).__name__}")
+    try:
+        entries = list(models)
+    except TypeError:
+        raise TypeError(f"{what}: models: expected an iterable of snn.NeuronModel, got "
+                        f"{type(models).__name__}") from None
+    if not entries:
+        return None, None
+    handles = []
+    for i, m in enumerate(entries):
+        if not isinstance(m, NeuronModel):
+            raise TypeError(f"{what}: models[{i}]: expected a snn.NeuronModel, got "
+                            f"{type(m).__name__}")
+        if m.closed:
+            raise StateError(_native.SNN_E_STATE,
+                             f"{what}: models[{i}]: the NeuronModel is closed")
+        handles.append(m.handle)
+    arr = (c_void_p * len(handles))(*handles)
+    opts = _native.LoadOptions()
+    _call("snn_load_options_init", byref(opts), ctypes.sizeof(opts))
+    opts.neuron_models = ctypes.cast(arr, ctypes.POINTER(c_void_p))
+    opts.n_neuron_models = len(handles)
+    return opts, (arr, entries)
+
+
 def _model_arg(model):
     if model is None or isinstance(model, NeuronModel):
         return model
@@ -1124,8 +1166,23 @@ class Network(_Handle):
         _call("snn_network_save", self.handle, _b(os.fspath(path)))
 
     @classmethod
-    def load(cls, path):
-        return cls._wrap(_new_handle("snn_network_load", _b(os.fspath(path))))
+    def load(cls, path, *, models=()):
+        """Reads a model file written by save().
+
+        @p models: snn.NeuronModel objects (custom or built-in) supplying the neuron
+        kinds the file names that are not built in, typically the NeuronModel.custom()
+        models the saved network used. A layer of such a kind gets a copy of the model
+        of that kind, its parameters then set from the file (missing ones to their
+        defaults), so the given models' parameter values do not matter and the models
+        may be closed afterwards. Kinds must be distinct (InvalidError); a kind neither
+        built in nor given raises NotFoundError naming it."""
+        p = _b(os.fspath(path))
+        opts, keep = _load_options(models, "Network.load")
+        if opts is None:
+            return cls._wrap(_new_handle("snn_network_load", p))
+        ptr = _new_handle("snn_network_load_ex", p, byref(opts))
+        del keep
+        return cls._wrap(ptr)
 
     def save_mem(self):
         """The model file as bytes (same bytes as save())."""
@@ -1141,13 +1198,19 @@ class Network(_Handle):
     to_bytes = save_mem
 
     @classmethod
-    def load_mem(cls, data):
-        """A network from bytes / bytearray / memoryview / uint8 array."""
+    def load_mem(cls, data, *, models=()):
+        """A network from bytes / bytearray / memoryview / uint8 array; @p models as for
+        load()."""
         mv = memoryview(data).cast("B")
         if len(mv) == 0:
             raise _invalid("Network.load_mem: empty buffer")
         arr = np.frombuffer(mv, dtype=np.uint8)
-        return cls._wrap(_new_handle("snn_network_load_mem", _ptr(arr), arr.size))
+        opts, keep = _load_options(models, "Network.load_mem")
+        if opts is None:
+            return cls._wrap(_new_handle("snn_network_load_mem", _ptr(arr), arr.size))
+        ptr = _new_handle("snn_network_load_mem_ex", _ptr(arr), arr.size, byref(opts))
+        del keep
+        return cls._wrap(ptr)
 
     from_bytes = load_mem
 
@@ -1494,26 +1557,40 @@ class Learner(_Handle):
     to_bytes = save_mem
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path, *, models=()):
         """Reads a learner file: returns (learner, network); the learner keeps the network
-        alive. For a SpikeProp file the network is None (the learner owns its own)."""
-        return cls._load("snn_learner_load", _b(os.fspath(path)))
+        alive. For a SpikeProp file the network is None (the learner owns its own).
+        @p models: snn.NeuronModel objects supplying the custom neuron kinds the saved
+        network uses (see Network.load()). Files of learners with a custom C learning
+        rule (snn_learner_create_custom) cannot be loaded from Python (NotFoundError)."""
+        p = _b(os.fspath(path))
+        opts, keep = _load_options(models, "Learner.load")
+        try:
+            return cls._load("snn_learner_load", p, opts=opts)
+        finally:
+            del keep
 
     @classmethod
-    def load_mem(cls, data):
-        """load() from bytes / bytearray / memoryview / uint8 array."""
+    def load_mem(cls, data, *, models=()):
+        """load() from bytes / bytearray / memoryview / uint8 array; @p models as for
+        load()."""
         arr = _byte_array(data, "Learner.load_mem")
-        return cls._load("snn_learner_load_mem", _ptr(arr), arr.size)
+        opts, keep = _load_options(models, "Learner.load_mem")
+        try:
+            return cls._load("snn_learner_load_mem", _ptr(arr), arr.size, opts=opts)
+        finally:
+            del keep
 
     from_bytes = load_mem
 
     @classmethod
-    def _load(cls, fn_name, *args):
+    def _load(cls, fn_name, *args, opts=None):
         out, net_out = c_void_p(), c_void_p()
         lptr = nptr = None
         net = learner = None
         try:
-            _call(fn_name, byref(out), byref(net_out), *args, None)
+            _call(fn_name, byref(out), byref(net_out), *args,
+                  None if opts is None else byref(opts))
             # on failure C leaves both NULL: nothing to free
             lptr, nptr = out.value, net_out.value
             if nptr:

@@ -242,6 +242,21 @@ class SpnetStatsStruct(ctypes.Structure):
     ]
 
 
+class LoadOptions(_SizedOptions):
+    """snn_load_options, field by field (zeros/NULLs: no custom kinds, no rule).
+
+    neuron_models points at an array of n_neuron_models model handles (borrowed
+    for the call). learner_ops/learner_user stay NULL from Python: custom
+    learning rules cannot be written in Python."""
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("neuron_models", POINTER(c_void_p)),
+        ("n_neuron_models", c_size_t),
+        ("learner_ops", c_void_p),
+        ("learner_user", c_void_p),
+    ]
+
+
 #: void *(*malloc_fn)(void *user, size_t size)
 MALLOC_FN = ctypes.CFUNCTYPE(c_void_p, c_void_p, c_size_t)
 #: void (*free_fn)(void *user, void *ptr)
@@ -438,9 +453,9 @@ PROTOTYPES = {
     "snn_learner_stdp_stats": (_I, [POINTER(StdpStatsStruct), _P]),
     "snn_learner_stdp_set_t_infer": (_I, [_P, c_double]),
     "snn_learner_stdp_t_infer": (_I, [POINTER(c_double), _P]),
-    # Raw prototypes without a Pythonic wrapper yet (event-driven networks, load
-    # options); struct and array arguments are void pointers. SpikeProp, learner
-    # files and NIR (further down) are wrapped by snn.Learner / snn.Network.
+    # Raw prototypes without a Pythonic wrapper yet (event-driven networks); struct
+    # and array arguments are void pointers. SpikeProp, load options, learner files
+    # and NIR (further down) are wrapped by snn.Learner / snn.Network.
     "snn_spnet_options_init": (_I, [POINTER(SpnetOptions), _Z]),
     "snn_spnet_create": (_I, [_PP, POINTER(SpnetOptions)]),
     "snn_spnet_free": (None, [_P]),
@@ -478,15 +493,16 @@ PROTOTYPES = {
     "snn_learner_spikeprop_evaluate": (_I, [POINTER(c_double), _P, _P]),
     "snn_learner_spikeprop_sizes": (_I, [POINTER(c_size_t), POINTER(c_size_t),
                                         POINTER(c_size_t), _P]),
-    # load options (not wrapped: custom kinds and rules cannot be given from Python)
-    "snn_load_options_init": (_I, [_V, _Z]),
-    "snn_network_load_ex": (_I, [_PP, _S, _V]),
-    "snn_network_load_mem_ex": (_I, [_PP, _V, _Z, _V]),
+    # load options (models= of snn.Network.load/load_mem and snn.Learner.load/load_mem;
+    # learner_ops stays NULL: custom learning rules cannot be written in Python)
+    "snn_load_options_init": (_I, [POINTER(LoadOptions), _Z]),
+    "snn_network_load_ex": (_I, [_PP, _S, POINTER(LoadOptions)]),
+    "snn_network_load_mem_ex": (_I, [_PP, _V, _Z, POINTER(LoadOptions)]),
     # learner files (snn.Learner.save/load)
     "snn_learner_save": (_I, [_P, _S]),
     "snn_learner_save_mem": (_I, [POINTER(c_size_t), _P, _V, _Z]),
-    "snn_learner_load": (_I, [_PP, _PP, _S, _V]),
-    "snn_learner_load_mem": (_I, [_PP, _PP, _V, _Z, _V]),
+    "snn_learner_load": (_I, [_PP, _PP, _S, POINTER(LoadOptions)]),
+    "snn_learner_load_mem": (_I, [_PP, _PP, _V, _Z, POINTER(LoadOptions)]),
     # NIR (snn.Network.import_nir/export_nir, snn.nir_describe)
     "snn_nir_options_init": (_I, [POINTER(NirOptions), _Z]),
     "snn_network_import_nir": (_I, [_PP, _S, POINTER(NirOptions)]),
@@ -520,5 +536,5 @@ def declare(lib):
 __all__ = ["PROTOTYPES", "declare", "PROGRESS_FN", "MALLOC_FN", "FREE_FN", "ParamInfoStruct",
            "ProgressStruct", "BpttOptions", "StdpOptions", "SpikepropOptions", "NirOptions",
            "StdpStatsStruct", "AllocatorStruct", "SpnetOptions", "SpnetConnectOptions",
-           "SpnetStatsStruct",
+           "SpnetStatsStruct", "LoadOptions",
            "ParamDefStruct", "NeuronOpsStruct", "NEURON_INIT_FN", "NEURON_STEP_FN", "DESTROY_FN"]

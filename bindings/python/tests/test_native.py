@@ -15,6 +15,9 @@ C_TYPES = {
     "void *": ctypes.c_void_p,
     "const char *const *": ctypes.POINTER(ctypes.c_char_p),
     "const snn_param_def *": ctypes.POINTER(_native.ParamDefStruct),
+    # model handles are c_void_p; custom learning rules are not bound (always NULL)
+    "const snn_neuron_model *const *": ctypes.POINTER(ctypes.c_void_p),
+    "const snn_learner_ops *": ctypes.c_void_p,
 }
 
 
@@ -58,7 +61,8 @@ class HeaderConformance(unittest.TestCase):
                            ("snn_param_info", _native.ParamInfoStruct),
                            ("snn_allocator", _native.AllocatorStruct),
                            ("snn_param_def", _native.ParamDefStruct),
-                           ("snn_neuron_ops", _native.NeuronOpsStruct)):
+                           ("snn_neuron_ops", _native.NeuronOpsStruct),
+                           ("snn_load_options", _native.LoadOptions)):
             with self.subTest(struct=cname):
                 self.check_struct(cname, cls)
 
@@ -71,6 +75,11 @@ class HeaderConformance(unittest.TestCase):
         # too small a struct_size is refused with SNN_E_VERSION
         self.assertEqual(snn.library.snn_bptt_options_init(ctypes.byref(o), 4),
                          _native.SNN_E_VERSION)
+        lo = _native.LoadOptions(n_neuron_models=3)
+        self.assertEqual(snn.library.snn_load_options_init(ctypes.byref(lo), lo.struct_size), 0)
+        self.assertEqual(lo.struct_size, ctypes.sizeof(_native.LoadOptions))
+        self.assertEqual(lo.n_neuron_models, 0)   # zeroed by the library
+        self.assertFalse(lo.neuron_models)
 
     def test_every_function_declared(self):
         declared = set(re.findall(r"SNN_API[^;(]*?\b(snn_\w+)\s*\(", header_text()))
