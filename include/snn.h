@@ -1852,6 +1852,46 @@ SNN_API int snn_learner_spikeprop_sizes(size_t *n_in, size_t *n_hidden, size_t *
                                         const snn_learner *l);
 
 /**
+ * The options a SpikeProp learner runs with (e.g. one from snn_learner_load()),
+ * with every default resolved (terminals 16, not 0, ...); learning_rate is the
+ * current rate (snn_learner_set_learning_rate() changes it). Together with
+ * snn_learner_spikeprop_sizes() and snn_learner_spikeprop_models() this is
+ * what snn_learner_create_spikeprop() needs to build a learner of the same shape.
+ * @param[out] out set out->struct_size first (snn_spikeprop_options_init());
+ *        the fields it covers are overwritten, bytes beyond this library's
+ *        struct are left alone.
+ * @return SNN_OK, SNN_E_INVALID (NULL; not a SpikeProp learner),
+ *         SNN_E_VERSION (out->struct_size too small).
+ * @since 0.1
+ */
+SNN_API int snn_learner_spikeprop_options_get(snn_spikeprop_options *out, const snn_learner *l);
+
+/**
+ * Copies of the learner's neuron model (kind "srm" with its "tau" and
+ * "threshold") and encoder (NULL when the learner has none: its datasets hold
+ * spike times), e.g. to encode features for snn_learner_spikeprop_run() after
+ * snn_learner_load().
+ * @param[out] neuron new model, caller frees (snn_neuron_model_free()); NULL when not wanted.
+ * @param[out] enc new encoder or NULL, caller frees (snn_encoder_free()); NULL when not wanted.
+ * @return SNN_OK, SNN_E_INVALID (NULL learner; not a SpikeProp learner),
+ *         SNN_E_NOMEM. On failure both outputs are NULL.
+ * @since 0.1
+ */
+SNN_API int snn_learner_spikeprop_models(snn_neuron_model **neuron, snn_encoder **enc,
+                                         const snn_learner *l);
+
+/**
+ * The number of features per sample that snn_learner_spikeprop_classify(),
+ * _evaluate() and snn_learner_train_epoch() take: inputs without the bias
+ * input, divided by the encoder's inputs per feature (e.g. its field count m
+ * for "population"); without an encoder the inputs without the bias.
+ * @param[out] n_features set to 0 on failure.
+ * @return SNN_OK, SNN_E_INVALID (NULL; not a SpikeProp learner).
+ * @since 0.1
+ */
+SNN_API int snn_learner_spikeprop_n_features(size_t *n_features, const snn_learner *l);
+
+/**
  * Copies all weights out (layout above).
  * @param n must equal snn_learner_n_params().
  * @return SNN_OK, SNN_E_INVALID.

@@ -839,6 +839,30 @@ static void c_sp_sizes(fixture *f) {
   BAD(snn_learner_spikeprop_sizes(&a, &b, &c, f->bptt), SNN_E_INVALID);
   ck_assert(a == 7 && b == 7 && c == 7); /* nothing written on failure */
 }
+static void c_sp_options_get(fixture *f) {
+  snn_learner *l = sp_make();
+  snn_spikeprop_options o = SNN_SPIKEPROP_OPTIONS_INIT;
+  BAD(snn_learner_spikeprop_options_get(NULL, l), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_options_get(&o, NULL), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_options_get(&o, f->bptt), SNN_E_INVALID);
+  o.struct_size = sizeof(size_t);
+  BAD(snn_learner_spikeprop_options_get(&o, l), SNN_E_VERSION);
+  snn_learner_free(l);
+}
+static void c_sp_models(fixture *f) {
+  snn_neuron_model *m = (snn_neuron_model *)f;
+  snn_encoder *e = (snn_encoder *)f;
+  BAD(snn_learner_spikeprop_models(&m, &e, NULL), SNN_E_INVALID);
+  ck_assert(m == NULL && e == NULL); /* outputs cleared on failure */
+  BAD(snn_learner_spikeprop_models(&m, &e, f->bptt), SNN_E_INVALID);
+}
+static void c_sp_n_features(fixture *f) {
+  size_t n = 7;
+  BAD(snn_learner_spikeprop_n_features(NULL, f->bptt), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_n_features(&n, NULL), SNN_E_INVALID);
+  ck_assert_uint_eq(n, 0);
+  BAD(snn_learner_spikeprop_n_features(&n, f->bptt), SNN_E_INVALID);
+}
 static void c_sp_weights_get(fixture *f) {
   snn_learner *l = sp_make();
   double w[4];
@@ -1351,6 +1375,8 @@ static const api_entry api_table[] = {
   E(snn_learner_spikeprop_gradient, c_sp_gradient), E(snn_learner_spikeprop_weights_get, c_sp_weights_get),
   E(snn_learner_spikeprop_weights_set, c_sp_weights_set), E(snn_learner_spikeprop_classify, c_sp_classify),
   E(snn_learner_spikeprop_evaluate, c_sp_evaluate), E(snn_learner_spikeprop_sizes, c_sp_sizes),
+  E(snn_learner_spikeprop_options_get, c_sp_options_get), E(snn_learner_spikeprop_models, c_sp_models),
+  E(snn_learner_spikeprop_n_features, c_sp_n_features),
   E(snn_spnet_options_init, c_spnet_options_init), E(snn_spnet_create, c_spnet_create),
   E(snn_spnet_free, c_spnet_free), E(snn_spnet_add_population, c_spnet_add_population),
   E(snn_spnet_n_neurons, c_spnet_n_neurons), E(snn_spnet_n_populations, c_spnet_n_populations), E(snn_spnet_population_range, c_spnet_population_range),

@@ -1259,6 +1259,118 @@ START_TEST(test_save_load_rprop) {
 }
 END_TEST
 
+/* A loaded learner tells everything snn_learner_create_spikeprop() needs: a learner
+ * rebuilt from sizes, models and options alone, given the weights, classifies
+ * bitwise like the original. */
+START_TEST(test_getters_rebuild) {
+  snn_dataset *d = NULL;
+  snn_learner *s = saved_learner(&d), *r = NULL;
+  size_t size;
+  unsigned char *f = save_bytes_l(s, &size);
+  snn_network *net = NULL;
+  ck_assert_snn_ok(snn_learner_load_mem(&r, &net, f, size, NULL));
+  free(f);
+
+  snn_spikeprop_options a = SNN_SPIKEPROP_OPTIONS_INIT, b = SNN_SPIKEPROP_OPTIONS_INIT;
+  memset(&a, 0xAB, sizeof a); /* every field must be written */
+  a.struct_size = sizeof a;
+  ck_assert_snn_ok(snn_learner_spikeprop_options_get(&a, s));
+  ck_assert_snn_ok(snn_learner_spikeprop_options_get(&b, r));
+  ck_assert(memcmp(&a, &b, sizeof a) == 0);
+  ck_assert_uint_eq(b.struct_size, sizeof b);
+  ck_assert_uint_eq(b.terminals, 6);
+  ck_assert_uint_eq(b.bias, 1);
+  ck_assert_uint_eq(b.seed, 77);
+  ck_assert_double_eq(b.learning_rate, 0.015); /* the current rate, not the initial 0.02 */
+  ck_assert_double_eq(b.t_early, 11);
+  ck_assert_double_eq(b.t_late, 17);
+  ck_assert_double_eq(b.inhibitory_fraction, 0.25);
+  ck_assert_double_eq(b.t_max, 50);      /* defaults come back resolved */
+  ck_assert_double_eq(b.denom_floor, 0.1);
+  ck_assert_uint_eq(b.batch_size, 1);
+
+  /* an older caller's smaller struct: its fields written, the bytes after it untouched */
+  snn_spikeprop_options old;
+  memset(&old, 0x5A, sizeof old);
+  old.struct_size = offsetof(snn_spikeprop_options, late_push);
+  ck_assert_snn_ok(snn_learner_spikeprop_options_get(&old, r));
+  ck_assert_uint_eq(old.struct_size, offsetof(snn_spikeprop_options, late_push));
+  ck_assert_uint_eq(old.batch_size, 1);
+  unsigned char tail[sizeof old.late_push];
+  memset(tail, 0x5A, sizeof tail);
+  ck_assert(memcmp(&old.late_push, tail, sizeof tail) == 0);
+
+  snn_neuron_model *m = NULL;
+  snn_encoder *e = NULL;
+  ck_assert_snn_ok(snn_learner_spikeprop_models(&m, &e, r));
+  ck_assert_str_eq(snn_neuron_model_kind(m), "srm");
+  double v = 0;
+  ck_assert_snn_ok(snn_neuron_model_get(&v, m, "tau"));
+  ck_assert_double_eq(v, 6.5);
+  ck_assert_str_eq(snn_encoder_kind(e), "population");
+  ck_assert_snn_ok(snn_encoder_get(&v, e, "m"));
+  ck_assert_double_eq(v, 5);
+  size_t nf = 0, ni = 0, nh = 0, no = 0;
+  ck_assert_snn_ok(snn_learner_spikeprop_n_features(&nf, r));
+  ck_assert_uint_eq(nf, 2); /* 2 * 5 fields + bias = 11 inputs */
+  ck_assert_uint_eq(nf, snn_dataset_n_features(d));
+  ck_assert_snn_ok(snn_learner_spikeprop_sizes(&ni, &nh, &no, r));
+
+  snn_learner *c = NULL;
+  ck_assert_snn_ok(snn_learner_create_spikeprop(&c, ni, nh, no, m, e, &b));
+  size_t np = snn_learner_n_params(r);
+  ck_assert_uint_eq(np, snn_learner_n_params(c));
+  double *w = malloc(np * sizeof *w);
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_get(w, np, r));
+  ck_assert_snn_ok(snn_learner_spikeprop_weights_set(c, w, np));
+  size_t n = snn_dataset_size(d);
+  float *x = malloc(n * nf * sizeof *x), *t1 = malloc(n * no * sizeof *t1),
+        *t2 = malloc(n * no * sizeof *t2);
+  int32_t *y1 = malloc(n * sizeof *y1), *y2 = malloc(n * sizeof *y2);
+  ck_assert_snn_ok(snn_dataset_get(x, NULL, d, 0, n));
+  ck_assert_snn_ok(snn_learner_spikeprop_classify(y1, t1, s, x, n, nf));
+  ck_assert_snn_ok(snn_learner_spikeprop_classify(y2, t2, c, x, n, nf));
+  ck_assert(memcmp(t1, t2, n * no * sizeof *t1) == 0);
+  ck_assert(memcmp(y1, y2, n * sizeof *y1) == 0);
+  /* one feature too many is refused, not misread */
+  ck_assert_snn_err(snn_learner_spikeprop_classify(y2, t2, c, x, n, nf + 1), SNN_E_INVALID);
+
+  /* NULL outputs are skipped; no encoder: n_in - bias features, enc NULL */
+  snn_neuron_model_free(m);
+  snn_encoder_free(e);
+  m = NULL;
+  e = (snn_encoder *)&e;
+  snn_learner *t = tiny(0);
+  ck_assert_snn_ok(snn_learner_spikeprop_models(NULL, &e, t));
+  ck_assert_ptr_null(e);
+  ck_assert_snn_ok(snn_learner_spikeprop_n_features(&nf, t));
+  ck_assert_uint_eq(nf, 2);
+  ck_assert_snn_ok(snn_learner_spikeprop_models(&m, NULL, t));
+  ck_assert_snn_ok(snn_neuron_model_get(&v, m, "tau"));
+  ck_assert_double_eq(v, 7); /* the srm default the learner was created with */
+  snn_neuron_model_free(m);
+  m = NULL;
+  snn_neuron_model *m2 = NULL;
+  ck_assert_snn_ok(snn_neuron_model_create(&m2, "srm"));
+  ck_assert_snn_ok(snn_neuron_model_set(m2, "threshold", 1.25));
+  snn_learner *th = NULL;
+  ck_assert_snn_ok(snn_learner_create_spikeprop(&th, 3, 2, 1, m2, NULL, NULL));
+  snn_neuron_model_free(m2);
+  ck_assert_snn_ok(snn_learner_spikeprop_models(&m, NULL, th));
+  ck_assert_snn_ok(snn_neuron_model_get(&v, m, "threshold"));
+  ck_assert_double_eq(v, 1.25);
+  snn_learner_free(th);
+
+  snn_neuron_model_free(m);
+  snn_learner_free(t);
+  snn_learner_free(c);
+  snn_learner_free(s);
+  snn_learner_free(r);
+  snn_dataset_free(d);
+  free(w), free(x), free(t1), free(t2), free(y1), free(y2);
+}
+END_TEST
+
 START_TEST(test_save_bad_arguments) {
   snn_learner *l = tiny(0);
   size_t n;
@@ -1479,6 +1591,14 @@ static int oom_create(void) {
     if (rc == SNN_OK) rc = snn_learner_spikeprop_evaluate(&acc, l, d);
     snn_dataset_free(d);
   }
+  if (rc == SNN_OK) { /* copies of the neuron model and the encoder */
+    snn_neuron_model *m = NULL;
+    snn_encoder *e = NULL;
+    rc = snn_learner_spikeprop_models(&m, &e, l);
+    if (rc != SNN_OK) ck_assert(m == NULL && e == NULL);
+    snn_neuron_model_free(m);
+    snn_encoder_free(e);
+  }
   snn_learner_free(l);
   snn_encoder_free(enc);
   return rc;
@@ -1526,6 +1646,7 @@ Suite *suite_spikeprop(void) {
   tcase_add_test(tc, test_corrupt_file);
   tcase_add_test(tc, test_corrupt_behind_crc);
   tcase_add_test(tc, test_save_bad_arguments);
+  tcase_add_test(tc, test_getters_rebuild);
   tcase_add_test(tc, test_save_load_update_options);
   tcase_add_test(tc, test_save_load_rprop);
   tcase_add_test(tc, test_corrupt_rprop_behind_crc);

@@ -817,6 +817,71 @@ int snn_learner_spikeprop_sizes(size_t *n_in, size_t *n_hidden, size_t *n_out,
   return SNN_OK;
 }
 
+int snn_learner_spikeprop_options_get(snn_spikeprop_options *out, const snn_learner *l) {
+  static const char fn[] = "snn_learner_spikeprop_options_get";
+  SNN__CHECK_NULL(out, fn);
+  SNN__CHECK_NULL(l, fn);
+  if (out->struct_size < offsetof(snn_spikeprop_options, learning_rate) + sizeof(double))
+    return snn__error(SNN_E_VERSION, "%s: out->struct_size is %zu, too small (this library: %zu)",
+                      fn, out->struct_size, sizeof *out);
+  int rc = require_sp(l, fn);
+  if (rc != SNN_OK) return rc;
+  const snn__spikeprop *p = as_csp(l);
+  snn_spikeprop_options o = p->o;
+  o.learning_rate = p->lr; /* the current rate, as saved files hold it */
+  const size_t size = out->struct_size, n = size < sizeof o ? size : sizeof o;
+  memcpy(out, &o, n); /* a newer caller's tail beyond this library's struct is left alone */
+  out->struct_size = size;
+  return SNN_OK;
+}
+
+int snn_learner_spikeprop_models(snn_neuron_model **neuron, snn_encoder **enc,
+                                 const snn_learner *l) {
+  static const char fn[] = "snn_learner_spikeprop_models";
+  if (neuron) *neuron = NULL;
+  if (enc) *enc = NULL;
+  SNN__CHECK_NULL(l, fn);
+  int rc = require_sp(l, fn);
+  if (rc != SNN_OK) return rc;
+  const snn__spikeprop *p = as_csp(l);
+  snn_neuron_model *m = NULL;
+  snn_encoder *e = NULL;
+  if (neuron) {
+    rc = snn_neuron_model_create(&m, "srm");
+    if (rc == SNN_OK) rc = snn_neuron_model_set(m, "tau", p->tau);
+    if (rc == SNN_OK) rc = snn_neuron_model_set(m, "threshold", p->theta);
+  }
+  if (rc == SNN_OK && enc && p->enc) rc = snn_encoder_clone(&e, p->enc);
+  if (rc != SNN_OK) {
+    snn_neuron_model_free(m);
+    snn_encoder_free(e);
+    return rc;
+  }
+  if (neuron) *neuron = m;
+  if (enc) *enc = e;
+  return SNN_OK;
+}
+
+int snn_learner_spikeprop_n_features(size_t *n_features, const snn_learner *l) {
+  static const char fn[] = "snn_learner_spikeprop_n_features";
+  SNN__CHECK_NULL(n_features, fn);
+  *n_features = 0;
+  SNN__CHECK_NULL(l, fn);
+  int rc = require_sp(l, fn);
+  if (rc != SNN_OK) return rc;
+  const snn__spikeprop *p = as_csp(l);
+  size_t nenc = p->n_in - p->o.bias, per = 1;
+  if (p->enc) {
+    rc = snn_encoder_output_size(&per, p->enc, 1);
+    if (rc != SNN_OK) return rc;
+    if (per == 0 || nenc % per != 0) /* cannot happen for the single-spike kinds */
+      return snn__error(SNN_E_STATE, "%s: %zu encoded inputs are not a multiple of %zu per feature",
+                        fn, nenc, per);
+  }
+  *n_features = nenc / per;
+  return SNN_OK;
+}
+
 int snn_learner_spikeprop_weights_get(double *dst, size_t n, const snn_learner *l) {
   static const char fn[] = "snn_learner_spikeprop_weights_get";
   SNN__CHECK_NULL(dst, fn);

@@ -1738,6 +1738,39 @@ class Learner(_Handle):
             self._sp_sizes = (a.value, b.value, c.value)
         return self._sp_sizes
 
+    @property
+    def spikeprop_sizes(self):
+        """SpikeProp: (n_in, n_hidden, n_out); n_in includes the bias input if any."""
+        return self._spikeprop_sizes("Learner.spikeprop_sizes")
+
+    @property
+    def spikeprop_n_features(self):
+        """SpikeProp: features per sample that spikeprop_classify / spikeprop_evaluate /
+        train_epoch take (inputs without the bias, divided by the encoder's inputs per
+        feature)."""
+        self._spikeprop_sizes("Learner.spikeprop_n_features")
+        n = c_size_t()
+        _call("snn_learner_spikeprop_n_features", byref(n), self.handle)
+        return n.value
+
+    def spikeprop_options(self):
+        """SpikeProp: the options in effect as a SpikepropOptions (defaults resolved;
+        learning_rate is the current rate). With spikeprop_sizes and spikeprop_models()
+        this rebuilds a learner of the same shape (e.g. after Learner.load)."""
+        self._spikeprop_sizes("Learner.spikeprop_options")
+        o = SpikepropOptions()
+        _call("snn_learner_spikeprop_options_get", byref(o), self.handle)
+        return o
+
+    def spikeprop_models(self):
+        """SpikeProp: copies of the learner's "srm" NeuronModel and its Encoder (None when
+        the learner has none): (model, encoder)."""
+        self._spikeprop_sizes("Learner.spikeprop_models")
+        m, e = c_void_p(), c_void_p()
+        _call("snn_learner_spikeprop_models", byref(m), byref(e), self.handle)
+        model = NeuronModel._wrap(m.value)
+        return model, (Encoder._wrap(e.value) if e.value else None)
+
     @staticmethod
     def _vector(v, n, what):
         arr = _f32(v, what).reshape(-1)

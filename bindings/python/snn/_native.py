@@ -493,6 +493,9 @@ PROTOTYPES = {
     "snn_learner_spikeprop_evaluate": (_I, [POINTER(c_double), _P, _P]),
     "snn_learner_spikeprop_sizes": (_I, [POINTER(c_size_t), POINTER(c_size_t),
                                         POINTER(c_size_t), _P]),
+    "snn_learner_spikeprop_options_get": (_I, [POINTER(SpikepropOptions), _P]),
+    "snn_learner_spikeprop_models": (_I, [_PP, _PP, _P]),
+    "snn_learner_spikeprop_n_features": (_I, [POINTER(c_size_t), _P]),
     # load options (models= of snn.Network.load/load_mem and snn.Learner.load/load_mem;
     # learner_ops stays NULL: custom learning rules cannot be written in Python)
     "snn_load_options_init": (_I, [POINTER(LoadOptions), _Z]),

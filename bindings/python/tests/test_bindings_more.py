@@ -8,7 +8,7 @@ import unittest
 import snn
 from snn import _native
 
-from .support import ROOT, needs_numpy
+from .support import ROOT, needs_numpy, toy_network
 from .test_native import header_text, struct_fields, C_TYPES
 
 try:
@@ -418,6 +418,25 @@ class SpikepropTest(unittest.TestCase):
             l3, none = snn.Learner.load(path)
             self.assertIsNone(none)
             self.assertEqual(l3.save_mem(), lrn.save_mem())
+
+        # a loaded learner tells what is needed to rebuild it (sizes, models, options)
+        self.assertEqual(l2.spikeprop_sizes, (13, 4, 2))
+        self.assertEqual(l2.spikeprop_n_features, 2)
+        o = l2.spikeprop_options()
+        self.assertEqual((o.terminals, o.bias, o.seed), (8, 1, 5))
+        self.assertEqual(o.t_max, 50.0)              # defaults come back resolved
+        self.assertEqual(o.learning_rate, 0.01)      # the current rate
+        model, enc2 = l2.spikeprop_models()
+        self.assertEqual((model.kind, enc2.kind, enc2.get("m")), ("srm", "population", 6))
+        rebuilt = snn.Learner.spikeprop(*l2.spikeprop_sizes, neuron=model, encoder=enc2,
+                                        options=o)
+        rebuilt.spikeprop_weights = l2.spikeprop_weights
+        rl, rt = rebuilt.spikeprop_classify(x)
+        ll, lt = l2.spikeprop_classify(x)   # l2 has trained one more epoch than labels
+        self.assertTrue(same_bits(rl, ll) and same_bits(rt, lt))
+        self.assertIsNone(xor_learner(seed=1).spikeprop_models()[1])   # no encoder
+        with self.assertRaises(snn.InvalidError):
+            snn.Learner.bptt(toy_network(), batch_size=4).spikeprop_options()
 
     def test_xor_file_round_trip(self):
         learner = xor_learner(seed=1)
