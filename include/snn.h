@@ -634,6 +634,45 @@ SNN_API int snn_dataset_get(float *x, int32_t *labels, const snn_dataset *d, siz
 SNN_API int snn_dataset_normalize(snn_dataset *d, const snn_dataset *ref);
 
 /**
+ * Reads out the per-feature ranges that snn_dataset_normalize() would use
+ * with @p d as the reference: the minimum and maximum of every feature over
+ * all samples of @p d. Save the training set's ranges with your model and
+ * apply them to new data later with snn_dataset_normalize_ranges(), without
+ * keeping the training set around. @p d is not changed.
+ * @param[out] min n_features floats owned by the caller, or NULL when not wanted.
+ * @param[out] max n_features floats owned by the caller, or NULL when not wanted
+ *             (at most one of @p min and @p max may be NULL).
+ * @param n_features length of @p min and @p max; must equal
+ *        snn_dataset_n_features(@p d).
+ * @param d the dataset to measure (typically the training set).
+ * @return SNN_OK, SNN_E_INVALID (@p d NULL, both @p min and @p max NULL, or
+ *         @p n_features differs from the dataset's feature count).
+ * @since 0.1
+ */
+SNN_API int snn_dataset_feature_ranges(float *min, float *max, size_t n_features,
+                                       const snn_dataset *d);
+
+/**
+ * Min-max scales every feature of @p d with given ranges: exactly the
+ * transform of snn_dataset_normalize(), x' = (x - min[j]) / (max[j] - min[j])
+ * computed in double and clamped to [0, 1], a constant feature
+ * (max[j] == min[j]) becoming 0. With the ranges from
+ * snn_dataset_feature_ranges(ref) the result is bitwise identical to
+ * snn_dataset_normalize(d, ref). Everything is validated before anything is
+ * written: on error @p d is unchanged.
+ * @param d the dataset to scale in place.
+ * @param min,max n_features floats each, read only (the caller keeps ownership);
+ *        finite, with max[j] >= min[j].
+ * @param n_features must equal snn_dataset_n_features(@p d).
+ * @return SNN_OK, SNN_E_INVALID (NULL argument, @p n_features differs from the
+ *         dataset's feature count, NaN or infinite min[j] or max[j]),
+ *         SNN_E_RANGE (max[j] < min[j]).
+ * @since 0.1
+ */
+SNN_API int snn_dataset_normalize_ranges(snn_dataset *d, const float *min, const float *max,
+                                         size_t n_features);
+
+/**
  * Splits @p d into a shuffled (seeded) training and test part: the test part
  * gets round(test_fraction * n) samples, at least 1 and at most n - 1; both
  * keep the class count of @p d.

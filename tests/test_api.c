@@ -323,6 +323,27 @@ static void c_ds_normalize(fixture *f) {
   BAD(snn_dataset_normalize(f->ds, other), SNN_E_INVALID);
   snn_dataset_free(other);
 }
+static void c_ds_feature_ranges(fixture *f) {
+  float lo[4], hi[4];
+  BAD(snn_dataset_feature_ranges(lo, hi, 4, NULL), SNN_E_INVALID);
+  BAD(snn_dataset_feature_ranges(NULL, NULL, 4, f->ds), SNN_E_INVALID);
+  BAD(snn_dataset_feature_ranges(lo, hi, 3, f->ds), SNN_E_INVALID);
+  BAD(snn_dataset_feature_ranges(lo, NULL, 5, f->ds), SNN_E_INVALID);
+}
+static void c_ds_normalize_ranges(fixture *f) {
+  float lo[4] = {0, 0, 0, 0}, hi[4] = {1, 1, 1, 1};
+  BAD(snn_dataset_normalize_ranges(NULL, lo, hi, 4), SNN_E_INVALID);
+  BAD(snn_dataset_normalize_ranges(f->ds, NULL, hi, 4), SNN_E_INVALID);
+  BAD(snn_dataset_normalize_ranges(f->ds, lo, NULL, 4), SNN_E_INVALID);
+  BAD(snn_dataset_normalize_ranges(f->ds, lo, hi, 3), SNN_E_INVALID);
+  lo[2] = NAN;
+  BAD(snn_dataset_normalize_ranges(f->ds, lo, hi, 4), SNN_E_INVALID);
+  lo[2] = 0;
+  hi[1] = INFINITY;
+  BAD(snn_dataset_normalize_ranges(f->ds, lo, hi, 4), SNN_E_INVALID);
+  hi[1] = -1;
+  BAD(snn_dataset_normalize_ranges(f->ds, lo, hi, 4), SNN_E_RANGE);
+}
 static void c_ds_split(fixture *f) {
   snn_dataset *a = NULL, *b = NULL;
   BAD(snn_dataset_split(NULL, &b, f->ds, 0.5, 1), SNN_E_INVALID);
@@ -1339,7 +1360,9 @@ static const api_entry api_table[] = {
   E(snn_dataset_create, c_ds_create), E(snn_dataset_load_idx, c_ds_load_idx),
   E(snn_dataset_load_csv, c_ds_load_csv), E(snn_dataset_free, c_ds_free), E(snn_dataset_size, c_ds_size),
   E(snn_dataset_n_features, c_ds_n_features), E(snn_dataset_n_classes, c_ds_n_classes),
-  E(snn_dataset_get, c_ds_get), E(snn_dataset_normalize, c_ds_normalize), E(snn_dataset_split, c_ds_split),
+  E(snn_dataset_get, c_ds_get), E(snn_dataset_normalize, c_ds_normalize), 
+  E(snn_dataset_feature_ranges, c_ds_feature_ranges),
+  E(snn_dataset_normalize_ranges, c_ds_normalize_ranges), E(snn_dataset_split, c_ds_split),
   E(snn_layer_create_dense, c_layer_dense), E(snn_layer_create_conv2d, c_layer_conv),
   E(snn_layer_create_pool2d, c_layer_pool), E(snn_layer_free, c_layer_free), E(snn_layer_kind, c_layer_kind),
   E(snn_layer_n_inputs, c_layer_n_inputs), E(snn_layer_n_outputs, c_layer_n_outputs),

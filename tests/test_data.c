@@ -124,6 +124,159 @@ START_TEST(test_normalize) {
 }
 END_TEST
 
+/* the values of d as one array (n * nf floats, malloc'd) */
+static float *ds_values(const snn_dataset *d) {
+  size_t n = snn_dataset_size(d) * snn_dataset_n_features(d);
+  float *v = malloc(n * sizeof(float));
+  ck_assert_ptr_nonnull(v);
+  ck_assert_snn_ok(snn_dataset_get(v, NULL, d, 0, snn_dataset_size(d)));
+  return v;
+}
+
+START_TEST(test_feature_ranges) {
+  /* 4 samples x 3 features; extremes not in the first sample */
+  const float x[12] = {0, 5, 2, -1, 5, -7.5f, 1, 5, 4, 3, 5, 0.25f};
+  snn_dataset *d = NULL;
+  ck_assert_snn_ok(snn_dataset_create(&d, x, NULL, 4, 3));
+  float *before = ds_values(d);
+  float lo[3] = {99, 99, 99}, hi[3] = {99, 99, 99};
+  ck_assert_snn_ok(snn_dataset_feature_ranges(lo, hi, 3, d));
+  ck_assert(lo[0] == -1 && lo[1] == 5 && lo[2] == -7.5f);
+  ck_assert(hi[0] == 3 && hi[1] == 5 && hi[2] == 4);
+  float *after = ds_values(d); /* d is not changed */
+  ck_assert(memcmp(before, after, sizeof x) == 0);
+  free(after);
+  /* only one of the two */
+  float lo2[3] = {99, 99, 99}, hi2[3] = {99, 99, 99};
+  ck_assert_snn_ok(snn_dataset_feature_ranges(lo2, NULL, 3, d));
+  ck_assert(memcmp(lo2, lo, sizeof lo) == 0);
+  ck_assert_snn_ok(snn_dataset_feature_ranges(NULL, hi2, 3, d));
+  ck_assert(memcmp(hi2, hi, sizeof hi) == 0);
+  /* refusals write nothing */
+  float lo3[3] = {99, 99, 99}, hi3[3] = {99, 99, 99};
+  ck_assert_snn_err(snn_dataset_feature_ranges(NULL, NULL, 3, d), SNN_E_INVALID);
+  ck_assert(strstr(snn_last_error(), "snn_dataset_feature_ranges") != NULL);
+  ck_assert_snn_err(snn_dataset_feature_ranges(lo3, hi3, 2, d), SNN_E_INVALID);
+  ck_assert_msg(strstr(snn_last_error(), "(2)") && strstr(snn_last_error(), "(3)"), "%s",
+                snn_last_error());
+  ck_assert_snn_err(snn_dataset_feature_ranges(lo3, hi3, 4, d), SNN_E_INVALID);
+  ck_assert_snn_err(snn_dataset_feature_ranges(lo3, hi3, 3, NULL), SNN_E_INVALID);
+  for (int j = 0; j < 3; j++) ck_assert(lo3[j] == 99 && hi3[j] == 99);
+  /* a single sample: min == max */
+  snn_dataset *one = NULL;
+  ck_assert_snn_ok(snn_dataset_create(&one, x + 3, NULL, 1, 3));
+  ck_assert_snn_ok(snn_dataset_feature_ranges(lo, hi, 3, one));
+  for (int j = 0; j < 3; j++) ck_assert(lo[j] == x[3 + j] && hi[j] == x[3 + j]);
+  snn_dataset_free(one);
+  free(before);
+  snn_dataset_free(d);
+}
+END_TEST
+
+START_TEST(test_normalize_ranges) {
+  /* ref: 37 samples x 4 features of awkward values; feature 3 constant */
+  enum { NR = 37, ND = 23, NF = 4 };
+  float xr[NR * NF], xd[ND * NF];
+  uint32_t st = 12345u;
+  for (int i = 0; i < NR * NF; i++) {
+    st = st * 1664525u + 1013904223u;
+    xr[i] = (float)((double)(st >> 8) / 16777216.0 * 7.3 - 2.9) * (float)(1 + i % NF);
+    if (i % NF == 3) xr[i] = 0.3f;
+  }
+  /* d: values inside and outside the ranges of ref (clamped), constant feature too */
+  for (int i = 0; i < ND * NF; i++) {
+    st = st * 1664525u + 1013904223u;
+    xd[i] = (float)((double)(st >> 8) / 16777216.0 * 14.0 - 7.0) * (float)(1 + i % NF);
+  }
+  xd[3] = 0.3f;
+  snn_dataset *ref = NULL, *a = NULL, *b = NULL;
+  ck_assert_snn_ok(snn_dataset_create(&ref, xr, NULL, NR, NF));
+  ck_assert_snn_ok(snn_dataset_create(&a, xd, NULL, ND, NF));
+  ck_assert_snn_ok(snn_dataset_create(&b, xd, NULL, ND, NF));
+  float lo[NF], hi[NF];
+  ck_assert_snn_ok(snn_dataset_feature_ranges(lo, hi, NF, ref));
+  ck_assert(lo[3] == 0.3f && hi[3] == 0.3f);
+  ck_assert_snn_ok(snn_dataset_normalize(a, ref));
+  ck_assert_snn_ok(snn_dataset_normalize_ranges(b, lo, hi, NF));
+  float *va = ds_values(a), *vb = ds_values(b);
+  ck_assert(memcmp(va, vb, sizeof xd) == 0);
+  /* and both equal the formula, computed here independently */
+  int clamped_lo = 0, clamped_hi = 0;
+  for (int i = 0; i < ND * NF; i++) {
+    int j = i % NF;
+    double r = (double)hi[j] - (double)lo[j];
+    double s = r > 0 ? ((double)xd[i] - (double)lo[j]) / r : 0.0;
+    clamped_lo += s < 0;
+    clamped_hi += s > 1;
+    s = s < 0 ? 0 : s > 1 ? 1 : s;
+    ck_assert_msg(vb[i] == (float)s, "%d: %.9g vs %.9g", i, (double)vb[i], s);
+    if (j == 3) ck_assert(vb[i] == 0.0f);
+  }
+  ck_assert(clamped_lo > 0 && clamped_hi > 0); /* the test data does exercise clamping */
+  free(va);
+  free(vb);
+  /* ref == d: normalize(d, d) equals normalize_ranges with d's own ranges */
+  snn_dataset *c = NULL, *e = NULL;
+  ck_assert_snn_ok(snn_dataset_create(&c, xr, NULL, NR, NF));
+  ck_assert_snn_ok(snn_dataset_create(&e, xr, NULL, NR, NF));
+  ck_assert_snn_ok(snn_dataset_normalize(c, c));
+  ck_assert_snn_ok(snn_dataset_normalize_ranges(e, lo, hi, NF));
+  va = ds_values(c);
+  vb = ds_values(e);
+  ck_assert(memcmp(va, vb, sizeof xr) == 0);
+  free(va);
+  free(vb);
+  snn_dataset_free(c);
+  snn_dataset_free(e);
+  snn_dataset_free(ref);
+  snn_dataset_free(a);
+  snn_dataset_free(b);
+}
+END_TEST
+
+START_TEST(test_normalize_ranges_bad) {
+  const float x[8] = {0, 5, -1, 5, 1, 5, 3, 9};
+  snn_dataset *d = NULL;
+  ck_assert_snn_ok(snn_dataset_create(&d, x, NULL, 4, 2));
+  float *before = ds_values(d);
+  float lo[2] = {-1, 5}, hi[2] = {3, 9};
+  /* each refusal leaves d unchanged; bad entries sit at the last index so a
+   * function writing feature 0 before checking feature 1 would be caught */
+  ck_assert_snn_err(snn_dataset_normalize_ranges(NULL, lo, hi, 2), SNN_E_INVALID);
+  ck_assert_snn_err(snn_dataset_normalize_ranges(d, NULL, hi, 2), SNN_E_INVALID);
+  ck_assert_snn_err(snn_dataset_normalize_ranges(d, lo, NULL, 2), SNN_E_INVALID);
+  ck_assert_snn_err(snn_dataset_normalize_ranges(d, lo, hi, 1), SNN_E_INVALID);
+  ck_assert_msg(strstr(snn_last_error(), "(1)") && strstr(snn_last_error(), "(2)"), "%s",
+                snn_last_error());
+  ck_assert_snn_err(snn_dataset_normalize_ranges(d, lo, hi, 3), SNN_E_INVALID);
+  const float bad[3] = {NAN, INFINITY, -INFINITY};
+  for (int k = 0; k < 3; k++) {
+    float l[2] = {-1, bad[k]}, h[2] = {3, 9};
+    ck_assert_snn_err(snn_dataset_normalize_ranges(d, l, h, 2), SNN_E_INVALID);
+    ck_assert_msg(strstr(snn_last_error(), "min[1]") != NULL, "%s", snn_last_error());
+    float l2[2] = {-1, 5}, h2[2] = {3, bad[k]};
+    ck_assert_snn_err(snn_dataset_normalize_ranges(d, l2, h2, 2), SNN_E_INVALID);
+    ck_assert_msg(strstr(snn_last_error(), "max[1]") != NULL, "%s", snn_last_error());
+  }
+  float l3[2] = {-1, 5}, h3[2] = {3, 4.999f};
+  ck_assert_snn_err(snn_dataset_normalize_ranges(d, l3, h3, 2), SNN_E_RANGE);
+  ck_assert_msg(strstr(snn_last_error(), "max[1]") && strstr(snn_last_error(), "min[1]"), "%s",
+                snn_last_error());
+  float *after = ds_values(d);
+  ck_assert(memcmp(before, after, sizeof x) == 0);
+  free(after);
+  /* min == max is a constant feature, not an error */
+  float l4[2] = {-1, 2}, h4[2] = {3, 2};
+  ck_assert_snn_ok(snn_dataset_normalize_ranges(d, l4, h4, 2));
+  after = ds_values(d);
+  for (int i = 0; i < 4; i++) ck_assert(after[2 * i + 1] == 0.0f);
+  ck_assert(after[0] == 0.25f && after[6] == 1.0f);
+  free(after);
+  free(before);
+  snn_dataset_free(d);
+}
+END_TEST
+
 START_TEST(test_split) {
   enum { N = 50 };
   float x[N * 2];
@@ -491,6 +644,9 @@ Suite *suite_data(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_create_get);
   tcase_add_test(tc, test_normalize);
+  tcase_add_test(tc, test_feature_ranges);
+  tcase_add_test(tc, test_normalize_ranges);
+  tcase_add_test(tc, test_normalize_ranges_bad);
   tcase_add_test(tc, test_split);
   tcase_add_test(tc, test_idx_valid);
   tcase_add_test(tc, test_idx_corrupt);

@@ -111,6 +111,78 @@ int snn_dataset_get(float *x, int32_t *labels, const snn_dataset *d, size_t firs
   return SNN_OK;
 }
 
+/* Min and max of feature j over all samples of d (d->n >= 1). */
+static void snn__dataset_feature_range(float *lo_out, float *hi_out, const snn_dataset *d,
+                                       size_t j) {
+  size_t nf = d->nf;
+  float lo = d->x[j], hi = d->x[j];
+  for (size_t i = 1; i < d->n; i++) {
+    float v = d->x[i * nf + j];
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+  }
+  *lo_out = lo;
+  *hi_out = hi;
+}
+
+/* The one min-max transform behind snn_dataset_normalize and
+ * snn_dataset_normalize_ranges: x' = (x - lo) / (hi - lo) in double, clamped
+ * to [0, 1]; a constant feature (hi == lo) becomes 0. lo, hi finite, lo <= hi. */
+static void snn__dataset_scale_feature(snn_dataset *d, size_t j, float lo, float hi) {
+  size_t nf = d->nf;
+  double range = (double)hi - (double)lo;
+  for (size_t i = 0; i < d->n; i++) {
+    float *v = &d->x[i * nf + j];
+    double s = range > 0.0 ? ((double)*v - (double)lo) / range : 0.0;
+    *v = (float)(s < 0.0 ? 0.0 : s > 1.0 ? 1.0 : s);
+  }
+}
+
+int snn_dataset_feature_ranges(float *min, float *max, size_t n_features,
+                               const snn_dataset *d) {
+  static const char fn[] = "snn_dataset_feature_ranges";
+  SNN__CHECK_NULL(d, fn);
+  if (min == NULL && max == NULL)
+    return snn__error(SNN_E_INVALID, "%s: 'min' and 'max' must not both be NULL", fn);
+  if (n_features != d->nf)
+    return snn__error(SNN_E_INVALID,
+                      "%s: n_features (%zu) must equal the dataset's feature count (%zu)", fn,
+                      n_features, d->nf);
+  for (size_t j = 0; j < d->nf; j++) {
+    float lo, hi;
+    snn__dataset_feature_range(&lo, &hi, d, j);
+    if (min) min[j] = lo;
+    if (max) max[j] = hi;
+  }
+  return SNN_OK;
+}
+
+int snn_dataset_normalize_ranges(snn_dataset *d, const float *min, const float *max,
+                                 size_t n_features) {
+  static const char fn[] = "snn_dataset_normalize_ranges";
+  SNN__CHECK_NULL(d, fn);
+  SNN__CHECK_NULL(min, fn);
+  SNN__CHECK_NULL(max, fn);
+  if (n_features != d->nf)
+    return snn__error(SNN_E_INVALID,
+                      "%s: n_features (%zu) must equal the dataset's feature count (%zu)", fn,
+                      n_features, d->nf);
+  /* validate every range before writing anything, so d is unchanged on error */
+  for (size_t j = 0; j < n_features; j++) {
+    if (!isfinite(min[j]))
+      return snn__error(SNN_E_INVALID, "%s: min[%zu] is not finite (%g)", fn, j,
+                        (double)min[j]);
+    if (!isfinite(max[j]))
+      return snn__error(SNN_E_INVALID, "%s: max[%zu] is not finite (%g)", fn, j,
+                        (double)max[j]);
+    if (max[j] < min[j])
+      return snn__error(SNN_E_RANGE, "%s: max[%zu] (%g) is below min[%zu] (%g)", fn, j,
+                        (double)max[j], j, (double)min[j]);
+  }
+  for (size_t j = 0; j < n_features; j++) snn__dataset_scale_feature(d, j, min[j], max[j]);
+  return SNN_OK;
+}
+
 int snn_dataset_normalize(snn_dataset *d, const snn_dataset *ref) {
   static const char fn[] = "snn_dataset_normalize";
   SNN__CHECK_NULL(d, fn);
@@ -118,22 +190,12 @@ int snn_dataset_normalize(snn_dataset *d, const snn_dataset *ref) {
   if (d->nf != ref->nf)
     return snn__error(SNN_E_INVALID, "%s: feature counts differ (d has %zu, ref has %zu)", fn,
                       d->nf, ref->nf);
-  size_t nf = d->nf;
-  /* per-feature min and max of ref, then x' = (x - min) / (max - min) clamped
-   * to [0, 1]; computed feature by feature so no allocation is needed */
-  for (size_t j = 0; j < nf; j++) {
-    float lo = ref->x[j], hi = ref->x[j];
-    for (size_t i = 1; i < ref->n; i++) {
-      float v = ref->x[i * nf + j];
-      lo = v < lo ? v : lo;
-      hi = v > hi ? v : hi;
-    }
-    double range = (double)hi - (double)lo;
-    for (size_t i = 0; i < d->n; i++) {
-      float *v = &d->x[i * nf + j];
-      double s = range > 0.0 ? ((double)*v - (double)lo) / range : 0.0;
-      *v = (float)(s < 0.0 ? 0.0 : s > 1.0 ? 1.0 : s);
-    }
+  /* feature by feature, so no allocation is needed; when ref == d the range of
+   * feature j is taken before feature j is scaled */
+  for (size_t j = 0; j < d->nf; j++) {
+    float lo, hi;
+    snn__dataset_feature_range(&lo, &hi, ref, j);
+    snn__dataset_scale_feature(d, j, lo, hi);
   }
   return SNN_OK;
 }

@@ -754,10 +754,48 @@ class Dataset(_Handle):
         x, y = self.get(first, count)
         return Dataset(x, y if (y >= 0).all() else None)
 
-    def normalize(self, ref=None):
-        """Min-max scales every feature to [0, 1] with the ranges of @p ref (default: self)."""
-        _call("snn_dataset_normalize", self.handle,
-              self.handle if ref is None else _dataset(ref, "Dataset.normalize"))
+    def feature_ranges(self):
+        """Per-feature (min, max) over all samples, two float32 arrays of n_features.
+
+        These are the ranges normalize() uses with this dataset as the reference: save
+        the training set's ranges with your model and pass them as
+        ``normalize(ranges=(min, max))`` to new data later.
+        """
+        nf = self.n_features
+        lo = np.empty(nf, dtype=np.float32)
+        hi = np.empty(nf, dtype=np.float32)
+        _call("snn_dataset_feature_ranges", _ptr(lo), _ptr(hi), nf, self.handle)
+        return lo, hi
+
+    def normalize(self, ref=None, *, ranges=None):
+        """Min-max scales every feature to [0, 1], in place; returns self.
+
+        With @p ref (a Dataset; default: self) the ranges of @p ref are used; with
+        ``ranges=(min, max)`` (two sequences of n_features numbers, converted to float32,
+        e.g. from feature_ranges()) those ranges are used, bitwise the same transform.
+        Giving both @p ref and @p ranges raises TypeError. Invalid ranges (wrong
+        length, NaN/inf: InvalidError; max < min: RangeError) leave the dataset unchanged.
+        """
+        if ranges is None:
+            _call("snn_dataset_normalize", self.handle,
+                  self.handle if ref is None else _dataset(ref, "Dataset.normalize"))
+            return self
+        if ref is not None:
+            raise TypeError("Dataset.normalize: give either ref or ranges, not both")
+        if isinstance(ranges, (str, bytes)):
+            raise TypeError("Dataset.normalize: ranges must be a (min, max) pair of arrays")
+        try:
+            lo, hi = ranges
+        except (TypeError, ValueError):
+            raise TypeError("Dataset.normalize: ranges must be a (min, max) pair of "
+                            "arrays") from None
+        nf = self.n_features
+        lo = _f32(lo, "Dataset.normalize: ranges min").reshape(-1)
+        hi = _f32(hi, "Dataset.normalize: ranges max").reshape(-1)
+        if lo.size != nf or hi.size != nf:
+            raise _invalid(f"Dataset.normalize: ranges must hold {nf} values each "
+                           f"(got {lo.size} and {hi.size})")
+        _call("snn_dataset_normalize_ranges", self.handle, _ptr(lo), _ptr(hi), nf)
         return self
 
     def split(self, test_fraction=0.2, seed=0):

@@ -385,6 +385,8 @@ PROTOTYPES = {
     "snn_dataset_n_classes": (_Z, [_P]),
     "snn_dataset_get": (_I, [_V, _V, _P, _Z, _Z]),
     "snn_dataset_normalize": (_I, [_P, _P]),
+    "snn_dataset_feature_ranges": (_I, [_V, _V, _Z, _P]),
+    "snn_dataset_normalize_ranges": (_I, [_P, _V, _V, _Z]),
     "snn_dataset_split": (_I, [_PP, _PP, _P, c_double, c_uint64]),
     # layers
     "snn_layer_create_dense": (_I, [_PP, _Z, _Z, _P]),
