@@ -1,6 +1,7 @@
 """Ownership: every *_free runs exactly once; 10,000 create/free cycles keep RSS stable."""
 import ctypes
 import gc
+import os
 import unittest
 
 import snn
@@ -156,6 +157,10 @@ class LeakTest(unittest.TestCase):
     def test_rss_stable_over_10000_objects(self):
         if rss_bytes() is None:
             self.skipTest("/proc/self/statm not available")
+        if "libasan" in os.environ.get("LD_PRELOAD", ""):
+            # ASan holds freed blocks in its quarantine, so RSS grows without a leak;
+            # the counting-allocator tests above still prove every block is freed.
+            self.skipTest("RSS is not a leak measure under AddressSanitizer")
         churn(1000)  # warm up allocator pools and caches
         gc.collect()
         before = rss_bytes()
