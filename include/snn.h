@@ -2327,6 +2327,22 @@ SNN_API int snn_learner_stdp_set_t_infer(snn_learner *l, double t_infer);
  */
 SNN_API int snn_learner_stdp_t_infer(double *t_infer, const snn_learner *l);
 
+/**
+ * The options an STDP learner (snn_learner_create_stdp(), _create_custom(),
+ * snn_learner_load()) runs with, every default resolved (e.g. the
+ * size-dependent theta_plus and norm_total); SNN_STDP_KEEP_WEIGHTS is clear
+ * (it acts only at creation). snn_learner_stdp_t_infer() gives the
+ * inference presentation time.
+ * @param[out] out set out->struct_size first (snn_stdp_options_init()); the
+ *        fields it covers are overwritten, bytes beyond this library's struct
+ *        are left alone.
+ * @param l an STDP learner.
+ * @return SNN_OK, SNN_E_INVALID (NULL, not an STDP learner), SNN_E_VERSION
+ *         (out->struct_size too small).
+ * @since 0.1
+ */
+SNN_API int snn_learner_stdp_options_get(snn_stdp_options *out, const snn_learner *l);
+
 #ifdef __cplusplus
 }
 #endif

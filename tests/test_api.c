@@ -796,6 +796,20 @@ static void c_stdp_t_infer(fixture *f) {
   snn_network_free(net);
 }
 
+static void c_stdp_options_get(fixture *f) {
+  snn_stdp_options o = SNN_STDP_OPTIONS_INIT;
+  BAD(snn_learner_stdp_options_get(NULL, f->bptt), SNN_E_INVALID);
+  BAD(snn_learner_stdp_options_get(&o, NULL), SNN_E_INVALID);
+  BAD(snn_learner_stdp_options_get(&o, f->bptt), SNN_E_INVALID);
+  snn_network *net = stdp_net(f->lif);
+  snn_learner *l = NULL;
+  ck_assert_snn_ok(snn_learner_create_stdp(&l, net, NULL));
+  o.struct_size = sizeof(size_t);
+  BAD(snn_learner_stdp_options_get(&o, l), SNN_E_VERSION);
+  snn_learner_free(l);
+  snn_network_free(net);
+}
+
 /* ---- spikeprop ------------------------------------------------------------- */
 static snn_learner *sp_make(void) {
   snn_learner *l = NULL;
@@ -1421,6 +1435,7 @@ static const api_entry api_table[] = {
   E(snn_learner_save_mem, c_learner_save_mem), E(snn_learner_load, c_learner_load),
   E(snn_learner_load_mem, c_learner_load_mem),
   E(snn_learner_stdp_set_t_infer, c_stdp_set_t_infer), E(snn_learner_stdp_t_infer, c_stdp_t_infer),
+  E(snn_learner_stdp_options_get, c_stdp_options_get),
 };
 #define N_API (sizeof api_table / sizeof api_table[0])
 

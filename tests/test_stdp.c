@@ -376,6 +376,13 @@ START_TEST(test_t_infer) {
       ck_assert_snn_ok(snn_learner_load_mem(&l2, &net2, buf, sz, NULL));
       ck_assert_snn_ok(snn_learner_stdp_t_infer(&got, l2));
       ck_assert_double_eq(got, want);
+      snn_stdp_options oa = SNN_STDP_OPTIONS_INIT, ob = SNN_STDP_OPTIONS_INIT;
+      memset(&ob, 0x3C, sizeof ob); /* every field must be written */
+      ob.struct_size = sizeof ob;
+      ck_assert_snn_ok(snn_learner_stdp_options_get(&oa, l));
+      ck_assert_snn_ok(snn_learner_stdp_options_get(&ob, l2)); /* the loaded learner's */
+      ck_assert(memcmp(&oa, &ob, sizeof oa) == 0);
+      ck_assert_double_eq(ob.t_present, 60);
       ck_assert_snn_ok(snn_learner_stdp_stats(&a, l2));
       double acc;
       ck_assert_snn_ok(snn_learner_stdp_evaluate(&acc, l2, d, 0, NULL, NULL));
@@ -419,6 +426,17 @@ START_TEST(test_theta_plus_default) {
       ck_assert_snn_ok(snn_learner_stdp_present(c, l, n, x, n_in, -1, 1));
       ck_assert_snn_ok(snn_learner_stdp_theta_get(th1, l, n));
       const double want = explicit_tp || n >= 400 ? 0.05 : 0.05 * sqrt((double)n / 400.0);
+      /* the options in use report the resolved default, and the values given */
+      snn_stdp_options got = SNN_STDP_OPTIONS_INIT;
+      ck_assert_snn_ok(snn_learner_stdp_options_get(&got, l));
+      ck_assert_double_eq_tol(got.theta_plus, want, 1e-12);
+      ck_assert_double_eq(got.tau_theta, 2000);
+      ck_assert_double_eq(got.norm_total, 40);
+      ck_assert_int_eq(got.inhibition, SNN_STDP_INHIB_DIRECT);
+      ck_assert_uint_eq(got.max_repeats, 1);
+      ck_assert_double_eq(got.w_max, 1);   /* untouched defaults come back resolved */
+      ck_assert_double_eq(got.dt, 0.5);
+      ck_assert_int_eq(got.rule, SNN_STDP_TRIPLET);
       const double decay = exp(-100.0 / 2000.0);
       size_t fired = 0;
       for (size_t j = 0; j < n; j++) {

@@ -1448,6 +1448,21 @@ int snn_learner_stdp_set_t_infer(snn_learner *l, double t_infer) {
   return SNN_OK;
 }
 
+int snn_learner_stdp_options_get(snn_stdp_options *out, const snn_learner *l) {
+  static const char fn[] = "snn_learner_stdp_options_get";
+  SNN__CHECK_NULL(out, fn);
+  if (out->struct_size < offsetof(snn_stdp_options, rule) + sizeof(int32_t))
+    return snn__error(SNN_E_VERSION, "%s: out->struct_size is %zu, too small (this library: %zu)",
+                      fn, out->struct_size, sizeof *out);
+  snn__stdp_view v; /* the resolved options, exactly as model files store them */
+  int rc = snn__stdp_view_get(&v, l, fn);
+  if (rc) return rc;
+  const size_t size = out->struct_size, n = size < sizeof v.opts ? size : sizeof v.opts;
+  memcpy(out, &v.opts, n); /* a newer caller's tail beyond this library's struct is left alone */
+  out->struct_size = size;
+  return SNN_OK;
+}
+
 int snn_learner_stdp_t_infer(double *t_infer, const snn_learner *l) {
   static const char fn[] = "snn_learner_stdp_t_infer";
   SNN__CHECK_NULL(t_infer, fn);

@@ -1764,6 +1764,13 @@ class Learner(_Handle):
         doc="STDP: presentation time (ms) of labelling and classification; 0 sets the "
             "default (t_present).")
 
+    def stdp_options(self):
+        """STDP: the options in effect as a StdpOptions (defaults resolved, e.g. the
+        size-dependent theta_plus; SNN_STDP_KEEP_WEIGHTS clear), also of a loaded learner."""
+        o = StdpOptions()
+        _call("snn_learner_stdp_options_get", byref(o), self.handle)
+        return o
+
     # ---- SpikeProp
     def _spikeprop_sizes(self, what):
         """(n_in, n_hidden, n_out) of a SpikeProp learner; InvalidError for other kinds."""

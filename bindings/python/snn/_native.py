@@ -455,6 +455,7 @@ PROTOTYPES = {
     "snn_learner_stdp_stats": (_I, [POINTER(StdpStatsStruct), _P]),
     "snn_learner_stdp_set_t_infer": (_I, [_P, c_double]),
     "snn_learner_stdp_t_infer": (_I, [POINTER(c_double), _P]),
+    "snn_learner_stdp_options_get": (_I, [POINTER(StdpOptions), _P]),
     # Raw prototypes without a Pythonic wrapper yet (event-driven networks); struct
     # and array arguments are void pointers. SpikeProp, load options, learner files
     # and NIR (further down) are wrapped by snn.Learner / snn.Network.

@@ -262,6 +262,13 @@ class StdpTest(unittest.TestCase):
             learner.t_infer = -1.0
         learner.t_infer = 0  # back to the default
         self.assertEqual(learner.t_infer, 100.0)
+        o = learner.stdp_options()
+        self.assertIsInstance(o, snn.StdpOptions)
+        self.assertEqual(o.t_present, 100.0)
+        self.assertEqual(o.rule, snn._native.SNN_STDP_TRIPLET)
+        self.assertAlmostEqual(o.theta_plus, 0.05 * (6 / 400) ** 0.5)  # resolved for 6 neurons
+        with self.assertRaises(snn.InvalidError):
+            snn.Learner.bptt(self.net, batch_size=4).stdp_options()
         stats = learner.stdp_stats()
         self.assertGreater(stats["examples"], 0)
         self.assertGreater(stats["steps"], 0)
