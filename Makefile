@@ -248,6 +248,18 @@ sanitize:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  CK_FORK=yes CK_TIMEOUT_MULTIPLIER=5 SNN_TEST_DATA=tests/data scripts/run-suites.sh $(SUITE_JOBS) build/asan/logs \
 	  build/asan/tests/runner
+	$(MAKE) BUILD=build/asan LIBOUT=build/asan/lib BINOUT=build/asan/bin OPT=-O1 \
+	  SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" lib
+	@# The Python binding's suite against the sanitized library: the interpreter is not
+	@# instrumented, so the runtimes are preloaded and leak detection is off (CPython
+	@# keeps memory at exit); the binding's counting-allocator tests check libsnn's frees.
+	@if command -v $(PYTHON) >/dev/null 2>&1; then \
+	  LD_PRELOAD="$$($(CC) -print-file-name=libasan.so):$$($(CC) -print-file-name=libubsan.so)" \
+	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  SNN_LIBRARY=$(CURDIR)/build/asan/lib/$(SONAME) \
+	    $(PYTHON) -m unittest discover -s bindings/python/tests -t bindings/python; \
+	else echo "sanitize: $(PYTHON) not found, Python suite skipped"; fi
 
 valgrind: $(RUNNER)
 	CK_FORK=no SNN_TEST_DATA=tests/data SNN_TEST_QUICK=1 scripts/run-suites.sh $(SUITE_JOBS) \
