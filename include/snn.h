@@ -1925,7 +1925,9 @@ SNN_API int snn_learner_spikeprop_models(snn_neuron_model **neuron, snn_encoder 
  * input, divided by the encoder's inputs per feature (e.g. its field count m
  * for "population"); without an encoder the inputs without the bias.
  * @param[out] n_features set to 0 on failure.
- * @return SNN_OK, SNN_E_INVALID (NULL; not a SpikeProp learner).
+ * @return SNN_OK, SNN_E_INVALID (NULL; not a SpikeProp learner), SNN_E_STATE
+ *         (the inputs are not a whole number of features; not reachable with
+ *         the built-in encoders, which the learner accepts).
  * @since 0.1
  */
 SNN_API int snn_learner_spikeprop_n_features(size_t *n_features, const snn_learner *l);
