@@ -15,6 +15,27 @@ needs_numpy = unittest.skipUnless(HAVE_NUMPY and getattr(snn, "HAVE_NUMPY", Fals
                                   "NumPy is not installed (python3-numpy)")
 
 
+def py_lif(kind="py_lif", tau=None):
+    """A leaky integrate-and-fire neuron written in Python as NeuronModel.custom (NumPy over
+    all neurons; parameters tau, V_th); @p tau overrides the default 10 ms."""
+    def init(p, s):
+        s[0] = 0.0
+
+    def step(p, s, i_in, spikes, dt):
+        tau_, v_th = p
+        s[0] += dt / tau_ * (i_in - s[0])
+        fired = s[0] >= v_th
+        spikes[fired] = 1
+        s[0][fired] = 0.0
+
+    m = snn.NeuronModel.custom(kind, init, step,
+                               params=[("tau", 10.0, 0.1, 1e3, "ms", "time constant"),
+                                       ("V_th", 1.0, -1e3, 1e3, "mV")])
+    if tau is not None:
+        m.tau = tau
+    return m
+
+
 def toy_data(n=128, n_features=12, seed=0):
     """A linearly separable 2-class problem: class = first half sum > second half sum."""
     import numpy as np

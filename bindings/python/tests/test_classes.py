@@ -7,7 +7,7 @@ import unittest
 
 import snn
 
-from .support import needs_numpy, toy_data, toy_network
+from .support import needs_numpy, py_lif, toy_data, toy_network
 
 try:
     import numpy as np
@@ -86,27 +86,10 @@ class NeuronModelTest(unittest.TestCase):
         self.assertIn("closed", repr(m))
 
 
-def _py_lif():
-    """A leaky integrate-and-fire neuron written in Python (NumPy over all neurons)."""
-    def init(p, s):
-        s[0] = 0.0
-
-    def step(p, s, i_in, spikes, dt):
-        tau, v_th = p
-        s[0] += dt / tau * (i_in - s[0])
-        fired = s[0] >= v_th
-        spikes[fired] = 1
-        s[0][fired] = 0.0
-
-    return snn.NeuronModel.custom("py_lif", init, step,
-                                  params=[("tau", 10.0, 0.1, 1e3, "ms", "time constant"),
-                                          ("V_th", 1.0, -1e3, 1e3, "mV")])
-
-
 @needs_numpy
 class CustomNeuronTest(unittest.TestCase):
     def test_python_model_in_population_and_network(self):
-        m = _py_lif()
+        m = py_lif()
         self.assertEqual(m.kind, "py_lif")
         self.assertEqual(m.param_names, ["tau", "V_th"])
         self.assertEqual(m.params()[0].unit, "ms")
@@ -148,7 +131,7 @@ class CustomNeuronTest(unittest.TestCase):
         from snn import _core
         gc.collect()
         before = len(_core._custom_models)
-        m = _py_lif()
+        m = py_lif()
         c = m.clone()
         layer = snn.Layer.dense(2, 2, m)
         self.assertEqual(len(_core._custom_models), before + 1)

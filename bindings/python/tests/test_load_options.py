@@ -7,7 +7,7 @@ import unittest
 
 import snn
 
-from .support import needs_numpy
+from .support import needs_numpy, py_lif as support_py_lif
 
 try:
     import numpy as np
@@ -17,23 +17,9 @@ except ImportError:  # pragma: no cover
 KIND = "pyload_lif"
 
 
-def py_lif(kind=KIND, tau=10.0):
-    """A leaky integrate-and-fire neuron written in Python (parameters tau, V_th)."""
-    def init(p, s):
-        s[0] = 0.0
-
-    def step(p, s, i_in, spikes, dt):
-        tau_, v_th = p
-        s[0] += dt / tau_ * (i_in - s[0])
-        fired = s[0] >= v_th
-        spikes[fired] = 1
-        s[0][fired] = 0.0
-
-    m = snn.NeuronModel.custom(kind, init, step,
-                               params=[("tau", 10.0, 0.1, 1e3, "ms"),
-                                       ("V_th", 1.0, -1e3, 1e3, "mV")])
-    m.tau = tau
-    return m
+def py_lif(kind=KIND, tau=None):
+    """support.py_lif under this file's kind name."""
+    return support_py_lif(kind, tau)
 
 
 def custom_network(model):
