@@ -69,6 +69,12 @@ int snn__tail_nonzero(const void *p, size_t from, size_t to);
 int snn__check_struct_size(const void *p, size_t struct_size, size_t min_size,
                            size_t known_size, const char *fn, const char *what);
 
+/* Fills a caller's sized output struct (stats, options getters) from this
+ * library's complete struct src of src_size bytes: copies what both know, the
+ * caller's struct_size (the first member of each) kept, bytes beyond src_size
+ * left alone. The caller checked out's struct_size against its minimum. */
+void snn__sized_out(void *out, const void *src, size_t src_size);
+
 /* CRC-32 (IEEE 802.3, as zlib), chainable: crc = snn__crc32(crc, buf, n), start at 0 */
 uint32_t snn__crc32(uint32_t crc, const void *buf, size_t n);
 

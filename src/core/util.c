@@ -1,7 +1,8 @@
-/* Small shared utilities: finiteness, sized-struct validation, CRC-32. */
+/* Small shared utilities: finiteness, sized-struct validation and output, CRC-32. */
 #include "internal.h"
 
 #include <math.h>
+#include <string.h>
 
 int snn__isfinite(double x) { return isfinite(x) ? 1 : 0; }
 
@@ -25,6 +26,14 @@ int snn__check_struct_size(const void *p, size_t struct_size, size_t min_size,
                       "know are not all zero",
                       fn, what, struct_size, struct_size - known_size, SNN_VERSION_STRING);
   return SNN_OK;
+}
+
+void snn__sized_out(void *out, const void *src, size_t src_size) {
+  size_t size;
+  memcpy(&size, out, sizeof size);
+  size_t n = size < src_size ? size : src_size;
+  if (n > sizeof size)
+    memcpy((char *)out + sizeof size, (const char *)src + sizeof size, n - sizeof size);
 }
 
 static uint32_t snn__crc_table[256];

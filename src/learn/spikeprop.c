@@ -829,9 +829,7 @@ int snn_learner_spikeprop_options_get(snn_spikeprop_options *out, const snn_lear
   const snn__spikeprop *p = as_csp(l);
   snn_spikeprop_options o = p->o;
   o.learning_rate = p->lr; /* the current rate, as saved files hold it */
-  const size_t size = out->struct_size, n = size < sizeof o ? size : sizeof o;
-  memcpy(out, &o, n); /* a newer caller's tail beyond this library's struct is left alone */
-  out->struct_size = size;
+  snn__sized_out(out, &o, sizeof o);
   return SNN_OK;
 }
 

@@ -1360,8 +1360,7 @@ int snn_learner_stdp_stats(snn_stdp_stats *out, const snn_learner *l) {
   st.exc_spikes = s->i_exc;
   st.syn_events = s->i_syn;
   st.seconds = s->seconds;
-  size_t k = out->struct_size < sizeof st ? out->struct_size : sizeof st;
-  memcpy((char *)out + sizeof(size_t), (const char *)&st + sizeof(size_t), k - sizeof(size_t));
+  snn__sized_out(out, &st, sizeof st);
   return SNN_OK;
 }
 
@@ -1457,9 +1456,7 @@ int snn_learner_stdp_options_get(snn_stdp_options *out, const snn_learner *l) {
   snn__stdp_view v; /* the resolved options, exactly as model files store them */
   int rc = snn__stdp_view_get(&v, l, fn);
   if (rc) return rc;
-  const size_t size = out->struct_size, n = size < sizeof v.opts ? size : sizeof v.opts;
-  memcpy(out, &v.opts, n); /* a newer caller's tail beyond this library's struct is left alone */
-  out->struct_size = size;
+  snn__sized_out(out, &v.opts, sizeof v.opts);
   return SNN_OK;
 }
 

@@ -819,7 +819,6 @@ int snn_spnet_stats_get(snn_spnet_stats *out, const snn_spnet *net) {
                       fn, out->struct_size, min);
   snn_spnet_stats s;
   memset(&s, 0, sizeof s);
-  s.struct_size = out->struct_size;
   s.steps = net->step;
   s.spikes = net->n_spikes;
   s.recorded = net->n_rec;
@@ -834,7 +833,7 @@ int snn_spnet_stats_get(snn_spnet_stats *out, const snn_spnet *net) {
   }
   s.build_seconds = net->build_seconds;
   s.sim_seconds = net->sim_seconds;
-  memcpy(out, &s, out->struct_size < sizeof s ? out->struct_size : sizeof s);
+  snn__sized_out(out, &s, sizeof s);
   return SNN_OK;
 }
 
