@@ -1221,6 +1221,10 @@ typedef enum snn_stdp_integrator {
 #define SNN_STDP_NO_NORMALIZE 0x1u /**< do not normalise incoming weights before each example */
 #define SNN_STDP_NO_THETA 0x2u     /**< disable the adaptive threshold (theta stays constant) */
 #define SNN_STDP_KEEP_WEIGHTS 0x4u /**< keep the layer's weights (default: uniform [0.003, 0.303)) */
+/** No 50 ms lock-out after an excitatory spike, only the 5 ms refractory period: the
+ *  behaviour of Diehl & Cook's released (Brian 1) code, whose `timer` condition holds one
+ *  step after a spike; the default lock-out follows Brian 2 ports of it (docs/stdp.md). */
+#define SNN_STDP_NO_LOCKOUT 0x8u
 
 /**
  * Options of the "stdp" learner (and the simulation settings of a custom

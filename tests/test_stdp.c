@@ -615,6 +615,61 @@ START_TEST(test_integrator_auto_stable) {
 }
 END_TEST
 
+/* One neuron under strong drive fires as soon as it may: with the default
+ * 50 ms lock-out at most 1 + 349.5/50 = 7 times in 350 ms; with
+ * SNN_STDP_NO_LOCKOUT only the 5 ms refractory clamp limits it. The flag
+ * survives a model file, and a file of the default configuration has no
+ * "lockout" entry (files written before the flag read as before). */
+START_TEST(test_no_lockout) {
+  const size_t n_in = 40;
+  float x[40];
+  for (size_t i = 0; i < n_in; i++) x[i] = 1.0f;
+  uint32_t count[2] = {0, 0};
+  size_t fsize[2] = {0, 0};
+  for (int r = 0; r < 2; r++) {
+    snn_network *net = make_net(n_in, 1);
+    snn_learner *l = NULL;
+    snn_stdp_options o = SNN_STDP_OPTIONS_INIT;
+    o.seed = 3;
+    o.norm_total = 40; /* every weight 1: about 2.5 of input conductance */
+    o.max_repeats = 1;
+    o.flags = SNN_STDP_NO_THETA | (r ? SNN_STDP_NO_LOCKOUT : 0u);
+    ck_assert_snn_ok(snn_learner_create_stdp(&l, net, &o));
+    ck_assert_snn_ok(snn_learner_stdp_present(&count[r], l, 1, x, n_in, -1, 1));
+    snn_stdp_options got = SNN_STDP_OPTIONS_INIT;
+    ck_assert_snn_ok(snn_learner_stdp_options_get(&got, l));
+    ck_assert_uint_eq(got.flags & SNN_STDP_NO_LOCKOUT, r ? SNN_STDP_NO_LOCKOUT : 0u);
+    ck_assert_snn_err(snn_learner_save_mem(&fsize[r], l, NULL, 0), SNN_E_RANGE);
+    void *buf = malloc(fsize[r]);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_snn_ok(snn_learner_save_mem(&fsize[r], l, buf, fsize[r]));
+    snn_learner *l2 = NULL;
+    snn_network *net2 = NULL;
+    ck_assert_snn_ok(snn_learner_load_mem(&l2, &net2, buf, fsize[r], NULL));
+    ck_assert_snn_ok(snn_learner_stdp_options_get(&got, l2));
+    ck_assert_uint_eq(got.flags & SNN_STDP_NO_LOCKOUT, r ? SNN_STDP_NO_LOCKOUT : 0u);
+    /* the loaded learner behaves the same way */
+    uint32_t c2 = 0;
+    ck_assert_snn_ok(snn_learner_stdp_present(&c2, l2, 1, x, n_in, -1, 0));
+    if (r)
+      ck_assert_uint_gt(c2, 14);
+    else
+      ck_assert_uint_le(c2, 7);
+    free(buf);
+    LFREE(l2);
+    snn_network_free(net2);
+    LFREE(l);
+    snn_network_free(net);
+  }
+  ck_assert_uint_ge(count[0], 5);
+  ck_assert_uint_le(count[0], 7);
+  ck_assert_msg(count[1] >= 2 * count[0], "lock-out %u, none %u", count[0], count[1]);
+  ck_assert_uint_le(count[1], 64); /* 350 ms / 5.5 ms: the refractory clamp still holds */
+  /* "lockout" "off" is one more option entry; the default writes none */
+  ck_assert_uint_gt(fsize[1], fsize[0]);
+}
+END_TEST
+
 START_TEST(test_custom_struct_size) {
   snn_network *net = make_net(8, 2);
   snn_learner *l = NULL;
@@ -896,6 +951,7 @@ Suite *suite_stdp(void) {
   tcase_add_test(tc, test_deterministic);
   tcase_add_test(tc, test_integrator_auto_matches_euler);
   tcase_add_test(tc, test_integrator_auto_stable);
+  tcase_add_test(tc, test_no_lockout);
   suite_add_tcase(s, tc);
   tc = tcase_create("api");
   tcase_set_timeout(tc, 60);

@@ -3,8 +3,8 @@
  *   stdp-mnist [--neurons N] [--epochs E] [--train-limit K] [--label-limit K]
  *              [--test-limit K] [--data DIR] [--seed S] [--rule R]
  *              [--inhibition population|direct] [--synapse conductance|current]
- *              [--integrator auto|euler|implicit] [--theta-plus MV] [--tau-theta MS]
- *              [--w-inh-exc NS] [--t-infer MS] [--validate FROM]
+ *              [--integrator auto|euler|implicit] [--lockout on|off] [--theta-plus MV]
+ *              [--tau-theta MS] [--w-inh-exc NS] [--t-infer MS] [--validate FROM]
  *              [--save FILE] [--load FILE] [--weights-png FILE] [--json] [--quiet]
  *
  * --save FILE writes the learner with its network (snn_learner_save: weights,
@@ -37,8 +37,9 @@ static void usage(FILE *f) {
           "                  [--test-limit K] [--data DIR] [--seed S]\n"
           "                  [--rule triplet|additive|multiplicative|pretrace]\n"
           "                  [--inhibition population|direct] [--synapse conductance|current]\n"
-          "                  [--integrator auto|euler|implicit] [--theta-plus MV]\n"
-          "                  [--tau-theta MS] [--w-inh-exc NS] [--t-infer MS] [--validate FROM]\n"
+          "                  [--integrator auto|euler|implicit] [--lockout on|off]\n"
+          "                  [--theta-plus MV] [--tau-theta MS] [--w-inh-exc NS] [--t-infer MS]\n"
+          "                  [--validate FROM]\n"
           "                  [--save FILE] [--load FILE] [--weights-png FILE] [--json] [--quiet]\n"
           "defaults: --neurons 100 --epochs 1 --train-limit 0 (all 60000) --label-limit 10000\n"
           "          --test-limit 0 (all 10000) --data data/mnist --seed 1\n"
@@ -46,6 +47,8 @@ static void usage(FILE *f) {
           "          --tau-theta 0 (library default: 1e7 ms) --w-inh-exc 0 (library default: 17 nS)\n"
           "          --t-infer 0 (presentation time for labelling and testing; library default:\n"
           "          the training presentation, 350 ms; also applies with --load)\n"
+          "--lockout off: no 50 ms lock-out after an excitatory spike, only the 5 ms refractory\n"
+          "          period, as in Diehl & Cook's released code (library default: on)\n"
           "--validate FROM: measure the accuracy on training images FROM.. (--test-limit of them,\n"
           "          default 10000) instead of the test set; JSON key validation_accuracy\n");
 }
@@ -183,6 +186,13 @@ int main(int argc, char **argv) {
       else if (!strcmp(v, "auto")) o.integrator = SNN_STDP_AUTO;
       else {
         fprintf(stderr, "stdp-mnist: unknown integrator '%s'\n", v);
+        return 2;
+      }
+    } else if (!strcmp(a, "--lockout")) {
+      if (!strcmp(v, "on")) o.flags &= ~(uint32_t)SNN_STDP_NO_LOCKOUT;
+      else if (!strcmp(v, "off")) o.flags |= SNN_STDP_NO_LOCKOUT;
+      else {
+        fprintf(stderr, "stdp-mnist: --lockout takes on or off (got '%s')\n", v);
         return 2;
       }
     } else if (!strcmp(a, "--synapse")) {

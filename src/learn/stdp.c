@@ -42,7 +42,7 @@
 #define E_THETA_INIT 20.0f
 #define E_TAU 100.0f
 #define E_REFRAC 5.0f  /* v clamped at reset */
-#define E_LOCKOUT 50.0f /* no spike before 50 ms (the code's timer runs at 0.1x) */
+#define E_LOCKOUT 50.0f /* no spike for 50 ms (Brian 2 ports' timer); SNN_STDP_NO_LOCKOUT: none */
 #define E_EXC 0.0f     /* excitatory reversal potential */
 #define E_INH_E (-100.0f)
 #define I_V_REST (-60.0f)
@@ -291,7 +291,7 @@ SNN__HOT SNN__NOTRAP static float exc_step(float *restrict v_e, float *restrict 
                               float *restrict refr, float *restrict lock,
                               const float *restrict theta, float *restrict spk, size_t n,
                               float k, float dge, float dgi, float dt, float thr, int cond,
-                              int integ) {
+                              int integ, float lockout) {
   /* drive = ge * (ee - c*v) + gi * (ei - c*v) with c = 1 (conductance) or 0 */
   const float c = cond ? 1.0f : 0.0f;
   const float ee = cond ? E_EXC : E_EXC - E_V_REST, ei = cond ? E_INH_E : E_INH_E - E_V_REST;
@@ -319,7 +319,7 @@ SNN__HOT SNN__NOTRAP static float exc_step(float *restrict v_e, float *restrict 
     spk[j] = f;
     v_e[j] = f > 0.0f ? E_V_RESET : vn;
     refr[j] = f > 0.0f ? E_REFRAC : r;
-    lock[j] = f > 0.0f ? E_LOCKOUT : lk;
+    lock[j] = f > 0.0f ? lockout : lk;
     nsp += f;
   }
   return nsp;
@@ -480,6 +480,7 @@ static int run_presentation(snn__stdp *s, sim *m, float *w, float *theta, int le
   const float wei = (float)s->w_ei, wie = (float)s->w_ie;
   const float tp = (float)s->theta_plus;
   const int adapt = learn && !(s->flags & SNN_STDP_NO_THETA);
+  const float lockout = (s->flags & SNN_STDP_NO_LOCKOUT) ? 0.0f : E_LOCKOUT;
   float dpre = 1.0f, dp1 = 1.0f, dp2 = 1.0f;
   if (learn) {
     dpre = (float)exp(-s->dt / s->tau_pre);
@@ -493,7 +494,7 @@ static int run_presentation(snn__stdp *s, sim *m, float *w, float *theta, int le
     const double t = (double)(step + 1) * s->dt;
     /* 1. neurons */
     float fe = exc_step(m->v_e, m->ge_e, m->gi_e, m->refr_e, m->lock_e, theta, m->spk_e, n, ke,
-                        dge, dgi, dt, thr, cond, s->integrator);
+                        dge, dgi, dt, thr, cond, s->integrator, lockout);
     size_t ne = fe > 0.0f ? collect(m->list_e, m->spk_e, n) : 0;
     size_t ni = 0;
     if (pop) {
@@ -716,7 +717,8 @@ static int resolve_options(snn__stdp *s, const snn_stdp_options *in, const char 
   s->integrator = integ;
   s->w_ei = dflt(o.w_exc_inh, 10.4);
   s->w_ie = dflt(o.w_inh_exc, 17.0);
-  if (o.flags & ~(SNN_STDP_NO_NORMALIZE | SNN_STDP_NO_THETA | SNN_STDP_KEEP_WEIGHTS))
+  if (o.flags &
+      ~(SNN_STDP_NO_NORMALIZE | SNN_STDP_NO_THETA | SNN_STDP_KEEP_WEIGHTS | SNN_STDP_NO_LOCKOUT))
     return snn__error(SNN_E_RANGE, "%s: unknown bits in flags (got 0x%x)", fn, (unsigned)o.flags);
   s->flags = o.flags;
   s->seed = o.seed;

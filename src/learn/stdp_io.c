@@ -52,7 +52,11 @@ static void pl_stdp(snn__wr *w, const void *ctx) {
   snn__wr_u64(w, v->n_in);
   snn__wr_u64(w, v->n);
   snn__wr_u64(w, o->seed);
-  snn__wr_u32(w, N_OPTIONS);
+  /* "lockout" is written only when it is off, so files of the default
+   * configuration stay as they were before the flag existed (and a file
+   * without the entry keeps the lock-out when read) */
+  const int no_lockout = (o->flags & SNN_STDP_NO_LOCKOUT) != 0;
+  snn__wr_u32(w, N_OPTIONS + (no_lockout ? 1u : 0u));
   snn__wr_param_str(w, "rule", sym_of(rule_names, 5, o->rule));
   snn__wr_param_num(w, "a_plus", o->a_plus);
   snn__wr_param_num(w, "a_minus", o->a_minus);
@@ -80,6 +84,7 @@ static void pl_stdp(snn__wr *w, const void *ctx) {
   snn__wr_param_str(w, "normalize", (o->flags & SNN_STDP_NO_NORMALIZE) ? "off" : "on");
   snn__wr_param_str(w, "adaptive_theta", (o->flags & SNN_STDP_NO_THETA) ? "off" : "on");
   snn__wr_param_str(w, "integrator", sym_of(integ_names, 4, o->integrator));
+  if (no_lockout) snn__wr_param_str(w, "lockout", "off");
   snn__wr_param_num(w, "t_infer", v->t_infer);
   snn__wr_f32s(w, v->theta, v->n);
   snn__wr_u8(w, (unsigned)(v->have_assign != 0));
@@ -213,7 +218,9 @@ static int apply_option(snn__rd *r, snn_stdp_options *o, const snn__pval *p) {
   static const struct {
     const char *name;
     uint32_t flag;
-  } flags[] = {{"normalize", SNN_STDP_NO_NORMALIZE}, {"adaptive_theta", SNN_STDP_NO_THETA}};
+  } flags[] = {{"normalize", SNN_STDP_NO_NORMALIZE},
+               {"adaptive_theta", SNN_STDP_NO_THETA},
+               {"lockout", SNN_STDP_NO_LOCKOUT}};
   for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
     if (strcmp(p->name, flags[k].name) != 0) continue;
     int on = p->type == 1 && strcmp(p->str, "on") == 0;

@@ -300,6 +300,12 @@ class StdpTest(unittest.TestCase):
             snn.Learner.stdp(self.net, inhibition="none")
         snn.Learner.stdp(self.net, o, inhibition="direct", synapse="current",
                          flags=snn._native.SNN_STDP_KEEP_WEIGHTS).close()
+        # the lock-out flag reaches the library and comes back from it
+        with snn.Learner.stdp(self.net, flags=snn._native.SNN_STDP_NO_LOCKOUT) as nl:
+            self.assertEqual(nl.stdp_options().flags & snn._native.SNN_STDP_NO_LOCKOUT,
+                             snn._native.SNN_STDP_NO_LOCKOUT)
+        with self.assertRaises(snn.RangeError):  # an unknown bit
+            snn.Learner.stdp(self.net, flags=0x80)
 
 
 if __name__ == "__main__":
