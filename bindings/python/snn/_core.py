@@ -1344,10 +1344,38 @@ _ENUMS = {
     "rule": {"triplet": 1, "pair_additive": 2, "pair_multiplicative": 3, "pre_trace": 4},
     "inhibition": {"population": 1, "direct": 2},
     "synapse": {"conductance": 1, "current": 2},
+    "integrator": {"euler": 1, "implicit": 2, "auto": 3},
     "update": {"sgd": 0, "rprop": 1},
     "discretization": {"exact": 0, "euler": 1},
     "reset": {"v_reset": 0, "to_v_reset": 0, "reset_to_v_reset": 0, "subtract": 1},
 }
+
+
+#: Bit-flag fields that also accept a name or a sequence of names (OR-ed together).
+_FLAG_NAMES = {
+    "flags": {"no_normalize": 0x1, "no_theta": 0x2, "keep_weights": 0x4, "no_lockout": 0x8},
+}
+
+
+def _flag_bits(v, table, what):
+    """A name or a sequence of names from @p table as one OR-ed integer."""
+    names = [v] if isinstance(v, (str, bytes)) else v
+    try:
+        names = list(names)
+    except TypeError:
+        raise _invalid(f"{what} must be an integer, a name or a sequence of names, "
+                       f"got {v!r}") from None
+    bits = 0
+    for n in names:
+        if isinstance(n, int) and not isinstance(n, bool):
+            bits |= n
+            continue
+        key = n.decode() if isinstance(n, bytes) else n
+        key = key.replace("-", "_").lower() if isinstance(key, str) else key
+        if key not in table:
+            raise _invalid(f"{what}: unknown flag {n!r} (valid: {', '.join(table)})")
+        bits |= table[key]
+    return bits
 
 
 def _fill(struct, opts, what, enums=None):
@@ -1359,6 +1387,9 @@ def _fill(struct, opts, what, enums=None):
         if k not in types:
             raise TypeError(f"{what}: unknown option {k!r} (valid: {', '.join(sorted(types))})")
         t = types[k]
+        bits_table = _FLAG_NAMES.get(k) if enums is None else None
+        if bits_table is not None and not isinstance(v, int):
+            v = _flag_bits(v, bits_table, f"{what}: {k}")
         if isinstance(v, (str, bytes)):
             table = (_ENUMS if enums is None else enums).get(k)
             key = v.decode() if isinstance(v, bytes) else v
@@ -1503,7 +1534,8 @@ class Learner(_Handle):
     @classmethod
     def stdp(cls, network, options=None, **kwargs):
         """Unsupervised STDP learner (Diehl & Cook 2015) on a network whose first layer is
-        dense; fields of StdpOptions as keywords (rule/inhibition/synapse accept names)."""
+        dense; fields of StdpOptions as keywords (rule/inhibition/synapse/integrator accept
+        names; flags an integer, a name or a list of names, e.g. flags=["no_lockout"])."""
         if options is None:
             options = StdpOptions()
         elif not isinstance(options, StdpOptions):

@@ -306,6 +306,20 @@ class StdpTest(unittest.TestCase):
                              snn._native.SNN_STDP_NO_LOCKOUT)
         with self.assertRaises(snn.RangeError):  # an unknown bit
             snn.Learner.stdp(self.net, flags=0x80)
+        # flags by name, integrator by name
+        with snn.Learner.stdp(self.net, flags=["no_lockout", "no-theta"],
+                              integrator="implicit") as nl:
+            o = nl.stdp_options()
+            self.assertEqual(o.flags, snn._native.SNN_STDP_NO_LOCKOUT | snn._native.SNN_STDP_NO_THETA)
+            self.assertEqual(o.integrator, snn._native.SNN_STDP_IMPLICIT)
+        with snn.Learner.stdp(self.net, flags="no_lockout") as nl:
+            self.assertEqual(nl.stdp_options().flags, snn._native.SNN_STDP_NO_LOCKOUT)
+        with self.assertRaises(snn.InvalidError):
+            snn.Learner.stdp(self.net, flags=["no_such_flag"])
+        with self.assertRaises(snn.InvalidError):
+            snn.Learner.stdp(self.net, flags=1.5)
+        with self.assertRaises(snn.InvalidError):
+            snn.Learner.stdp(self.net, integrator="rk4")
 
 
 if __name__ == "__main__":
