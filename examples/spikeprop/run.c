@@ -338,6 +338,7 @@ int sp_run_uci(sp_result *r, const sp_config *c, const char *name) {
     o.momentum = env_or("SPIKEPROP_MOMENTUM", 0);
     o.terminals = (uint32_t)env_or("SPIKEPROP_TERMINALS", 0);
     o.late_push = env_or("SPIKEPROP_LATE", 0);
+    o.inhibitory_fraction = env_or("SPIKEPROP_INHIB", 0);
     o.update = u->update;
     o.batch_size = u->batch;
     if (rc == SNN_OK && c->load_path) {
