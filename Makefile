@@ -321,6 +321,7 @@ data:
 	@bash scripts/fetch-uci.sh data/uci
 
 demo: deps
+	@SNN_DEPS_NPM=1 bash scripts/install-deps.sh
 	$(MAKE) data
 	$(MAKE) all
 	bash scripts/demo.sh

