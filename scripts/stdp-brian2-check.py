@@ -78,7 +78,10 @@ def main():
 
     learner, net = snn.Learner.load(a.model)
     o = learner.stdp_options()
-    if (o.rule, o.inhibition, o.synapse, o.integrator) != (1, 1, 1, 3) or o.dt != DT:
+    nat = snn._native
+    if ((o.rule, o.inhibition, o.synapse, o.integrator) !=
+            (nat.SNN_STDP_TRIPLET, nat.SNN_STDP_INHIB_POPULATION, nat.SNN_STDP_CONDUCTANCE,
+             nat.SNN_STDP_AUTO) or o.dt != DT):
         sys.exit("stdp-brian2-check: the Brian2 side models the default options only "
                  "(triplet, inhibitory population, conductances, auto integrator, dt 0.5)")
     wmat = net.layer(0).get_param(1)  # (n_out, n_in)
@@ -100,7 +103,7 @@ def main():
 
     prefs.codegen.target = "cython"
     defaultclock.dt = DT * ms
-    lock = 0.0 if o.flags & 0x8 else 50.0  # SNN_STDP_NO_LOCKOUT
+    lock = 0.0 if o.flags & nat.SNN_STDP_NO_LOCKOUT else 50.0
     exc = NeuronGroup(n_out, "v : 1\nge : 1\ngi : 1\nth : 1\nr : 1\nlk : 1\n"
                              "dt_ms : 1 (shared)",
                       threshold="v > -72.0 + th and lk < 0.0",
@@ -117,9 +120,9 @@ def main():
     s_in = Synapses(inp, exc, "w : 1", on_pre="ge_post += w")
     s_in.connect()
     s_in.w = wmat.T.reshape(-1)  # all-to-all synapses are source-major
-    s_ei = Synapses(exc, inh, on_pre="ge_post += 10.4")
+    s_ei = Synapses(exc, inh, on_pre="ge_post += w_ei", namespace={"w_ei": o.w_exc_inh})
     s_ei.connect(j="i")
-    s_ie = Synapses(inh, exc, on_pre="gi_post += 17.0")
+    s_ie = Synapses(inh, exc, on_pre="gi_post += w_ie", namespace={"w_ie": o.w_inh_exc})
     s_ie.connect(condition="i != j")
     mon = SpikeMonitor(exc, record=False)
     bn = Network(exc, inh, inp, s_in, s_ei, s_ie, mon)

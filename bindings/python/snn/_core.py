@@ -1353,7 +1353,9 @@ _ENUMS = {
 
 #: Bit-flag fields that also accept a name or a sequence of names (OR-ed together).
 _FLAG_NAMES = {
-    "flags": {"no_normalize": 0x1, "no_theta": 0x2, "keep_weights": 0x4, "no_lockout": 0x8},
+    "flags": {"no_normalize": _native.SNN_STDP_NO_NORMALIZE, "no_theta": _native.SNN_STDP_NO_THETA,
+              "keep_weights": _native.SNN_STDP_KEEP_WEIGHTS,
+              "no_lockout": _native.SNN_STDP_NO_LOCKOUT},
 }
 
 
