@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Fetches the two UCI data sets used by SpikeProp (bin/spikeprop, bench/spikeprop):
-# Fisher's Iris and the Wisconsin diagnostic breast cancer data, in the CSV form
-# scikit-learn ships (sklearn/datasets/data/iris.csv, breast_cancer.csv), taken
-# from Debian's python3-sklearn package with `apt-get download` + `dpkg -x`
-# (scripts/fetch-datasets.sh does the extraction), and checks their SHA-256.
+# Fetches the UCI data sets used by SpikeProp (bin/spikeprop, bench/spikeprop):
+# - Fisher's Iris and the Wisconsin diagnostic breast cancer data (WDBC), in the
+#   CSV form scikit-learn ships (sklearn/datasets/data/iris.csv,
+#   breast_cancer.csv), taken from Debian's python3-sklearn package with
+#   `apt-get download` + `dpkg -x` (scripts/fetch-datasets.sh does the extraction);
+# - the original Wisconsin breast cancer data (699 x 9, the set of Bohte et
+#   al.'s table), from BreastCancer.rda in Debian's r-cran-mlbench (the same way),
+#   converted without R by scripts/rda-breastcancer.py (python3) into
+#   breast_cancer_original.csv;
+# and checks the SHA-256 of every file it installs.
 #   usage: bash scripts/fetch-uci.sh [DIR]      (default data/uci; `make data` runs it)
 # Sources and licences: docs/spikeprop.md ("Data").
 set -euo pipefail
@@ -23,21 +28,52 @@ verify() { # verify FILE NAME -> 0 when the checksum matches
   [ "$(sha256sum "$1" | cut -d' ' -f1)" = "${SUM[$2]}" ]
 }
 
+# SHA-256 of the CSV that scripts/rda-breastcancer.py writes from r-cran-mlbench
+# 2.1-3 (683 rows after the 16 with a missing value; the content, not the .deb,
+# is checked, so a rebuilt package with the same data passes)
+ORIG=breast_cancer_original.csv
+SUM_ORIG=979784258b4e3d1c9e3f0a0692b522b3d3da560d2d89ec8123e6ae1c0b7f6509
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/snn-uci.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+chmod 755 "$TMP" # lets apt-get download as the _apt user
+
 ok=1
 for f in "${!SUM[@]}"; do verify "$DIR/$f" "$f" || ok=0; done
 if [ $ok = 1 ]; then
   echo "fetch-uci: $DIR holds iris.csv and breast_cancer.csv (SHA-256 verified)"
-  exit 0
+else
+  bash "$HERE/fetch-datasets.sh" "$TMP/out" >&2 || die "extraction from python3-sklearn failed"
+  mkdir -p "$DIR"
+  for f in "${!SUM[@]}"; do
+    if ! verify "$TMP/out/$f" "$f"; then
+      die "$f: SHA-256 $(sha256sum "$TMP/out/$f" | cut -d' ' -f1) differs from the expected ${SUM[$f]} (a different scikit-learn version?); not installed"
+    fi
+    cp "$TMP/out/$f" "$DIR/$f"
+    echo "fetch-uci: $DIR/$f (SHA-256 verified)"
+  done
 fi
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/snn-uci.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-bash "$HERE/fetch-datasets.sh" "$TMP/out" >&2 || die "extraction from python3-sklearn failed"
+sum_of() { [ -s "$1" ] && sha256sum "$1" | cut -d' ' -f1; }
+if [ "$(sum_of "$DIR/$ORIG")" = "$SUM_ORIG" ]; then
+  echo "fetch-uci: $DIR holds $ORIG (SHA-256 verified)"
+  exit 0
+fi
+command -v python3 >/dev/null 2>&1 || die "$ORIG needs python3 to convert R's BreastCancer.rda (run 'make deps' as root)"
+command -v apt-get >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1 ||
+  die "$ORIG needs apt-get and dpkg (Debian/Ubuntu) to fetch r-cran-mlbench"
+echo "fetch-uci: downloading r-cran-mlbench with apt-get download ..."
+(cd "$TMP" && apt-get download r-cran-mlbench >/dev/null) ||
+  die "'apt-get download r-cran-mlbench' failed; run 'apt-get update' (as root) and retry"
+DEB=$(ls "$TMP"/r-cran-mlbench_*.deb 2>/dev/null | head -n 1)
+[ -n "$DEB" ] || die "apt-get download produced no r-cran-mlbench .deb"
+dpkg -x "$DEB" "$TMP/mlbench" || die "cannot extract $DEB"
+RDA=$(find "$TMP/mlbench" -path '*mlbench/data/BreastCancer.rda' -print -quit)
+[ -n "$RDA" ] || die "BreastCancer.rda not found in $(basename "$DEB")"
+python3 "$HERE/rda-breastcancer.py" "$RDA" "$TMP/$ORIG" || die "cannot convert $RDA"
+got=$(sum_of "$TMP/$ORIG")
+[ "$got" = "$SUM_ORIG" ] ||
+  die "$ORIG: SHA-256 $got differs from the expected $SUM_ORIG (a different mlbench version?); not installed"
 mkdir -p "$DIR"
-for f in "${!SUM[@]}"; do
-  if ! verify "$TMP/out/$f" "$f"; then
-    die "$f: SHA-256 $(sha256sum "$TMP/out/$f" | cut -d' ' -f1) differs from the expected ${SUM[$f]} (a different scikit-learn version?); not installed"
-  fi
-  cp "$TMP/out/$f" "$DIR/$f"
-  echo "fetch-uci: $DIR/$f (SHA-256 verified)"
-done
+cp "$TMP/$ORIG" "$DIR/$ORIG"
+echo "fetch-uci: $DIR/$ORIG ($(($(wc -l < "$DIR/$ORIG") - 1)) samples; SHA-256 verified)"
