@@ -1,7 +1,7 @@
 /* spikeprop: train SpikeProp (Bohte, Kok & La Poutre 2002) on XOR, Iris or
  * Wisconsin breast cancer and print a final JSON line.
  *
- *   spikeprop --dataset xor|iris|wbc [--epochs N] [--seed S] [--folds K]
+ *   spikeprop --dataset xor|iris|wbc|wbc-original [--epochs N] [--seed S] [--folds K]
  *             [--data DIR] [--save FILE | --load FILE] [--json]
  *
  * --save FILE writes the trained learner (Iris / WBC: the last fold's) with
@@ -15,8 +15,10 @@
  * Iris / WBC: features min-max scaled on the training fold, population-coded
  * (Gaussian receptive fields), K-fold cross-validation (seeded shuffle);
  * accuracies are means over the folds. Data: DIR/iris.csv and
- * DIR/breast_cancer.csv (scikit-learn's copies; `make data` puts them in
- * data/uci). Protocol and figures: docs/spikeprop.md. */
+ * DIR/breast_cancer.csv (scikit-learn's copies; wbc = the diagnostic set,
+ * WDBC) and DIR/breast_cancer_original.csv (wbc-original: the original
+ * Wisconsin set of Bohte et al.'s table, from R's mlbench); `make data` puts
+ * them in data/uci. Protocol and figures: docs/spikeprop.md. */
 #include <snn.h>
 
 #include <stdio.h>
@@ -28,7 +30,7 @@
 static void usage(const char *msg) {
   if (msg) fprintf(stderr, "spikeprop: %s\n", msg);
   fprintf(stderr,
-          "usage: spikeprop --dataset xor|iris|wbc [--epochs N] [--seed S] [--folds K] "
+          "usage: spikeprop --dataset xor|iris|wbc|wbc-original [--epochs N] [--seed S] [--folds K] "
           "[--data DIR] [--save FILE | --load FILE] [--json]\n");
   exit(2);
 }
@@ -84,10 +86,10 @@ int main(int argc, char **argv) {
   int rc;
   if (strcmp(ds, "xor") == 0)
     rc = sp_run_xor(&r, &c);
-  else if (strcmp(ds, "iris") == 0 || strcmp(ds, "wbc") == 0)
+  else if (strcmp(ds, "iris") == 0 || strcmp(ds, "wbc") == 0 || strcmp(ds, "wbc-original") == 0)
     rc = sp_run_uci(&r, &c, ds);
   else
-    usage("--dataset must be xor, iris or wbc");
+    usage("--dataset must be xor, iris, wbc or wbc-original");
   if (rc != 0) return 1;
   if (!json) {
     printf("dataset %s: train accuracy %.2f%%, test accuracy %.2f%%, %u epochs, %.2f s\n", ds,

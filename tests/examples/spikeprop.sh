@@ -58,5 +58,7 @@ set +e
 "$PROG" --dataset xor --epochs 0 >/dev/null 2>&1; [ $? -eq 2 ] || fail "--epochs 0 should exit 2"
 "$PROG" --dataset xor --bogus >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown option should exit 2"
 "$PROG" --dataset wbc --data "$TMP/none" >/dev/null 2>&1; [ $? -eq 1 ] || fail "missing data should exit 1"
+"$PROG" --dataset wbc-original --data "$TMP/none" >/dev/null 2>&1; [ $? -eq 1 ] ||
+  fail "missing wbc-original data should exit 1"
 set -e
 echo "spikeprop.sh: ok"
