@@ -41,7 +41,8 @@ static void usage(FILE *f) {
           "                  [--theta-plus MV] [--tau-theta MS] [--w-inh-exc NS] [--t-infer MS]\n"
           "                  [--validate FROM]\n"
           "                  [--save FILE] [--load FILE] [--weights-png FILE] [--json] [--quiet]\n"
-          "defaults: --neurons 100 --epochs 1 --train-limit 0 (all 60000) --label-limit 10000\n"
+          "defaults: --neurons 100 --epochs 1 --train-limit 0 (all 60000) --label-limit 0 (all;\n"
+          "          with --validate FROM: the FROM images before the validation images)\n"
           "          --test-limit 0 (all 10000) --data data/mnist --seed 1\n"
           "          --theta-plus 0 (library default: 0.05 mV, 0.05*sqrt(N/400) below 400 neurons)\n"
           "          --tau-theta 0 (library default: 1e7 ms) --w-inh-exc 0 (library default: 17 nS)\n"
@@ -111,9 +112,11 @@ static int fail(const char *what, int rc) {
 }
 
 int main(int argc, char **argv) {
-  size_t neurons = 100, epochs = 1, train_limit = 0, label_limit = 10000, test_limit = 0,
+  /* label_limit 0: all training images (the paper's labelling), or with --validate FROM
+   * the FROM images before the validation images */
+  size_t neurons = 100, epochs = 1, train_limit = 0, label_limit = 0, test_limit = 0,
          seed = 1, validate = 0;
-  int validating = 0;
+  int validating = 0, label_limit_set = 0;
   const char *data = "data/mnist", *save = NULL, *png = NULL, *load = NULL;
   int json = 0, quiet = 0;
   double t_infer = 0.0; /* 0: the library default (also for a --load'ed model: its own) */
@@ -142,7 +145,10 @@ int main(int argc, char **argv) {
     if (!strcmp(a, "--neurons")) dst = &neurons;
     else if (!strcmp(a, "--epochs")) dst = &epochs;
     else if (!strcmp(a, "--train-limit")) dst = &train_limit;
-    else if (!strcmp(a, "--label-limit")) dst = &label_limit;
+    else if (!strcmp(a, "--label-limit")) {
+      dst = &label_limit;
+      label_limit_set = 1;
+    }
     else if (!strcmp(a, "--test-limit")) dst = &test_limit;
     else if (!strcmp(a, "--seed")) dst = &seed;
     else if (!strcmp(a, "--validate")) {
@@ -253,6 +259,25 @@ int main(int argc, char **argv) {
   }
   if (train_limit == 0 || train_limit > n_train) train_limit = n_train;
   if (label_limit == 0 || label_limit > n_train) label_limit = n_train;
+  /* labelling must not see the validation images' labels */
+  if (validating && label_limit > validate) {
+    if (label_limit_set) {
+      fprintf(stderr,
+              "stdp-mnist: --label-limit %zu would label on the validation images %zu..; "
+              "use at most %zu with --validate %zu\n",
+              label_limit, validate, validate, validate);
+      snn_dataset_free(train);
+      snn_dataset_free(test);
+      return 2;
+    }
+    label_limit = validate;
+  }
+  if (label_limit == 0) {
+    fprintf(stderr, "stdp-mnist: no training images to label the neurons on (--validate 0)\n");
+    snn_dataset_free(train);
+    snn_dataset_free(test);
+    return 2;
+  }
   size_t n_test = snn_dataset_size(test);
   if (test_limit == 0 || test_limit > n_test) test_limit = n_test;
 

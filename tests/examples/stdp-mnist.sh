@@ -61,6 +61,17 @@ a = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
 assert a["test_accuracy"] is None and a["validate_from"] == 100, a
 assert a["test_examples"] == 50 and a["validation_accuracy"] >= 0.8, a
 PYEOF
+# label limit: by default all training images, with --validate only those before FROM
+"$PROG" --neurons 12 --train-limit 40 --test-limit 20 --data "$tmp/data" --seed 3 --json --quiet \
+  > "$tmp/out6" 2>/dev/null || fail "default label limit run exited non-zero"
+"$PROG" --neurons 12 --train-limit 40 --test-limit 20 --data "$tmp/data" --seed 3 --validate 100 \
+  --json --quiet > "$tmp/out7" 2>/dev/null || fail "--validate with the default label limit"
+"$PY" - "$tmp/out6" "$tmp/out7" <<'PYEOF' || fail "default label limit"
+import json, sys
+a, b = (json.loads(open(p).read().strip().splitlines()[-1]) for p in sys.argv[1:3])
+assert a["label_examples"] == 150, a   # all training images
+assert b["label_examples"] == 100, b   # images 0..99, before the validation images
+PYEOF
 if command -v gnuplot >/dev/null 2>&1; then
   "$PROG" "${args[@]}" --quiet --weights-png "$tmp/w.png" > /dev/null || fail "--weights-png"
   head -c 8 "$tmp/w.png" | od -An -c | grep -q 'P   N   G' || fail "--weights-png is not a PNG"
@@ -69,6 +80,9 @@ set +e
 "$PROG" --neurons x > /dev/null 2>&1; [ $? -eq 2 ] || fail "bad --neurons should exit 2"
 "$PROG" --bogus > /dev/null 2>&1; [ $? -eq 2 ] || fail "unknown option should exit 2"
 "$PROG" "${args[@]}" --validate 150 > /dev/null 2>&1; [ $? -eq 2 ] || fail "--validate past the end should exit 2"
+"$PROG" "${args[@]/#60/120}" --validate 100 > /dev/null 2>"$tmp/err8"; [ $? -eq 2 ] ||
+  fail "--label-limit over the validation images should exit 2"
+grep -q 'validation images' "$tmp/err8" || fail "no message for --label-limit over --validate"
 "$PROG" --tau-theta -1 > /dev/null 2>&1; [ $? -eq 2 ] || fail "bad --tau-theta should exit 2"
 "$PROG" --data "$tmp/nowhere" > /dev/null 2>&1; [ $? -eq 1 ] || fail "missing data should exit 1"
 set -e
