@@ -124,7 +124,7 @@ RUNNER := $(BUILD)/tests/runner
 EX_LDFLAGS := -L$(LIBOUT) -Wl,-rpath,'$$ORIGIN/../lib' -Wl,-rpath,'$$ORIGIN/../../lib'
 
 .PHONY: all lib examples bench check test-unit test-header test-install test-python test-examples \
-        install install-lib install-includes install-pc install-bin uninstall deps data demo \
+        install install-lib install-includes install-pc install-bin uninstall deps data data-mnist demo \
         sanitize tsan valgrind abi-check abi-baseline docs fuzz clean help
 
 all: lib examples
@@ -316,13 +316,17 @@ uninstall:
 deps:
 	@bash scripts/install-deps.sh
 
-data:
-	@bash scripts/fetch-mnist.sh data/mnist
+data: data-mnist
 	@bash scripts/fetch-uci.sh data/uci
 
+data-mnist:
+	@bash scripts/fetch-mnist.sh data/mnist
+
+# the demo needs MNIST only, so a machine that cannot reach the UCI sources
+# (Debian's python3-sklearn and r-cran-mlbench) still runs it
 demo: deps
 	@SNN_DEPS_NPM=1 bash scripts/install-deps.sh
-	$(MAKE) data
+	$(MAKE) data-mnist
 	$(MAKE) all
 	bash scripts/demo.sh
 
@@ -330,7 +334,7 @@ clean:
 	rm -rf $(BUILD) $(BINOUT) $(LIBOUT)/libsnn.* snn.pc docs/api
 
 help:
-	@echo "targets: all lib examples bench check install uninstall deps data demo sanitize"
+	@echo "targets: all lib examples bench check install uninstall deps data data-mnist demo sanitize"
 	@echo "         valgrind abi-check abi-baseline docs fuzz clean"
 	@echo "install variables: PREFIX DESTDIR LIBDIR INCLUDEDIR PKGCONFIGDIR (and GNU lower-case forms)"
 
