@@ -39,6 +39,18 @@ echo "$line" | grep -q '"folds":2' || fail "iris: no folds in: $line"
 acc=$(echo "$line" | sed -n 's/.*"test_accuracy":\([0-9.]*\).*/\1/p')
 awk -v a="$acc" 'BEGIN { exit !(a >= 0.9) }' || fail "iris (tiny, separable): test accuracy $acc < 0.9"
 
+# a network no better than the majority class is retrained, at most SPIKEPROP_RETRIES more
+# times per fold: 3 epochs (2 RProp updates each) leave every network at the majority class
+n=$(SPIKEPROP_RETRIES=2 "$PROG" --dataset iris --data "$TMP" --epochs 3 --folds 2 --seed 4 2>&1 \
+  >/dev/null | grep -c '^fold [12], network [12]: scored 0.6000, no better than the majority') || true
+[ "$n" = 4 ] || fail "SPIKEPROP_RETRIES=2: $n retraining lines, want 2 per fold"
+n=$(SPIKEPROP_RETRIES=0 "$PROG" --dataset iris --data "$TMP" --epochs 3 --folds 2 --seed 4 2>&1 \
+  >/dev/null | grep -c 'majority') || true
+[ "$n" = 0 ] || fail "SPIKEPROP_RETRIES=0 still retrained"
+n=$("$PROG" --dataset iris --data "$TMP" --epochs 30 --folds 2 --seed 1 2>&1 >/dev/null |
+  grep -c 'majority') || true
+[ "$n" = 0 ] || fail "a network that learnt was retrained"
+
 # --save / --load: a saved learner reproduces its accuracy (XOR; the tiny CSV's last fold)
 "$PROG" --dataset xor --seed 2 --save "$TMP/xor.snn" --json >/dev/null || fail "xor --save failed"
 line=$("$PROG" --dataset xor --load "$TMP/xor.snn" --json) || fail "xor --load failed: $line"
