@@ -23,9 +23,9 @@ declare -A SUM=(
   [breast_cancer.csv]=fed3eb72d0575ef6192293f5093c6e801b1476b577d0386bf4455504522172ed
 )
 
-verify() { # verify FILE NAME -> 0 when the checksum matches
-  [ -s "$1" ] || return 1
-  [ "$(sha256sum "$1" | cut -d' ' -f1)" = "${SUM[$2]}" ]
+sum_of() { sha256sum "$1" | cut -d' ' -f1; }
+verify() { # verify FILE SHA256 -> 0 when the file exists and matches
+  [ -s "$1" ] && [ "$(sum_of "$1")" = "$2" ]
 }
 
 # SHA-256 of the CSV that scripts/rda-breastcancer.py writes from r-cran-mlbench
@@ -39,23 +39,22 @@ trap 'rm -rf "$TMP"' EXIT
 chmod 755 "$TMP" # lets apt-get download as the _apt user
 
 ok=1
-for f in "${!SUM[@]}"; do verify "$DIR/$f" "$f" || ok=0; done
+for f in "${!SUM[@]}"; do verify "$DIR/$f" "${SUM[$f]}" || ok=0; done
 if [ $ok = 1 ]; then
   echo "fetch-uci: $DIR holds iris.csv and breast_cancer.csv (SHA-256 verified)"
 else
   bash "$HERE/fetch-datasets.sh" "$TMP/out" >&2 || die "extraction from python3-sklearn failed"
   mkdir -p "$DIR"
   for f in "${!SUM[@]}"; do
-    if ! verify "$TMP/out/$f" "$f"; then
-      die "$f: SHA-256 $(sha256sum "$TMP/out/$f" | cut -d' ' -f1) differs from the expected ${SUM[$f]} (a different scikit-learn version?); not installed"
+    if ! verify "$TMP/out/$f" "${SUM[$f]}"; then
+      die "$f: SHA-256 $(sum_of "$TMP/out/$f") differs from the expected ${SUM[$f]} (a different scikit-learn version?); not installed"
     fi
     cp "$TMP/out/$f" "$DIR/$f"
     echo "fetch-uci: $DIR/$f (SHA-256 verified)"
   done
 fi
 
-sum_of() { [ -s "$1" ] && sha256sum "$1" | cut -d' ' -f1; }
-if [ "$(sum_of "$DIR/$ORIG")" = "$SUM_ORIG" ]; then
+if verify "$DIR/$ORIG" "$SUM_ORIG"; then
   echo "fetch-uci: $DIR holds $ORIG (SHA-256 verified)"
   exit 0
 fi
@@ -71,9 +70,8 @@ dpkg -x "$DEB" "$TMP/mlbench" || die "cannot extract $DEB"
 RDA=$(find "$TMP/mlbench" -path '*mlbench/data/BreastCancer.rda' -print -quit)
 [ -n "$RDA" ] || die "BreastCancer.rda not found in $(basename "$DEB")"
 python3 "$HERE/rda-breastcancer.py" "$RDA" "$TMP/$ORIG" || die "cannot convert $RDA"
-got=$(sum_of "$TMP/$ORIG")
-[ "$got" = "$SUM_ORIG" ] ||
-  die "$ORIG: SHA-256 $got differs from the expected $SUM_ORIG (a different mlbench version?); not installed"
+verify "$TMP/$ORIG" "$SUM_ORIG" ||
+  die "$ORIG: SHA-256 $(sum_of "$TMP/$ORIG") differs from the expected $SUM_ORIG (a different mlbench version?); not installed"
 mkdir -p "$DIR"
 cp "$TMP/$ORIG" "$DIR/$ORIG"
 echo "fetch-uci: $DIR/$ORIG ($(($(wc -l < "$DIR/$ORIG") - 1)) samples; SHA-256 verified)"

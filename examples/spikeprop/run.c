@@ -375,8 +375,14 @@ int sp_run_uci(sp_result *r, const sp_config *c, const char *name) {
      * `retries` more times (training data only; the test fold plays no part) */
     double majority = nv ? majority_share(y, idx + nt - nv, nv, nc)
                          : majority_share(y, idx, nt - nv, nc);
-    unsigned tries = u->restarts;
-    for (unsigned rs = 0; rs < tries && rc == SNN_OK && !c->load_path; rs++) {
+    for (unsigned rs = 0; rs < u->restarts + u->retries && rc == SNN_OK && !c->load_path; rs++) {
+      if (rs >= u->restarts) { /* a retry: only while the best network so far has not learnt */
+        if (keep_score > majority) break;
+        if (!c->quiet)
+          fprintf(stderr, "fold %u, network %u: scored %.4f, no better than the majority class "
+                  "(%.4f); retraining from new initial weights\n", f + 1, rs, keep_score,
+                  majority);
+      }
       snn_learner *cand = NULL;
       o.seed = c->seed * 131u + f + 1000003u * (uint64_t)rs; /* rs = 0: the single-run seed */
       rc = snn_learner_create_spikeprop(&cand, nf * u->fields + 1, u->hidden, nc, m, enc, &o);
@@ -389,13 +395,6 @@ int sp_run_uci(sp_result *r, const sp_config *c, const char *name) {
         cand = NULL;
       }
       snn_learner_free(cand);
-      if (rs + 1 == tries && keep_score <= majority && tries < u->restarts + u->retries) {
-        if (!c->quiet)
-          fprintf(stderr, "fold %u, network %u: scored %.4f, no better than the majority class "
-                  "(%.4f); retraining from new initial weights\n", f + 1, rs + 1, keep_score,
-                  majority);
-        tries++;
-      }
     }
     if (rc == SNN_OK && c->save_path && f == K - 1) rc = snn_learner_save(l, c->save_path);
     double atr = 0, ate = 0;
