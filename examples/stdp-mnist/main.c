@@ -347,6 +347,11 @@ int main(int argc, char **argv) {
     goto out;
   }
   double infer_s = now_s() - t1;
+  double t_used = 0.0; /* the presentation time labelling and testing used */
+  if ((rc = snn_learner_stdp_t_infer(&t_used, l))) {
+    fail("snn_learner_stdp_t_infer", rc);
+    goto out;
+  }
   size_t trained = train_limit * epochs;
   double ex_s = train_s > 0 ? (double)trained / train_s : 0.0;
   double ev_s = train_s > 0 ? (double)st.syn_events / train_s : 0.0;
@@ -360,12 +365,13 @@ int main(int argc, char **argv) {
             st.presentations ? (double)st.input_spikes / (double)st.presentations : 0.0,
             st.presentations ? (double)st.exc_spikes / (double)st.presentations : 0.0);
     if (validating)
-      fprintf(f, "labelled on %zu, validated on training images %zu..%zu (%.1f s): validation "
-                 "accuracy %.2f%%\n",
-              label_limit, validate, validate + test_limit - 1, infer_s, 100.0 * acc);
+      fprintf(f, "labelled on %zu, validated on training images %zu..%zu, %g ms presentations "
+                 "(%.1f s): validation accuracy %.2f%%\n",
+              label_limit, validate, validate + test_limit - 1, t_used, infer_s, 100.0 * acc);
     else
-      fprintf(f, "labelled on %zu, tested on %zu (%.1f s): test accuracy %.2f%%\n", label_limit,
-              test_limit, infer_s, 100.0 * acc);
+      fprintf(f, "labelled on %zu, tested on %zu, %g ms presentations (%.1f s): test accuracy "
+                 "%.2f%%\n",
+              label_limit, test_limit, t_used, infer_s, 100.0 * acc);
   }
   if (save && (rc = snn_learner_save(l, save))) {
     fail("snn_learner_save", rc);
@@ -386,9 +392,9 @@ int main(int argc, char **argv) {
     printf("{%s, \"train_seconds\": %.2f, \"neurons\": %zu, \"epochs\": %zu, "
            "\"examples\": %zu, \"label_examples\": %zu, \"test_examples\": %zu, "
            "\"examples_per_second\": %.2f, \"synaptic_events_per_second\": %.4g, "
-           "\"inference_seconds\": %.2f, \"seed\": %s}\n",
+           "\"inference_seconds\": %.2f, \"t_infer_ms\": %g, \"seed\": %s}\n",
            acc_s, train_s, neurons, epochs, trained, label_limit, test_limit, ex_s, ev_s, infer_s,
-           seed_s);
+           t_used, seed_s);
   }
   exit_code = 0;
 out:

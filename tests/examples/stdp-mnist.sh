@@ -46,6 +46,22 @@ a, b = (json.loads(open(p).read().strip().splitlines()[-1]) for p in sys.argv[1:
 assert b["neurons"] == 12 and b["epochs"] == 0, b
 assert a["test_accuracy"] == b["test_accuracy"], (a, b)
 assert a["seed"] == 3 and b["seed"] is None, (a, b)  # --load: the file's options apply
+assert a["t_infer_ms"] == 350 and b["t_infer_ms"] == 350, (a, b)  # default: t_present
+PYEOF
+# a model saved with another inference time carries it: --load reports and uses it,
+# --t-infer overrides it
+"$PROG" "${args[@]}" --epochs 0 --load "$tmp/model.snn" --t-infer 500 --save "$tmp/m500.snn" \
+  --json --quiet > "$tmp/out3b" 2>/dev/null || fail "--t-infer 500 --save exited non-zero"
+"$PROG" "${args[@]}" --epochs 0 --load "$tmp/m500.snn" --json --quiet > "$tmp/out3c" 2>/dev/null \
+  || fail "--load of the 500 ms model exited non-zero"
+"$PROG" "${args[@]}" --epochs 0 --load "$tmp/m500.snn" --t-infer 350 --json --quiet \
+  > "$tmp/out3d" 2>/dev/null || fail "--load --t-infer 350 exited non-zero"
+"$PY" - "$tmp/out3" "$tmp/out3b" "$tmp/out3c" "$tmp/out3d" <<'PYEOF' || fail "t_infer_ms"
+import json, sys
+a, b, c, d = (json.loads(open(p).read().strip().splitlines()[-1]) for p in sys.argv[1:5])
+assert b["t_infer_ms"] == 500 and c["t_infer_ms"] == 500 and d["t_infer_ms"] == 350, (b, c, d)
+assert b["test_accuracy"] == c["test_accuracy"], (b, c)  # the file's 500 ms is what runs
+assert d["test_accuracy"] == a["test_accuracy"], (a, d)  # back at 350 ms: the first figure
 PYEOF
 # and training continues from it (one more epoch, saved again over the file)
 "$PROG" "${args[@]}" --load "$tmp/model.snn" --save "$tmp/model.snn" --json --quiet > "$tmp/out4" \
