@@ -3,9 +3,10 @@
 # - Fisher's Iris and the Wisconsin diagnostic breast cancer data (WDBC), in the
 #   CSV form scikit-learn ships (sklearn/datasets/data/iris.csv,
 #   breast_cancer.csv), taken from Debian's python3-sklearn package with
-#   `apt-get download` + `dpkg -x` (scripts/fetch-datasets.sh does the extraction);
+#   `apt-get download` + `dpkg -x` (scripts/fetch-datasets.sh, scripts/deb-extract.sh);
 # - the original Wisconsin breast cancer data (699 x 9, the set of Bohte et
-#   al.'s table), from BreastCancer.rda in Debian's r-cran-mlbench (the same way),
+#   al.'s table), from BreastCancer.rda in Debian's r-cran-mlbench (the same way,
+#   scripts/deb-extract.sh),
 #   converted without R by scripts/rda-breastcancer.py (python3) into
 #   breast_cancer_original.csv;
 # and checks the SHA-256 of every file it installs.
@@ -36,7 +37,6 @@ SUM_ORIG=979784258b4e3d1c9e3f0a0692b522b3d3da560d2d89ec8123e6ae1c0b7f6509
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/snn-uci.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
-chmod 755 "$TMP" # lets apt-get download as the _apt user
 
 ok=1
 for f in "${!SUM[@]}"; do verify "$DIR/$f" "${SUM[$f]}" || ok=0; done
@@ -59,16 +59,9 @@ if verify "$DIR/$ORIG" "$SUM_ORIG"; then
   exit 0
 fi
 command -v python3 >/dev/null 2>&1 || die "$ORIG needs python3 to convert R's BreastCancer.rda (run 'make deps' as root)"
-command -v apt-get >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1 ||
-  die "$ORIG needs apt-get and dpkg (Debian/Ubuntu) to fetch r-cran-mlbench"
-echo "fetch-uci: downloading r-cran-mlbench with apt-get download ..."
-(cd "$TMP" && apt-get download r-cran-mlbench >/dev/null) ||
-  die "'apt-get download r-cran-mlbench' failed; run 'apt-get update' (as root) and retry"
-DEB=$(ls "$TMP"/r-cran-mlbench_*.deb 2>/dev/null | head -n 1)
-[ -n "$DEB" ] || die "apt-get download produced no r-cran-mlbench .deb"
-dpkg -x "$DEB" "$TMP/mlbench" || die "cannot extract $DEB"
+DEB=$(bash "$HERE/deb-extract.sh" r-cran-mlbench "$TMP/mlbench") || die "cannot get r-cran-mlbench"
 RDA=$(find "$TMP/mlbench" -path '*mlbench/data/BreastCancer.rda' -print -quit)
-[ -n "$RDA" ] || die "BreastCancer.rda not found in $(basename "$DEB")"
+[ -n "$RDA" ] || die "BreastCancer.rda not found in $DEB"
 python3 "$HERE/rda-breastcancer.py" "$RDA" "$TMP/$ORIG" || die "cannot convert $RDA"
 verify "$TMP/$ORIG" "$SUM_ORIG" ||
   die "$ORIG: SHA-256 $(sum_of "$TMP/$ORIG") differs from the expected $SUM_ORIG (a different mlbench version?); not installed"
