@@ -1937,6 +1937,44 @@ SNN_API int snn_learner_spikeprop_models(snn_neuron_model **neuron, snn_encoder 
 SNN_API int snn_learner_spikeprop_n_features(size_t *n_features, const snn_learner *l);
 
 /**
+ * Gives the learner per-feature input ranges, so that it takes raw features
+ * and keeps their scaling with it: from then on every sample that
+ * snn_learner_spikeprop_classify(), _evaluate() and snn_learner_train_epoch()
+ * take is first scaled exactly as snn_dataset_normalize_ranges() scales it
+ * (x' = (x - min[j]) / (max[j] - min[j]) in double, clamped to [0, 1]; 0 for a
+ * constant feature), bitwise the same floats, and then encoded. The ranges
+ * are saved with the learner (snn_learner_save(); section `SPRG` of
+ * docs/file-format.md). Typical use: min/max from snn_dataset_feature_ranges()
+ * of the training set, then train and classify unscaled data.
+ * Passing @p min and @p max NULL with @p n_features 0 removes the ranges.
+ * Everything is validated before the learner changes.
+ * @param min,max n_features floats each, read only (the caller keeps
+ *        ownership); finite, with max[j] >= min[j].
+ * @param n_features must equal snn_learner_spikeprop_n_features().
+ * @return SNN_OK, SNN_E_INVALID (NULL; not a SpikeProp learner; a learner
+ *         without an encoder, whose inputs are spike times; @p n_features
+ *         differs; NaN or infinite bound), SNN_E_RANGE (max[j] < min[j]),
+ *         SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_learner_spikeprop_set_input_ranges(snn_learner *l, const float *min,
+                                                   const float *max, size_t n_features);
+
+/**
+ * Reads out the input ranges (snn_learner_spikeprop_set_input_ranges()).
+ * @param[out] n_ranges their number: the feature count, or 0 when the learner
+ *             has none (then nothing is written to @p min and @p max).
+ * @param[out] min,max n_features floats each, or NULL when not wanted.
+ * @param n_features must equal *@p n_ranges when ranges are set and @p min or
+ *        @p max is given.
+ * @return SNN_OK, SNN_E_INVALID (NULL @p n_ranges or @p l; not a SpikeProp
+ *         learner; @p n_features differs).
+ * @since 0.1
+ */
+SNN_API int snn_learner_spikeprop_input_ranges(size_t *n_ranges, float *min, float *max,
+                                               size_t n_features, const snn_learner *l);
+
+/**
  * Copies all weights out (layout above).
  * @param n must equal snn_learner_n_params().
  * @return SNN_OK, SNN_E_INVALID.

@@ -898,6 +898,25 @@ static void c_sp_n_features(fixture *f) {
   ck_assert_uint_eq(n, 0);
   BAD(snn_learner_spikeprop_n_features(&n, f->bptt), SNN_E_INVALID);
 }
+static void c_sp_set_ranges(fixture *f) {
+  snn_learner *l = sp_make(); /* no encoder: inputs are spike times */
+  float lo[2] = {0, 0}, hi[2] = {1, 1};
+  BAD(snn_learner_spikeprop_set_input_ranges(NULL, lo, hi, 2), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_set_input_ranges(f->bptt, lo, hi, 2), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_set_input_ranges(l, lo, NULL, 2), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_set_input_ranges(l, lo, hi, 2), SNN_E_INVALID);
+  snn_learner_free(l);
+}
+static void c_sp_ranges(fixture *f) {
+  snn_learner *l = sp_make();
+  size_t n = 7;
+  float lo[2];
+  BAD(snn_learner_spikeprop_input_ranges(NULL, lo, NULL, 2, l), SNN_E_INVALID);
+  BAD(snn_learner_spikeprop_input_ranges(&n, lo, NULL, 2, NULL), SNN_E_INVALID);
+  ck_assert_uint_eq(n, 0);
+  BAD(snn_learner_spikeprop_input_ranges(&n, lo, NULL, 2, f->bptt), SNN_E_INVALID);
+  snn_learner_free(l);
+}
 static void c_sp_weights_get(fixture *f) {
   snn_learner *l = sp_make();
   double w[4];
@@ -1414,6 +1433,8 @@ static const api_entry api_table[] = {
   E(snn_learner_spikeprop_evaluate, c_sp_evaluate), E(snn_learner_spikeprop_sizes, c_sp_sizes),
   E(snn_learner_spikeprop_options_get, c_sp_options_get), E(snn_learner_spikeprop_models, c_sp_models),
   E(snn_learner_spikeprop_n_features, c_sp_n_features),
+  E(snn_learner_spikeprop_set_input_ranges, c_sp_set_ranges),
+  E(snn_learner_spikeprop_input_ranges, c_sp_ranges),
   E(snn_spnet_options_init, c_spnet_options_init), E(snn_spnet_create, c_spnet_create),
   E(snn_spnet_free, c_spnet_free), E(snn_spnet_add_population, c_spnet_add_population),
   E(snn_spnet_n_neurons, c_spnet_n_neurons), E(snn_spnet_n_populations, c_spnet_n_populations), E(snn_spnet_population_range, c_spnet_population_range),

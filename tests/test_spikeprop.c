@@ -941,6 +941,144 @@ START_TEST(test_corrupt_file) {
 }
 END_TEST
 
+/* Input ranges: a learner given the training set's ranges and fed raw
+ * features behaves bitwise like one fed features scaled by
+ * snn_dataset_normalize_ranges(); the ranges travel with the model file. */
+static snn_dataset *raw_blobs(size_t n, unsigned seed, float *lo, float *hi) {
+  snn_dataset *d = blobs(n, seed);
+  float *x = malloc(n * 2 * sizeof(float));
+  int32_t *y = malloc(n * sizeof(int32_t));
+  ck_assert_snn_ok(snn_dataset_get(x, y, d, 0, n));
+  for (size_t i = 0; i < n; i++) { /* two features on very different scales */
+    x[i * 2] = 250.0f + 400.0f * x[i * 2];
+    x[i * 2 + 1] = -3.0f + 0.02f * x[i * 2 + 1];
+  }
+  snn_dataset_free(d);
+  ck_assert_snn_ok(snn_dataset_create(&d, x, y, n, 2));
+  ck_assert_snn_ok(snn_dataset_feature_ranges(lo, hi, 2, d));
+  free(x);
+  free(y);
+  return d;
+}
+
+START_TEST(test_input_ranges) {
+  float lo[2], hi[2];
+  snn_dataset *raw = raw_blobs(32, 11, lo, hi);
+  snn_dataset *scaled = NULL;
+  size_t n = snn_dataset_size(raw);
+  float *x = malloc(n * 2 * sizeof(float));
+  int32_t *y = malloc(n * sizeof(int32_t));
+  ck_assert_snn_ok(snn_dataset_get(x, y, raw, 0, n));
+  ck_assert_snn_ok(snn_dataset_create(&scaled, x, y, n, 2));
+  ck_assert_snn_ok(snn_dataset_normalize_ranges(scaled, lo, hi, 2));
+
+  snn_learner *a = blob_learner(9), *b = blob_learner(9);
+  size_t nr = 7;
+  ck_assert_snn_ok(snn_learner_spikeprop_input_ranges(&nr, NULL, NULL, 0, b));
+  ck_assert_uint_eq(nr, 0); /* none at creation */
+  ck_assert_snn_ok(snn_learner_spikeprop_set_input_ranges(b, lo, hi, 2));
+  float glo[2] = {0, 0}, ghi[2] = {0, 0};
+  ck_assert_snn_ok(snn_learner_spikeprop_input_ranges(&nr, glo, ghi, 2, b));
+  ck_assert_uint_eq(nr, 2);
+  ck_assert(memcmp(glo, lo, sizeof lo) == 0 && memcmp(ghi, hi, sizeof hi) == 0);
+  for (int e = 0; e < 3; e++) {
+    double ea = 0, eb = 0;
+    ck_assert_snn_ok(snn_learner_train_epoch(a, &ea, scaled, NULL, NULL));
+    ck_assert_snn_ok(snn_learner_train_epoch(b, &eb, raw, NULL, NULL));
+    ck_assert(memcmp(&ea, &eb, sizeof ea) == 0);
+  }
+  double acc_a = 0, acc_b = 0;
+  ck_assert_snn_ok(snn_learner_spikeprop_evaluate(&acc_a, a, scaled));
+  ck_assert_snn_ok(snn_learner_spikeprop_evaluate(&acc_b, b, raw));
+  ck_assert(acc_a == acc_b && acc_a >= 0.8);
+  /* raw values beyond the training range are clamped like normalize_ranges does */
+  float xr[8] = {lo[0] - 100.0f, hi[1] + 5.0f, hi[0] + 1e4f, lo[1] - 1.0f, lo[0], hi[1],
+                 (lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2};
+  snn_dataset *probe = NULL;
+  int32_t yr[4] = {0, 1, 0, 1};
+  ck_assert_snn_ok(snn_dataset_create(&probe, xr, yr, 4, 2));
+  ck_assert_snn_ok(snn_dataset_normalize_ranges(probe, lo, hi, 2));
+  float xs[8], ta[8], tb[8];
+  int32_t pa[4], pb[4];
+  ck_assert_snn_ok(snn_dataset_get(xs, NULL, probe, 0, 4));
+  ck_assert_snn_ok(snn_learner_spikeprop_classify(pa, ta, a, xs, 4, 2));
+  ck_assert_snn_ok(snn_learner_spikeprop_classify(pb, tb, b, xr, 4, 2));
+  ck_assert(memcmp(pa, pb, sizeof pa) == 0 && memcmp(ta, tb, sizeof ta) == 0);
+
+  /* the file carries them: a reload classifies raw data the same way */
+  size_t sb = 0, sa = 0;
+  unsigned char *fb = save_bytes_l(b, &sb), *fa = save_bytes_l(a, &sa);
+  ck_assert_uint_eq(sb, sa + 16 + 8 + 2 * 2 * 4 + 4); /* one SPRG section */
+  snn_learner *c = NULL;
+  snn_network *net = NULL;
+  ck_assert_snn_ok(snn_learner_load_mem(&c, &net, fb, sb, NULL));
+  ck_assert_snn_ok(snn_learner_spikeprop_input_ranges(&nr, glo, ghi, 2, c));
+  ck_assert(nr == 2 && memcmp(glo, lo, sizeof lo) == 0 && memcmp(ghi, hi, sizeof hi) == 0);
+  ck_assert_snn_ok(snn_learner_spikeprop_classify(pb, tb, c, xr, 4, 2));
+  ck_assert(memcmp(pa, pb, sizeof pa) == 0 && memcmp(ta, tb, sizeof ta) == 0);
+  size_t sc = 0;
+  unsigned char *fc = save_bytes_l(c, &sc);
+  ck_assert(sc == sb && memcmp(fc, fb, sb) == 0); /* re-saves to the same bytes */
+  corrupt_sweep(c); /* truncated or flipped files with SPRG fail cleanly */
+
+  /* bad arguments change nothing */
+  float nan_lo[2] = {lo[0], NAN}, bad_hi[2] = {hi[0], lo[1] - 1.0f};
+  ck_assert_snn_err(snn_learner_spikeprop_set_input_ranges(b, lo, hi, 3), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_set_input_ranges(b, nan_lo, hi, 2), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_set_input_ranges(b, lo, bad_hi, 2), SNN_E_RANGE);
+  ck_assert_snn_err(snn_learner_spikeprop_set_input_ranges(b, NULL, hi, 2), SNN_E_INVALID);
+  ck_assert_snn_err(snn_learner_spikeprop_input_ranges(&nr, glo, ghi, 1, b), SNN_E_INVALID);
+  ck_assert_uint_eq(nr, 0);
+  ck_assert_snn_ok(snn_learner_spikeprop_input_ranges(&nr, glo, NULL, 2, b));
+  ck_assert(nr == 2 && memcmp(glo, lo, sizeof lo) == 0);
+  /* a learner without an encoder takes spike times, not features */
+  snn_learner *t = NULL;
+  ck_assert_snn_ok(snn_learner_create_spikeprop(&t, 3, 2, 1, NULL, NULL, NULL));
+  float one[3] = {0, 0, 0}, two[3] = {1, 1, 1};
+  ck_assert_snn_err(snn_learner_spikeprop_set_input_ranges(t, one, two, 2), SNN_E_INVALID);
+  snn_learner_free(t);
+  /* out of memory while replacing them: NOMEM, no leak, the old ranges kept */
+  float lo2[2] = {lo[0] - 1.0f, lo[1]};
+  for (long fail_at = 1;; fail_at++) {
+    snn_test_oom_install(fail_at);
+    int rc = snn_learner_spikeprop_set_input_ranges(b, lo2, hi, 2);
+    long live = snn_test_oom_live(); /* success: 3 blocks in, the 3 old ones out */
+    snn_test_oom_uninstall();
+    ck_assert_int_eq(live, 0);
+    ck_assert_snn_ok(snn_learner_spikeprop_input_ranges(&nr, glo, NULL, 2, b));
+    if (rc == SNN_OK) {
+      ck_assert(glo[0] == lo2[0]);
+      break;
+    }
+    ck_assert_int_eq(rc, SNN_E_NOMEM);
+    ck_assert(glo[0] == lo[0]); /* unchanged */
+    ck_assert_msg(fail_at < 10, "never succeeded");
+  }
+  ck_assert_snn_ok(snn_learner_spikeprop_set_input_ranges(b, lo, hi, 2));
+
+  /* removed, the learner saves exactly as the one that never had them */
+  ck_assert_snn_ok(snn_learner_spikeprop_set_input_ranges(b, NULL, NULL, 0));
+  ck_assert_snn_ok(snn_learner_spikeprop_input_ranges(&nr, NULL, NULL, 0, b));
+  ck_assert_uint_eq(nr, 0);
+  size_t sb2 = 0;
+  unsigned char *fb2 = save_bytes_l(b, &sb2);
+  ck_assert(sb2 == sa && memcmp(fb2, fa, sa) == 0);
+
+  free(fa);
+  free(fb);
+  free(fb2);
+  free(fc);
+  free(x);
+  free(y);
+  snn_learner_free(a);
+  snn_learner_free(b);
+  snn_learner_free(c);
+  snn_dataset_free(probe);
+  snn_dataset_free(raw);
+  snn_dataset_free(scaled);
+}
+END_TEST
+
 /* offset of SPKP's payload is 32 (header 16 + section head 16) */
 static void fix_spkp_crc(unsigned char *b) {
   uint64_t len = 0;
@@ -1650,6 +1788,7 @@ Suite *suite_spikeprop(void) {
   tcase_add_test(tc, test_save_load_update_options);
   tcase_add_test(tc, test_save_load_rprop);
   tcase_add_test(tc, test_corrupt_rprop_behind_crc);
+  tcase_add_test(tc, test_input_ranges);
   suite_add_tcase(s, tc);
   tc = tcase_create("api");
   tcase_add_test(tc, test_bad_arguments);

@@ -280,7 +280,11 @@ int sp_run_uci(sp_result *r, const sp_config *c, const char *name) {
   size_t *perm = malloc(n * sizeof(size_t)), *idx = malloc(n * sizeof(size_t));
   int rank = env_or("SPIKEPROP_SCALE", 0) == 1;
   float *xr = rank ? malloc(n * nf * sizeof(float)) : NULL;
-  if (!x || !y || !perm || !idx || (rank && !xr)) {
+  /* min-max ranges of the training fold; they are given to the learner
+   * (snn_learner_spikeprop_set_input_ranges), which scales raw features
+   * itself and saves the ranges with the model */
+  float *rlo = malloc(nf * sizeof(float)), *rhi = malloc(nf * sizeof(float));
+  if (!x || !y || !perm || !idx || (rank && !xr) || !rlo || !rhi) {
     fprintf(stderr, "spikeprop: out of memory\n");
     rc = 1;
     goto out;
@@ -343,9 +347,7 @@ int sp_run_uci(sp_result *r, const sp_config *c, const char *name) {
     if (rc == SNN_OK) rc = make_subset(&tr, xf, y, idx, nt - nv, nf);
     if (rc == SNN_OK) rc = make_subset(&te, xf, y, idx + nt, hi - lo, nf);
     if (rc == SNN_OK && nv) rc = make_subset(&va, xf, y, idx + nt - nv, nv, nf);
-    if (rc == SNN_OK) rc = snn_dataset_normalize(te, tr);
-    if (rc == SNN_OK && nv) rc = snn_dataset_normalize(va, tr);
-    if (rc == SNN_OK) rc = snn_dataset_normalize(tr, tr);
+    if (rc == SNN_OK) rc = snn_dataset_feature_ranges(rlo, rhi, nf, tr);
     snn_spikeprop_options o = SNN_SPIKEPROP_OPTIONS_INIT;
     o.bias = 1;
     o.learning_rate = u->lr;
@@ -365,6 +367,14 @@ int sp_run_uci(sp_result *r, const sp_config *c, const char *name) {
       snn_network_free(none); /* NULL for a SpikeProp file */
       epochs = 0;
     }
+    /* the scaling: rank-scaled data and learners saved without ranges (older
+     * files) take scaled datasets; otherwise the learner scales raw features */
+    size_t n_rng = 0;
+    if (rc == SNN_OK && l) rc = snn_learner_spikeprop_input_ranges(&n_rng, NULL, NULL, 0, l);
+    int scale_data = xr || (c->load_path && n_rng == 0);
+    if (rc == SNN_OK && scale_data) rc = snn_dataset_normalize_ranges(te, rlo, rhi, nf);
+    if (rc == SNN_OK && scale_data && nv) rc = snn_dataset_normalize_ranges(va, rlo, rhi, nf);
+    if (rc == SNN_OK && scale_data) rc = snn_dataset_normalize_ranges(tr, rlo, rhi, nf);
     /* restarts: R networks from different initial weights, the one with the
      * best validation accuracy (no validation split: training accuracy) is
      * kept, earliest on ties; the test fold plays no part */
@@ -386,6 +396,7 @@ int sp_run_uci(sp_result *r, const sp_config *c, const char *name) {
       snn_learner *cand = NULL;
       o.seed = c->seed * 131u + f + 1000003u * (uint64_t)rs; /* rs = 0: the single-run seed */
       rc = snn_learner_create_spikeprop(&cand, nf * u->fields + 1, u->hidden, nc, m, enc, &o);
+      if (rc == SNN_OK && !scale_data) rc = snn_learner_spikeprop_set_input_ranges(cand, rlo, rhi, nf);
       double score = 0;
       if (rc == SNN_OK) rc = train_fold(&score, cand, u, epochs, tr, va, f, c->quiet);
       if (rc == SNN_OK && score > keep_score) {
@@ -430,6 +441,8 @@ out:
   free(perm);
   free(idx);
   free(xr);
+  free(rlo);
+  free(rhi);
   snn_dataset_free(all);
   return rc == SNN_OK ? 0 : 1;
 }

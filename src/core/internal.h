@@ -75,6 +75,11 @@ int snn__check_struct_size(const void *p, size_t struct_size, size_t min_size,
  * left alone. The caller checked out's struct_size against its minimum. */
 void snn__sized_out(void *out, const void *src, size_t src_size);
 
+/* Min-max scaling of one value, the transform of snn_dataset_normalize_ranges():
+ * (x - lo) / (hi - lo) in double, clamped to [0, 1]; 0 when hi == lo; NaN stays NaN.
+ * Shared so that every user of input ranges gives bitwise the same floats. */
+float snn__minmax_scale(float x, float lo, float hi);
+
 /* CRC-32 (IEEE 802.3, as zlib), chainable: crc = snn__crc32(crc, buf, n), start at 0 */
 uint32_t snn__crc32(uint32_t crc, const void *buf, size_t n);
 

@@ -128,13 +128,17 @@ static void snn__dataset_feature_range(float *lo_out, float *hi_out, const snn_d
 /* The one min-max transform behind snn_dataset_normalize and
  * snn_dataset_normalize_ranges: x' = (x - lo) / (hi - lo) in double, clamped
  * to [0, 1]; a constant feature (hi == lo) becomes 0. lo, hi finite, lo <= hi. */
+float snn__minmax_scale(float x, float lo, float hi) {
+  double range = (double)hi - (double)lo;
+  double s = range > 0.0 ? ((double)x - (double)lo) / range : 0.0;
+  return (float)(s < 0.0 ? 0.0 : s > 1.0 ? 1.0 : s);
+}
+
 static void snn__dataset_scale_feature(snn_dataset *d, size_t j, float lo, float hi) {
   size_t nf = d->nf;
-  double range = (double)hi - (double)lo;
   for (size_t i = 0; i < d->n; i++) {
     float *v = &d->x[i * nf + j];
-    double s = range > 0.0 ? ((double)*v - (double)lo) / range : 0.0;
-    *v = (float)(s < 0.0 ? 0.0 : s > 1.0 ? 1.0 : s);
+    *v = snn__minmax_scale(*v, lo, hi);
   }
 }
 

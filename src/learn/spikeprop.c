@@ -80,6 +80,9 @@ typedef struct snn__spikeprop {
   double *ky, *kdy; /* K: kernel values of one connection */
   uint32_t *order;  /* max(n_in, n_hid): firing presynaptic neurons by time */
   size_t *head;     /* K: merge position per terminal */
+  /* input ranges (snn_learner_spikeprop_set_input_ranges): n_rng floats each, or NULL */
+  float *rmin, *rmax, *xbuf; /* xbuf: one scaled sample */
+  size_t n_rng;
 } snn__spikeprop;
 
 static snn__spikeprop *as_sp(snn_learner *l) { return (snn__spikeprop *)(void *)l; }
@@ -218,6 +221,9 @@ void snn__spikeprop_destroy(snn_learner *l) {
   snn__free(p->kdy);
   snn__free(p->order);
   snn__free(p->head);
+  snn__free(p->rmin);
+  snn__free(p->rmax);
+  snn__free(p->xbuf);
   p->tag = 0;
   snn__free(p);
 }
@@ -241,6 +247,9 @@ void snn__spikeprop_view_get(snn__spikeprop_view *v, const snn_learner *l) {
   v->n_w = p->n_w;
   v->sign = p->sign;
   v->enc = p->enc;
+  v->rmin = p->rmin;
+  v->rmax = p->rmax;
+  v->n_rng = p->n_rng;
 }
 
 size_t snn__spikeprop_n_params(const snn_learner *l) {
@@ -880,6 +889,81 @@ int snn_learner_spikeprop_n_features(size_t *n_features, const snn_learner *l) {
   return SNN_OK;
 }
 
+int snn_learner_spikeprop_set_input_ranges(snn_learner *l, const float *min, const float *max,
+                                           size_t n_features) {
+  static const char fn[] = "snn_learner_spikeprop_set_input_ranges";
+  SNN__CHECK_NULL(l, fn);
+  int rc = require_sp(l, fn);
+  if (rc != SNN_OK) return rc;
+  snn__spikeprop *p = as_sp(l);
+  if (min == NULL && max == NULL && n_features == 0) { /* remove them */
+    snn__free(p->rmin);
+    snn__free(p->rmax);
+    snn__free(p->xbuf);
+    p->rmin = p->rmax = p->xbuf = NULL;
+    p->n_rng = 0;
+    return SNN_OK;
+  }
+  SNN__CHECK_NULL(min, fn);
+  SNN__CHECK_NULL(max, fn);
+  if (!p->enc)
+    return snn__error(SNN_E_INVALID,
+                      "%s: the learner has no encoder, so its inputs are spike times, not features",
+                      fn);
+  size_t nf = 0;
+  if ((rc = snn_learner_spikeprop_n_features(&nf, l)) != SNN_OK) return rc;
+  if (n_features != nf)
+    return snn__error(SNN_E_INVALID, "%s: n_features (%zu) must equal the learner's feature count (%zu)",
+                      fn, n_features, nf);
+  for (size_t j = 0; j < nf; j++) {
+    if (!isfinite(min[j]))
+      return snn__error(SNN_E_INVALID, "%s: min[%zu] is not finite (%g)", fn, j, (double)min[j]);
+    if (!isfinite(max[j]))
+      return snn__error(SNN_E_INVALID, "%s: max[%zu] is not finite (%g)", fn, j, (double)max[j]);
+    if (max[j] < min[j])
+      return snn__error(SNN_E_RANGE, "%s: max[%zu] (%g) is below min[%zu] (%g)", fn, j,
+                        (double)max[j], j, (double)min[j]);
+  }
+  float *a = snn__calloc(nf, sizeof *a), *b = snn__calloc(nf, sizeof *b);
+  float *x = snn__calloc(nf, sizeof *x);
+  if (!a || !b || !x) {
+    snn__free(a);
+    snn__free(b);
+    snn__free(x);
+    return snn__error(SNN_E_NOMEM, "%s: out of memory for %zu ranges", fn, nf);
+  }
+  memcpy(a, min, nf * sizeof *a);
+  memcpy(b, max, nf * sizeof *b);
+  snn__free(p->rmin);
+  snn__free(p->rmax);
+  snn__free(p->xbuf);
+  p->rmin = a;
+  p->rmax = b;
+  p->xbuf = x;
+  p->n_rng = nf;
+  return SNN_OK;
+}
+
+int snn_learner_spikeprop_input_ranges(size_t *n_ranges, float *min, float *max,
+                                       size_t n_features, const snn_learner *l) {
+  static const char fn[] = "snn_learner_spikeprop_input_ranges";
+  SNN__CHECK_NULL(n_ranges, fn);
+  *n_ranges = 0;
+  SNN__CHECK_NULL(l, fn);
+  int rc = require_sp(l, fn);
+  if (rc != SNN_OK) return rc;
+  const snn__spikeprop *p = as_csp(l);
+  if (p->n_rng && (min || max)) {
+    if (n_features != p->n_rng)
+      return snn__error(SNN_E_INVALID, "%s: n_features (%zu) must equal the number of ranges (%zu)",
+                        fn, n_features, p->n_rng);
+    if (min) memcpy(min, p->rmin, p->n_rng * sizeof *min);
+    if (max) memcpy(max, p->rmax, p->n_rng * sizeof *max);
+  }
+  *n_ranges = p->n_rng;
+  return SNN_OK;
+}
+
 int snn_learner_spikeprop_weights_get(double *dst, size_t n, const snn_learner *l) {
   static const char fn[] = "snn_learner_spikeprop_weights_get";
   SNN__CHECK_NULL(dst, fn);
@@ -928,9 +1012,14 @@ static int encoded_size(size_t *out, const snn__spikeprop *p, size_t n_features,
   return SNN_OK;
 }
 
-/* encodes one sample into p->tin */
+/* encodes one sample into p->tin (after the input ranges, when set: nf ==
+ * p->n_rng then, as encoded_size() checked nf against the network) */
 static int encode(snn__spikeprop *p, const float *x, size_t nf, const char *fn) {
   size_t nenc = p->n_in - p->o.bias;
+  if (p->rmin && nf == p->n_rng) {
+    for (size_t f = 0; f < nf; f++) p->xbuf[f] = snn__minmax_scale(x[f], p->rmin[f], p->rmax[f]);
+    x = p->xbuf;
+  }
   if (p->enc) {
     int rc = snn_encoder_spike_times(p->enc, p->fbuf, nenc, x, nf);
     if (rc != SNN_OK) return rc;

@@ -36,6 +36,8 @@ typedef struct snn__spikeprop_view {
   size_t n_w;
   const double *sign;           /* n_hid: +1 excitatory, -1 inhibitory */
   snn_encoder *enc;             /* owned by the learner, or NULL */
+  const float *rmin, *rmax;     /* n_rng input ranges each, or NULL (none set) */
+  size_t n_rng;
 } snn__spikeprop_view;
 void snn__spikeprop_view_get(snn__spikeprop_view *v, const snn_learner *l);
 

@@ -137,6 +137,25 @@ static void pl_spkp(snn__wr *w, const void *ctx) {
   }
 }
 
+/* SPRG: the input ranges (snn_learner_spikeprop_set_input_ranges), written
+ * only when set; marked required, since a reader that skipped it would feed
+ * raw features to a network trained on scaled ones. */
+static void pl_sprg(snn__wr *w, const void *ctx) {
+  const snn__spikeprop_view *v = ctx;
+  snn__wr_u64(w, v->n_rng);
+  snn__wr_f32s(w, v->rmin, v->n_rng);
+  snn__wr_f32s(w, v->rmax, v->n_rng);
+}
+
+/* the sections of a learner file before END; returns their count */
+static size_t sections(snn__section sec[2], const snn__spikeprop_view *v) {
+  snn__section a = {{'S', 'P', 'K', 'P'}, SNN__SECTION_REQUIRED, pl_spkp, v};
+  snn__section b = {{'S', 'P', 'R', 'G'}, SNN__SECTION_REQUIRED, pl_sprg, v};
+  sec[0] = a;
+  sec[1] = b;
+  return v->rmin ? 2 : 1;
+}
+
 static int save_view(snn__spikeprop_view *v, const snn_learner *l, const char *fn) {
   snn__spikeprop_view_get(v, l);
   for (size_t i = 0; i < v->n_w; i++)
@@ -151,8 +170,9 @@ int snn__spikeprop_save(const snn_learner *l, const char *path, const char *fn) 
   snn__spikeprop_view v;
   int rc = save_view(&v, l, fn);
   if (rc != SNN_OK) return rc;
-  snn__section sec = {{'S', 'P', 'K', 'P'}, SNN__SECTION_REQUIRED, pl_spkp, &v};
-  return snn__model_save(NULL, &sec, 1, path, fn);
+  snn__section sec[2];
+  size_t n = sections(sec, &v);
+  return snn__model_save(NULL, sec, n, path, fn);
 }
 
 int snn__spikeprop_save_mem(size_t *size, const snn_learner *l, void *buf, size_t cap,
@@ -160,8 +180,9 @@ int snn__spikeprop_save_mem(size_t *size, const snn_learner *l, void *buf, size_
   snn__spikeprop_view v;
   int rc = save_view(&v, l, fn);
   if (rc != SNN_OK) return rc;
-  snn__section sec = {{'S', 'P', 'K', 'P'}, SNN__SECTION_REQUIRED, pl_spkp, &v};
-  return snn__model_save_mem(size, NULL, &sec, 1, buf, cap, fn);
+  snn__section sec[2];
+  size_t n = sections(sec, &v);
+  return snn__model_save_mem(size, NULL, sec, n, buf, cap, fn);
 }
 
 /* ======================================================================== */
@@ -440,13 +461,44 @@ done:
   return rc;
 }
 
-/* visitor of snn__model_walk(): SPKP first, then END (optional sections skipped) */
+/* The SPRG payload: the input ranges, checked by the public setter. */
+static int read_sprg(snn__rd *r, snn_learner *l) {
+  size_t nf = 0, n = 0, off = r->pos;
+  int rc = snn_learner_spikeprop_n_features(&nf, l);
+  if (rc != SNN_OK) return snn__rd_apply_err(r, rc, off, "feature count");
+  if ((rc = rd_count(r, &n, nf, nf, "number of input ranges"))) return rc;
+  float *lo = snn__calloc(n, sizeof *lo), *hi = snn__calloc(n, sizeof *hi);
+  if (!lo || !hi) {
+    rc = snn__error(SNN_E_NOMEM, "%s: out of memory for %zu input ranges", r->fn, n);
+  } else if ((rc = snn__rd_f32s(r, lo, n, "input range minimum")) == SNN_OK &&
+             (rc = snn__rd_f32s(r, hi, n, "input range maximum")) == SNN_OK) {
+    if (r->pos != r->end)
+      rc = snn__rd_err(r, SNN_E_FORMAT, r->pos, "%zu unexpected bytes at the end of the section",
+                       r->end - r->pos);
+    else if ((rc = snn_learner_spikeprop_set_input_ranges(l, lo, hi, n)) != SNN_OK)
+      rc = snn__rd_apply_err(r, rc, off, "input ranges");
+  }
+  snn__free(lo);
+  snn__free(hi);
+  return rc;
+}
+
+/* visitor of snn__model_walk(): SPKP first, then SPRG (optional), then END
+ * (unknown optional sections skipped) */
 static int visit_spkp(void *ctx, snn__rd *r, const unsigned char *h, size_t pos, int *is_end) {
   snn_learner **l = ctx;
   if (memcmp(h, tag_spkp, 4) == 0) {
     if (pos != SNN__MODEL_HEADER_SIZE)
       return snn__rd_err(r, SNN_E_FORMAT, pos, "SPKP must be the first section, once");
     return read_spkp(r, l);
+  }
+  if (memcmp(h, "SPRG", 4) == 0) {
+    size_t n = 0;
+    if (*l == NULL) /* cannot happen: the walk starts with SPKP */
+      return snn__rd_err(r, SNN_E_FORMAT, pos, "SPRG before SPKP");
+    if (snn_learner_spikeprop_input_ranges(&n, NULL, NULL, 0, *l) == SNN_OK && n > 0)
+      return snn__rd_err(r, SNN_E_FORMAT, pos, "SPRG appears twice");
+    return read_sprg(r, *l);
   }
   if (memcmp(h, tag_end, 4) == 0) {
     *is_end = 1;

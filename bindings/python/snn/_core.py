@@ -1832,6 +1832,48 @@ class Learner(_Handle):
         _call("snn_learner_spikeprop_n_features", byref(n), self.handle)
         return n.value
 
+    def spikeprop_input_ranges(self):
+        """SpikeProp: the learner's input ranges as (min, max), two float32 arrays of
+        spikeprop_n_features values, or None when it has none (see
+        set_spikeprop_input_ranges)."""
+        self._spikeprop_sizes("Learner.spikeprop_input_ranges")
+        n = c_size_t()
+        _call("snn_learner_spikeprop_input_ranges", byref(n), None, None, 0, self.handle)
+        if n.value == 0:
+            return None
+        lo = np.empty(n.value, dtype=np.float32)
+        hi = np.empty(n.value, dtype=np.float32)
+        _call("snn_learner_spikeprop_input_ranges", byref(n), _ptr(lo), _ptr(hi), n.value,
+              self.handle)
+        return lo, hi
+
+    def set_spikeprop_input_ranges(self, ranges):
+        """SpikeProp: gives the learner per-feature input ranges ``(min, max)`` (e.g.
+        Dataset.feature_ranges() of the training set), so that spikeprop_classify,
+        spikeprop_evaluate and train_epoch take raw features and scale them exactly as
+        Dataset.normalize(ranges=...) does; the ranges are saved with the learner.
+        None removes them. Invalid ranges (wrong length, NaN/inf, a learner without an
+        encoder: InvalidError; max < min: RangeError) leave the learner unchanged."""
+        self._spikeprop_sizes("Learner.set_spikeprop_input_ranges")
+        if ranges is None:
+            _call("snn_learner_spikeprop_set_input_ranges", self.handle, None, None, 0)
+            return
+        if isinstance(ranges, (str, bytes)):
+            raise TypeError("Learner.set_spikeprop_input_ranges: ranges must be a (min, max) "
+                            "pair of arrays")
+        try:
+            lo, hi = ranges
+        except (TypeError, ValueError):
+            raise TypeError("Learner.set_spikeprop_input_ranges: ranges must be a (min, max) "
+                            "pair of arrays") from None
+        lo = _f32(lo, "Learner.set_spikeprop_input_ranges: min").reshape(-1)
+        hi = _f32(hi, "Learner.set_spikeprop_input_ranges: max").reshape(-1)
+        if lo.size != hi.size:
+            raise _invalid(f"Learner.set_spikeprop_input_ranges: min has {lo.size} values, "
+                           f"max {hi.size}")
+        _call("snn_learner_spikeprop_set_input_ranges", self.handle, _ptr(lo), _ptr(hi),
+              lo.size)
+
     def spikeprop_options(self):
         """SpikeProp: the options in effect as a SpikepropOptions (defaults resolved;
         learning_rate is the current rate). With spikeprop_sizes and spikeprop_models()

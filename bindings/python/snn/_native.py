@@ -500,6 +500,8 @@ PROTOTYPES = {
     "snn_learner_spikeprop_options_get": (_I, [POINTER(SpikepropOptions), _P]),
     "snn_learner_spikeprop_models": (_I, [_PP, _PP, _P]),
     "snn_learner_spikeprop_n_features": (_I, [POINTER(c_size_t), _P]),
+    "snn_learner_spikeprop_set_input_ranges": (_I, [_P, _V, _V, _Z]),
+    "snn_learner_spikeprop_input_ranges": (_I, [POINTER(c_size_t), _V, _V, _Z, _P]),
     # load options (models= of snn.Network.load/load_mem and snn.Learner.load/load_mem;
     # learner_ops stays NULL: custom learning rules cannot be written in Python)
     "snn_load_options_init": (_I, [POINTER(LoadOptions), _Z]),

@@ -86,3 +86,65 @@ class FeatureRangesTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@needs_numpy
+class SpikepropInputRangesTest(unittest.TestCase):
+    """Learner.set_spikeprop_input_ranges(): raw features in, the same results as
+    scaled features, and the ranges survive save_mem/load_mem."""
+
+    def setUp(self):
+        rng = np.random.default_rng(3)
+        y = (np.arange(40) % 2).astype(np.int32)
+        base = np.where(y[:, None] == 1, 0.7, 0.3) + 0.25 * (rng.random((40, 2)) - 0.5)
+        self.raw = np.column_stack([250 + 400 * base[:, 0], -3 + 0.02 * base[:, 1]])
+        self.raw = self.raw.astype(np.float32)
+        self.y = y
+
+    def learner(self):
+        enc = snn.Encoder("population")
+        enc.set("m", 6)
+        return snn.Learner.spikeprop(13, 4, 2, encoder=enc, bias=1, seed=5, terminals=8)
+
+    def test_raw_equals_scaled_and_survives_a_reload(self):
+        raw = snn.Dataset(self.raw, self.y)
+        lo, hi = raw.feature_ranges()
+        scaled = snn.Dataset(self.raw, self.y).normalize(ranges=(lo, hi))
+        a, b = self.learner(), self.learner()
+        self.assertIsNone(b.spikeprop_input_ranges())
+        b.set_spikeprop_input_ranges((lo, hi))
+        for _ in range(3):
+            self.assertEqual(a.train_epoch(scaled), b.train_epoch(raw))
+        la, ta = a.spikeprop_classify(scaled.get()[0])
+        lb, tb = b.spikeprop_classify(self.raw)
+        np.testing.assert_array_equal(la, lb)
+        np.testing.assert_array_equal(ta, tb)
+        c, net = snn.Learner.load_mem(b.save_mem())
+        self.assertIsNone(net)
+        rlo, rhi = c.spikeprop_input_ranges()
+        np.testing.assert_array_equal(rlo, lo)
+        np.testing.assert_array_equal(rhi, hi)
+        lc, tc = c.spikeprop_classify(self.raw)
+        np.testing.assert_array_equal(lc, lb)
+        np.testing.assert_array_equal(tc, tb)
+        b.set_spikeprop_input_ranges(None)
+        self.assertIsNone(b.spikeprop_input_ranges())
+        self.assertEqual(b.save_mem(), a.save_mem())
+
+    def test_refusals_leave_the_learner_unchanged(self):
+        b = self.learner()
+        b.set_spikeprop_input_ranges(([0, 0], [1, 1]))
+        with self.assertRaises(snn.InvalidError):
+            b.set_spikeprop_input_ranges(([0, 0, 0], [1, 1, 1]))
+        with self.assertRaises(snn.InvalidError):
+            b.set_spikeprop_input_ranges(([0, float("nan")], [1, 1]))
+        with self.assertRaises(snn.RangeError):
+            b.set_spikeprop_input_ranges(([0, 2], [1, 1]))
+        with self.assertRaises(TypeError):
+            b.set_spikeprop_input_ranges("01")
+        lo, hi = b.spikeprop_input_ranges()
+        np.testing.assert_array_equal(lo, [0, 0])
+        np.testing.assert_array_equal(hi, [1, 1])
+        no_encoder = snn.Learner.spikeprop(3, 2, 1)
+        with self.assertRaises(snn.InvalidError):
+            no_encoder.set_spikeprop_input_ranges(([0, 0], [1, 1]))
