@@ -79,6 +79,9 @@ void snn__sized_out(void *out, const void *src, size_t src_size);
  * (x - lo) / (hi - lo) in double, clamped to [0, 1]; 0 when hi == lo; NaN stays NaN.
  * Shared so that every user of input ranges gives bitwise the same floats. */
 float snn__minmax_scale(float x, float lo, float hi);
+/* Checks n (min, max) ranges as snn_dataset_normalize_ranges() does: finite
+ * (SNN_E_INVALID) and max >= min (SNN_E_RANGE), the message naming fn and j. */
+int snn__check_ranges(const float *min, const float *max, size_t n, const char *fn);
 
 /* CRC-32 (IEEE 802.3, as zlib), chainable: crc = snn__crc32(crc, buf, n), start at 0 */
 uint32_t snn__crc32(uint32_t crc, const void *buf, size_t n);

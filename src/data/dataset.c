@@ -125,13 +125,28 @@ static void snn__dataset_feature_range(float *lo_out, float *hi_out, const snn_d
   *hi_out = hi;
 }
 
-/* The one min-max transform behind snn_dataset_normalize and
- * snn_dataset_normalize_ranges: x' = (x - lo) / (hi - lo) in double, clamped
+/* The one min-max transform behind snn_dataset_normalize,
+ * snn_dataset_normalize_ranges and SpikeProp's input ranges: x' = (x - lo) / (hi - lo) in double, clamped
  * to [0, 1]; a constant feature (hi == lo) becomes 0. lo, hi finite, lo <= hi. */
 float snn__minmax_scale(float x, float lo, float hi) {
   double range = (double)hi - (double)lo;
   double s = range > 0.0 ? ((double)x - (double)lo) / range : 0.0;
   return (float)(s < 0.0 ? 0.0 : s > 1.0 ? 1.0 : s);
+}
+
+int snn__check_ranges(const float *min, const float *max, size_t n, const char *fn) {
+  for (size_t j = 0; j < n; j++) {
+    if (!isfinite(min[j]))
+      return snn__error(SNN_E_INVALID, "%s: min[%zu] is not finite (%g)", fn, j,
+                        (double)min[j]);
+    if (!isfinite(max[j]))
+      return snn__error(SNN_E_INVALID, "%s: max[%zu] is not finite (%g)", fn, j,
+                        (double)max[j]);
+    if (max[j] < min[j])
+      return snn__error(SNN_E_RANGE, "%s: max[%zu] (%g) is below min[%zu] (%g)", fn, j,
+                        (double)max[j], j, (double)min[j]);
+  }
+  return SNN_OK;
 }
 
 static void snn__dataset_scale_feature(snn_dataset *d, size_t j, float lo, float hi) {
@@ -172,17 +187,8 @@ int snn_dataset_normalize_ranges(snn_dataset *d, const float *min, const float *
                       "%s: n_features (%zu) must equal the dataset's feature count (%zu)", fn,
                       n_features, d->nf);
   /* validate every range before writing anything, so d is unchanged on error */
-  for (size_t j = 0; j < n_features; j++) {
-    if (!isfinite(min[j]))
-      return snn__error(SNN_E_INVALID, "%s: min[%zu] is not finite (%g)", fn, j,
-                        (double)min[j]);
-    if (!isfinite(max[j]))
-      return snn__error(SNN_E_INVALID, "%s: max[%zu] is not finite (%g)", fn, j,
-                        (double)max[j]);
-    if (max[j] < min[j])
-      return snn__error(SNN_E_RANGE, "%s: max[%zu] (%g) is below min[%zu] (%g)", fn, j,
-                        (double)max[j], j, (double)min[j]);
-  }
+  int rc = snn__check_ranges(min, max, n_features, fn);
+  if (rc != SNN_OK) return rc;
   for (size_t j = 0; j < n_features; j++) snn__dataset_scale_feature(d, j, min[j], max[j]);
   return SNN_OK;
 }

@@ -915,15 +915,7 @@ int snn_learner_spikeprop_set_input_ranges(snn_learner *l, const float *min, con
   if (n_features != nf)
     return snn__error(SNN_E_INVALID, "%s: n_features (%zu) must equal the learner's feature count (%zu)",
                       fn, n_features, nf);
-  for (size_t j = 0; j < nf; j++) {
-    if (!isfinite(min[j]))
-      return snn__error(SNN_E_INVALID, "%s: min[%zu] is not finite (%g)", fn, j, (double)min[j]);
-    if (!isfinite(max[j]))
-      return snn__error(SNN_E_INVALID, "%s: max[%zu] is not finite (%g)", fn, j, (double)max[j]);
-    if (max[j] < min[j])
-      return snn__error(SNN_E_RANGE, "%s: max[%zu] (%g) is below min[%zu] (%g)", fn, j,
-                        (double)max[j], j, (double)min[j]);
-  }
+  if ((rc = snn__check_ranges(min, max, nf, fn)) != SNN_OK) return rc;
   float *a = snn__calloc(nf, sizeof *a), *b = snn__calloc(nf, sizeof *b);
   float *x = snn__calloc(nf, sizeof *x);
   if (!a || !b || !x) {
