@@ -396,7 +396,8 @@ int sp_run_uci(sp_result *r, const sp_config *c, const char *name) {
       snn_learner *cand = NULL;
       o.seed = c->seed * 131u + f + 1000003u * (uint64_t)rs; /* rs = 0: the single-run seed */
       rc = snn_learner_create_spikeprop(&cand, nf * u->fields + 1, u->hidden, nc, m, enc, &o);
-      if (rc == SNN_OK && !scale_data) rc = snn_learner_spikeprop_set_input_ranges(cand, rlo, rhi, nf);
+      if (rc == SNN_OK && !scale_data)
+        rc = snn_learner_spikeprop_set_input_ranges(cand, rlo, rhi, nf);
       double score = 0;
       if (rc == SNN_OK) rc = train_fold(&score, cand, u, epochs, tr, va, f, c->quiet);
       if (rc == SNN_OK && score > keep_score) {

@@ -126,8 +126,9 @@ static void snn__dataset_feature_range(float *lo_out, float *hi_out, const snn_d
 }
 
 /* The one min-max transform behind snn_dataset_normalize,
- * snn_dataset_normalize_ranges and SpikeProp's input ranges: x' = (x - lo) / (hi - lo) in double, clamped
- * to [0, 1]; a constant feature (hi == lo) becomes 0. lo, hi finite, lo <= hi. */
+ * snn_dataset_normalize_ranges and SpikeProp's input ranges:
+ * x' = (x - lo) / (hi - lo) in double, clamped to [0, 1]; a constant feature
+ * (hi == lo) becomes 0. lo, hi finite, lo <= hi. */
 float snn__minmax_scale(float x, float lo, float hi) {
   double range = (double)hi - (double)lo;
   double s = range > 0.0 ? ((double)x - (double)lo) / range : 0.0;

@@ -913,8 +913,9 @@ int snn_learner_spikeprop_set_input_ranges(snn_learner *l, const float *min, con
   size_t nf = 0;
   if ((rc = snn_learner_spikeprop_n_features(&nf, l)) != SNN_OK) return rc;
   if (n_features != nf)
-    return snn__error(SNN_E_INVALID, "%s: n_features (%zu) must equal the learner's feature count (%zu)",
-                      fn, n_features, nf);
+    return snn__error(SNN_E_INVALID,
+                      "%s: n_features (%zu) must equal the learner's feature count (%zu)", fn,
+                      n_features, nf);
   if ((rc = snn__check_ranges(min, max, nf, fn)) != SNN_OK) return rc;
   float *a = snn__calloc(nf, sizeof *a), *b = snn__calloc(nf, sizeof *b);
   float *x = snn__calloc(nf, sizeof *x);

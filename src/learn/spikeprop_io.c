@@ -466,6 +466,8 @@ static int read_sprg(snn__rd *r, snn_learner *l) {
   size_t nf = 0, n = 0, off = r->pos;
   int rc = snn_learner_spikeprop_n_features(&nf, l);
   if (rc != SNN_OK) return snn__rd_apply_err(r, rc, off, "feature count");
+  if (nf == 0)
+    return snn__rd_err(r, SNN_E_FORMAT, off, "input ranges for a learner without features");
   if ((rc = rd_count(r, &n, nf, nf, "number of input ranges"))) return rc;
   float *lo = snn__calloc(n, sizeof *lo), *hi = snn__calloc(n, sizeof *hi);
   if (!lo || !hi) {
