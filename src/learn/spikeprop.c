@@ -194,6 +194,15 @@ static int resolve(snn_spikeprop_options *r, const snn_spikeprop_options *in, do
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
+/* frees the input ranges (snn_learner_spikeprop_set_input_ranges) */
+static void drop_ranges(snn__spikeprop *p) {
+  snn__free(p->rmin);
+  snn__free(p->rmax);
+  snn__free(p->xbuf);
+  p->rmin = p->rmax = p->xbuf = NULL;
+  p->n_rng = 0;
+}
+
 void snn__spikeprop_destroy(snn_learner *l) {
   if (!snn__learner_is_spikeprop(l)) return;
   snn__spikeprop *p = as_sp(l);
@@ -221,9 +230,7 @@ void snn__spikeprop_destroy(snn_learner *l) {
   snn__free(p->kdy);
   snn__free(p->order);
   snn__free(p->head);
-  snn__free(p->rmin);
-  snn__free(p->rmax);
-  snn__free(p->xbuf);
+  drop_ranges(p);
   p->tag = 0;
   snn__free(p);
 }
@@ -897,11 +904,7 @@ int snn_learner_spikeprop_set_input_ranges(snn_learner *l, const float *min, con
   if (rc != SNN_OK) return rc;
   snn__spikeprop *p = as_sp(l);
   if (min == NULL && max == NULL && n_features == 0) { /* remove them */
-    snn__free(p->rmin);
-    snn__free(p->rmax);
-    snn__free(p->xbuf);
-    p->rmin = p->rmax = p->xbuf = NULL;
-    p->n_rng = 0;
+    drop_ranges(p);
     return SNN_OK;
   }
   SNN__CHECK_NULL(min, fn);
@@ -927,9 +930,7 @@ int snn_learner_spikeprop_set_input_ranges(snn_learner *l, const float *min, con
   }
   memcpy(a, min, nf * sizeof *a);
   memcpy(b, max, nf * sizeof *b);
-  snn__free(p->rmin);
-  snn__free(p->rmax);
-  snn__free(p->xbuf);
+  drop_ranges(p);
   p->rmin = a;
   p->rmax = b;
   p->xbuf = x;
@@ -1005,11 +1006,11 @@ static int encoded_size(size_t *out, const snn__spikeprop *p, size_t n_features,
   return SNN_OK;
 }
 
-/* encodes one sample into p->tin (after the input ranges, when set: nf ==
- * p->n_rng then, as encoded_size() checked nf against the network) */
+/* encodes one sample into p->tin, scaled by the input ranges first when set
+ * (every caller checked nf with encoded_size(), so nf == p->n_rng then) */
 static int encode(snn__spikeprop *p, const float *x, size_t nf, const char *fn) {
   size_t nenc = p->n_in - p->o.bias;
-  if (p->rmin && nf == p->n_rng) {
+  if (p->rmin) {
     for (size_t f = 0; f < nf; f++) p->xbuf[f] = snn__minmax_scale(x[f], p->rmin[f], p->rmax[f]);
     x = p->xbuf;
   }
