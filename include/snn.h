@@ -813,8 +813,9 @@ SNN_API int snn_layer_param_set(snn_layer *l, int32_t which, const float *src, s
  * Sets per-input delays, in simulation steps: at step t the layer reads input k as it
  * was at step t - steps[k] (0 before the first step). NIR `Delay` nodes import as
  * such delays (docs/nir.md). snn_network_run_sequence(), snn_network_predict() and
- * snn_network_evaluate() honour them; snn_network_save() keeps them; BPTT and STDP
- * learners refuse networks with delays (SNN_E_UNSUPPORTED).
+ * snn_network_evaluate() honour them; snn_network_save() keeps them; the BPTT learner
+ * trains through them (the input gradient is shifted back by the same steps); the STDP
+ * learner refuses a network with delays (SNN_E_UNSUPPORTED).
  * Only before the layer is added to a network.
  * @param steps n values in [0, 1000000]; all zero, or @p steps NULL with @p n 0, removes
  *              the delays.

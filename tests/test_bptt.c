@@ -10,6 +10,7 @@
 
 #include "testutil.h"
 #include "../src/net/engine.h"
+#include "../src/net/network.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
 /* snnTorch-like normalised LIF: V <- beta V + I, threshold thr, reset by subtraction/zero */
@@ -46,6 +47,7 @@ typedef struct ref_net {
   double *W[NL_MAX];      /* public layout W[o][i] */
   double *B[NL_MAX];
   double *R[NL_MAX];      /* R[o][j] */
+  int *D[NL_MAX];         /* per-input delays in steps (NULL: none) */
 } ref_net;
 
 static double sgd(int kind, double k, double x) {
@@ -115,6 +117,12 @@ static double ref_loss(int kind, int T, int C, const double *S, const double *V,
   return L;
 }
 
+/* input i of layer l as the layer reads it at step t (after its delay) */
+static double ain(const ref_net *r, const double *A, int l, int t, int i, int maxn) {
+  int d = r->D[l] ? r->D[l][i] : 0;
+  return t >= d ? A[(t - d) * maxn + i] : 0.0;
+}
+
 /* Mean loss over the batch and its gradient (public layout, same order as
  * snn_learner_gradient). x: the spike/current input per step is x itself
  * (constant over time). */
@@ -151,7 +159,7 @@ static double ref_grad(const ref_net *r, int T, const float *x, const int32_t *y
         int ni = r->n[l], no = r->n[l + 1];
         for (int o = 0; o < no; o++) {
           double cur = r->bias[l] ? r->B[l][o] : 0;
-          for (int i = 0; i < ni; i++) cur += r->W[l][o * ni + i] * A[l][t * maxn + i];
+          for (int i = 0; i < ni; i++) cur += r->W[l][o * ni + i] * ain(r, A[l], l, t, i, maxn);
           if (r->rec[l] && t > 0)
             for (int j = 0; j < no; j++) cur += r->R[l][o * no + j] * S[l][(t - 1) * maxn + j];
           double v = r->beta[l] * vstate[l][o] + cur;
@@ -201,8 +209,10 @@ static double ref_grad(const ref_net *r, int T, const float *x, const int32_t *y
         }
         for (int o = 0; o < no; o++) {
           for (int i = 0; i < ni; i++) {
-            gW[o * ni + i] += dI[o] * A[l][t * maxn + i];
-            gA[l][t * maxn + i] += dI[o] * r->W[l][o * ni + i];
+            int d = r->D[l] ? r->D[l][i] : 0;
+            if (t < d) continue; /* the layer read 0 before the delayed input arrived */
+            gW[o * ni + i] += dI[o] * A[l][(t - d) * maxn + i];
+            gA[l][(t - d) * maxn + i] += dI[o] * r->W[l][o * ni + i];
           }
           if (r->bias[l]) gB[o] += dI[o];
           if (r->rec[l] && t > 0)
@@ -227,6 +237,9 @@ static double ref_grad(const ref_net *r, int T, const float *x, const int32_t *y
   return Ltot / nb;
 }
 
+/* largest input delay (steps) build() gives each layer; 0: none */
+static int g_delay_max = 0;
+
 /* builds the same network in libsnn and in the reference */
 static snn_network *build(ref_net *r, int nl, const int *n, const double *beta, const double *thr,
                           int sub, int bias, int rec_layer, const char *enc_kind, int T) {
@@ -242,6 +255,15 @@ static snn_network *build(ref_net *r, int nl, const int *n, const double *beta, 
     snn_neuron_model_free(m);
     ck_assert_snn_ok(snn_layer_set_bias(ly, bias));
     if (l == rec_layer) ck_assert_snn_ok(snn_layer_set_recurrent(ly, 1));
+    if (g_delay_max > 0) {
+      int32_t d[256];
+      r->D[l] = malloc((size_t)n[l] * sizeof(int));
+      for (int i = 0; i < n[l]; i++) {
+        d[i] = (int32_t)(urand() * (g_delay_max + 1));
+        r->D[l][i] = d[i];
+      }
+      ck_assert_snn_ok(snn_layer_set_input_delays(ly, d, (size_t)n[l]));
+    }
     ck_assert_snn_ok(snn_network_add_layer(net, ly));
     r->beta[l] = beta[l];
     r->thr[l] = thr[l];
@@ -291,6 +313,7 @@ static void ref_free(ref_net *r) {
     free(r->W[l]);
     free(r->B[l]);
     free(r->R[l]);
+    free(r->D[l]);
   }
 }
 
@@ -421,6 +444,31 @@ START_TEST(test_grad_recurrent_vs_naive) {
 }
 END_TEST
 
+/* Input delays (NIR Delay) on every layer: the forward reads the shifted
+ * input, the backward shifts the input gradient back (delay_unshift). A
+ * constant input (direct encoder) becomes time-varying behind the delay; a
+ * rate-coded one takes the sparse and panel kernels; delays up to and beyond
+ * the sequence length (6 steps) read zeros. */
+START_TEST(test_grad_delays_vs_naive) {
+  const int n2[] = {12, 16, 5}, n3[] = {10, 14, 12, 4};
+  g_delay_max = 3;
+  check_vs_ref(2, n2, 1, 1, -1, "direct", SNN_LOSS_CE_COUNT, SNN_SURROGATE_FAST_SIGMOID, 6, 5, 61);
+  check_vs_ref(2, n2, 0, 1, -1, "rate", SNN_LOSS_CE_MEM_SUM, SNN_SURROGATE_ATAN, 6, 5, 62);
+  check_vs_ref(3, n3, 1, 0, -1, "direct", SNN_LOSS_CE_MEM_STEPS, SNN_SURROGATE_TRIANGLE, 7, 4, 63);
+  check_vs_ref(3, n3, 0, 1, 1, "rate", SNN_LOSS_CE_MEM_MAX, SNN_SURROGATE_FAST_SIGMOID, 7, 3, 64);
+  g_delay_max = 8; /* some inputs never arrive within the 6 steps */
+  check_vs_ref(2, n2, 1, 1, 0, "direct", SNN_LOSS_CE_MEM_SUM, SNN_SURROGATE_ATAN, 6, 3, 65);
+  /* wide layers: panel kernels and change lists behind the delays */
+  const int nw[] = {40, 70, 48, 3};
+  g_density = 0.1;
+  g_delay_max = 2;
+  check_vs_ref(3, nw, 1, 1, -1, "rate", SNN_LOSS_CE_MEM_SUM, SNN_SURROGATE_FAST_SIGMOID, 6, 50, 66);
+  check_vs_ref(3, nw, 0, 0, -1, "direct", SNN_LOSS_CE_COUNT, SNN_SURROGATE_ATAN, 6, 20, 67);
+  g_density = 0.3;
+  g_delay_max = 0;
+}
+END_TEST
+
 /* Finite differences: one layer that never spikes (huge threshold): the
  * membrane losses are smooth in every weight. */
 static void fd_check(snn_network *net, int loss, const float *x, const int32_t *y, size_t nb) {
@@ -519,6 +567,158 @@ START_TEST(test_grad_finite_diff_conv) {
 }
 END_TEST
 
+/* Finite differences through input delays whose source is constant in time:
+ * a zero-padded pool (NIR AvgPool2d/SumPool2d with padding) without neurons
+ * on a direct input computes one time block, which the delayed dense layer
+ * reads from each input's delay on (v < 2); or the pool's own input is
+ * delayed (v >= 2). The dense layer never spikes, so the loss is smooth. */
+START_TEST(test_grad_finite_diff_pad_delay) {
+  reseed(11);
+  for (int v = 0; v < 4; v++) {
+    snn_network *net = NULL;
+    ck_assert_snn_ok(snn_network_create(&net, 2, 7, 6));
+    snn_layer *pool = NULL;
+    ck_assert_snn_ok(snn_layer_create_pool2d(&pool, 2, 7, 6, v & 1 ? SNN_POOL_SUM : SNN_POOL_AVG, 3,
+                                             2, NULL));
+    ck_assert_snn_ok(snn__layer_set_pool_pad(pool, 1, "test"));
+    snn_neuron_model *m = mk_lif(0.9, 1e3, 1);
+    snn_layer *fc = NULL;
+    ck_assert_snn_ok(snn_layer_create_dense(&fc, snn_layer_n_outputs(pool), 3, m));
+    snn_neuron_model_free(m);
+    snn_layer *dl = v < 2 ? fc : pool;
+    size_t nd = snn_layer_n_inputs(dl);
+    int32_t *d = malloc(nd * sizeof *d);
+    for (size_t i = 0; i < nd; i++) d[i] = (int32_t)(urand() * 4); /* 0..3 of 4 steps */
+    ck_assert_snn_ok(snn_layer_set_input_delays(dl, d, nd));
+    free(d);
+    ck_assert_snn_ok(snn_network_add_layer(net, pool));
+    ck_assert_snn_ok(snn_network_add_layer(net, fc));
+    ck_assert_snn_ok(snn_network_set(net, "steps", 4));
+    ck_assert_snn_ok(snn_network_init_weights(net, 13));
+    float x[2 * 2 * 7 * 6];
+    int32_t y[2] = {1, 2};
+    for (int i = 0; i < 2 * 84; i++) x[i] = (float)urand();
+    fd_check(net, v & 2 ? SNN_LOSS_CE_MEM_STEPS : SNN_LOSS_CE_MEM_SUM, x, y, 2);
+    snn_network_free(net);
+  }
+}
+END_TEST
+
+/* A zero-padded sum/avg pool is linear, so spiking 1x1 conv -> padded pool ->
+ * dense (network A) equals the same conv -> dense with weights W P (network
+ * B), P the pooling matrix. The first layer's gradient flows through the
+ * pool's input gradient in A; the dense gradient of A is B's times P^T. In
+ * odd cases both delay the conv's outputs by the same steps (the pool's
+ * inputs in A, the dense layer's in B). */
+START_TEST(test_padded_pool_equals_dense) {
+  reseed(21);
+  const size_t cfg[][3] = {{3, 2, 1}, {2, 1, 1}, {3, 1, 1}, {3, 3, 1}}; /* k, stride, pad */
+  const size_t IC = 2, H = 5, W = 4, n0 = IC * H * W, nw0 = IC * IC, NO = 3;
+  for (int k = 0; k < 8; k++) {
+    size_t K = cfg[k / 2][0], st = cfg[k / 2][1], pad = cfg[k / 2][2];
+    int kind = k % 4 < 2 ? SNN_POOL_AVG : SNN_POOL_SUM, delayed = k & 1;
+    snn_neuron_model *spk = mk_lif(0.9, 1.0, 1), *mem = mk_lif(0.9, 1e3, 1);
+    float w0[4];
+    for (size_t i = 0; i < nw0; i++) w0[i] = (float)(0.6 + urand() * 0.8);
+    int32_t dly[40];
+    for (size_t i = 0; i < n0; i++) dly[i] = (int32_t)(urand() * 3);
+    snn_network *na = NULL, *nb = NULL;
+    snn_layer *ly = NULL;
+    for (int v = 0; v < 2; v++) {
+      snn_network **pn = v ? &nb : &na;
+      ck_assert_snn_ok(snn_network_create(pn, IC, H, W));
+      ck_assert_snn_ok(snn_layer_create_conv2d(&ly, IC, H, W, IC, 1, 1, 1, 0, spk));
+      ck_assert_snn_ok(snn_layer_set_bias(ly, 0));
+      ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_WEIGHTS, w0, nw0));
+      ck_assert_snn_ok(snn_network_add_layer(*pn, ly));
+      ck_assert_snn_ok(snn_network_set(*pn, "steps", 5));
+    }
+    ck_assert_snn_ok(snn_layer_create_pool2d(&ly, IC, H, W, kind, K, st, NULL));
+    ck_assert_snn_ok(snn__layer_set_pool_pad(ly, pad, "test"));
+    if (delayed) ck_assert_snn_ok(snn_layer_set_input_delays(ly, dly, n0));
+    size_t np = snn_layer_n_outputs(ly), oh = ly->out_h, ow = ly->out_w;
+    ck_assert_snn_ok(snn_network_add_layer(na, ly));
+    /* P[j][i]: weight of input i in pooled output j */
+    float *P = calloc(np * n0, sizeof(float));
+    for (size_t c = 0; c < IC; c++)
+      for (size_t oy = 0; oy < oh; oy++)
+        for (size_t ox = 0; ox < ow; ox++)
+          for (size_t ky = 0; ky < K; ky++)
+            for (size_t kx = 0; kx < K; kx++) {
+              long iy = (long)(oy * st + ky) - (long)pad, ix = (long)(ox * st + kx) - (long)pad;
+              if (iy < 0 || ix < 0 || iy >= (long)H || ix >= (long)W) continue;
+              P[((c * oh + oy) * ow + ox) * n0 + (c * H + (size_t)iy) * W + (size_t)ix] =
+                  kind == SNN_POOL_AVG ? 1.0f / (float)(K * K) : 1.0f;
+            }
+    float *wa = malloc(NO * np * sizeof(float)), *wb = calloc(NO * n0, sizeof(float)), bb[3];
+    for (size_t i = 0; i < NO * np; i++) wa[i] = (float)((urand() * 2 - 1) * 0.2);
+    for (size_t o = 0; o < NO; o++) {
+      bb[o] = (float)((urand() * 2 - 1) * 0.3);
+      for (size_t i = 0; i < n0; i++) {
+        double acc = 0;
+        for (size_t j = 0; j < np; j++) acc += (double)wa[o * np + j] * P[j * n0 + i];
+        wb[o * n0 + i] = (float)acc;
+      }
+    }
+    for (int v = 0; v < 2; v++) {
+      ck_assert_snn_ok(snn_layer_create_dense(&ly, v ? n0 : np, NO, mem));
+      ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_WEIGHTS, v ? wb : wa, NO * (v ? n0 : np)));
+      ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_BIAS, bb, NO));
+      if (v && delayed) ck_assert_snn_ok(snn_layer_set_input_delays(ly, dly, n0));
+      ck_assert_snn_ok(snn_network_add_layer(v ? nb : na, ly));
+    }
+    snn_neuron_model_free(spk);
+    snn_neuron_model_free(mem);
+    float x[3 * 40];
+    int32_t y[3];
+    for (size_t i = 0; i < 3 * n0; i++) x[i] = (float)(urand() * 2.0);
+    for (int i = 0; i < 3; i++) y[i] = (int32_t)(urand() * (double)NO);
+    snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
+    o.loss = SNN_LOSS_CE_MEM_SUM;
+    snn_learner *la = NULL, *lb = NULL;
+    ck_assert_snn_ok(snn_learner_create_bptt(&la, na, &o));
+    ck_assert_snn_ok(snn_learner_create_bptt(&lb, nb, &o));
+    size_t npa = snn_learner_n_params(la), npb = snn_learner_n_params(lb);
+    ck_assert_uint_eq(npa, nw0 + NO * np + NO);
+    ck_assert_uint_eq(npb, nw0 + NO * n0 + NO);
+    float *ga = malloc(npa * sizeof(float)), *gb = malloc(npb * sizeof(float));
+    double lossa, lossb;
+    ck_assert_snn_ok(snn_learner_gradient(la, ga, npa, &lossa, x, y, 3, n0));
+    ck_assert_snn_ok(snn_learner_gradient(lb, gb, npb, &lossb, x, y, 3, n0));
+    ck_assert_msg(fabs(lossa - lossb) <= 1e-5 * fmax(1.0, fabs(lossb)), "case %d: loss %g vs %g", k,
+                  lossa, lossb);
+    double gmax = 0;
+    for (size_t i = 0; i < nw0; i++) gmax = fmax(gmax, fabs(gb[i]));
+    ck_assert_msg(gmax > 1e-6, "case %d: first-layer gradient is zero (test is vacuous)", k);
+    for (size_t i = 0; i < nw0; i++)
+      ck_assert_msg(fabs(ga[i] - gb[i]) <= 1e-4 * gmax, "case %d: dW0[%zu] %g vs %g", k, i,
+                    (double)ga[i], (double)gb[i]);
+    /* dense: dW_A[o][j] = sum_i dW_B[o][i] P[j][i]; the same bias gradient */
+    for (size_t o2 = 0; o2 < NO; o2++) {
+      for (size_t j = 0; j < np; j++) {
+        double acc = 0;
+        for (size_t i = 0; i < n0; i++) acc += (double)gb[nw0 + o2 * n0 + i] * P[j * n0 + i];
+        ck_assert_msg(fabs(ga[nw0 + o2 * np + j] - acc) <= 1e-4 * fmax(1.0, fabs(acc)),
+                      "case %d: dW[%zu][%zu] %g vs %g", k, o2, j, (double)ga[nw0 + o2 * np + j], acc);
+      }
+      float gba = ga[nw0 + NO * np + o2], gbb = gb[nw0 + NO * n0 + o2];
+      ck_assert_msg(fabs(gba - gbb) <= 1e-4 * fmax(1.0, fabs(gbb)), "case %d: db %g vs %g", k,
+                    (double)gba, (double)gbb);
+    }
+    free(ga);
+    free(gb);
+    free(P);
+    free(wa);
+    free(wb);
+    snn_learner_free(la);
+    snn_learner_free(lb);
+    snn_network_free(na);
+    snn_network_free(nb);
+  }
+}
+END_TEST
+
+
 /* A conv2d layer equals a dense layer with the unrolled (Toeplitz) weights.
  * Network A: a spiking 1x1 conv (channel mixing) -> conv2d (output, membrane
  * loss); network B: the same first layer -> the equivalent dense layer. Their losses and the first
@@ -547,7 +747,12 @@ START_TEST(test_conv_equals_unrolled_dense) {
       ck_assert_snn_ok(snn_network_add_layer(*pn, ly));
       ck_assert_snn_ok(snn_network_set(*pn, "steps", 4));
     }
+    /* odd configurations delay the second layer's inputs by the same steps in
+     * both networks: the conv's delayed input gradient against the dense one */
+    int32_t dly[40];
+    for (size_t i = 0; i < n0; i++) dly[i] = (int32_t)(urand() * 3);
     ck_assert_snn_ok(snn_layer_create_conv2d(&ly, IC, H, W, OC, K, K, st, pad, mem));
+    if (k & 1) ck_assert_snn_ok(snn_layer_set_input_delays(ly, dly, n0));
     size_t c, oh, ow;
     ck_assert_snn_ok(snn_layer_output_shape(&c, &oh, &ow, ly));
     size_t nout = OC * oh * ow, nwc = OC * IC * K * K, nin = IC * H * W;
@@ -574,6 +779,7 @@ START_TEST(test_conv_equals_unrolled_dense) {
               }
         }
     ck_assert_snn_ok(snn_layer_create_dense(&ly, nin, nout, mem));
+    if (k & 1) ck_assert_snn_ok(snn_layer_set_input_delays(ly, dly, n0));
     ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_WEIGHTS, wt, nout * nin));
     ck_assert_snn_ok(snn_layer_set_bias(ly, 1));
     ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_BIAS, bt, nout));
@@ -1021,8 +1227,28 @@ START_TEST(test_generic_path) {
 }
 END_TEST
 
+/* toy_net with input delays on the hidden -> output layer (the delayed
+ * path's workspaces: shifted input and its gradient) */
+static snn_network *toy_net_delayed(uint64_t seed) {
+  snn_network *net = NULL;
+  ck_assert_snn_ok(snn_network_create(&net, 1, 1, 4));
+  snn_neuron_model *m = mk_lif(0.9, 1.0, 1);
+  snn_layer *ly = NULL;
+  ck_assert_snn_ok(snn_layer_create_dense(&ly, 4, 16, m));
+  ck_assert_snn_ok(snn_network_add_layer(net, ly));
+  ck_assert_snn_ok(snn_layer_create_dense(&ly, 16, 2, m));
+  int32_t d[16];
+  for (int i = 0; i < 16; i++) d[i] = i % 3;
+  ck_assert_snn_ok(snn_layer_set_input_delays(ly, d, 16));
+  ck_assert_snn_ok(snn_network_add_layer(net, ly));
+  snn_neuron_model_free(m);
+  ck_assert_snn_ok(snn_network_set(net, "steps", 8));
+  ck_assert_snn_ok(snn_network_init_weights(net, seed));
+  return net;
+}
+
 START_TEST(test_oom_learner) {
-  snn_network *net = toy_net(1);
+  snn_network *net = _i ? toy_net_delayed(1) : toy_net(1);
   snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
   o.batch_size = 8;
   long n;
@@ -1060,6 +1286,9 @@ Suite *suite_bptt(void) {
   tcase_add_test(tc, test_grad_vs_naive);
   tcase_add_test(tc, test_grad_change_lists);
   tcase_add_test(tc, test_grad_recurrent_vs_naive);
+  tcase_add_test(tc, test_grad_delays_vs_naive);
+  tcase_add_test(tc, test_grad_finite_diff_pad_delay);
+  tcase_add_test(tc, test_padded_pool_equals_dense);
   tcase_add_test(tc, test_grad_finite_diff);
   tcase_add_test(tc, test_grad_finite_diff_conv);
   tcase_add_test(tc, test_conv_equals_unrolled_dense);
@@ -1076,7 +1305,7 @@ Suite *suite_bptt(void) {
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_bad_args);
   tcase_add_test(tc, test_unsupported_model);
-  tcase_add_test(tc, test_oom_learner);
+  tcase_add_loop_test(tc, test_oom_learner, 0, 2);
   suite_add_tcase(s, tc);
   return s;
 }

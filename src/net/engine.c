@@ -184,6 +184,7 @@ typedef struct lbuf {
   int lists_in;      /* the previous (fused) layer writes this layer's index lists */
   int src_const;     /* delayed layer: its source (previous output) has one time block */
   float *xd;         /* delayed layer: the shifted input [T][B][n_in] (layer delay[]) */
+  float *dxd;        /* train, delayed layer after the first: gradient of xd [T][B][n_in] */
   size_t lists_nnz;  /* entries of lists written by that layer or the encoder (x0_lists) */
 } lbuf;
 
@@ -257,6 +258,7 @@ void snn__engine_free(snn__engine *e) {
       snn__aligned_free(q->gpp);
       snn__aligned_free(q->facc);
       snn__aligned_free(q->xd);
+      snn__aligned_free(q->dxd);
     }
     snn__free(e->L);
   }
@@ -319,24 +321,13 @@ int snn__engine_create(snn__engine **out, snn_network *net, size_t batch, int tr
     size_t n = l->n_out;
     if (n > max_n) max_n = n;
     if (l->n_in > max_n) max_n = l->n_in;
-    if (train && l->kind == SNN__LAYER_POOL2D && l->pad) {
-      snn__engine_free(e);
-      return snn__error(SNN_E_UNSUPPORTED,
-                        "snn_learner_create_bptt: layer %zu is a zero-padded pool2d (NIR); BPTT "
-                        "does not support padded pools", i);
-    }
     if (l->delay) {
       /* input delays (NIR Delay): the layer reads a time-shifted copy of its
-       * input, which varies in time even when the source does not */
-      if (train) {
-        snn__engine_free(e);
-        return snn__error(SNN_E_UNSUPPORTED,
-                          "snn_learner_create_bptt: layer %zu (%s) has input delays (NIR Delay); "
-                          "BPTT does not support delayed inputs",
-                          i, snn_layer_kind(l));
-      }
+       * input, which varies in time even when the source does not; training
+       * shifts the input gradient back (delay_unshift) */
       q->src_const = in_const;
       q->xd = aal(T * B * l->n_in, sizeof(float), &fail);
+      if (train && i > 0) q->dxd = aal(T * B * l->n_in, sizeof(float), &fail);
       in_const = 0;
     }
     q->in_const = in_const;
@@ -1262,8 +1253,40 @@ static void pool_forward(const snn_layer *l, const float *X, size_t nimg, float 
   }
 }
 
+/* adjoint of snn__pool_plane_padded (sum/avg; a max pool is never padded):
+ * each output's gradient goes to the window cells inside the input */
+static void pool_backward_padded(const snn_layer *l, const float *dY, size_t nimg, float *dX) {
+  size_t oh = l->out_h, ow = l->out_w, H = l->in_h, W = l->in_w, k = l->kh, s = l->stride;
+  size_t p = l->pad;
+  float inv = 1.0f / (float)(k * k);
+#pragma omp parallel for schedule(static)
+  for (pidx pl = 0; pl < (pidx)(nimg * l->in_c); pl++) {
+    const float *d = dY + (size_t)pl * oh * ow;
+    float *dx = dX + (size_t)pl * H * W;
+    memset(dx, 0, H * W * sizeof(float));
+    for (size_t oy = 0; oy < oh; oy++)
+      for (size_t ox = 0; ox < ow; ox++) {
+        float g = d[oy * ow + ox];
+        if (l->pool == SNN_POOL_AVG) g *= inv;
+        for (size_t ky = 0; ky < k; ky++) {
+          size_t yy = oy * s + ky;
+          if (yy < p || yy - p >= H) continue;
+          for (size_t kx = 0; kx < k; kx++) {
+            size_t xx = ox * s + kx;
+            if (xx < p || xx - p >= W) continue;
+            dx[(yy - p) * W + xx - p] += g;
+          }
+        }
+      }
+  }
+}
+
 static void pool_backward(const snn_layer *l, const float *X, const float *dY, size_t nimg,
                           float *dX) {
+  if (l->pad) {
+    pool_backward_padded(l, dY, nimg, dX);
+    return;
+  }
   size_t oh = l->out_h, ow = l->out_w, H = l->in_h, W = l->in_w, k = l->kh, s = l->stride;
   float inv = 1.0f / (float)(k * k);
 #pragma omp parallel for schedule(static)
@@ -1699,6 +1722,35 @@ static void delay_shift(lbuf *q, const float *X, size_t T, size_t b) {
     }
 }
 
+/* The adjoint of delay_shift: dX[t][s][k] = dxd[t + d_k][s][k] (0 when
+ * t + d_k >= T); a constant source (one time block) collects the sum over
+ * every step that read it. (A constant source is the output of pools without
+ * neurons on a constant input, so no parameter lies behind it today; the sum
+ * keeps their gradients defined all the same.) */
+static void delay_unshift(const lbuf *q, float *dX, size_t T, size_t b) {
+  const snn_layer *l = q->l;
+  size_t K = l->n_in;
+  if (q->src_const) {
+    memset(dX, 0, b * K * sizeof(float));
+    for (size_t t = 0; t < T; t++)
+      for (size_t s = 0; s < b; s++) {
+        const float *g = q->dxd + (t * b + s) * K;
+        float *o = dX + s * K;
+        for (size_t k = 0; k < K; k++)
+          if (t >= (size_t)l->delay[k]) o[k] += g[k];
+      }
+    return;
+  }
+  for (size_t t = 0; t < T; t++)
+    for (size_t s = 0; s < b; s++) {
+      float *o = dX + (t * b + s) * K;
+      for (size_t k = 0; k < K; k++) {
+        size_t d = (size_t)l->delay[k];
+        o[k] = t + d < T ? q->dxd[((t + d) * b + s) * K + k] : 0.0f;
+      }
+    }
+}
+
 int snn__engine_forward(snn__engine *e, const float *x, size_t b, uint64_t stream,
                         double *act_spikes, double *act_synops) {
   snn_network *net = e->net;
@@ -1960,10 +2012,14 @@ int snn__engine_backward(snn__engine *e, float *dS, float *dV, float *grad) {
         for (size_t i = 0; i < rows * l->n_out; i++) q->dcur[i] += q->dcur[t * rows * l->n_out + i];
     const float *X = li == 0 ? e->x0 : e->L[li - 1].out;
     float *dX = li == 0 ? NULL : e->L[li - 1].dout;
-    if (li == 0 && e->x0_stale && !(l->kind == SNN__LAYER_DENSE && q->sparse &&
-                                    (double)q->nnz <= SNN__SPARSE_BWD_MAX * (double)rows *
-                                                          (double)l->n_in))
+    if (l->delay) { /* the layer read the shifted copy; its gradient is shifted back below */
+      X = q->xd;
+      dX = q->dxd;
+    } else if (li == 0 && e->x0_stale &&
+               !(l->kind == SNN__LAYER_DENSE && q->sparse &&
+                 (double)q->nnz <= SNN__SPARSE_BWD_MAX * (double)rows * (double)l->n_in)) {
       X = x0_matrix(e);
+    }
     if (l->kind == SNN__LAYER_DENSE) {
       size_t K = l->n_in, N = l->n_out;
       int bias_done = 0;
@@ -1987,6 +2043,7 @@ int snn__engine_backward(snn__engine *e, float *dS, float *dV, float *grad) {
     } else if (dX) {
       pool_backward(l, X, q->dcur, rows, dX);
     }
+    if (dX && l->delay) delay_unshift(q, e->L[li - 1].dout, T, b);
   }
   snn__free(off);
   return rc;
