@@ -370,6 +370,13 @@ class LayerTest(unittest.TestCase):
         self.assertEqual(list(nets[1][0].input_delays), [50] * 4)
         np.testing.assert_array_equal(nets[1].predict(x)[1], nets[0].predict(np.zeros_like(x))[1])
         self.assertFalse(np.array_equal(nets[0].predict(x)[1], nets[0].predict(np.zeros_like(x))[1]))
+        # BPTT trains through delays: an input that never arrives gets no weight gradient
+        labels = np.array([0, 1, 1], dtype=np.int32)
+        grads = [snn.Learner.bptt(n, loss="membrane").gradient(x, labels)[0] for n in nets]
+        n_hidden_w = 4 * 8
+        self.assertTrue(np.any(grads[0][:n_hidden_w] != 0))
+        np.testing.assert_array_equal(grads[1][:n_hidden_w], 0)
+        self.assertTrue(np.all(np.isfinite(grads[1])) and np.any(grads[1] != 0))
 
     def test_factory_only(self):
         with self.assertRaises(TypeError):
