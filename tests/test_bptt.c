@@ -604,6 +604,57 @@ START_TEST(test_grad_finite_diff_pad_delay) {
 }
 END_TEST
 
+/* Two networks on IC x H x W inputs that start with the same spiking 1x1 conv
+ * (channel mixing, weights w0, no bias), for the equivalence tests below. */
+static void spiking_fronts(snn_network **na, snn_network **nb, size_t IC, size_t H, size_t W,
+                           const float *w0, const snn_neuron_model *spk, int steps) {
+  for (int v = 0; v < 2; v++) {
+    snn_network **pn = v ? nb : na;
+    snn_layer *ly = NULL;
+    ck_assert_snn_ok(snn_network_create(pn, IC, H, W));
+    ck_assert_snn_ok(snn_layer_create_conv2d(&ly, IC, H, W, IC, 1, 1, 1, 0, spk));
+    ck_assert_snn_ok(snn_layer_set_bias(ly, 0));
+    ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_WEIGHTS, w0, IC * IC));
+    ck_assert_snn_ok(snn_network_add_layer(*pn, ly));
+    ck_assert_snn_ok(snn_network_set(*pn, "steps", steps));
+  }
+}
+
+/* Gradients of two equivalent networks on 3 samples (membrane-sum loss): the
+ * parameter counts must be npa / npb, the losses and the first layer's nw0
+ * gradients (which flow through the second layer's input gradient) equal.
+ * Returns both gradients (malloc'ed). */
+static void equal_front_grads(snn_network *na, snn_network *nb, size_t n0, size_t n_cls, size_t nw0,
+                              size_t npa, size_t npb, int k, float **ga, float **gb) {
+  float x[3 * 40];
+  int32_t y[3];
+  ck_assert_uint_le(n0, 40);
+  for (size_t i = 0; i < 3 * n0; i++) x[i] = (float)(urand() * 2.0);
+  for (int i = 0; i < 3; i++) y[i] = (int32_t)(urand() * (double)n_cls);
+  snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
+  o.loss = SNN_LOSS_CE_MEM_SUM;
+  snn_learner *la = NULL, *lb = NULL;
+  ck_assert_snn_ok(snn_learner_create_bptt(&la, na, &o));
+  ck_assert_snn_ok(snn_learner_create_bptt(&lb, nb, &o));
+  ck_assert_uint_eq(snn_learner_n_params(la), npa);
+  ck_assert_uint_eq(snn_learner_n_params(lb), npb);
+  *ga = malloc(npa * sizeof(float));
+  *gb = malloc(npb * sizeof(float));
+  double lossa, lossb;
+  ck_assert_snn_ok(snn_learner_gradient(la, *ga, npa, &lossa, x, y, 3, n0));
+  ck_assert_snn_ok(snn_learner_gradient(lb, *gb, npb, &lossb, x, y, 3, n0));
+  ck_assert_msg(fabs(lossa - lossb) <= 1e-5 * fmax(1.0, fabs(lossb)), "case %d: loss %g vs %g", k,
+                lossa, lossb);
+  double gmax = 0;
+  for (size_t i = 0; i < nw0; i++) gmax = fmax(gmax, fabs((*gb)[i]));
+  ck_assert_msg(gmax > 1e-6, "case %d: first-layer gradient is zero (test is vacuous)", k);
+  for (size_t i = 0; i < nw0; i++)
+    ck_assert_msg(fabs((*ga)[i] - (*gb)[i]) <= 1e-4 * gmax, "case %d: dW0[%zu] %g vs %g", k, i,
+                  (double)(*ga)[i], (double)(*gb)[i]);
+  snn_learner_free(la);
+  snn_learner_free(lb);
+}
+
 /* A zero-padded sum/avg pool is linear, so spiking 1x1 conv -> padded pool ->
  * dense (network A) equals the same conv -> dense with weights W P (network
  * B), P the pooling matrix. The first layer's gradient flows through the
@@ -624,15 +675,7 @@ START_TEST(test_padded_pool_equals_dense) {
     for (size_t i = 0; i < n0; i++) dly[i] = (int32_t)(urand() * 3);
     snn_network *na = NULL, *nb = NULL;
     snn_layer *ly = NULL;
-    for (int v = 0; v < 2; v++) {
-      snn_network **pn = v ? &nb : &na;
-      ck_assert_snn_ok(snn_network_create(pn, IC, H, W));
-      ck_assert_snn_ok(snn_layer_create_conv2d(&ly, IC, H, W, IC, 1, 1, 1, 0, spk));
-      ck_assert_snn_ok(snn_layer_set_bias(ly, 0));
-      ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_WEIGHTS, w0, nw0));
-      ck_assert_snn_ok(snn_network_add_layer(*pn, ly));
-      ck_assert_snn_ok(snn_network_set(*pn, "steps", 5));
-    }
+    spiking_fronts(&na, &nb, IC, H, W, w0, spk, 5);
     ck_assert_snn_ok(snn_layer_create_pool2d(&ly, IC, H, W, kind, K, st, NULL));
     ck_assert_snn_ok(snn__layer_set_pool_pad(ly, pad, "test"));
     if (delayed) ck_assert_snn_ok(snn_layer_set_input_delays(ly, dly, n0));
@@ -669,30 +712,8 @@ START_TEST(test_padded_pool_equals_dense) {
     }
     snn_neuron_model_free(spk);
     snn_neuron_model_free(mem);
-    float x[3 * 40];
-    int32_t y[3];
-    for (size_t i = 0; i < 3 * n0; i++) x[i] = (float)(urand() * 2.0);
-    for (int i = 0; i < 3; i++) y[i] = (int32_t)(urand() * (double)NO);
-    snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
-    o.loss = SNN_LOSS_CE_MEM_SUM;
-    snn_learner *la = NULL, *lb = NULL;
-    ck_assert_snn_ok(snn_learner_create_bptt(&la, na, &o));
-    ck_assert_snn_ok(snn_learner_create_bptt(&lb, nb, &o));
-    size_t npa = snn_learner_n_params(la), npb = snn_learner_n_params(lb);
-    ck_assert_uint_eq(npa, nw0 + NO * np + NO);
-    ck_assert_uint_eq(npb, nw0 + NO * n0 + NO);
-    float *ga = malloc(npa * sizeof(float)), *gb = malloc(npb * sizeof(float));
-    double lossa, lossb;
-    ck_assert_snn_ok(snn_learner_gradient(la, ga, npa, &lossa, x, y, 3, n0));
-    ck_assert_snn_ok(snn_learner_gradient(lb, gb, npb, &lossb, x, y, 3, n0));
-    ck_assert_msg(fabs(lossa - lossb) <= 1e-5 * fmax(1.0, fabs(lossb)), "case %d: loss %g vs %g", k,
-                  lossa, lossb);
-    double gmax = 0;
-    for (size_t i = 0; i < nw0; i++) gmax = fmax(gmax, fabs(gb[i]));
-    ck_assert_msg(gmax > 1e-6, "case %d: first-layer gradient is zero (test is vacuous)", k);
-    for (size_t i = 0; i < nw0; i++)
-      ck_assert_msg(fabs(ga[i] - gb[i]) <= 1e-4 * gmax, "case %d: dW0[%zu] %g vs %g", k, i,
-                    (double)ga[i], (double)gb[i]);
+    float *ga, *gb;
+    equal_front_grads(na, nb, n0, NO, nw0, nw0 + NO * np + NO, nw0 + NO * n0 + NO, k, &ga, &gb);
     /* dense: dW_A[o][j] = sum_i dW_B[o][i] P[j][i]; the same bias gradient */
     for (size_t o2 = 0; o2 < NO; o2++) {
       for (size_t j = 0; j < np; j++) {
@@ -710,8 +731,6 @@ START_TEST(test_padded_pool_equals_dense) {
     free(P);
     free(wa);
     free(wb);
-    snn_learner_free(la);
-    snn_learner_free(lb);
     snn_network_free(na);
     snn_network_free(nb);
   }
@@ -738,15 +757,7 @@ START_TEST(test_conv_equals_unrolled_dense) {
     for (size_t i = 0; i < nw0; i++) w0[i] = (float)(0.6 + urand() * 0.8);
     snn_network *na = NULL, *nb = NULL;
     snn_layer *ly = NULL;
-    for (int v = 0; v < 2; v++) {
-      snn_network **pn = v ? &nb : &na;
-      ck_assert_snn_ok(snn_network_create(pn, IC, H, W));
-      ck_assert_snn_ok(snn_layer_create_conv2d(&ly, IC, H, W, IC, 1, 1, 1, 0, spk));
-      ck_assert_snn_ok(snn_layer_set_bias(ly, 0));
-      ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_WEIGHTS, w0, nw0));
-      ck_assert_snn_ok(snn_network_add_layer(*pn, ly));
-      ck_assert_snn_ok(snn_network_set(*pn, "steps", 4));
-    }
+    spiking_fronts(&na, &nb, IC, H, W, w0, spk, 4);
     /* odd configurations delay the second layer's inputs by the same steps in
      * both networks: the conv's delayed input gradient against the dense one */
     int32_t dly[40];
@@ -786,31 +797,9 @@ START_TEST(test_conv_equals_unrolled_dense) {
     ck_assert_snn_ok(snn_network_add_layer(nb, ly));
     snn_neuron_model_free(spk);
     snn_neuron_model_free(mem);
-
-    float x[3 * 40];
-    int32_t y[3];
-    for (size_t i = 0; i < 3 * n0; i++) x[i] = (float)(urand() * 2.0);
-    for (int i = 0; i < 3; i++) y[i] = (int32_t)(urand() * (double)nout);
-    snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
-    o.loss = SNN_LOSS_CE_MEM_SUM;
-    snn_learner *la = NULL, *lb = NULL;
-    ck_assert_snn_ok(snn_learner_create_bptt(&la, na, &o));
-    ck_assert_snn_ok(snn_learner_create_bptt(&lb, nb, &o));
-    size_t npa = snn_learner_n_params(la), npb = snn_learner_n_params(lb);
-    ck_assert_uint_eq(npa, nw0 + nwc + OC);
-    ck_assert_uint_eq(npb, nw0 + nout * nin + nout);
-    float *ga = malloc(npa * sizeof(float)), *gb = malloc(npb * sizeof(float));
-    double lossa, lossb;
-    ck_assert_snn_ok(snn_learner_gradient(la, ga, npa, &lossa, x, y, 3, n0));
-    ck_assert_snn_ok(snn_learner_gradient(lb, gb, npb, &lossb, x, y, 3, n0));
-    ck_assert_msg(fabs(lossa - lossb) <= 1e-5 * fmax(1.0, fabs(lossb)), "loss %g vs %g", lossa, lossb);
     /* first layer: through the conv's input gradient */
-    double gmax = 0;
-    for (size_t i = 0; i < nw0; i++) gmax = fmax(gmax, fabs(gb[i]));
-    ck_assert_msg(gmax > 1e-6, "first-layer gradient is zero (test is vacuous)");
-    for (size_t i = 0; i < nw0; i++)
-      ck_assert_msg(fabs(ga[i] - gb[i]) <= 1e-4 * gmax, "cfg %d: dW0[%zu] %g vs %g", k, i,
-                    (double)ga[i], (double)gb[i]);
+    float *ga, *gb;
+    equal_front_grads(na, nb, n0, nout, nw0, nw0 + nwc + OC, nw0 + nout * nin + nout, k, &ga, &gb);
     /* conv weights: Toeplitz gradient summed over shared positions */
     const float *gt = gb + nw0, *gtb = gt + nout * nin;
     for (size_t oc = 0; oc < OC; oc++)
@@ -839,8 +828,6 @@ START_TEST(test_conv_equals_unrolled_dense) {
     free(wc);
     free(wt);
     free(bt);
-    snn_learner_free(la);
-    snn_learner_free(lb);
     snn_network_free(na);
     snn_network_free(nb);
   }
@@ -848,7 +835,9 @@ START_TEST(test_conv_equals_unrolled_dense) {
 END_TEST
 
 /* ---- training ------------------------------------------------------------------ */
-static snn_network *toy_net(uint64_t seed) {
+/* 4 -> 16 -> 2 LIF; delayed: input delays of 0-2 steps on the output layer
+ * (the delayed path's workspaces: shifted input and its gradient) */
+static snn_network *toy_net_ex(uint64_t seed, int delayed) {
   snn_network *net = NULL;
   ck_assert_snn_ok(snn_network_create(&net, 1, 1, 4));
   snn_neuron_model *m = mk_lif(0.9, 1.0, 1);
@@ -856,12 +845,18 @@ static snn_network *toy_net(uint64_t seed) {
   ck_assert_snn_ok(snn_layer_create_dense(&ly, 4, 16, m));
   ck_assert_snn_ok(snn_network_add_layer(net, ly));
   ck_assert_snn_ok(snn_layer_create_dense(&ly, 16, 2, m));
+  if (delayed) {
+    int32_t d[16];
+    for (int i = 0; i < 16; i++) d[i] = i % 3;
+    ck_assert_snn_ok(snn_layer_set_input_delays(ly, d, 16));
+  }
   ck_assert_snn_ok(snn_network_add_layer(net, ly));
   snn_neuron_model_free(m);
   ck_assert_snn_ok(snn_network_set(net, "steps", 8));
   ck_assert_snn_ok(snn_network_init_weights(net, seed));
   return net;
 }
+static snn_network *toy_net(uint64_t seed) { return toy_net_ex(seed, 0); }
 
 /* two Gaussian blobs, linearly separable */
 static snn_dataset *toy_data(size_t n, uint64_t seed) {
@@ -1227,28 +1222,8 @@ START_TEST(test_generic_path) {
 }
 END_TEST
 
-/* toy_net with input delays on the hidden -> output layer (the delayed
- * path's workspaces: shifted input and its gradient) */
-static snn_network *toy_net_delayed(uint64_t seed) {
-  snn_network *net = NULL;
-  ck_assert_snn_ok(snn_network_create(&net, 1, 1, 4));
-  snn_neuron_model *m = mk_lif(0.9, 1.0, 1);
-  snn_layer *ly = NULL;
-  ck_assert_snn_ok(snn_layer_create_dense(&ly, 4, 16, m));
-  ck_assert_snn_ok(snn_network_add_layer(net, ly));
-  ck_assert_snn_ok(snn_layer_create_dense(&ly, 16, 2, m));
-  int32_t d[16];
-  for (int i = 0; i < 16; i++) d[i] = i % 3;
-  ck_assert_snn_ok(snn_layer_set_input_delays(ly, d, 16));
-  ck_assert_snn_ok(snn_network_add_layer(net, ly));
-  snn_neuron_model_free(m);
-  ck_assert_snn_ok(snn_network_set(net, "steps", 8));
-  ck_assert_snn_ok(snn_network_init_weights(net, seed));
-  return net;
-}
-
 START_TEST(test_oom_learner) {
-  snn_network *net = _i ? toy_net_delayed(1) : toy_net(1);
+  snn_network *net = toy_net_ex(1, _i);
   snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
   o.batch_size = 8;
   long n;

@@ -414,22 +414,44 @@ int snn__layer_set_pool_pad(snn_layer *l, size_t pad, const char *fn) {
   return SNN_OK;
 }
 
+/* input cells [*lo, *hi) of a dimension of n cells that window o covers (window k,
+ * stride s, zero padding p; the padded cells are left out) */
+static void pad_window(size_t o, size_t s, size_t k, size_t p, size_t n, size_t *lo, size_t *hi) {
+  size_t a = o * s, b = a + k; /* in padded coordinates */
+  *lo = a > p ? a - p : 0;
+  *hi = b > p ? b - p : 0;
+  if (*hi > n) *hi = n;
+  if (*hi < *lo) *hi = *lo;
+}
+
 void snn__pool_plane_padded(const snn_layer *l, const float *x, float *o) {
-  size_t H = l->in_h, W = l->in_w, k = l->kh, s = l->stride, p = l->pad;
+  size_t W = l->in_w, k = l->kh;
   float inv = 1.0f / (float)(k * k);
   for (size_t oy = 0; oy < l->out_h; oy++)
     for (size_t ox = 0; ox < l->out_w; ox++) {
+      size_t y0, y1, x0, x1;
+      pad_window(oy, l->stride, k, l->pad, l->in_h, &y0, &y1);
+      pad_window(ox, l->stride, k, l->pad, W, &x0, &x1);
       float acc = 0.0f;
-      for (size_t ky = 0; ky < k; ky++) {
-        size_t yy = oy * s + ky;
-        if (yy < p || yy - p >= H) continue;
-        for (size_t kx = 0; kx < k; kx++) {
-          size_t xx = ox * s + kx;
-          if (xx < p || xx - p >= W) continue;
-          acc += x[(yy - p) * W + xx - p];
-        }
-      }
+      for (size_t iy = y0; iy < y1; iy++)
+        for (size_t ix = x0; ix < x1; ix++) acc += x[iy * W + ix];
       o[oy * l->out_w + ox] = l->pool == SNN_POOL_AVG ? acc * inv : acc;
+    }
+}
+
+void snn__pool_plane_padded_grad(const snn_layer *l, const float *dy, float *dx) {
+  size_t W = l->in_w, k = l->kh;
+  float inv = 1.0f / (float)(k * k);
+  memset(dx, 0, l->in_h * W * sizeof *dx);
+  for (size_t oy = 0; oy < l->out_h; oy++)
+    for (size_t ox = 0; ox < l->out_w; ox++) {
+      size_t y0, y1, x0, x1;
+      pad_window(oy, l->stride, k, l->pad, l->in_h, &y0, &y1);
+      pad_window(ox, l->stride, k, l->pad, W, &x0, &x1);
+      float g = dy[oy * l->out_w + ox];
+      if (l->pool == SNN_POOL_AVG) g *= inv;
+      for (size_t iy = y0; iy < y1; iy++)
+        for (size_t ix = x0; ix < x1; ix++) dx[iy * W + ix] += g;
     }
 }
 

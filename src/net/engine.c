@@ -1253,32 +1253,12 @@ static void pool_forward(const snn_layer *l, const float *X, size_t nimg, float 
   }
 }
 
-/* adjoint of snn__pool_plane_padded (sum/avg; a max pool is never padded):
- * each output's gradient goes to the window cells inside the input */
+/* adjoint of pool_forward_padded (sum/avg; a max pool is never padded) */
 static void pool_backward_padded(const snn_layer *l, const float *dY, size_t nimg, float *dX) {
-  size_t oh = l->out_h, ow = l->out_w, H = l->in_h, W = l->in_w, k = l->kh, s = l->stride;
-  size_t p = l->pad;
-  float inv = 1.0f / (float)(k * k);
+  size_t in_plane = l->in_h * l->in_w, out_plane = l->out_h * l->out_w;
 #pragma omp parallel for schedule(static)
-  for (pidx pl = 0; pl < (pidx)(nimg * l->in_c); pl++) {
-    const float *d = dY + (size_t)pl * oh * ow;
-    float *dx = dX + (size_t)pl * H * W;
-    memset(dx, 0, H * W * sizeof(float));
-    for (size_t oy = 0; oy < oh; oy++)
-      for (size_t ox = 0; ox < ow; ox++) {
-        float g = d[oy * ow + ox];
-        if (l->pool == SNN_POOL_AVG) g *= inv;
-        for (size_t ky = 0; ky < k; ky++) {
-          size_t yy = oy * s + ky;
-          if (yy < p || yy - p >= H) continue;
-          for (size_t kx = 0; kx < k; kx++) {
-            size_t xx = ox * s + kx;
-            if (xx < p || xx - p >= W) continue;
-            dx[(yy - p) * W + xx - p] += g;
-          }
-        }
-      }
-  }
+  for (pidx pl = 0; pl < (pidx)(nimg * l->in_c); pl++)
+    snn__pool_plane_padded_grad(l, dY + (size_t)pl * out_plane, dX + (size_t)pl * in_plane);
 }
 
 static void pool_backward(const snn_layer *l, const float *X, const float *dY, size_t nimg,

@@ -87,6 +87,9 @@ int snn__layer_set_pool_pad(snn_layer *l, size_t pad, const char *fn);
 /* One channel plane of a zero-padded sum/avg pool: x [in_h][in_w] -> o [out_h][out_w];
  * cells outside the input add 0, avg divides by size^2. Used by both simulators. */
 void snn__pool_plane_padded(const snn_layer *l, const float *x, float *o);
+/* Its adjoint (BPTT): dx [in_h][in_w] = the gradient of the plane's input given dy
+ * [out_h][out_w]; each output's gradient goes to its window's cells inside the input. */
+void snn__pool_plane_padded_grad(const snn_layer *l, const float *dy, float *dx);
 
 /* ---- network helpers (src/net/network.c) -------------------------------- */
 /* Drops the cached inference workspace (after any structural change). */
