@@ -765,6 +765,46 @@ SNN_API size_t snn_layer_n_outputs(const snn_layer *l);
 SNN_API int snn_layer_output_shape(size_t *c, size_t *h, size_t *w, const snn_layer *l);
 
 /**
+ * Input shape (dense: 1 x 1 x n_in).
+ * @param[out] c,h,w shape (any may be NULL).
+ * @return SNN_OK, SNN_E_INVALID.
+ * @since 0.1
+ */
+SNN_API int snn_layer_input_shape(size_t *c, size_t *h, size_t *w, const snn_layer *l);
+
+/**
+ * Window of a conv2d or pool2d layer (pool2d: kernel_h = kernel_w = its size).
+ * @param[out] kernel_h,kernel_w,stride,padding (any may be NULL; padding is zero padding
+ *             on every side, 0 for pools except NIR-imported padded ones).
+ * @return SNN_OK, SNN_E_INVALID (NULL layer), SNN_E_UNSUPPORTED (a dense layer has no
+ *         window).
+ * @since 0.1
+ */
+SNN_API int snn_layer_window(size_t *kernel_h, size_t *kernel_w, size_t *stride,
+                             size_t *padding, const snn_layer *l);
+
+/**
+ * @return The pooling of a pool2d layer (::snn_pool_kind: SNN_POOL_MAX, _AVG, _SUM);
+ *         SNN_E_INVALID (NULL), SNN_E_UNSUPPORTED (not a pool2d layer).
+ * @since 0.1
+ */
+SNN_API int snn_layer_pool_kind(const snn_layer *l);
+
+/**
+ * @return 1 when the layer adds a bias (snn_layer_set_bias()), 0 when not (always 0 for
+ *         pool2d); SNN_E_INVALID for NULL.
+ * @since 0.1
+ */
+SNN_API int snn_layer_has_bias(const snn_layer *l);
+
+/**
+ * @return 1 when the layer has recurrent weights (snn_layer_set_recurrent()), 0 when not;
+ *         SNN_E_INVALID for NULL.
+ * @since 0.1
+ */
+SNN_API int snn_layer_is_recurrent(const snn_layer *l);
+
+/**
  * Enables (1) or disables (0) a bias term (default: enabled for dense and conv2d).
  * @return SNN_OK, SNN_E_INVALID, SNN_E_UNSUPPORTED (pool2d).
  * @since 0.1
@@ -876,6 +916,14 @@ SNN_API snn_layer *snn_network_layer(snn_network *net, size_t i);
 /** @return Number of network inputs (in_c * in_h * in_w), 0 for NULL. @since 0.1 */
 SNN_API size_t snn_network_n_inputs(const snn_network *net);
 
+/**
+ * Input shape, as given to snn_network_create().
+ * @param[out] c,h,w shape (any may be NULL).
+ * @return SNN_OK, SNN_E_INVALID.
+ * @since 0.1
+ */
+SNN_API int snn_network_input_shape(size_t *c, size_t *h, size_t *w, const snn_network *net);
+
 /** @return Number of outputs of the last layer, 0 when empty or NULL. @since 0.1 */
 SNN_API size_t snn_network_n_outputs(const snn_network *net);
 
@@ -887,6 +935,15 @@ SNN_API size_t snn_network_n_outputs(const snn_network *net);
  * @since 0.1
  */
 SNN_API int snn_network_set_encoder(snn_network *net, const snn_encoder *enc);
+
+/**
+ * @return Borrowed input encoder of the network ("direct" unless one was set or loaded),
+ *         valid until the next snn_network_set_encoder() or snn_network_free(); read it
+ *         with snn_encoder_kind() / snn_encoder_get(), or snn_encoder_clone() it to change
+ *         it. NULL for NULL.
+ * @since 0.1
+ */
+SNN_API const snn_encoder *snn_network_encoder(const snn_network *net);
 
 /**
  * Sets a run setting: "steps" (T, >= 1), "dt" (ms, > 0), "seed" (>= 0,

@@ -405,6 +405,29 @@ static void c_layer_set_recurrent(fixture *f) {
   (void)f;
 }
 static void c_layer_model(fixture *f) { (void)f; ck_assert_ptr_null(snn_layer_model(NULL)); }
+static void c_layer_input_shape(fixture *f) {
+  (void)f;
+  size_t c;
+  BAD(snn_layer_input_shape(&c, NULL, NULL, NULL), SNN_E_INVALID);
+}
+static void c_layer_window(fixture *f) {
+  size_t k = 7;
+  BAD(snn_layer_window(&k, NULL, NULL, NULL, NULL), SNN_E_INVALID);
+  BAD(snn_layer_window(&k, NULL, NULL, NULL, f->dense), SNN_E_UNSUPPORTED);
+  ck_assert_uint_eq(k, 7); /* untouched on error */
+}
+static void c_layer_pool_kind(fixture *f) {
+  BAD(snn_layer_pool_kind(NULL), SNN_E_INVALID);
+  BAD(snn_layer_pool_kind(f->dense), SNN_E_UNSUPPORTED);
+}
+static void c_layer_has_bias(fixture *f) {
+  BAD(snn_layer_has_bias(NULL), SNN_E_INVALID);
+  ck_assert_int_eq(snn_layer_has_bias(f->dense), 1);
+}
+static void c_layer_is_recurrent(fixture *f) {
+  BAD(snn_layer_is_recurrent(NULL), SNN_E_INVALID);
+  ck_assert_int_eq(snn_layer_is_recurrent(f->dense), 0);
+}
 static void c_layer_param_size(fixture *f) {
   ck_assert_uint_eq(snn_layer_param_size(NULL, SNN_PARAM_WEIGHTS), 0);
   ck_assert_uint_eq(snn_layer_param_size(f->dense, 99), 0);
@@ -472,6 +495,15 @@ static void c_net_n_layers(fixture *f) { (void)f; ck_assert_uint_eq(snn_network_
 static void c_net_layer(fixture *f) { ck_assert_ptr_null(snn_network_layer(NULL, 0)); ck_assert_ptr_null(snn_network_layer(f->net, 5)); }
 static void c_net_n_inputs(fixture *f) { (void)f; ck_assert_uint_eq(snn_network_n_inputs(NULL), 0); }
 static void c_net_n_outputs(fixture *f) { (void)f; ck_assert_uint_eq(snn_network_n_outputs(NULL), 0); }
+static void c_net_input_shape(fixture *f) {
+  (void)f;
+  size_t c;
+  BAD(snn_network_input_shape(&c, NULL, NULL, NULL), SNN_E_INVALID);
+}
+static void c_net_encoder(fixture *f) {
+  ck_assert_ptr_null(snn_network_encoder(NULL));
+  ck_assert_ptr_nonnull(snn_network_encoder(f->net));
+}
 static void c_net_set_encoder(fixture *f) {
   BAD(snn_network_set_encoder(NULL, f->enc), SNN_E_INVALID);
   BAD(snn_network_set_encoder(f->net, NULL), SNN_E_INVALID);
@@ -1403,6 +1435,10 @@ static const api_entry api_table[] = {
   E(snn_layer_set_recurrent, c_layer_set_recurrent), E(snn_layer_model, c_layer_model),
   E(snn_layer_param_size, c_layer_param_size), E(snn_layer_param_get, c_layer_param_get),
   E(snn_layer_param_set, c_layer_param_set),
+  E(snn_layer_input_shape, c_layer_input_shape), E(snn_layer_window, c_layer_window),
+  E(snn_layer_pool_kind, c_layer_pool_kind), E(snn_layer_has_bias, c_layer_has_bias),
+  E(snn_layer_is_recurrent, c_layer_is_recurrent),
+  E(snn_network_input_shape, c_net_input_shape), E(snn_network_encoder, c_net_encoder),
   E(snn_layer_set_input_delays, c_layer_set_input_delays),
   E(snn_layer_input_delays, c_layer_input_delays),
   E(snn_network_create, c_net_create), E(snn_network_free, c_net_free), E(snn_network_clone, c_net_clone),

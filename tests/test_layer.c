@@ -294,6 +294,84 @@ START_TEST(test_layer_oom) {
 }
 END_TEST
 
+/* Every readable property has a getter: the architecture of a network read
+ * back from its getters (as a program that loaded a model file sees it),
+ * before and after a save/load round trip and a clone. */
+static void check_arch(snn_network *net) {
+  size_t c, h, w, kh, kw, st, pad;
+  ck_assert_snn_ok(snn_network_input_shape(&c, &h, &w, net));
+  ck_assert(c == 2 && h == 7 && w == 6);
+  ck_assert_snn_ok(snn_network_input_shape(NULL, &h, NULL, net)); /* parts only */
+  ck_assert_uint_eq(h, 7);
+  const snn_encoder *e = snn_network_encoder(net);
+  ck_assert_str_eq(snn_encoder_kind(e), "rate");
+  double v = 0;
+  ck_assert_snn_ok(snn_encoder_get(&v, e, "max_rate"));
+  ck_assert(v == 250.0);
+  ck_assert_uint_eq(snn_network_n_layers(net), 3);
+  snn_layer *cv = snn_network_layer(net, 0), *pl = snn_network_layer(net, 1),
+            *fc = snn_network_layer(net, 2);
+  /* conv2d 2x7x6 -> 3 channels, kernel 3x2, stride 2, padding 1, bias */
+  ck_assert_snn_ok(snn_layer_input_shape(&c, &h, &w, cv));
+  ck_assert(c == 2 && h == 7 && w == 6);
+  ck_assert_snn_ok(snn_layer_window(&kh, &kw, &st, &pad, cv));
+  ck_assert(kh == 3 && kw == 2 && st == 2 && pad == 1);
+  ck_assert_int_eq(snn_layer_has_bias(cv), 1);
+  ck_assert_int_eq(snn_layer_is_recurrent(cv), 0);
+  ck_assert_snn_err(snn_layer_pool_kind(cv), SNN_E_UNSUPPORTED);
+  /* avg pool 2, stride 1, on the conv's 3x4x4 output, no neurons */
+  ck_assert_snn_ok(snn_layer_input_shape(&c, &h, &w, pl));
+  ck_assert(c == 3 && h == 4 && w == 4);
+  ck_assert_snn_ok(snn_layer_window(&kh, &kw, &st, &pad, pl));
+  ck_assert(kh == 2 && kw == 2 && st == 1 && pad == 0);
+  ck_assert_int_eq(snn_layer_pool_kind(pl), SNN_POOL_AVG);
+  ck_assert_int_eq(snn_layer_has_bias(pl), 0);
+  ck_assert_ptr_null(snn_layer_model(pl));
+  /* dense 27 -> 4, recurrent, no bias */
+  ck_assert_snn_ok(snn_layer_input_shape(&c, &h, &w, fc));
+  ck_assert(c == 1 && h == 1 && w == 27);
+  ck_assert_snn_err(snn_layer_window(&kh, NULL, NULL, NULL, fc), SNN_E_UNSUPPORTED);
+  ck_assert_int_eq(snn_layer_has_bias(fc), 0);
+  ck_assert_int_eq(snn_layer_is_recurrent(fc), 1);
+}
+
+START_TEST(test_introspection) {
+  snn_neuron_model *m = mk_probe();
+  snn_network *net = NULL;
+  ck_assert_snn_ok(snn_network_create(&net, 2, 7, 6));
+  ck_assert_str_eq(snn_encoder_kind(snn_network_encoder(net)), "direct"); /* the default */
+  snn_layer *l = NULL;
+  ck_assert_snn_ok(snn_layer_create_conv2d(&l, 2, 7, 6, 3, 3, 2, 2, 1, m));
+  ck_assert_snn_ok(snn_network_add_layer(net, l));
+  ck_assert_snn_ok(snn_layer_create_pool2d(&l, 3, 4, 4, SNN_POOL_AVG, 2, 1, NULL));
+  ck_assert_snn_ok(snn_network_add_layer(net, l));
+  ck_assert_snn_ok(snn_layer_create_dense(&l, 27, 4, m));
+  ck_assert_snn_ok(snn_layer_set_bias(l, 0));
+  ck_assert_snn_ok(snn_layer_set_recurrent(l, 1));
+  ck_assert_snn_ok(snn_network_add_layer(net, l));
+  snn_encoder *e = NULL;
+  ck_assert_snn_ok(snn_encoder_create(&e, "rate"));
+  ck_assert_snn_ok(snn_encoder_set(e, "max_rate", 250.0));
+  ck_assert_snn_ok(snn_network_set_encoder(net, e));
+  snn_encoder_free(e); /* the network keeps its own copy */
+  check_arch(net);
+  size_t n = 0;
+  ck_assert_snn_err(snn_network_save_mem(&n, net, NULL, 0), SNN_E_RANGE);
+  void *buf = malloc(n);
+  ck_assert_snn_ok(snn_network_save_mem(&n, net, buf, n));
+  snn_network *back = NULL, *cl = NULL;
+  ck_assert_snn_ok(snn_network_load_mem(&back, buf, n));
+  check_arch(back);
+  ck_assert_snn_ok(snn_network_clone(&cl, back));
+  check_arch(cl);
+  free(buf);
+  snn_network_free(cl);
+  snn_network_free(back);
+  snn_network_free(net);
+  snn_neuron_model_free(m);
+}
+END_TEST
+
 Suite *suite_layer(void) {
   Suite *s = suite_create("layer");
   TCase *tc = tcase_create("layer");
@@ -303,6 +381,7 @@ Suite *suite_layer(void) {
   tcase_add_test(tc, test_pool_forward);
   tcase_add_test(tc, test_layer_bad_args);
   tcase_add_test(tc, test_layer_oom);
+  tcase_add_test(tc, test_introspection);
   suite_add_tcase(s, tc);
   return s;
 }

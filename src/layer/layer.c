@@ -276,6 +276,45 @@ int snn_layer_output_shape(size_t *c, size_t *h, size_t *w, const snn_layer *l) 
   return SNN_OK;
 }
 
+int snn_layer_input_shape(size_t *c, size_t *h, size_t *w, const snn_layer *l) {
+  SNN__CHECK_NULL(l, "snn_layer_input_shape");
+  if (c) *c = l->in_c;
+  if (h) *h = l->in_h;
+  if (w) *w = l->in_w;
+  return SNN_OK;
+}
+
+int snn_layer_window(size_t *kernel_h, size_t *kernel_w, size_t *stride, size_t *padding,
+                     const snn_layer *l) {
+  static const char fn[] = "snn_layer_window";
+  SNN__CHECK_NULL(l, fn);
+  if (l->kind == SNN__LAYER_DENSE)
+    return snn__error(SNN_E_UNSUPPORTED, "%s: a dense layer has no window", fn);
+  if (kernel_h) *kernel_h = l->kh;
+  if (kernel_w) *kernel_w = l->kw;
+  if (stride) *stride = l->stride;
+  if (padding) *padding = l->pad;
+  return SNN_OK;
+}
+
+int snn_layer_pool_kind(const snn_layer *l) {
+  static const char fn[] = "snn_layer_pool_kind";
+  SNN__CHECK_NULL(l, fn);
+  if (l->kind != SNN__LAYER_POOL2D)
+    return snn__error(SNN_E_UNSUPPORTED, "%s: a %s layer has no pooling", fn, snn_layer_kind(l));
+  return l->pool;
+}
+
+int snn_layer_has_bias(const snn_layer *l) {
+  SNN__CHECK_NULL(l, "snn_layer_has_bias");
+  return l->kind != SNN__LAYER_POOL2D && l->has_bias ? 1 : 0;
+}
+
+int snn_layer_is_recurrent(const snn_layer *l) {
+  SNN__CHECK_NULL(l, "snn_layer_is_recurrent");
+  return l->has_rec ? 1 : 0;
+}
+
 int snn_layer_set_bias(snn_layer *l, int32_t enabled) {
   static const char fn[] = "snn_layer_set_bias";
   SNN__CHECK_NULL(l, fn);

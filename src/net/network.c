@@ -157,6 +157,16 @@ snn_layer *snn_network_layer(snn_network *net, size_t i) {
 
 size_t snn_network_n_inputs(const snn_network *net) { return net ? net->n_in : 0; }
 
+int snn_network_input_shape(size_t *c, size_t *h, size_t *w, const snn_network *net) {
+  SNN__CHECK_NULL(net, "snn_network_input_shape");
+  if (c) *c = net->in_c;
+  if (h) *h = net->in_h;
+  if (w) *w = net->in_w;
+  return SNN_OK;
+}
+
+const snn_encoder *snn_network_encoder(const snn_network *net) { return net ? net->enc : NULL; }
+
 size_t snn_network_n_outputs(const snn_network *net) {
   if (!net || net->n_layers == 0) return 0;
   return net->layers[net->n_layers - 1]->n_out;

@@ -880,11 +880,10 @@ class Layer(_Handle):
         raise TypeError("use Layer.dense(), Layer.conv2d() or Layer.pool2d()")
 
     @classmethod
-    def _wrap(cls, ptr, owner=None, wshape=None):
+    def _wrap(cls, ptr, owner=None):
         obj = cls.__new__(cls)
         _Handle.__init__(obj, ptr, owned=owner is None)
         obj._owner = owner
-        obj._wshape = wshape
         return obj
 
     @classmethod
@@ -913,8 +912,7 @@ class Layer(_Handle):
         m = _model_arg(model)
         layer = cls._wrap(_new_handle("snn_layer_create_conv2d", c, h, w, int(out_channels),
                                       kh, kw, int(stride), int(padding),
-                                      m.handle if m else None),
-                          wshape=(int(out_channels), c, kh, kw))
+                                      m.handle if m else None))
         if not bias:
             layer.set_bias(False)
         return layer
@@ -958,6 +956,34 @@ class Layer(_Handle):
         _call("snn_layer_output_shape", byref(c), byref(h), byref(w), self.handle)
         return (c.value, h.value, w.value)
 
+    @property
+    def input_shape(self):
+        c, h, w = c_size_t(), c_size_t(), c_size_t()
+        _call("snn_layer_input_shape", byref(c), byref(h), byref(w), self.handle)
+        return (c.value, h.value, w.value)
+
+    @property
+    def window(self):
+        """(kernel_h, kernel_w, stride, padding) of a conv2d or pool2d layer;
+        UnsupportedError for a dense layer."""
+        v = [c_size_t() for _ in range(4)]
+        _call("snn_layer_window", *(byref(x) for x in v), self.handle)
+        return tuple(x.value for x in v)
+
+    @property
+    def pool_kind(self):
+        """Pooling of a pool2d layer: "max", "avg" or "sum"; UnsupportedError otherwise."""
+        k = _call("snn_layer_pool_kind", self.handle)
+        return next(name for name, v in _POOL_KINDS.items() if v == k)
+
+    @property
+    def has_bias(self):
+        return bool(_call("snn_layer_has_bias", self.handle))
+
+    @property
+    def is_recurrent(self):
+        return bool(_call("snn_layer_is_recurrent", self.handle))
+
     def set_bias(self, enabled=True):
         _call("snn_layer_set_bias", self.handle, 1 if enabled else 0)
         return self
@@ -978,10 +1004,10 @@ class Layer(_Handle):
         if which == _native.SNN_PARAM_WEIGHTS:
             if self.kind == "dense":
                 return (self.n_outputs, self.n_inputs)
-            if self._wshape is not None and int(np.prod(self._wshape)) == size:
-                return self._wshape
-            oc = self.output_shape[0]
-            return (oc, size // oc) if oc and size % oc == 0 else (size,)
+            if self.kind == "conv2d":  # (out_c, in_c, kh, kw), also for a loaded network
+                kh, kw = self.window[:2]
+                return (self.output_shape[0], self.input_shape[0], kh, kw)
+            return (size,)
         if which == _native.SNN_PARAM_RECURRENT:
             return (self.n_outputs, self.n_outputs)
         return (size,)
@@ -1129,6 +1155,13 @@ class Network(_Handle):
     def n_outputs(self):
         return _lib.snn_network_n_outputs(self.handle)
 
+    @property
+    def input_shape(self):
+        """(c, h, w) as created (Network(784) is (1, 1, 784))."""
+        c, h, w = c_size_t(), c_size_t(), c_size_t()
+        _call("snn_network_input_shape", byref(c), byref(h), byref(w), self.handle)
+        return (c.value, h.value, w.value)
+
     # ---- encoder and settings
     def set_encoder(self, encoder, **params):
         """Sets the input encoder (copied): an Encoder, or a kind name plus parameters."""
@@ -1141,7 +1174,14 @@ class Network(_Handle):
                 _call("snn_network_set_encoder", self.handle, e.handle)
         return self
 
-    encoder = property(None, set_encoder, doc="Write-only: the input encoder (copied).")
+    def get_encoder(self):
+        """A copy of the input encoder (changing it does not change the network; give it
+        back with set_encoder)."""
+        p = _lib.snn_network_encoder(self.handle)
+        return Encoder._wrap(_new_handle("snn_encoder_clone", p))
+
+    encoder = property(get_encoder, set_encoder,
+                       doc="The input encoder: reading gives a copy, assigning copies it in.")
 
     def set(self, name, value):
         """Sets a run setting; str values ("readout") use the enumerated setter."""

@@ -340,6 +340,38 @@ class LayerTest(unittest.TestCase):
         self.assertEqual(scores.shape, (2, 3))
         self.assertEqual(net[0].weights.shape, (4, 1, 3, 3))
 
+    def test_architecture_getters(self):
+        """A network read back from a model file shows its whole architecture."""
+        net = snn.Network((2, 7, 6))
+        self.assertEqual(net.encoder.kind, "direct")
+        net.add(snn.Layer.conv2d((2, 7, 6), 3, (3, 2), stride=2, padding=1))
+        net.add(snn.Layer.pool2d((3, 4, 4), 2, stride=1, kind="sum"))
+        net.add(snn.Layer.dense(27, 4, bias=False, recurrent=True))
+        net.encoder = snn.Encoder("rate", max_rate=250.0)
+        net.init_weights(3)
+        back = snn.Network.load_mem(net.save_mem())
+        for n in (net, back):
+            self.assertEqual(n.input_shape, (2, 7, 6))
+            enc = n.encoder
+            self.assertEqual((enc.kind, enc["max_rate"]), ("rate", 250.0))
+            conv, pool, fc = n.layers
+            self.assertEqual(conv.input_shape, (2, 7, 6))
+            self.assertEqual(conv.window, (3, 2, 2, 1))
+            self.assertEqual(conv.weights.shape, (3, 2, 3, 2))  # loaded: no creation args
+            self.assertTrue(conv.has_bias)
+            self.assertEqual((pool.window, pool.pool_kind, pool.has_bias), ((2, 2, 1, 0), "sum", False))
+            self.assertEqual(fc.input_shape, (1, 1, 27))
+            self.assertEqual((fc.has_bias, fc.is_recurrent), (False, True))
+            with self.assertRaises(snn.UnsupportedError):
+                fc.window
+            with self.assertRaises(snn.UnsupportedError):
+                conv.pool_kind
+        np.testing.assert_array_equal(back[0].weights, net[0].weights)
+        # the encoder read back is a copy: changing it leaves the network's alone
+        enc = net.encoder
+        enc["max_rate"] = 100.0
+        self.assertEqual(net.encoder["max_rate"], 250.0)
+
     def test_input_delays(self):
         layer = snn.Layer.dense(4, 3, "lif")
         self.assertEqual(list(layer.input_delays), [0, 0, 0, 0])
