@@ -11,6 +11,7 @@
 #include "testutil.h"
 #include "../src/net/engine.h"
 #include "../src/net/network.h"
+#include "../src/nir/nir_graph.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
 /* snnTorch-like normalised LIF: V <- beta V + I, threshold thr, reset by subtraction/zero */
@@ -834,6 +835,152 @@ START_TEST(test_conv_equals_unrolled_dense) {
 }
 END_TEST
 
+/* ---- NIR neuron kinds (nir_cuba, nir_integrator, nir_threshold) -------------- */
+static snn_neuron_model *mk_cuba(double tau_mem, double tau_syn, int spiking, int euler,
+                                 int subtract) {
+  snn_neuron_model *m = NULL;
+  ck_assert_snn_ok(snn__nir_cuba_create(&m));
+  ck_assert_snn_ok(snn_neuron_model_set(m, "tau_mem", tau_mem));
+  ck_assert_snn_ok(snn_neuron_model_set(m, "tau_syn", tau_syn));
+  ck_assert_snn_ok(snn_neuron_model_set(m, "spiking", spiking));
+  ck_assert_snn_ok(snn_neuron_model_set(m, "euler", euler));
+  ck_assert_snn_ok(snn_neuron_model_set(m, "reset", subtract));
+  return m;
+}
+
+/* A one-layer network of model m (6 inputs, 4 outputs, 5 steps of 1 ms). */
+static snn_network *one_layer(const snn_neuron_model *m, uint64_t seed) {
+  snn_network *net = NULL;
+  ck_assert_snn_ok(snn_network_create(&net, 1, 1, 6));
+  snn_layer *ly = NULL;
+  ck_assert_snn_ok(snn_layer_create_dense(&ly, 6, 4, m));
+  ck_assert_snn_ok(snn_network_add_layer(net, ly));
+  ck_assert_snn_ok(snn_network_set(net, "steps", 5));
+  ck_assert_snn_ok(snn_network_init_weights(net, seed));
+  return net;
+}
+
+/* The non-spiking NIR kinds (LI and CubaLI as nir_cuba with spiking 0, the
+ * integrator I) are smooth: their BPTT gradient must equal finite differences,
+ * for exact and Euler integration, with and without a synaptic current, also
+ * with tau_syn = tau_mem (the coupling coefficient's limit). */
+START_TEST(test_nir_kinds_finite_diff) {
+  reseed(31);
+  const double cfg[][3] = {{8, 5, 0}, {8, 0, 0}, {8, 5, 1}, {8, 0, 1}, {6, 6, 0}}; /* tm ts euler */
+  float x[18];
+  int32_t y[3] = {2, 0, 3};
+  for (int i = 0; i < 18; i++) x[i] = (float)(urand() * 2 - 0.5);
+  for (int c = 0; c < 6; c++) {
+    snn_neuron_model *m = NULL;
+    if (c < 5) {
+      m = mk_cuba(cfg[c][0], cfg[c][1], 0, (int)cfg[c][2], 0);
+      ck_assert_snn_ok(snn_neuron_model_set(m, "r", 1.3));
+      ck_assert_snn_ok(snn_neuron_model_set(m, "w_in", 0.8));
+      ck_assert_snn_ok(snn_neuron_model_set(m, "v_leak", 0.1));
+    } else {
+      ck_assert_snn_ok(snn__nir_integ_create(&m));
+      ck_assert_snn_ok(snn_neuron_model_set(m, "r_ms", 0.3));
+    }
+    snn_network *net = one_layer(m, (uint64_t)(40 + c));
+    snn_neuron_model_free(m);
+    fd_check(net, c % 2 ? SNN_LOSS_CE_MEM_STEPS : SNN_LOSS_CE_MEM_SUM, x, y, 3);
+    snn_network_free(net);
+  }
+}
+END_TEST
+
+/* Two-layer networks whose spiking layer is a NIR kind against the same
+ * network with a built-in lif that computes the same spikes, so the reset and
+ * surrogate handling of the NIR kinds' gradients is checked against the fused
+ * LIF kernels:
+ *   - CubaLIF without synaptic current (nir_cuba, tau_syn 0, exact) = lif with
+ *     tau_m 10 ms, E_L 0, V_th 1, V_reset 0, t_ref 0 (reset by subtraction
+ *     and to zero);
+ *   - Threshold (nir_threshold, theta 0.3) = a lif whose membrane forgets at
+ *     once (tau_m 1e-6 ms: V' = I), threshold 0.3, reset to zero.
+ * The last layer (lif that never spikes) reads the membrane. */
+START_TEST(test_nir_kinds_equal_lif) {
+  for (int c = 0; c < 3; c++) {
+    reseed((uint64_t)(60 + c));
+    snn_neuron_model *nk = NULL, *lif = NULL, *out = mk_lif(0.9, 1e3, 1);
+    ck_assert_snn_ok(snn_neuron_model_create(&lif, "lif"));
+    ck_assert_snn_ok(snn_neuron_model_set(lif, "E_L", 0.0));
+    ck_assert_snn_ok(snn_neuron_model_set(lif, "V_reset", 0.0));
+    ck_assert_snn_ok(snn_neuron_model_set(lif, "t_ref", 0.0));
+    ck_assert_snn_ok(snn_neuron_model_set(lif, "g_L", 1.0));
+    if (c < 2) {
+      nk = mk_cuba(10.0, 0.0, 1, 0, c);
+      ck_assert_snn_ok(snn_neuron_model_set(lif, "C_m", 10.0));
+      ck_assert_snn_ok(snn_neuron_model_set(lif, "V_th", 1.0));
+      ck_assert_snn_ok(snn_neuron_model_set(lif, "reset", c));
+    } else {
+      ck_assert_snn_ok(snn__nir_thresh_create(&nk));
+      ck_assert_snn_ok(snn_neuron_model_set(nk, "theta", 0.3));
+      ck_assert_snn_ok(snn_neuron_model_set(lif, "C_m", 1e-6));
+      ck_assert_snn_ok(snn_neuron_model_set(lif, "V_th", 0.3));
+      ck_assert_snn_ok(snn_neuron_model_set(lif, "reset", 0.0));
+    }
+    const size_t NI = 10, NH = 12, NO = 3, T = 8, B = 4;
+    float *w1 = malloc(NI * NH * sizeof(float)), w2[36], b1[12];
+    for (size_t i = 0; i < NI * NH; i++) w1[i] = (float)((urand() * 2 - 0.6) * 0.8);
+    for (size_t i = 0; i < NH * NO; i++) w2[i] = (float)((urand() * 2 - 1) * 0.5);
+    for (size_t i = 0; i < NH; i++) b1[i] = (float)(urand() * 0.2);
+    snn_network *net[2];
+    for (int v = 0; v < 2; v++) {
+      ck_assert_snn_ok(snn_network_create(&net[v], 1, 1, NI));
+      snn_layer *ly = NULL;
+      ck_assert_snn_ok(snn_layer_create_dense(&ly, NI, NH, v ? lif : nk));
+      ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_WEIGHTS, w1, NI * NH));
+      ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_BIAS, b1, NH));
+      ck_assert_snn_ok(snn_network_add_layer(net[v], ly));
+      ck_assert_snn_ok(snn_layer_create_dense(&ly, NH, NO, out));
+      ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_WEIGHTS, w2, NH * NO));
+      ck_assert_snn_ok(snn_network_add_layer(net[v], ly));
+      ck_assert_snn_ok(snn_network_set(net[v], "steps", (double)T));
+    }
+    float x[40];
+    int32_t y[4];
+    for (size_t i = 0; i < B * NI; i++) x[i] = (float)(urand() * 2.0);
+    for (size_t i = 0; i < B; i++) y[i] = (int32_t)(urand() * NO);
+    snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
+    o.loss = SNN_LOSS_CE_MEM_SUM;
+    float *g[2];
+    double loss[2];
+    size_t np = NI * NH + NH + NH * NO + NO;
+    for (int v = 0; v < 2; v++) {
+      snn_learner *L = NULL;
+      ck_assert_snn_ok(snn_learner_create_bptt(&L, net[v], &o));
+      ck_assert_uint_eq(snn_learner_n_params(L), np);
+      g[v] = malloc(np * sizeof(float));
+      ck_assert_snn_ok(snn_learner_gradient(L, g[v], np, &loss[v], x, y, B, NI));
+      snn_learner_free(L);
+    }
+    /* the hidden layer spikes (so the comparison is not vacuous) */
+    double sp = 0;
+    float sc[12];
+    ck_assert_snn_ok(snn_network_predict(net[0], NULL, sc, x, B, NI));
+    ck_assert_snn_ok(snn_network_activity(&sp, NULL, net[0], 0));
+    ck_assert_msg(sp > 1, "case %d: the hidden layer hardly spiked (%g per sample)", c, sp);
+    ck_assert_msg(fabs(loss[0] - loss[1]) <= 1e-5 * fmax(1.0, fabs(loss[1])), "case %d: loss %g vs %g",
+                  c, loss[0], loss[1]);
+    double gmax = 0;
+    for (size_t i = 0; i < NI * NH; i++) gmax = fmax(gmax, fabs(g[1][i]));
+    ck_assert_msg(gmax > 1e-6, "case %d: hidden gradient is zero (test is vacuous)", c);
+    for (size_t i = 0; i < np; i++)
+      ck_assert_msg(fabs(g[0][i] - g[1][i]) <= 1e-4 * fmax(gmax, 1e-3), "case %d: param %zu: %g vs %g",
+                    c, i, (double)g[0][i], (double)g[1][i]);
+    for (int v = 0; v < 2; v++) {
+      free(g[v]);
+      snn_network_free(net[v]);
+    }
+    free(w1);
+    snn_neuron_model_free(nk);
+    snn_neuron_model_free(lif);
+    snn_neuron_model_free(out);
+  }
+}
+END_TEST
+
 /* ---- training ------------------------------------------------------------------ */
 /* 4 -> 16 -> 2 LIF; delayed: input delays of 0-2 steps on the output layer
  * (the delayed path's workspaces: shifted input and its gradient) */
@@ -1264,6 +1411,8 @@ Suite *suite_bptt(void) {
   tcase_add_test(tc, test_grad_delays_vs_naive);
   tcase_add_test(tc, test_grad_finite_diff_pad_delay);
   tcase_add_test(tc, test_padded_pool_equals_dense);
+  tcase_add_test(tc, test_nir_kinds_finite_diff);
+  tcase_add_test(tc, test_nir_kinds_equal_lif);
   tcase_add_test(tc, test_grad_finite_diff);
   tcase_add_test(tc, test_grad_finite_diff_conv);
   tcase_add_test(tc, test_conv_equals_unrolled_dense);

@@ -38,42 +38,108 @@ static int cuba_init(void *user, const double *p, float *state, size_t n) {
   return SNN_OK;
 }
 
+/* step constants of one parameter set */
+typedef struct cuba_k {
+  double tm, ts, r, w, vl, vth, vr, am, omm, as, kc;
+  int subtract, spiking, euler;
+  /* partial derivatives of (V', I') (V' before the reset) w.r.t. (V, I, x = w u) */
+  double dvv, dvc, dvx, dcc, dcx;
+} cuba_k;
+
+static void cuba_make(cuba_k *k, const double *p, double dt) {
+  k->tm = p[SNN__CUBA_TAU_MEM];
+  k->ts = p[SNN__CUBA_TAU_SYN];
+  k->r = p[SNN__CUBA_R];
+  k->w = p[SNN__CUBA_W_IN];
+  k->vl = p[SNN__CUBA_V_LEAK];
+  k->vth = p[SNN__CUBA_V_TH];
+  k->vr = p[SNN__CUBA_V_RESET];
+  k->subtract = p[SNN__CUBA_RESET] != 0.0;
+  k->spiking = p[SNN__CUBA_SPIKING] != 0.0;
+  k->euler = p[SNN__CUBA_EULER] != 0.0;
+  k->am = exp(-dt / k->tm);
+  k->omm = -expm1(-dt / k->tm);
+  k->as = k->ts > 0.0 ? exp(-dt / k->ts) : 0.0;
+  /* exact coupling coefficient: V gains kc (I0 - x) with kc = r ts/(ts - tm) (as - am) */
+  k->kc = 0.0;
+  if (k->ts > 0.0) {
+    if (fabs(k->ts - k->tm) <= 1e-9 * k->tm) k->kc = k->r * (dt / k->tm) * k->am; /* ts -> tm */
+    else k->kc = k->r * k->ts / (k->ts - k->tm) * (k->as - k->am);
+  }
+  if (k->euler) {
+    double a = k->ts > 0.0 ? dt / k->ts : 1.0, b = dt / k->tm; /* ts = 0: I' = x */
+    k->dcc = 1.0 - a;
+    k->dcx = a;
+    k->dvv = 1.0 - b;
+    k->dvc = b * k->r * (1.0 - a);
+    k->dvx = b * k->r * a;
+  } else {
+    k->dcc = k->as;
+    k->dcx = 1.0 - k->as;
+    k->dvv = 1.0 - k->omm;
+    k->dvc = k->kc;
+    k->dvx = k->omm * k->r - k->kc;
+  }
+}
+
+/* one neuron over one step, before the spike test and reset */
+static void cuba_update(const cuba_k *k, double dt, double v0, double c0, double x, double *v1,
+                        double *c1) {
+  if (k->euler) {
+    *c1 = k->ts > 0.0 ? c0 + dt / k->ts * (x - c0) : x;
+    *v1 = v0 + dt / k->tm * (k->vl - v0 + k->r * *c1);
+  } else if (k->ts > 0.0) {
+    double vinf = k->vl + k->r * x;
+    *c1 = x + (c0 - x) * k->as;
+    *v1 = v0 + (vinf - v0) * k->omm + k->kc * (c0 - x);
+  } else {
+    *c1 = x;
+    *v1 = v0 + (k->vl + k->r * x - v0) * k->omm;
+  }
+}
+
 static int cuba_step(void *user, const double *p, float *state, const float *i_in,
                      uint8_t *spikes, size_t n, double dt) {
   (void)user;
-  const double tm = p[SNN__CUBA_TAU_MEM], ts = p[SNN__CUBA_TAU_SYN], r = p[SNN__CUBA_R];
-  const double w = p[SNN__CUBA_W_IN], vl = p[SNN__CUBA_V_LEAK], vth = p[SNN__CUBA_V_TH];
-  const double vr = p[SNN__CUBA_V_RESET];
-  const int subtract = p[SNN__CUBA_RESET] != 0.0, spiking = p[SNN__CUBA_SPIKING] != 0.0;
-  const int euler = p[SNN__CUBA_EULER] != 0.0;
-  const double am = exp(-dt / tm), omm = -expm1(-dt / tm);
-  const double as = ts > 0.0 ? exp(-dt / ts) : 0.0;
-  /* exact coupling coefficient: V gains k (I0 - x) with k = r ts/(ts - tm) (as - am) */
-  double kc = 0.0;
-  if (ts > 0.0) {
-    if (fabs(ts - tm) <= 1e-9 * tm) kc = r * (dt / tm) * am; /* limit ts -> tm */
-    else kc = r * ts / (ts - tm) * (as - am);
-  }
+  cuba_k k;
+  cuba_make(&k, p, dt);
   float *V = state, *I = state + n;
   for (size_t i = 0; i < n; i++) {
-    double u = i_in ? (double)i_in[i] : 0.0, x = w * u;
-    double v0 = V[i], c0 = I[i], v1, c1;
-    if (euler) {
-      c1 = ts > 0.0 ? c0 + dt / ts * (x - c0) : x;
-      v1 = v0 + dt / tm * (vl - v0 + r * c1);
-    } else if (ts > 0.0) {
-      double vinf = vl + r * x;
-      c1 = x + (c0 - x) * as;
-      v1 = v0 + (vinf - v0) * omm + kc * (c0 - x);
-    } else {
-      c1 = x;
-      v1 = v0 + (vl + r * x - v0) * omm;
-    }
-    int s = spiking && v1 > vth;
-    if (s) v1 = subtract ? v1 - (vth - vr) : vr;
+    double u = i_in ? (double)i_in[i] : 0.0, v1, c1;
+    cuba_update(&k, dt, V[i], I[i], k.w * u, &v1, &c1);
+    int s = k.spiking && v1 > k.vth;
+    if (s) v1 = k.subtract ? v1 - (k.vth - k.vr) : k.vr;
     V[i] = (float)v1;
     I[i] = (float)c1;
     spikes[i] = (uint8_t)s;
+  }
+  return SNN_OK;
+}
+
+/* BPTT: the linear update's partial derivatives; the reset is detached (as
+ * for the built-in lif: V after a zero reset carries no gradient, a
+ * subtracted threshold is a constant) and a spike's gradient enters through
+ * the surrogate of V' - v_th. LI / CubaLI (spiking 0) never spike. */
+static int cuba_step_grad(void *user, const double *p, const float *state_before,
+                          const float *i_in, const float *grad_state, const float *grad_spike,
+                          float *grad_state_before, float *grad_in, size_t n, double dt,
+                          float (*surrogate)(float x, const void *sg_user), const void *sg_user) {
+  (void)user;
+  cuba_k k;
+  cuba_make(&k, p, dt);
+  const float *V = state_before, *I = state_before + n;
+  for (size_t i = 0; i < n; i++) {
+    double gV = grad_state ? grad_state[i] : 0.0, gI = grad_state ? grad_state[n + i] : 0.0;
+    double gS = grad_spike ? grad_spike[i] : 0.0, g = gV;
+    if (k.spiking) {
+      double u = i_in ? (double)i_in[i] : 0.0, v1, c1;
+      cuba_update(&k, dt, V[i], I[i], k.w * u, &v1, &c1);
+      if (v1 > k.vth && !k.subtract) g = 0.0;
+      if (gS != 0.0) g += gS * (double)surrogate((float)(v1 - k.vth), sg_user);
+    }
+    grad_state_before[i] = (float)(g * k.dvv);
+    grad_state_before[n + i] = (float)(g * k.dvc + gI * k.dcc);
+    if (grad_in) grad_in[i] = (float)(k.w * (g * k.dvx + gI * k.dcx));
   }
   return SNN_OK;
 }
@@ -87,5 +153,6 @@ int snn__nir_cuba_create(snn_neuron_model **out) {
   ops.params = cuba_params;
   ops.init = cuba_init;
   ops.step = cuba_step;
+  ops.step_grad = cuba_step_grad;
   return snn_neuron_model_create_custom(out, &ops, NULL);
 }

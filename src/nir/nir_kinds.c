@@ -52,6 +52,41 @@ static int thresh_step(void *user, const double *p, float *state, const float *i
   return SNN_OK;
 }
 
+/* BPTT: V' = V + r_ms dt u */
+static int integ_step_grad(void *user, const double *p, const float *state_before,
+                           const float *i_in, const float *grad_state, const float *grad_spike,
+                           float *grad_state_before, float *grad_in, size_t n, double dt,
+                           float (*surrogate)(float x, const void *sg_user), const void *sg_user) {
+  (void)user, (void)state_before, (void)i_in, (void)grad_spike, (void)surrogate, (void)sg_user;
+  const double k = p[SNN__INTEG_R_MS] * dt;
+  for (size_t i = 0; i < n; i++) {
+    float g = grad_state ? grad_state[i] : 0.0f;
+    grad_state_before[i] = g;
+    if (grad_in) grad_in[i] = (float)(k * g);
+  }
+  return SNN_OK;
+}
+
+/* BPTT: V' = u and spike = H(u - theta), whose gradient is the surrogate */
+static int thresh_step_grad(void *user, const double *p, const float *state_before,
+                            const float *i_in, const float *grad_state, const float *grad_spike,
+                            float *grad_state_before, float *grad_in, size_t n, double dt,
+                            float (*surrogate)(float x, const void *sg_user),
+                            const void *sg_user) {
+  (void)user, (void)state_before, (void)dt;
+  const double th = p[SNN__THRESH_THETA];
+  for (size_t i = 0; i < n; i++) {
+    float g = grad_state ? grad_state[i] : 0.0f, gS = grad_spike ? grad_spike[i] : 0.0f;
+    if (gS != 0.0f) {
+      float u = i_in ? i_in[i] : 0.0f;
+      g += gS * surrogate((float)((double)u - th), sg_user);
+    }
+    grad_state_before[i] = 0.0f; /* stateless: V' does not depend on V */
+    if (grad_in) grad_in[i] = g;
+  }
+  return SNN_OK;
+}
+
 int snn__nir_integ_create(snn_neuron_model **out) {
   snn_neuron_ops ops = SNN_NEURON_OPS_INIT;
   ops.name = SNN__NIR_INTEG_KIND;
@@ -61,6 +96,7 @@ int snn__nir_integ_create(snn_neuron_model **out) {
   ops.params = integ_params;
   ops.init = zero_init;
   ops.step = integ_step;
+  ops.step_grad = integ_step_grad;
   return snn_neuron_model_create_custom(out, &ops, NULL);
 }
 
@@ -73,6 +109,7 @@ int snn__nir_thresh_create(snn_neuron_model **out) {
   ops.params = thresh_params;
   ops.init = zero_init;
   ops.step = thresh_step;
+  ops.step_grad = thresh_step_grad;
   return snn_neuron_model_create_custom(out, &ops, NULL);
 }
 
