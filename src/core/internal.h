@@ -74,6 +74,14 @@ int snn__check_struct_size(const void *p, size_t struct_size, size_t min_size,
  * caller's struct_size (the first member of each) kept, bytes beyond src_size
  * left alone. The caller checked out's struct_size against its minimum. */
 void snn__sized_out(void *out, const void *src, size_t src_size);
+/* Writes a c x h x w shape to whichever of the three pointers is not NULL
+ * (the *_shape getters). */
+static inline void snn__shape_out(size_t *c, size_t *h, size_t *w, size_t vc, size_t vh,
+                                  size_t vw) {
+  if (c) *c = vc;
+  if (h) *h = vh;
+  if (w) *w = vw;
+}
 
 /* Min-max scaling of one value, the transform of snn_dataset_normalize_ranges():
  * (x - lo) / (hi - lo) in double, clamped to [0, 1]; 0 when hi == lo; NaN stays NaN.

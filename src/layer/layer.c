@@ -270,17 +270,13 @@ size_t snn_layer_n_outputs(const snn_layer *l) { return l ? l->n_out : 0; }
 
 int snn_layer_output_shape(size_t *c, size_t *h, size_t *w, const snn_layer *l) {
   SNN__CHECK_NULL(l, "snn_layer_output_shape");
-  if (c) *c = l->out_c;
-  if (h) *h = l->out_h;
-  if (w) *w = l->out_w;
+  snn__shape_out(c, h, w, l->out_c, l->out_h, l->out_w);
   return SNN_OK;
 }
 
 int snn_layer_input_shape(size_t *c, size_t *h, size_t *w, const snn_layer *l) {
   SNN__CHECK_NULL(l, "snn_layer_input_shape");
-  if (c) *c = l->in_c;
-  if (h) *h = l->in_h;
-  if (w) *w = l->in_w;
+  snn__shape_out(c, h, w, l->in_c, l->in_h, l->in_w);
   return SNN_OK;
 }
 

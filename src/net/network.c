@@ -159,9 +159,7 @@ size_t snn_network_n_inputs(const snn_network *net) { return net ? net->n_in : 0
 
 int snn_network_input_shape(size_t *c, size_t *h, size_t *w, const snn_network *net) {
   SNN__CHECK_NULL(net, "snn_network_input_shape");
-  if (c) *c = net->in_c;
-  if (h) *h = net->in_h;
-  if (w) *w = net->in_w;
+  snn__shape_out(c, h, w, net->in_c, net->in_h, net->in_w);
   return SNN_OK;
 }
 
