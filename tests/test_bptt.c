@@ -2,6 +2,7 @@
  * file, double precision, step-major, per sample), finite differences where
  * the loss is smooth, a toy task, determinism, argument errors, OOM sweep. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -889,6 +890,75 @@ START_TEST(test_nir_kinds_finite_diff) {
 }
 END_TEST
 
+/* The BPTT gradients of two networks that differ only in the neuron model of
+ * their first layer (NI -> NH, weights scaled by wscale, bias b1 if given)
+ * must agree: with hidden = 1 a non-spiking membrane-readout layer NH -> NO
+ * follows (the first layer's spikes carry the gradient), with hidden = 0 the
+ * first layer is read out (its membrane; labels < NH). With expect_spikes
+ * the first layer of network a must spike (else the test would be vacuous). */
+static void same_grads(const snn_neuron_model *ma, const snn_neuron_model *mb, int hidden,
+                       double wscale, int with_bias, int expect_spikes, const char *what) {
+  const size_t NI = 10, NH = 12, NO = 3, T = 8, B = 4;
+  snn_neuron_model *out = mk_lif(0.9, 1e3, 1);
+  float *w1 = malloc(NI * NH * sizeof(float)), w2[36], b1[12];
+  for (size_t i = 0; i < NI * NH; i++) w1[i] = (float)((urand() * 2 - 0.6) * wscale);
+  for (size_t i = 0; i < NH * NO; i++) w2[i] = (float)((urand() * 2 - 1) * 0.5);
+  for (size_t i = 0; i < NH; i++) b1[i] = with_bias ? (float)(urand() * 0.2) : 0.0f;
+  snn_network *net[2];
+  for (int v = 0; v < 2; v++) {
+    ck_assert_snn_ok(snn_network_create(&net[v], 1, 1, NI));
+    snn_layer *ly = NULL;
+    ck_assert_snn_ok(snn_layer_create_dense(&ly, NI, NH, v ? mb : ma));
+    ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_WEIGHTS, w1, NI * NH));
+    ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_BIAS, b1, NH));
+    ck_assert_snn_ok(snn_network_add_layer(net[v], ly));
+    if (hidden) {
+      ck_assert_snn_ok(snn_layer_create_dense(&ly, NH, NO, out));
+      ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_WEIGHTS, w2, NH * NO));
+      ck_assert_snn_ok(snn_network_add_layer(net[v], ly));
+    }
+    ck_assert_snn_ok(snn_network_set(net[v], "steps", (double)T));
+  }
+  float x[40];
+  int32_t y[4];
+  for (size_t i = 0; i < B * NI; i++) x[i] = (float)(urand() * 2.0);
+  for (size_t i = 0; i < B; i++) y[i] = (int32_t)(urand() * (double)(hidden ? NO : NH));
+  snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
+  o.loss = SNN_LOSS_CE_MEM_SUM;
+  size_t np = NI * NH + NH + (hidden ? NH * NO + NO : 0);
+  float *g[2];
+  double loss[2];
+  for (int v = 0; v < 2; v++) {
+    snn_learner *L = NULL;
+    ck_assert_snn_ok(snn_learner_create_bptt(&L, net[v], &o));
+    ck_assert_uint_eq(snn_learner_n_params(L), np);
+    g[v] = malloc(np * sizeof(float));
+    ck_assert_snn_ok(snn_learner_gradient(L, g[v], np, &loss[v], x, y, B, NI));
+    snn_learner_free(L);
+  }
+  if (expect_spikes) {
+    double sp = 0;
+    float sc[48];
+    ck_assert_snn_ok(snn_network_predict(net[0], NULL, sc, x, B, NI));
+    ck_assert_snn_ok(snn_network_activity(&sp, NULL, net[0], 0));
+    ck_assert_msg(sp > 1, "%s: the layer hardly spiked (%g per sample)", what, sp);
+  }
+  ck_assert_msg(fabs(loss[0] - loss[1]) <= 1e-5 * fmax(1.0, fabs(loss[1])), "%s: loss %g vs %g",
+                what, loss[0], loss[1]);
+  double gmax = 0;
+  for (size_t i = 0; i < NI * NH; i++) gmax = fmax(gmax, fabs(g[1][i]));
+  ck_assert_msg(gmax > 1e-6, "%s: first-layer gradient is zero (test is vacuous)", what);
+  for (size_t i = 0; i < np; i++)
+    ck_assert_msg(fabs(g[0][i] - g[1][i]) <= 1e-4 * fmax(gmax, 1e-3), "%s: param %zu: %g vs %g",
+                  what, i, (double)g[0][i], (double)g[1][i]);
+  for (int v = 0; v < 2; v++) {
+    free(g[v]);
+    snn_network_free(net[v]);
+  }
+  free(w1);
+  snn_neuron_model_free(out);
+}
+
 /* Two-layer networks whose spiking layer is a NIR kind against the same
  * network with a built-in lif that computes the same spikes, so the reset and
  * surrogate handling of the NIR kinds' gradients is checked against the fused
@@ -902,7 +972,7 @@ END_TEST
 START_TEST(test_nir_kinds_equal_lif) {
   for (int c = 0; c < 3; c++) {
     reseed((uint64_t)(60 + c));
-    snn_neuron_model *nk = NULL, *lif = NULL, *out = mk_lif(0.9, 1e3, 1);
+    snn_neuron_model *nk = NULL, *lif = NULL;
     ck_assert_snn_ok(snn_neuron_model_create(&lif, "lif"));
     ck_assert_snn_ok(snn_neuron_model_set(lif, "E_L", 0.0));
     ck_assert_snn_ok(snn_neuron_model_set(lif, "V_reset", 0.0));
@@ -920,64 +990,111 @@ START_TEST(test_nir_kinds_equal_lif) {
       ck_assert_snn_ok(snn_neuron_model_set(lif, "V_th", 0.3));
       ck_assert_snn_ok(snn_neuron_model_set(lif, "reset", 0.0));
     }
-    const size_t NI = 10, NH = 12, NO = 3, T = 8, B = 4;
-    float *w1 = malloc(NI * NH * sizeof(float)), w2[36], b1[12];
-    for (size_t i = 0; i < NI * NH; i++) w1[i] = (float)((urand() * 2 - 0.6) * 0.8);
-    for (size_t i = 0; i < NH * NO; i++) w2[i] = (float)((urand() * 2 - 1) * 0.5);
-    for (size_t i = 0; i < NH; i++) b1[i] = (float)(urand() * 0.2);
-    snn_network *net[2];
-    for (int v = 0; v < 2; v++) {
-      ck_assert_snn_ok(snn_network_create(&net[v], 1, 1, NI));
-      snn_layer *ly = NULL;
-      ck_assert_snn_ok(snn_layer_create_dense(&ly, NI, NH, v ? lif : nk));
-      ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_WEIGHTS, w1, NI * NH));
-      ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_BIAS, b1, NH));
-      ck_assert_snn_ok(snn_network_add_layer(net[v], ly));
-      ck_assert_snn_ok(snn_layer_create_dense(&ly, NH, NO, out));
-      ck_assert_snn_ok(snn_layer_param_set(ly, SNN_PARAM_WEIGHTS, w2, NH * NO));
-      ck_assert_snn_ok(snn_network_add_layer(net[v], ly));
-      ck_assert_snn_ok(snn_network_set(net[v], "steps", (double)T));
-    }
-    float x[40];
-    int32_t y[4];
-    for (size_t i = 0; i < B * NI; i++) x[i] = (float)(urand() * 2.0);
-    for (size_t i = 0; i < B; i++) y[i] = (int32_t)(urand() * NO);
-    snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
-    o.loss = SNN_LOSS_CE_MEM_SUM;
-    float *g[2];
-    double loss[2];
-    size_t np = NI * NH + NH + NH * NO + NO;
-    for (int v = 0; v < 2; v++) {
-      snn_learner *L = NULL;
-      ck_assert_snn_ok(snn_learner_create_bptt(&L, net[v], &o));
-      ck_assert_uint_eq(snn_learner_n_params(L), np);
-      g[v] = malloc(np * sizeof(float));
-      ck_assert_snn_ok(snn_learner_gradient(L, g[v], np, &loss[v], x, y, B, NI));
-      snn_learner_free(L);
-    }
-    /* the hidden layer spikes (so the comparison is not vacuous) */
-    double sp = 0;
-    float sc[12];
-    ck_assert_snn_ok(snn_network_predict(net[0], NULL, sc, x, B, NI));
-    ck_assert_snn_ok(snn_network_activity(&sp, NULL, net[0], 0));
-    ck_assert_msg(sp > 1, "case %d: the hidden layer hardly spiked (%g per sample)", c, sp);
-    ck_assert_msg(fabs(loss[0] - loss[1]) <= 1e-5 * fmax(1.0, fabs(loss[1])), "case %d: loss %g vs %g",
-                  c, loss[0], loss[1]);
-    double gmax = 0;
-    for (size_t i = 0; i < NI * NH; i++) gmax = fmax(gmax, fabs(g[1][i]));
-    ck_assert_msg(gmax > 1e-6, "case %d: hidden gradient is zero (test is vacuous)", c);
-    for (size_t i = 0; i < np; i++)
-      ck_assert_msg(fabs(g[0][i] - g[1][i]) <= 1e-4 * fmax(gmax, 1e-3), "case %d: param %zu: %g vs %g",
-                    c, i, (double)g[0][i], (double)g[1][i]);
-    for (int v = 0; v < 2; v++) {
-      free(g[v]);
-      snn_network_free(net[v]);
-    }
-    free(w1);
+    same_grads(nk, lif, 1, 0.8, 1, 1, c < 2 ? (c ? "CubaLIF subtract" : "CubaLIF zero") : "Threshold");
     snn_neuron_model_free(nk);
     snn_neuron_model_free(lif);
-    snn_neuron_model_free(out);
   }
+}
+END_TEST
+
+/* nir_hetero model of NIR node type `node` for n neurons; per-neuron values
+ * vals[k][i] (arrays in SNN__HET_* order, file units: seconds) */
+static snn_neuron_model *mk_het(int node, int euler, int subtract, size_t n,
+                                double vals[SNN__HET_NARR][12]) {
+  snn_neuron_model *m = NULL;
+  ck_assert_snn_ok(snn__nir_hetero_create(&m));
+  ck_assert_snn_ok(snn_neuron_model_set(m, "node", node));
+  ck_assert_snn_ok(snn_neuron_model_set(m, "euler", euler));
+  ck_assert_snn_ok(snn_neuron_model_set(m, "reset", subtract));
+  for (int k = 0; k < SNN__HET_NARR; k++)
+    ck_assert_snn_ok(snn__nir_hetero_set(m, k, vals[k], n, "test"));
+  ck_assert_snn_ok(snn__nir_hetero_seal(m, n, "test"));
+  return m;
+}
+
+/* nir_hetero (per-neuron parameters): the non-spiking node types (LI,
+ * CubaLI exact and Euler, I) with values that differ between neurons against
+ * finite differences (so each neuron must use its own values); every node type
+ * with equal values against the homogeneous kind it stands for (nir_cuba,
+ * nir_integrator, nir_threshold, built-in if for IF), whose gradients are
+ * checked above. */
+START_TEST(test_nir_hetero_grad) {
+  reseed(71);
+  const size_t N = 4;
+  double v[SNN__HET_NARR][12];
+  /* finite differences, different values per neuron */
+  const int fd_nodes[][2] = {{SNN__HET_LI, 0}, {SNN__HET_CUBALI, 0}, {SNN__HET_CUBALI, 1}, {SNN__HET_I, 0}};
+  float x[18];
+  int32_t y[3] = {1, 3, 0};
+  for (int i = 0; i < 18; i++) x[i] = (float)(urand() * 2 - 0.5);
+  for (int c = 0; c < 4; c++) {
+    for (size_t i = 0; i < N; i++) {
+      v[SNN__HET_TAU_MEM][i] = (5 + 3 * (double)i) * 1e-3;
+      v[SNN__HET_TAU_SYN][i] = (2 + 2 * (double)i) * 1e-3;
+      v[SNN__HET_R][i] = fd_nodes[c][0] == SNN__HET_I ? 100 + 50 * (double)i : 0.7 + 0.3 * (double)i;
+      v[SNN__HET_W_IN][i] = 1.5 - 0.2 * (double)i;
+      v[SNN__HET_V_LEAK][i] = 0.05 * (double)i;
+      v[SNN__HET_V_TH][i] = 1.0;
+      v[SNN__HET_V_RESET][i] = 0.0;
+    }
+    snn_neuron_model *m = mk_het(fd_nodes[c][0], fd_nodes[c][1], 0, N, v);
+    snn_network *net = one_layer(m, (uint64_t)(80 + c));
+    snn_neuron_model_free(m);
+    fd_check(net, SNN_LOSS_CE_MEM_SUM, x, y, 3);
+    snn_network_free(net);
+  }
+  /* equal values against the homogeneous kinds: a spiking node type as the
+   * hidden layer of two (its spikes' gradient) and alone with a membrane
+   * readout (its membrane's gradient through the reset); a non-spiking one
+   * alone */
+  const size_t NH = 12;
+  for (int node = 0; node < SNN__HET_NNODES; node++)
+    for (int var = 0; var < 4; var++) {
+      const int euler = var % 2, is_spiking = node == SNN__HET_LIF || node == SNN__HET_IF ||
+                                              node == SNN__HET_CUBALIF || node == SNN__HET_THRESHOLD;
+      const int subtract = node % 2, spiking = is_spiking && var < 2;
+      /* (the fused built-in if reads the membrane before the reset, custom kinds after
+       * it, so IF is compared through its spikes only) */
+      if (var >= 2 && (!is_spiking || node == SNN__HET_IF)) continue;
+      const double tm = 8, ts = node >= SNN__HET_CUBALI ? 3 : 0, r = 1.2, w = 1.4, vl = 0.05, th = 0.6;
+      for (size_t i = 0; i < NH; i++) {
+        v[SNN__HET_TAU_MEM][i] = tm * 1e-3;
+        v[SNN__HET_TAU_SYN][i] = ts * 1e-3;
+        v[SNN__HET_R][i] = node == SNN__HET_IF || node == SNN__HET_I ? 1000 * 0.1 : r;
+        v[SNN__HET_W_IN][i] = w;
+        v[SNN__HET_V_LEAK][i] = vl;
+        v[SNN__HET_V_TH][i] = th;
+        v[SNN__HET_V_RESET][i] = 0.0;
+      }
+      snn_neuron_model *hm = mk_het(node, euler, subtract, NH, v), *ref = NULL;
+      if (node == SNN__HET_IF) {
+        ck_assert_snn_ok(snn_neuron_model_create(&ref, "if")); /* V += I dt / C_m, C_m = 1/r_ms */
+        ck_assert_snn_ok(snn_neuron_model_set(ref, "C_m", 10.0));
+        ck_assert_snn_ok(snn_neuron_model_set(ref, "V_th", th));
+        ck_assert_snn_ok(snn_neuron_model_set(ref, "V_reset", 0.0));
+        ck_assert_snn_ok(snn_neuron_model_set(ref, "E_L", 0.0));
+        ck_assert_snn_ok(snn_neuron_model_set(ref, "t_ref", 0.0));
+        ck_assert_snn_ok(snn_neuron_model_set(ref, "reset", subtract));
+      } else if (node == SNN__HET_I) {
+        ck_assert_snn_ok(snn__nir_integ_create(&ref));
+        ck_assert_snn_ok(snn_neuron_model_set(ref, "r_ms", 0.1));
+      } else if (node == SNN__HET_THRESHOLD) {
+        ck_assert_snn_ok(snn__nir_thresh_create(&ref));
+        ck_assert_snn_ok(snn_neuron_model_set(ref, "theta", th));
+      } else {
+        int cuba = node == SNN__HET_CUBALI || node == SNN__HET_CUBALIF;
+        ref = mk_cuba(tm, ts, is_spiking, euler, subtract);
+        ck_assert_snn_ok(snn_neuron_model_set(ref, "r", r));
+        ck_assert_snn_ok(snn_neuron_model_set(ref, "w_in", cuba ? w : 1.0));
+        ck_assert_snn_ok(snn_neuron_model_set(ref, "v_leak", vl));
+        ck_assert_snn_ok(snn_neuron_model_set(ref, "v_th", th));
+      }
+      char what[64];
+      snprintf(what, sizeof what, "nir_hetero node %d variant %d", node, var);
+      same_grads(hm, ref, spiking, 0.5, 0, is_spiking, what);
+      snn_neuron_model_free(hm);
+      snn_neuron_model_free(ref);
+    }
 }
 END_TEST
 
@@ -1413,6 +1530,7 @@ Suite *suite_bptt(void) {
   tcase_add_test(tc, test_padded_pool_equals_dense);
   tcase_add_test(tc, test_nir_kinds_finite_diff);
   tcase_add_test(tc, test_nir_kinds_equal_lif);
+  tcase_add_test(tc, test_nir_hetero_grad);
   tcase_add_test(tc, test_grad_finite_diff);
   tcase_add_test(tc, test_grad_finite_diff_conv);
   tcase_add_test(tc, test_conv_equals_unrolled_dense);

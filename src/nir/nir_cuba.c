@@ -38,25 +38,15 @@ static int cuba_init(void *user, const double *p, float *state, size_t n) {
   return SNN_OK;
 }
 
-/* step constants of one parameter set */
-typedef struct cuba_k {
-  double tm, ts, r, w, vl, vth, vr, am, omm, as, kc;
-  int subtract, spiking, euler;
-  /* partial derivatives of (V', I') (V' before the reset) w.r.t. (V, I, x = w u) */
-  double dvv, dvc, dvx, dcc, dcx;
-} cuba_k;
-
-static void cuba_make(cuba_k *k, const double *p, double dt) {
-  k->tm = p[SNN__CUBA_TAU_MEM];
-  k->ts = p[SNN__CUBA_TAU_SYN];
-  k->r = p[SNN__CUBA_R];
-  k->w = p[SNN__CUBA_W_IN];
-  k->vl = p[SNN__CUBA_V_LEAK];
-  k->vth = p[SNN__CUBA_V_TH];
-  k->vr = p[SNN__CUBA_V_RESET];
-  k->subtract = p[SNN__CUBA_RESET] != 0.0;
-  k->spiking = p[SNN__CUBA_SPIKING] != 0.0;
-  k->euler = p[SNN__CUBA_EULER] != 0.0;
+void snn__cuba_make(snn__cuba_k *k, double tau_mem, double tau_syn, double r, double w_in,
+                    double v_leak, int euler, double dt) {
+  k->tm = tau_mem;
+  k->ts = tau_syn;
+  k->r = r;
+  k->w = w_in;
+  k->vl = v_leak;
+  k->dt = dt;
+  k->euler = euler;
   k->am = exp(-dt / k->tm);
   k->omm = -expm1(-dt / k->tm);
   k->as = k->ts > 0.0 ? exp(-dt / k->ts) : 0.0;
@@ -66,28 +56,31 @@ static void cuba_make(cuba_k *k, const double *p, double dt) {
     if (fabs(k->ts - k->tm) <= 1e-9 * k->tm) k->kc = k->r * (dt / k->tm) * k->am; /* ts -> tm */
     else k->kc = k->r * k->ts / (k->ts - k->tm) * (k->as - k->am);
   }
-  if (k->euler) {
+  double dvx, dcx;
+  if (euler) {
     double a = k->ts > 0.0 ? dt / k->ts : 1.0, b = dt / k->tm; /* ts = 0: I' = x */
     k->dcc = 1.0 - a;
-    k->dcx = a;
+    dcx = a;
     k->dvv = 1.0 - b;
     k->dvc = b * k->r * (1.0 - a);
-    k->dvx = b * k->r * a;
+    dvx = b * k->r * a;
   } else {
     k->dcc = k->as;
-    k->dcx = 1.0 - k->as;
+    dcx = 1.0 - k->as;
     k->dvv = 1.0 - k->omm;
     k->dvc = k->kc;
-    k->dvx = k->omm * k->r - k->kc;
+    dvx = k->omm * k->r - k->kc;
   }
+  k->dvu = k->w * dvx;
+  k->dcu = k->w * dcx;
 }
 
-/* one neuron over one step, before the spike test and reset */
-static void cuba_update(const cuba_k *k, double dt, double v0, double c0, double x, double *v1,
-                        double *c1) {
+void snn__cuba_update(const snn__cuba_k *k, double v0, double c0, double u, double *v1,
+                      double *c1) {
+  const double x = k->w * u;
   if (k->euler) {
-    *c1 = k->ts > 0.0 ? c0 + dt / k->ts * (x - c0) : x;
-    *v1 = v0 + dt / k->tm * (k->vl - v0 + k->r * *c1);
+    *c1 = k->ts > 0.0 ? c0 + k->dt / k->ts * (x - c0) : x;
+    *v1 = v0 + k->dt / k->tm * (k->vl - v0 + k->r * *c1);
   } else if (k->ts > 0.0) {
     double vinf = k->vl + k->r * x;
     *c1 = x + (c0 - x) * k->as;
@@ -98,17 +91,33 @@ static void cuba_update(const cuba_k *k, double dt, double v0, double c0, double
   }
 }
 
+/* nir_cuba's parameters: the update's constants plus the spike and reset */
+typedef struct cuba_p {
+  snn__cuba_k k;
+  double vth, vr;
+  int subtract, spiking;
+} cuba_p;
+
+static void cuba_make(cuba_p *c, const double *p, double dt) {
+  snn__cuba_make(&c->k, p[SNN__CUBA_TAU_MEM], p[SNN__CUBA_TAU_SYN], p[SNN__CUBA_R],
+                 p[SNN__CUBA_W_IN], p[SNN__CUBA_V_LEAK], p[SNN__CUBA_EULER] != 0.0, dt);
+  c->vth = p[SNN__CUBA_V_TH];
+  c->vr = p[SNN__CUBA_V_RESET];
+  c->subtract = p[SNN__CUBA_RESET] != 0.0;
+  c->spiking = p[SNN__CUBA_SPIKING] != 0.0;
+}
+
 static int cuba_step(void *user, const double *p, float *state, const float *i_in,
                      uint8_t *spikes, size_t n, double dt) {
   (void)user;
-  cuba_k k;
-  cuba_make(&k, p, dt);
+  cuba_p c;
+  cuba_make(&c, p, dt);
   float *V = state, *I = state + n;
   for (size_t i = 0; i < n; i++) {
     double u = i_in ? (double)i_in[i] : 0.0, v1, c1;
-    cuba_update(&k, dt, V[i], I[i], k.w * u, &v1, &c1);
-    int s = k.spiking && v1 > k.vth;
-    if (s) v1 = k.subtract ? v1 - (k.vth - k.vr) : k.vr;
+    snn__cuba_update(&c.k, V[i], I[i], u, &v1, &c1);
+    int s = c.spiking && v1 > c.vth;
+    if (s) v1 = c.subtract ? v1 - (c.vth - c.vr) : c.vr;
     V[i] = (float)v1;
     I[i] = (float)c1;
     spikes[i] = (uint8_t)s;
@@ -125,21 +134,22 @@ static int cuba_step_grad(void *user, const double *p, const float *state_before
                           float *grad_state_before, float *grad_in, size_t n, double dt,
                           float (*surrogate)(float x, const void *sg_user), const void *sg_user) {
   (void)user;
-  cuba_k k;
-  cuba_make(&k, p, dt);
+  cuba_p c;
+  cuba_make(&c, p, dt);
+  const snn__cuba_k *k = &c.k;
   const float *V = state_before, *I = state_before + n;
   for (size_t i = 0; i < n; i++) {
     double gV = grad_state ? grad_state[i] : 0.0, gI = grad_state ? grad_state[n + i] : 0.0;
     double gS = grad_spike ? grad_spike[i] : 0.0, g = gV;
-    if (k.spiking) {
+    if (c.spiking) {
       double u = i_in ? (double)i_in[i] : 0.0, v1, c1;
-      cuba_update(&k, dt, V[i], I[i], k.w * u, &v1, &c1);
-      if (v1 > k.vth && !k.subtract) g = 0.0;
-      if (gS != 0.0) g += gS * (double)surrogate((float)(v1 - k.vth), sg_user);
+      snn__cuba_update(k, V[i], I[i], u, &v1, &c1);
+      if (v1 > c.vth && !c.subtract) g = 0.0;
+      if (gS != 0.0) g += gS * (double)surrogate((float)(v1 - c.vth), sg_user);
     }
-    grad_state_before[i] = (float)(g * k.dvv);
-    grad_state_before[n + i] = (float)(g * k.dvc + gI * k.dcc);
-    if (grad_in) grad_in[i] = (float)(k.w * (g * k.dvx + gI * k.dcx));
+    grad_state_before[i] = (float)(g * k->dvv);
+    grad_state_before[n + i] = (float)(g * k->dvc + gI * k->dcc);
+    if (grad_in) grad_in[i] = (float)(g * k->dvu + gI * k->dcu);
   }
   return SNN_OK;
 }

@@ -77,6 +77,19 @@ enum {
   SNN__CUBA_NPARAMS
 };
 int snn__nir_cuba_create(snn_neuron_model **out);
+/* The current-based update over one step, shared by nir_cuba and nir_hetero:
+ * constants of one parameter set (times and dt in one unit) and the partial
+ * derivatives of (V', I') (V' before spike and reset) w.r.t. (V, I, u). */
+typedef struct snn__cuba_k {
+  double tm, ts, r, w, vl, dt, am, omm, as, kc;
+  int euler;
+  double dvv, dvc, dvu, dcc, dcu;
+} snn__cuba_k;
+void snn__cuba_make(snn__cuba_k *k, double tau_mem, double tau_syn, double r, double w_in,
+                    double v_leak, int euler, double dt);
+/* one neuron: input u (x = w_in u drives I; tau_syn = 0: I' = x) */
+void snn__cuba_update(const snn__cuba_k *k, double v0, double c0, double u, double *v1,
+                      double *c1);
 
 /* ---- models used for I and Threshold (nir_kinds.c) ----------------------- */
 #define SNN__NIR_INTEG_KIND "nir_integrator"

@@ -89,79 +89,145 @@ static int het_init(void *user, const double *p, float *state, size_t n) {
   return SNN_OK;
 }
 
-static int het_step(void *user, const double *p, float *state, const float *i_in,
-                    uint8_t *spikes, size_t n, double dt) {
-  const het *h = user;
-  int node = 0, rc = node_of(p, &node);
+/* neuron j of the layer: its node's update (LIF and LI are the current-based
+ * update without synaptic current and w_in 1; their I stays 0) */
+typedef struct het_k {
+  int node, spiking;
+  snn__cuba_k c; /* LIF, LI, CubaLI, CubaLIF */
+  double r, dts; /* IF, I: V' = V + r u dts */
+  double vth, vr;
+} het_k;
+
+static void het_make(het_k *k, const het *h, size_t j, int node, int euler, double dts) {
+  k->node = node;
+  k->spiking = node == SNN__HET_LIF || node == SNN__HET_IF || node == SNN__HET_CUBALIF ||
+               node == SNN__HET_THRESHOLD;
+  k->vth = h->a[SNN__HET_V_TH][j];
+  k->vr = h->a[SNN__HET_V_RESET][j];
+  k->r = h->a[SNN__HET_R][j];
+  k->dts = dts;
+  if (node == SNN__HET_LIF || node == SNN__HET_LI || node == SNN__HET_CUBALI ||
+      node == SNN__HET_CUBALIF) {
+    const int cuba = node == SNN__HET_CUBALI || node == SNN__HET_CUBALIF;
+    snn__cuba_make(&k->c, h->a[SNN__HET_TAU_MEM][j], cuba ? h->a[SNN__HET_TAU_SYN][j] : 0.0, k->r,
+                   cuba ? h->a[SNN__HET_W_IN][j] : 1.0, h->a[SNN__HET_V_LEAK][j], euler, dts);
+    if (!cuba) k->c.dcc = k->c.dcu = 0.0; /* I stays 0 (nothing reads it: no effect on V) */
+  }
+}
+
+/* V' and I' before the spike test and reset */
+static void het_update(const het_k *k, double v0, double c0, double u, double *v1, double *c1) {
+  switch (k->node) {
+    case SNN__HET_LIF:
+    case SNN__HET_LI:
+      snn__cuba_update(&k->c, v0, c0, u, v1, c1);
+      *c1 = 0.0;
+      break;
+    case SNN__HET_CUBALI:
+    case SNN__HET_CUBALIF:
+      snn__cuba_update(&k->c, v0, c0, u, v1, c1);
+      break;
+    case SNN__HET_IF:
+    case SNN__HET_I:
+      *v1 = v0 + k->r * u * k->dts;
+      *c1 = 0.0;
+      break;
+    default: /* Threshold: stateless, V shows the input */
+      *v1 = (double)(float)u;
+      *c1 = 0.0;
+      break;
+  }
+}
+
+/* what step and step_grad read from the parameters and the call */
+typedef struct het_call {
+  int node, subtract, euler;
+  size_t N, B; /* neurons of the layer, samples in the call */
+} het_call;
+
+static int het_check(het_call *c, const het *h, const double *p, size_t n) {
+  int rc = node_of(p, &c->node);
   if (rc != SNN_OK) return rc;
   if (!h || !h->sealed)
     return snn__error(SNN_E_STATE, SNN__NIR_HETERO_KIND ": the per-neuron parameters are not set");
-  const size_t N = h->n;
-  if (n % N != 0)
+  c->N = h->n;
+  if (n % c->N != 0)
     return snn__error(SNN_E_STATE,
                       SNN__NIR_HETERO_KIND ": stepped for %zu neurons, not a multiple of the %zu "
                       "the model holds values for",
-                      n, N);
-  const size_t B = n / N;
-  const int subtract = p[SNN__HET_RESET] != 0.0, euler = p[SNN__HET_EULER] != 0.0;
-  const int spiking = node == SNN__HET_LIF || node == SNN__HET_IF || node == SNN__HET_CUBALIF ||
-                      node == SNN__HET_THRESHOLD;
-  const double dts = dt / MS_PER_UNIT; /* step in the file's unit */
+                      n, c->N);
+  c->B = n / c->N;
+  c->subtract = p[SNN__HET_RESET] != 0.0;
+  c->euler = p[SNN__HET_EULER] != 0.0;
+  return SNN_OK;
+}
+
+static int het_step(void *user, const double *p, float *state, const float *i_in,
+                    uint8_t *spikes, size_t n, double dt) {
+  const het *h = user;
+  het_call c = {0};
+  int rc = het_check(&c, h, p, n);
+  if (rc != SNN_OK) return rc;
+  const int node = c.node, subtract = c.subtract, euler = c.euler;
+  const size_t N = c.N, B = c.B;
   float *V = state, *I = state + n;
   for (size_t j = 0; j < N; j++) {
-    const double tm = h->a[SNN__HET_TAU_MEM][j], ts = h->a[SNN__HET_TAU_SYN][j];
-    const double r = h->a[SNN__HET_R][j], w = h->a[SNN__HET_W_IN][j];
-    const double vl = h->a[SNN__HET_V_LEAK][j], vth = h->a[SNN__HET_V_TH][j];
-    const double vr = h->a[SNN__HET_V_RESET][j];
-    const int cuba = node == SNN__HET_CUBALI || node == SNN__HET_CUBALIF;
-    const int syn = cuba && ts > 0.0;
-    const double am = exp(-dts / tm), omm = -expm1(-dts / tm);
-    const double as = syn ? exp(-dts / ts) : 0.0;
-    double kc = 0.0; /* exact coupling of I into V (as nir_cuba) */
-    if (syn && !euler) {
-      if (fabs(ts - tm) <= 1e-9 * tm) kc = r * (dts / tm) * am;
-      else kc = r * ts / (ts - tm) * (as - am);
-    }
+    het_k k;
+    het_make(&k, h, j, node, euler, dt / MS_PER_UNIT); /* step in the file's unit */
     for (size_t b = 0; b < B; b++) {
       const size_t i = b * N + j;
-      const double u = i_in ? (double)i_in[i] : 0.0;
-      double v0 = V[i], c0 = I[i], v1 = v0, c1 = 0.0;
+      double v1, c1;
+      het_update(&k, V[i], I[i], i_in ? (double)i_in[i] : 0.0, &v1, &c1);
       int s = 0;
-      switch (node) {
-        case SNN__HET_LIF:
-        case SNN__HET_LI:
-          v1 = euler ? v0 + dts / tm * (vl - v0 + r * u) : v0 + (vl + r * u - v0) * omm;
-          break;
-        case SNN__HET_IF:
-        case SNN__HET_I:
-          v1 = v0 + r * u * dts;
-          break;
-        case SNN__HET_CUBALI:
-        case SNN__HET_CUBALIF: {
-          const double x = w * u;
-          if (euler) {
-            c1 = syn ? c0 + dts / ts * (x - c0) : x;
-            v1 = v0 + dts / tm * (vl - v0 + r * c1);
-          } else if (syn) {
-            c1 = x + (c0 - x) * as;
-            v1 = v0 + (vl + r * x - v0) * omm + kc * (c0 - x);
-          } else {
-            c1 = x;
-            v1 = v0 + (vl + r * x - v0) * omm;
-          }
-          break;
-        }
-        default: /* Threshold: stateless, V shows the input */
-          v1 = (double)(float)u;
-          break;
-      }
-      if (spiking && v1 > vth) {
+      if (k.spiking && v1 > k.vth) {
         s = 1;
-        if (node != SNN__HET_THRESHOLD) v1 = subtract ? v1 - (vth - vr) : vr;
+        if (node != SNN__HET_THRESHOLD) v1 = subtract ? v1 - (k.vth - k.vr) : k.vr;
       }
       V[i] = (float)v1;
       I[i] = (float)c1;
       spikes[i] = (uint8_t)s;
+    }
+  }
+  return SNN_OK;
+}
+
+/* BPTT, as nir_cuba / nir_integrator / nir_threshold per neuron: the update's
+ * partial derivatives, the reset detached, spikes through the surrogate. */
+static int het_step_grad(void *user, const double *p, const float *state_before,
+                         const float *i_in, const float *grad_state, const float *grad_spike,
+                         float *grad_state_before, float *grad_in, size_t n, double dt,
+                         float (*surrogate)(float x, const void *sg_user), const void *sg_user) {
+  const het *h = user;
+  het_call c = {0};
+  int rc = het_check(&c, h, p, n);
+  if (rc != SNN_OK) return rc;
+  const int node = c.node, subtract = c.subtract, euler = c.euler;
+  const size_t N = c.N, B = c.B;
+  const float *V = state_before, *I = state_before + n;
+  for (size_t j = 0; j < N; j++) {
+    het_k k;
+    het_make(&k, h, j, node, euler, dt / MS_PER_UNIT);
+    double dvv, dvc, dvu, dcc, dcu;
+    if (node == SNN__HET_IF || node == SNN__HET_I) {
+      dvv = 1.0, dvc = 0.0, dvu = k.r * k.dts, dcc = 0.0, dcu = 0.0;
+    } else if (node == SNN__HET_THRESHOLD) {
+      dvv = 0.0, dvc = 0.0, dvu = 1.0, dcc = 0.0, dcu = 0.0;
+    } else {
+      dvv = k.c.dvv, dvc = k.c.dvc, dvu = k.c.dvu, dcc = k.c.dcc, dcu = k.c.dcu;
+    }
+    for (size_t b = 0; b < B; b++) {
+      const size_t i = b * N + j;
+      double gV = grad_state ? grad_state[i] : 0.0, gI = grad_state ? grad_state[n + i] : 0.0;
+      double gS = grad_spike ? grad_spike[i] : 0.0, g = gV;
+      if (k.spiking) {
+        double v1, c1;
+        het_update(&k, V[i], I[i], i_in ? (double)i_in[i] : 0.0, &v1, &c1);
+        if (v1 > k.vth && !subtract && node != SNN__HET_THRESHOLD) g = 0.0;
+        if (gS != 0.0) g += gS * (double)surrogate((float)(v1 - k.vth), sg_user);
+      }
+      grad_state_before[i] = (float)(g * dvv);
+      grad_state_before[n + i] = (float)(g * dvc + gI * dcc);
+      if (grad_in) grad_in[i] = (float)(g * dvu + gI * dcu);
     }
   }
   return SNN_OK;
@@ -179,6 +245,7 @@ int snn__nir_hetero_create(snn_neuron_model **out) {
   ops.params = het_params;
   ops.init = het_init;
   ops.step = het_step;
+  ops.step_grad = het_step_grad;
   ops.destroy = het_destroy; /* also runs when the creation fails */
   return snn_neuron_model_create_custom(out, &ops, h);
 }
