@@ -956,6 +956,10 @@ SNN_API int snn_network_set(snn_network *net, const char *name, double value);
 /**
  * Sets an enumerated setting: "readout" = "count" (output spike counts) |
  * "membrane" (output membrane summed over steps) | "membrane_max".
+ * The membrane of a spiking output layer is read before the step's reset for
+ * "lif" and "if" without a refractory period (snnTorch's convention), after it
+ * for every other model (their step includes the reset), as
+ * snn_network_run_sequence() reports it for all; docs/training.md, section 1.
  * @return SNN_OK, SNN_E_INVALID, SNN_E_NOTFOUND.
  * @since 0.1
  */

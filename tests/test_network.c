@@ -299,6 +299,49 @@ START_TEST(test_network_oom) {
 }
 END_TEST
 
+/* The membrane readout of a spiking output layer (docs/training.md, section
+ * 1): lif on the fast path (t_ref 0) is read before the step's reset,
+ * lif with a refractory period (the general path) after it, as
+ * snn_network_run_sequence reports it. Pinned so that a change is deliberate. */
+START_TEST(test_membrane_readout_reset) {
+  for (int v = 0; v < 2; v++) {
+    snn_network *net = NULL;
+    ck_assert_snn_ok(snn_network_create(&net, 1, 1, 3));
+    snn_neuron_model *m = NULL;
+    ck_assert_snn_ok(snn_neuron_model_create_preset(&m, "lif", "normalized")); /* subtract 1 */
+    if (v) ck_assert_snn_ok(snn_neuron_model_set(m, "t_ref", 0.9)); /* one step */
+    snn_layer *l = NULL;
+    ck_assert_snn_ok(snn_layer_create_dense(&l, 3, 2, m));
+    snn_neuron_model_free(m);
+    const float w[6] = {3, 1, 0.5f, 2, 2, 2}, b[2] = {0, 0};
+    ck_assert_snn_ok(snn_layer_param_set(l, SNN_PARAM_WEIGHTS, w, 6));
+    ck_assert_snn_ok(snn_layer_param_set(l, SNN_PARAM_BIAS, b, 2));
+    ck_assert_snn_ok(snn_network_add_layer(net, l));
+    ck_assert_snn_ok(snn_network_set(net, "steps", 6));
+    ck_assert_snn_ok(snn_network_set_str(net, "readout", "membrane"));
+    const float x[3] = {1, 1, 1};
+    float sc[2], seq[18], out[12], mem[12];
+    ck_assert_snn_ok(snn_network_predict(net, NULL, sc, x, 1, 3));
+    for (int i = 0; i < 18; i++) seq[i] = 1.0f;
+    ck_assert_snn_ok(snn_network_run_sequence(out, mem, net, seq, 6, 3));
+    for (int j = 0; j < 2; j++) {
+      double after = 0, before = 0, spikes = 0;
+      for (int t = 0; t < 6; t++) {
+        after += mem[t * 2 + j];
+        before += mem[t * 2 + j] + out[t * 2 + j]; /* the reset subtracts V_th - V_reset = 1 */
+        spikes += out[t * 2 + j];
+      }
+      ck_assert_msg(spikes >= 1, "neuron %d never spiked (test is vacuous)", j);
+      double want = v ? after : before;
+      ck_assert_msg(fabs(sc[j] - want) <= 1e-5 * (1 + fabs(want)),
+                    "t_ref %s, neuron %d: readout %g, want %g (before reset %g, after %g)",
+                    v ? "0.9" : "0", j, (double)sc[j], want, before, after);
+    }
+    snn_network_free(net);
+  }
+}
+END_TEST
+
 Suite *suite_network(void) {
   Suite *s = suite_create("network");
   TCase *tc = tcase_create("network");
@@ -310,6 +353,7 @@ Suite *suite_network(void) {
   tcase_add_test(tc, test_rate_activity);
   tcase_add_test(tc, test_network_bad_args);
   tcase_add_test(tc, test_network_oom);
+  tcase_add_test(tc, test_membrane_readout_reset);
   suite_add_tcase(s, tc);
   return s;
 }
