@@ -152,6 +152,24 @@ class NirTest(unittest.TestCase):
         exact = snn.Network.import_nir(path, dt=1e-4)
         self.assertNotEqual(exact[0].model.C_m, net[0].model.C_m)
 
+    def test_finetune_imported(self):
+        """An imported snnTorch model (CubaLIF layers) trains with BPTT and exports."""
+        net = snn.Network.import_nir(os.path.join(NIR_DIR, "braille_noDelay_bias_zero.nir"),
+                                     dt=1e-4)
+        net.configure(steps=40, readout="membrane")
+        labels = np.arange(28, dtype=np.int32) % 7
+        x = np.zeros((28, 12), dtype=np.float32)
+        for i, c in enumerate(labels):
+            x[i, [j for j in range(12) if j % 7 == c or (j + 3) % 7 == c]] = 1.0
+        lrn = snn.Learner.bptt(net, loss="membrane", learning_rate=3e-2)
+        first = lrn.train_batch(x, labels)
+        for _ in range(59):
+            last = lrn.train_batch(x, labels)
+        self.assertLess(last, 0.1 * first)
+        self.assertGreaterEqual(np.mean(net.predict(x)[0] == labels), 0.9)
+        back = snn.Network.import_nir_mem(net.export_nir_mem(), dt=1e-4)
+        np.testing.assert_array_equal(back[0].weights, net[0].weights)
+
     def test_describe(self):
         text = snn.nir_describe(os.path.join(NIR_DIR, "cnn_sinabs.nir"))
         self.assertIsInstance(text, str)
