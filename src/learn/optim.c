@@ -7,11 +7,11 @@
 
 #include "learn.h"
 
-/* The elementwise loops get an AVX2 clone picked at load time; in C11 mode
- * there is no FMA contraction, so both clones give identical results. (The
+/* The elementwise loops get AVX-512 and AVX2 clones picked at load time; in C11
+ * mode there is no FMA contraction, so all clones give identical results. (The
  * library is built with -fno-math-errno, so sqrtf vectorises.) */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#  define SNN__OPT_CLONES __attribute__((target_clones("avx2", "default"), noinline))
+#  define SNN__OPT_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default"), noinline))
 #else
 #  define SNN__OPT_CLONES
 #endif

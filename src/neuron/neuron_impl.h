@@ -7,11 +7,11 @@
 
 #define SNN__NEURON_MAX_PARAMS 16
 
-/* Hot kernels get an AVX2+FMA clone (x86-64-v3) next to the baseline one,
- * selected at load time; no -march=native needed. */
+/* Hot kernels get AVX-512 (x86-64-v4) and AVX2+FMA (x86-64-v3) clones next to the
+ * baseline one, selected at load time; no -march=native needed. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
     !defined(SNN_NO_TARGET_CLONES)
-#  define SNN__HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
+#  define SNN__HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #  define SNN__HOT
 #endif

@@ -32,7 +32,7 @@
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
     !defined(SNN_NO_TARGET_CLONES)
-#  define SNN__SIM_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
+#  define SNN__SIM_HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #  define SNN__SIM_HOT
 #endif
