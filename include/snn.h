@@ -856,7 +856,8 @@ SNN_API int snn_layer_param_set(snn_layer *l, int32_t which, const float *src, s
  * snn_network_evaluate() honour them; snn_network_save() keeps them; the BPTT learner
  * trains through them (the input gradient is shifted back by the same steps); the STDP
  * learner refuses a network with delays (SNN_E_UNSUPPORTED).
- * Only before the layer is added to a network.
+ * Only before the layer is added to a network; for a layer in a network use
+ * snn_network_set_input_delays().
  * @param steps n values in [0, 1000000]; all zero, or @p steps NULL with @p n 0, removes
  *              the delays.
  * @param n     the layer's number of inputs (snn_layer_n_inputs()).
@@ -923,6 +924,19 @@ SNN_API size_t snn_network_n_inputs(const snn_network *net);
  * @since 0.1
  */
 SNN_API int snn_network_input_shape(size_t *c, size_t *h, size_t *w, const snn_network *net);
+
+/**
+ * Sets (or, with @p steps NULL and @p n 0, removes) the input delays of layer @p layer of
+ * the network, as snn_layer_set_input_delays() does before a layer joins one. The
+ * network's cached workspaces are rebuilt on their next use and a BPTT learner on it
+ * follows the new delays; an STDP learner on it refuses to run (SNN_E_STATE) while its
+ * first layer has delays. On error nothing changes.
+ * @return SNN_OK, SNN_E_INVALID (NULL, n mismatch, value outside [0, 1000000]),
+ *         SNN_E_RANGE (no such layer), SNN_E_NOMEM.
+ * @since 0.1
+ */
+SNN_API int snn_network_set_input_delays(snn_network *net, size_t layer, const int32_t *steps,
+                                         size_t n);
 
 /** @return Number of outputs of the last layer, 0 when empty or NULL. @since 0.1 */
 SNN_API size_t snn_network_n_outputs(const snn_network *net);
@@ -1346,8 +1360,9 @@ SNN_API int snn_stdp_options_init(snn_stdp_options *o, size_t struct_size);
  * @param opts copied; NULL means all defaults.
  * @return SNN_OK, SNN_E_INVALID (NULL, NaN option), SNN_E_VERSION,
  *         SNN_E_RANGE (option out of range; the message names it),
- *         SNN_E_STATE (empty network), SNN_E_UNSUPPORTED (first layer not dense),
- *         SNN_E_NOMEM.
+ *         SNN_E_STATE (empty network), SNN_E_UNSUPPORTED (first layer not dense, or
+ *         with input delays; the learner's calls return SNN_E_STATE if delays are set
+ *         on it later with snn_network_set_input_delays()), SNN_E_NOMEM.
  * @since 0.1
  */
 SNN_API int snn_learner_create_stdp(snn_learner **out, snn_network *net,

@@ -500,6 +500,15 @@ static void c_net_input_shape(fixture *f) {
   size_t c;
   BAD(snn_network_input_shape(&c, NULL, NULL, NULL), SNN_E_INVALID);
 }
+static void c_net_set_input_delays(fixture *f) {
+  int32_t d[4] = {0, 1, 2, 3};
+  BAD(snn_network_set_input_delays(NULL, 0, d, 4), SNN_E_INVALID);
+  BAD(snn_network_set_input_delays(f->net, 1, d, 4), SNN_E_RANGE);
+  BAD(snn_network_set_input_delays(f->net, 0, d, 3), SNN_E_INVALID);
+  BAD(snn_network_set_input_delays(f->net, 0, NULL, 4), SNN_E_INVALID);
+  d[1] = 1000001;
+  BAD(snn_network_set_input_delays(f->net, 0, d, 4), SNN_E_INVALID);
+}
 static void c_net_encoder(fixture *f) {
   ck_assert_ptr_null(snn_network_encoder(NULL));
   ck_assert_ptr_nonnull(snn_network_encoder(f->net));
@@ -1439,6 +1448,7 @@ static const api_entry api_table[] = {
   E(snn_layer_pool_kind, c_layer_pool_kind), E(snn_layer_has_bias, c_layer_has_bias),
   E(snn_layer_is_recurrent, c_layer_is_recurrent),
   E(snn_network_input_shape, c_net_input_shape), E(snn_network_encoder, c_net_encoder),
+  E(snn_network_set_input_delays, c_net_set_input_delays),
   E(snn_layer_set_input_delays, c_layer_set_input_delays),
   E(snn_layer_input_delays, c_layer_input_delays),
   E(snn_network_create, c_net_create), E(snn_network_free, c_net_free), E(snn_network_clone, c_net_clone),

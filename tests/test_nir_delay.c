@@ -282,6 +282,87 @@ START_TEST(test_shift_hidden) {
 }
 END_TEST
 
+/* snn_network_set_input_delays(): delays set on layers already in a network
+ * (after the network ran, so its cached workspace must be rebuilt) give the
+ * outputs of the network built with them; a BPTT learner created before the
+ * change follows it (its gradient equals a new learner's on the built
+ * network); an STDP learner refuses to run while its first layer has delays;
+ * removing them restores the undelayed outputs; bad calls change nothing. */
+START_TEST(test_set_in_network) {
+  snn_network *a = dense_net(NULL, NULL, 1), *ref = dense_net(D0, D1, 1);
+  const size_t T = 30, B = 3;
+  ck_assert_snn_ok(snn_network_set(a, "steps", (double)T));
+  ck_assert_snn_ok(snn_network_set(ref, "steps", (double)T));
+  float *x = rand_spikes(B * NI, 11), sa[B * NO], sr[B * NO], s0[B * NO];
+  for (size_t i = 0; i < B * NI; i++) x[i] = i % 4 ? 1.0f : 0.0f;
+  ck_assert_snn_ok(snn_network_predict(a, NULL, s0, x, B, NI)); /* caches the workspace */
+  int32_t lab[3] = {0, 2, 1};
+  snn_learner *L = NULL;
+  ck_assert_snn_ok(snn_learner_create_bptt(&L, a, NULL));
+  size_t np = snn_learner_n_params(L);
+  float *g0 = malloc(np * sizeof *g0), *g1 = malloc(np * sizeof *g1), *gr = malloc(np * sizeof *gr);
+  double l0, l1, lr;
+  ck_assert_snn_ok(snn_learner_gradient(L, g0, np, &l0, x, lab, B, NI));
+  /* bad calls: nothing changes */
+  int32_t bad[NI] = {0, 1, -1, 0, 0, 0};
+  ck_assert_snn_err(snn_network_set_input_delays(NULL, 0, D0, NI), SNN_E_INVALID);
+  ck_assert_snn_err(snn_network_set_input_delays(a, 2, D0, NI), SNN_E_RANGE);
+  ck_assert_snn_err(snn_network_set_input_delays(a, 0, D0, NI - 1), SNN_E_INVALID);
+  ck_assert_snn_err(snn_network_set_input_delays(a, 0, NULL, NI), SNN_E_INVALID);
+  ck_assert_snn_err(snn_network_set_input_delays(a, 0, bad, NI), SNN_E_INVALID);
+  ck_assert_ptr_null(snn_network_layer(a, 0)->delay);
+  ck_assert_snn_ok(snn_network_predict(a, NULL, sa, x, B, NI));
+  ck_assert(memcmp(sa, s0, sizeof sa) == 0);
+  /* set both layers' delays: the outputs and the gradient of the built network */
+  ck_assert_snn_ok(snn_network_set_input_delays(a, 0, D0, NI));
+  ck_assert_snn_ok(snn_network_set_input_delays(a, 1, D1, NH));
+  check_delays(a, 0, D0, NI);
+  check_delays(a, 1, D1, NH);
+  ck_assert_snn_ok(snn_network_predict(a, NULL, sa, x, B, NI));
+  ck_assert_snn_ok(snn_network_predict(ref, NULL, sr, x, B, NI));
+  ck_assert(memcmp(sa, sr, sizeof sa) == 0);
+  ck_assert(memcmp(sa, s0, sizeof sa) != 0); /* the delays show */
+  float out_a[30 * NO], out_r[30 * NO], *seq = rand_spikes(T * NI, 5);
+  run(out_a, NULL, a, seq, T);
+  run(out_r, NULL, ref, seq, T);
+  ck_assert(memcmp(out_a, out_r, sizeof out_a) == 0);
+  ck_assert_snn_ok(snn_learner_gradient(L, g1, np, &l1, x, lab, B, NI));
+  snn_learner *R = NULL;
+  ck_assert_snn_ok(snn_learner_create_bptt(&R, ref, NULL));
+  ck_assert_snn_ok(snn_learner_gradient(R, gr, np, &lr, x, lab, B, NI));
+  snn_learner_free(R);
+  ck_assert(l1 == lr && memcmp(g1, gr, np * sizeof *g1) == 0);
+  ck_assert(memcmp(g1, g0, np * sizeof *g1) != 0);
+  /* STDP refuses to run on a first layer that has delays */
+  snn_network *st = dense_net(NULL, NULL, 0);
+  snn_learner *S = NULL;
+  ck_assert_snn_ok(snn_learner_create_stdp(&S, st, NULL));
+  float img[NI] = {0.5f, 0, 1, 0.2f, 0, 0.7f};
+  ck_assert_snn_ok(snn_learner_stdp_present(NULL, S, 0, img, NI, -1, 1));
+  ck_assert_snn_ok(snn_network_set_input_delays(st, 0, D0, NI));
+  ck_assert_snn_err(snn_learner_stdp_present(NULL, S, 0, img, NI, -1, 1), SNN_E_STATE);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "input delays"));
+  ck_assert_snn_ok(snn_network_set_input_delays(st, 0, NULL, 0));
+  ck_assert_snn_ok(snn_learner_stdp_present(NULL, S, 0, img, NI, -1, 1));
+  snn_learner_free(S);
+  snn_network_free(st);
+  /* removed: the undelayed outputs again */
+  ck_assert_snn_ok(snn_network_set_input_delays(a, 0, NULL, 0));
+  ck_assert_snn_ok(snn_network_set_input_delays(a, 1, NULL, 0));
+  ck_assert_ptr_null(snn_network_layer(a, 0)->delay);
+  ck_assert_snn_ok(snn_network_predict(a, NULL, sa, x, B, NI));
+  ck_assert(memcmp(sa, s0, sizeof sa) == 0);
+  snn_learner_free(L);
+  free(g0);
+  free(g1);
+  free(gr);
+  free(x);
+  free(seq);
+  snn_network_free(a);
+  snn_network_free(ref);
+}
+END_TEST
+
 /* snn_network_predict (the batched engine) honours the delays: per sample
  * spike counts equal run_sequence's on the repeated input, for delays on the
  * first layer (constant source) and on a hidden layer (time-varying source). */
@@ -974,6 +1055,7 @@ Suite *suite_nir_delay(void) {
   tcase_add_test(tc, test_shift_input);
   tcase_add_test(tc, test_shift_hidden);
   tcase_add_loop_test(tc, test_predict, 0, 2);
+  tcase_add_test(tc, test_set_in_network);
   tcase_add_test(tc, test_zero_broadcast_chain);
   tcase_add_test(tc, test_conv);
   tcase_add_test(tc, test_bad);

@@ -889,6 +889,9 @@ static int get_stdp(snn__stdp **s, snn_learner *l, const char *fn) {
   if (net->n_layers == 0 || net->layers[0]->kind != SNN__LAYER_DENSE ||
       net->layers[0]->n_in != (*s)->n_in || net->layers[0]->n_out != (*s)->n)
     return snn__error(SNN_E_STATE, "%s: the network's first layer changed since the learner was created", fn);
+  if (net->layers[0]->delay) /* set later with snn_network_set_input_delays() */
+    return snn__error(SNN_E_STATE, "%s: the network's first layer has input delays, which STDP "
+                                   "does not support", fn);
   return SNN_OK;
 }
 

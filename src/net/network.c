@@ -165,6 +165,21 @@ int snn_network_input_shape(size_t *c, size_t *h, size_t *w, const snn_network *
 
 const snn_encoder *snn_network_encoder(const snn_network *net) { return net ? net->enc : NULL; }
 
+int snn_network_set_input_delays(snn_network *net, size_t layer, const int32_t *steps, size_t n) {
+  static const char fn[] = "snn_network_set_input_delays";
+  SNN__CHECK_NULL(net, fn);
+  if (layer >= net->n_layers)
+    return snn__error(SNN_E_RANGE, "%s: layer %zu of a network with %zu layers", fn, layer,
+                      net->n_layers);
+  snn_layer *l = net->layers[layer];
+  if (steps == NULL && n == 0) n = l->n_in; /* remove: all zero */
+  else SNN__CHECK_NULL(steps, fn);
+  int rc = snn__layer_set_delay(l, steps, n, fn);
+  if (rc != SNN_OK) return rc;
+  snn__network_invalidate(net); /* engines sized for the old delays are rebuilt */
+  return SNN_OK;
+}
+
 size_t snn_network_n_outputs(const snn_network *net) {
   if (!net || net->n_layers == 0) return 0;
   return net->layers[net->n_layers - 1]->n_out;

@@ -1053,15 +1053,20 @@ class Layer(_Handle):
         return dst
 
     def _set_delays(self, steps):
-        if steps is None:
-            _call("snn_layer_set_input_delays", self.handle, None, 0)
+        src = None if steps is None else _i32(steps, "Layer.input_delays").reshape(-1)
+        args = (None, 0) if src is None else (_ptr(src), src.size)
+        net = self._owner
+        if net is None:
+            _call("snn_layer_set_input_delays", self.handle, *args)
             return
-        src = _i32(steps, "Layer.input_delays").reshape(-1)
-        _call("snn_layer_set_input_delays", self.handle, _ptr(src), src.size)
+        # a layer in a network: through the network, which rebuilds what depends on them
+        ptr = self.handle
+        index = next(i for i in range(len(net)) if _lib.snn_network_layer(net.handle, i) == ptr)
+        _call("snn_network_set_input_delays", net.handle, index, *args)
 
     input_delays = property(_get_delays, _set_delays,
-                            doc="Per-input delays in steps, int32 (n_inputs; zeros: none). "
-                                "Settable before Network.add(); None removes them.")
+                            doc="Per-input delays in steps, int32 (n_inputs; zeros: none); "
+                                "None removes them. Also for a layer in a network.")
 
     def close(self):
         """Frees an owned layer; for a view inside a network only drops the reference."""

@@ -425,6 +425,7 @@ PROTOTYPES = {
     "snn_network_input_shape": (_I, [POINTER(c_size_t), POINTER(c_size_t), POINTER(c_size_t),
                                      _P]),
     "snn_network_encoder": (_P, [_P]),
+    "snn_network_set_input_delays": (_I, [_P, _Z, _V, _Z]),
     "snn_network_n_outputs": (_Z, [_P]),
     "snn_network_set_encoder": (_I, [_P, _P]),
     "snn_network_set": (_I, [_P, _S, c_double]),

@@ -397,11 +397,17 @@ class LayerTest(unittest.TestCase):
             net.add(snn.Layer.dense(8, 2, lif))
             net.configure(steps=10, readout="membrane").init_weights(seed=4)
             nets.append(net)
-        with self.assertRaises(snn.InvalidError):  # in a network: fixed
-            nets[1][0].input_delays = None
         self.assertEqual(list(nets[1][0].input_delays), [50] * 4)
         np.testing.assert_array_equal(nets[1].predict(x)[1], nets[0].predict(np.zeros_like(x))[1])
         self.assertFalse(np.array_equal(nets[0].predict(x)[1], nets[0].predict(np.zeros_like(x))[1]))
+        # in a network the delays change through the network (its cached state follows)
+        with self.assertRaises(snn.InvalidError):
+            nets[1][0].input_delays = [1, 2, 3]         # wrong length: nothing changes
+        self.assertEqual(list(nets[1][0].input_delays), [50] * 4)
+        nets[1][0].input_delays = None
+        np.testing.assert_array_equal(nets[1].predict(x)[1], nets[0].predict(x)[1])
+        nets[1][0].input_delays = [50] * 4
+        np.testing.assert_array_equal(nets[1].predict(x)[1], nets[0].predict(np.zeros_like(x))[1])
         # BPTT trains through delays: an input that never arrives gets no weight gradient
         labels = np.array([0, 1, 1], dtype=np.int32)
         grads = [snn.Learner.bptt(n, loss="membrane").gradient(x, labels)[0] for n in nets]
