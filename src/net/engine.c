@@ -26,6 +26,27 @@
 #include <omp.h>
 #endif
 
+/* OpenMP threads available (1 without OpenMP) */
+static int max_threads(void) {
+#ifdef _OPENMP
+  int n = omp_get_max_threads();
+  return n > 0 ? n : 1;
+#else
+  return 1;
+#endif
+}
+
+/* inside a parallel region: this thread's index and the team size (0 of 1 without OpenMP) */
+static void thread_slot(size_t *tid, size_t *nth) {
+#ifdef _OPENMP
+  *tid = (size_t)omp_get_thread_num();
+  *nth = (size_t)omp_get_num_threads();
+#else
+  *tid = 0;
+  *nth = 1;
+#endif
+}
+
 #include "../encode/encode.h"
 #include "compact.h"
 #include "../neuron/neuron.h"
@@ -377,10 +398,7 @@ int snn__engine_create(snn__engine **out, snn_network *net, size_t batch, int tr
           q->drp = aal(T * B, sizeof(size_t), &fail);
           q->dadd = aal(T * B, sizeof(int32_t), &fail);
           q->drem = aal(T * B, sizeof(int32_t), &fail);
-          q->n_dmark = 1;
-#ifdef _OPENMP
-          q->n_dmark = omp_get_max_threads() > 0 ? omp_get_max_threads() : 1;
-#endif
+          q->n_dmark = max_threads();
           if (!fail) {
             q->dmark = snn__calloc((size_t)q->n_dmark * 2, l->n_in);
             if (!q->dmark) fail = 1;
@@ -424,10 +442,7 @@ int snn__engine_create(snn__engine **out, snn_network *net, size_t batch, int tr
         p->l->n_out == q->l->n_in) {
       q->lists_in = 1;
       if (!e->lpos) {
-        e->n_lpos = 1;
-#ifdef _OPENMP
-        e->n_lpos = omp_get_max_threads() > 0 ? omp_get_max_threads() : 1;
-#endif
+        e->n_lpos = max_threads();
         e->lpos = aal((size_t)e->n_lpos * T, sizeof(size_t), &fail);
       }
     }
@@ -437,10 +452,7 @@ int snn__engine_create(snn__engine **out, snn_network *net, size_t batch, int tr
   e->col_cap = col_cap;
   e->ctmp_cap = ctmp_cap;
   if (csc_nb_cap) {
-    e->n_scratch = 1;
-#ifdef _OPENMP
-    e->n_scratch = omp_get_max_threads() > 0 ? omp_get_max_threads() : 1;
-#endif
+    e->n_scratch = max_threads();
     e->scratch = aal(e->n_scratch * SNN__RB * SNN__PW, sizeof(float), &fail);
     e->csc_kp = aal(csc_kp_cap, sizeof(int32_t), &fail);
     e->csc_rix = aal(csc_rix_cap, sizeof(int32_t), &fail);
@@ -517,11 +529,8 @@ static long long build_csr(const float *X, size_t rows, size_t K, int32_t *cnt, 
   long long nnz = 0;
 #pragma omp parallel reduction(| : nonbin) reduction(+ : nnz) if (rows * K >= 65536)
   {
-    size_t tid = 0, nth = 1;
-#ifdef _OPENMP
-    tid = (size_t)omp_get_thread_num();
-    nth = (size_t)omp_get_num_threads();
-#endif
+    size_t tid, nth;
+    thread_slot(&tid, &nth);
     nnz += csr_range(X, rows * tid / nth, rows * (tid + 1) / nth, K, cnt, rp, idx, &nonbin);
   }
   return nonbin ? -1 : nnz;
@@ -544,11 +553,8 @@ static long long count_binary(const float *X, size_t n) {
   int nonbin = 0;
 #pragma omp parallel reduction(| : nonbin) reduction(+ : nnz) if (n >= 262144)
   {
-    size_t tid = 0, nth = 1;
-#ifdef _OPENMP
-    tid = (size_t)omp_get_thread_num();
-    nth = (size_t)omp_get_num_threads();
-#endif
+    size_t tid, nth;
+    thread_slot(&tid, &nth);
     nnz += count_binary_range(X, n * tid / nth, n * (tid + 1) / nth, &nonbin);
   }
   return nonbin ? -1 : nnz;
@@ -584,11 +590,8 @@ static void sparse_rows_fwd(size_t rows, size_t N, const int32_t *cnt, const siz
                             const int32_t *idx, const float *W, const float *bias, float *out) {
 #pragma omp parallel if (rows * N >= 16384)
   {
-    size_t tid = 0, nth = 1;
-#ifdef _OPENMP
-    tid = (size_t)omp_get_thread_num();
-    nth = (size_t)omp_get_num_threads();
-#endif
+    size_t tid, nth;
+    thread_slot(&tid, &nth);
     sparse_rows_fwd_range(rows * tid / nth, rows * (tid + 1) / nth, N, cnt, rp, idx, W, bias, out);
   }
 }
@@ -617,11 +620,8 @@ static void sparse_rows_grad(size_t rows, size_t K, size_t N, const int32_t *cnt
                              const size_t *rp, const int32_t *idx, const float *dI, float *dW) {
 #pragma omp parallel if (rows * N >= 16384)
   {
-    size_t tid = 0, nth = 1;
-#ifdef _OPENMP
-    tid = (size_t)omp_get_thread_num();
-    nth = (size_t)omp_get_num_threads();
-#endif
+    size_t tid, nth;
+    thread_slot(&tid, &nth);
     sparse_rows_grad_range(K * tid / nth, K * (tid + 1) / nth, rows, N, cnt, rp, idx, dI, dW);
   }
 }
@@ -730,18 +730,12 @@ _Atomic unsigned long snn__engine_delta_uses = 0;
 static int build_delta(lbuf *q, size_t T, size_t B, size_t K, size_t nnz) {
   if (!snn__engine_delta_enabled) return 0;
   size_t total = 0;
-  int over = 0, nt = 1;
-#ifdef _OPENMP
-  nt = omp_get_max_threads();
-#endif
+  int over = 0, nt = max_threads();
   if (nt > q->n_dmark) nt = q->n_dmark;
 #pragma omp parallel num_threads(nt) reduction(+ : total) reduction(| : over) if (T * B * K >= 65536)
   {
-    size_t tid = 0, nth = 1;
-#ifdef _OPENMP
-    tid = (size_t)omp_get_thread_num();
-    nth = (size_t)omp_get_num_threads();
-#endif
+    size_t tid, nth;
+    thread_slot(&tid, &nth);
     size_t b0 = B * tid / nth, b1 = B * (tid + 1) / nth;
     uint8_t *mp = q->dmark + tid * 2 * K, *mc = mp + K;
     size_t pos = b0 * T * K, cap = b1 * T * K;
@@ -830,18 +824,12 @@ static void panel_fwd(size_t rows, size_t K, size_t N, const int32_t *cnt, const
                       const int32_t *idx, const float *W, float *Wp, const float *bias,
                       float *out, const lbuf *dq, size_t T, size_t B) {
   size_t P = (N + SNN__PW - 1) / SNN__PW;
-  int nt = 1;
-#ifdef _OPENMP
-  nt = omp_get_max_threads();
-#endif
+  int nt = max_threads();
   if (dq && nt > dq->n_dmark) nt = dq->n_dmark; /* one facc block per thread */
 #pragma omp parallel num_threads(nt) if (rows * N >= 16384)
   {
-    size_t tid = 0, nth = 1;
-#ifdef _OPENMP
-    tid = (size_t)omp_get_thread_num();
-    nth = (size_t)omp_get_num_threads();
-#endif
+    size_t tid, nth;
+    thread_slot(&tid, &nth);
     size_t p0 = P * tid / nth, p1 = P * (tid + 1) / nth;
     pack_panels(p0, p1, K, N, W, Wp);
     if (dq)
@@ -931,9 +919,7 @@ static void panel_grad(snn__engine *e, size_t rows, size_t K, size_t N, const in
   int32_t *kp = e->csc_kp, *rix = e->csc_rix;
   size_t *boff = e->csc_boff;
   int nt = e->n_scratch;
-#ifdef _OPENMP
-  if (omp_get_max_threads() < nt) nt = omp_get_max_threads();
-#endif
+  if (max_threads() < nt) nt = max_threads();
   /* block offsets in rix: the active count of the rows before each block */
   size_t acc = 0;
   for (size_t bi = 0; bi < nb; bi++) {
@@ -948,11 +934,8 @@ static void panel_grad(snn__engine *e, size_t rows, size_t K, size_t N, const in
   }
 #pragma omp parallel num_threads(nt) if (rows * N >= 16384)
   {
-    size_t tid = 0, nth = 1;
-#ifdef _OPENMP
-    tid = (size_t)omp_get_thread_num();
-    nth = (size_t)omp_get_num_threads();
-#endif
+    size_t tid, nth;
+    thread_slot(&tid, &nth);
     panel_grad_range(P * tid / nth, P * (tid + 1) / nth, rows, K, N, kp, rix, boff, dI,
                      e->scratch + tid * SNN__RB * SNN__PW, dW, db);
   }
@@ -1052,16 +1035,11 @@ static int panel_grad_delta(snn__engine *e, lbuf *q, size_t K, size_t N, const f
   size_t T = e->T, B = e->b, P = (N + SNN__PW - 1) / SNN__PW;
   if (!build_delta_csc(q, T, B, K)) return 0;
   int nt = q->n_dmark;
-#ifdef _OPENMP
-  if (omp_get_max_threads() < nt) nt = omp_get_max_threads();
-#endif
+  if (max_threads() < nt) nt = max_threads();
 #pragma omp parallel num_threads(nt) if (T * B * N >= 16384)
   {
-    size_t tid = 0, nth = 1;
-#ifdef _OPENMP
-    tid = (size_t)omp_get_thread_num();
-    nth = (size_t)omp_get_num_threads();
-#endif
+    size_t tid, nth;
+    thread_slot(&tid, &nth);
     panel_grad_delta_range(P * tid / nth, P * (tid + 1) / nth, T, B, K, N, q, dI,
                            q->gpp + tid * B * (T + 1) * SNN__PW, dW, db);
   }
@@ -1072,11 +1050,8 @@ static int panel_grad_delta(snn__engine *e, lbuf *q, size_t K, size_t N, const f
 static void colsum(size_t rows, size_t N, const float *A, float *db) {
 #pragma omp parallel if (rows * N >= 65536)
   {
-    size_t tid = 0, nth = 1;
-#ifdef _OPENMP
-    tid = (size_t)omp_get_thread_num();
-    nth = (size_t)omp_get_num_threads();
-#endif
+    size_t tid, nth;
+    thread_slot(&tid, &nth);
     size_t j0 = N * tid / nth, j1 = N * (tid + 1) / nth;
     for (size_t j = j0; j < j1; j++) db[j] = 0.0f;
     for (size_t r = 0; r < rows; r++) {
@@ -1476,18 +1451,12 @@ static int fused_fwd_all(const nfast *f, const snn__sg *sg, size_t T, size_t n, 
   size_t nnz = 0;
   const int sgk = sg ? sg->kind : 0;
   const float slope = sg ? sg->slope : 0.0f;
-  int nt = 1;
-#ifdef _OPENMP
-  nt = omp_get_max_threads();
-#endif
+  int nt = max_threads();
   if (lo && nt > n_lpos) nt = n_lpos;
 #pragma omp parallel num_threads(nt) if (n * T >= 32768) reduction(| : bad) reduction(+ : nnz)
   {
     size_t tid = 0, nth = 1, i0, i1;
-#ifdef _OPENMP
-    tid = (size_t)omp_get_thread_num();
-    nth = (size_t)omp_get_num_threads();
-#endif
+    thread_slot(&tid, &nth);
     if (lo) { /* whole rows per thread */
       flists my = *lo;
       my.pos = lo->pos + tid * T;
@@ -1538,10 +1507,7 @@ static void fused_bwd_all(const nfast *f, size_t T, size_t n, float *gV, const f
 #pragma omp parallel if (n * T >= 32768)
   {
     size_t tid = 0, nth = 1, i0, i1;
-#ifdef _OPENMP
-    tid = (size_t)omp_get_thread_num();
-    nth = (size_t)omp_get_num_threads();
-#endif
+    thread_slot(&tid, &nth);
     chunk_of(n, tid, nth, &i0, &i1);
     fused_bwd_range(f, T, n, i0, i1, gV, gS_all, gM_all, G_all, S_all, dcur, in_const);
   }
