@@ -32,6 +32,7 @@
 #include <string.h>
 
 static const char tag_spkp[4] = {'S', 'P', 'K', 'P'};
+static const char tag_sprg[4] = {'S', 'P', 'R', 'G'};
 static const char tag_end[4] = {'E', 'N', 'D', ' '};
 
 /* The option list, in file order. "terminals", "bias", "update" and
@@ -494,9 +495,9 @@ static int visit_spkp(void *ctx, snn__rd *r, const unsigned char *h, size_t pos,
       return snn__rd_err(r, SNN_E_FORMAT, pos, "SPKP must be the first section, once");
     return read_spkp(r, l);
   }
-  if (memcmp(h, "SPRG", 4) == 0) {
+  if (memcmp(h, tag_sprg, 4) == 0) {
     size_t n = 0;
-    if (*l == NULL) /* cannot happen: the walk starts with SPKP */
+    if (*l == NULL) /* a file whose first section is SPRG */
       return snn__rd_err(r, SNN_E_FORMAT, pos, "SPRG before SPKP");
     if (snn_learner_spikeprop_input_ranges(&n, NULL, NULL, 0, *l) == SNN_OK && n > 0)
       return snn__rd_err(r, SNN_E_FORMAT, pos, "SPRG appears twice");

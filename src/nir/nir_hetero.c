@@ -89,28 +89,63 @@ static int het_init(void *user, const double *p, float *state, size_t n) {
   return SNN_OK;
 }
 
+/* what step and step_grad read from the parameters and the call */
+typedef struct het_call {
+  int node, subtract, euler;
+  size_t N, B; /* neurons of the layer, samples in the call */
+  double dts;  /* the step in the file's unit */
+} het_call;
+
+static int het_check(het_call *c, const het *h, const double *p, size_t n, double dt) {
+  int rc = node_of(p, &c->node);
+  if (rc != SNN_OK) return rc;
+  if (!h || !h->sealed)
+    return snn__error(SNN_E_STATE, SNN__NIR_HETERO_KIND ": the per-neuron parameters are not set");
+  c->N = h->n;
+  if (n % c->N != 0)
+    return snn__error(SNN_E_STATE,
+                      SNN__NIR_HETERO_KIND ": stepped for %zu neurons, not a multiple of the %zu "
+                      "the model holds values for",
+                      n, c->N);
+  c->B = n / c->N;
+  c->subtract = p[SNN__HET_RESET] != 0.0;
+  c->euler = p[SNN__HET_EULER] != 0.0;
+  c->dts = dt / MS_PER_UNIT;
+  return SNN_OK;
+}
+
 /* neuron j of the layer: its node's update (LIF and LI are the current-based
- * update without synaptic current and w_in 1; their I stays 0) */
+ * update without synaptic current and w_in 1; their I stays 0) and, in c, the
+ * partial derivatives of (V', I') before the reset w.r.t. (V, I, u) */
 typedef struct het_k {
-  int node, spiking;
-  snn__cuba_k c; /* LIF, LI, CubaLI, CubaLIF */
-  double r, dts; /* IF, I: V' = V + r u dts */
+  int node, spiking, resets; /* resets: a spike resets V (not Threshold) */
+  snn__cuba_k c;             /* LIF, LI, CubaLI, CubaLIF; the partials for every node */
+  double r, dts;             /* IF, I: V' = V + r u dts */
   double vth, vr;
 } het_k;
 
-static void het_make(het_k *k, const het *h, size_t j, int node, int euler, double dts) {
+static void het_make(het_k *k, const het *h, size_t j, const het_call *call) {
+  const int node = call->node;
   k->node = node;
   k->spiking = node == SNN__HET_LIF || node == SNN__HET_IF || node == SNN__HET_CUBALIF ||
                node == SNN__HET_THRESHOLD;
+  k->resets = k->spiking && node != SNN__HET_THRESHOLD;
   k->vth = h->a[SNN__HET_V_TH][j];
   k->vr = h->a[SNN__HET_V_RESET][j];
   k->r = h->a[SNN__HET_R][j];
-  k->dts = dts;
-  if (node == SNN__HET_LIF || node == SNN__HET_LI || node == SNN__HET_CUBALI ||
-      node == SNN__HET_CUBALIF) {
+  k->dts = call->dts;
+  if (node == SNN__HET_IF || node == SNN__HET_I) {
+    memset(&k->c, 0, sizeof k->c);
+    k->c.dvv = 1.0;
+    k->c.dvu = k->r * k->dts;
+  } else if (node == SNN__HET_THRESHOLD) {
+    memset(&k->c, 0, sizeof k->c);
+    k->c.dvu = 1.0; /* V' = u */
+  } else {
     const int cuba = node == SNN__HET_CUBALI || node == SNN__HET_CUBALIF;
     snn__cuba_make(&k->c, h->a[SNN__HET_TAU_MEM][j], cuba ? h->a[SNN__HET_TAU_SYN][j] : 0.0, k->r,
-                   cuba ? h->a[SNN__HET_W_IN][j] : 1.0, h->a[SNN__HET_V_LEAK][j], euler, dts);
+                   cuba ? h->a[SNN__HET_W_IN][j] : 1.0, h->a[SNN__HET_V_LEAK][j], call->euler,
+                   k->dts);
     if (!cuba) k->c.dcc = k->c.dcu = 0.0; /* I stays 0 (nothing reads it: no effect on V) */
   }
 }
@@ -139,50 +174,22 @@ static void het_update(const het_k *k, double v0, double c0, double u, double *v
   }
 }
 
-/* what step and step_grad read from the parameters and the call */
-typedef struct het_call {
-  int node, subtract, euler;
-  size_t N, B; /* neurons of the layer, samples in the call */
-} het_call;
-
-static int het_check(het_call *c, const het *h, const double *p, size_t n) {
-  int rc = node_of(p, &c->node);
-  if (rc != SNN_OK) return rc;
-  if (!h || !h->sealed)
-    return snn__error(SNN_E_STATE, SNN__NIR_HETERO_KIND ": the per-neuron parameters are not set");
-  c->N = h->n;
-  if (n % c->N != 0)
-    return snn__error(SNN_E_STATE,
-                      SNN__NIR_HETERO_KIND ": stepped for %zu neurons, not a multiple of the %zu "
-                      "the model holds values for",
-                      n, c->N);
-  c->B = n / c->N;
-  c->subtract = p[SNN__HET_RESET] != 0.0;
-  c->euler = p[SNN__HET_EULER] != 0.0;
-  return SNN_OK;
-}
-
 static int het_step(void *user, const double *p, float *state, const float *i_in,
                     uint8_t *spikes, size_t n, double dt) {
   const het *h = user;
   het_call c = {0};
-  int rc = het_check(&c, h, p, n);
+  int rc = het_check(&c, h, p, n, dt);
   if (rc != SNN_OK) return rc;
-  const int node = c.node, subtract = c.subtract, euler = c.euler;
-  const size_t N = c.N, B = c.B;
   float *V = state, *I = state + n;
-  for (size_t j = 0; j < N; j++) {
+  for (size_t j = 0; j < c.N; j++) {
     het_k k;
-    het_make(&k, h, j, node, euler, dt / MS_PER_UNIT); /* step in the file's unit */
-    for (size_t b = 0; b < B; b++) {
-      const size_t i = b * N + j;
+    het_make(&k, h, j, &c);
+    for (size_t b = 0; b < c.B; b++) {
+      const size_t i = b * c.N + j;
       double v1, c1;
       het_update(&k, V[i], I[i], i_in ? (double)i_in[i] : 0.0, &v1, &c1);
-      int s = 0;
-      if (k.spiking && v1 > k.vth) {
-        s = 1;
-        if (node != SNN__HET_THRESHOLD) v1 = subtract ? v1 - (k.vth - k.vr) : k.vr;
-      }
+      int s = k.spiking && v1 > k.vth;
+      if (s && k.resets) v1 = c.subtract ? v1 - (k.vth - k.vr) : k.vr;
       V[i] = (float)v1;
       I[i] = (float)c1;
       spikes[i] = (uint8_t)s;
@@ -199,35 +206,26 @@ static int het_step_grad(void *user, const double *p, const float *state_before,
                          float (*surrogate)(float x, const void *sg_user), const void *sg_user) {
   const het *h = user;
   het_call c = {0};
-  int rc = het_check(&c, h, p, n);
+  int rc = het_check(&c, h, p, n, dt);
   if (rc != SNN_OK) return rc;
-  const int node = c.node, subtract = c.subtract, euler = c.euler;
-  const size_t N = c.N, B = c.B;
   const float *V = state_before, *I = state_before + n;
-  for (size_t j = 0; j < N; j++) {
+  for (size_t j = 0; j < c.N; j++) {
     het_k k;
-    het_make(&k, h, j, node, euler, dt / MS_PER_UNIT);
-    double dvv, dvc, dvu, dcc, dcu;
-    if (node == SNN__HET_IF || node == SNN__HET_I) {
-      dvv = 1.0, dvc = 0.0, dvu = k.r * k.dts, dcc = 0.0, dcu = 0.0;
-    } else if (node == SNN__HET_THRESHOLD) {
-      dvv = 0.0, dvc = 0.0, dvu = 1.0, dcc = 0.0, dcu = 0.0;
-    } else {
-      dvv = k.c.dvv, dvc = k.c.dvc, dvu = k.c.dvu, dcc = k.c.dcc, dcu = k.c.dcu;
-    }
-    for (size_t b = 0; b < B; b++) {
-      const size_t i = b * N + j;
+    het_make(&k, h, j, &c);
+    const snn__cuba_k *d = &k.c;
+    for (size_t b = 0; b < c.B; b++) {
+      const size_t i = b * c.N + j;
       double gV = grad_state ? grad_state[i] : 0.0, gI = grad_state ? grad_state[n + i] : 0.0;
       double gS = grad_spike ? grad_spike[i] : 0.0, g = gV;
       if (k.spiking) {
         double v1, c1;
         het_update(&k, V[i], I[i], i_in ? (double)i_in[i] : 0.0, &v1, &c1);
-        if (v1 > k.vth && !subtract && node != SNN__HET_THRESHOLD) g = 0.0;
+        if (v1 > k.vth && k.resets && !c.subtract) g = 0.0;
         if (gS != 0.0) g += gS * (double)surrogate((float)(v1 - k.vth), sg_user);
       }
-      grad_state_before[i] = (float)(g * dvv);
-      grad_state_before[n + i] = (float)(g * dvc + gI * dcc);
-      if (grad_in) grad_in[i] = (float)(g * dvu + gI * dcu);
+      grad_state_before[i] = (float)(g * d->dvv);
+      grad_state_before[n + i] = (float)(g * d->dvc + gI * d->dcc);
+      if (grad_in) grad_in[i] = (float)(g * d->dvu + gI * d->dcu);
     }
   }
   return SNN_OK;
