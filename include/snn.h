@@ -1035,8 +1035,12 @@ SNN_API int snn_network_activity(double *spikes_per_sample, double *synops_per_s
  * directory is then synced. A failed save leaves any previous file at @p path
  * untouched. When @p path is a symbolic link, the file it names is replaced
  * (the temporary file goes in that file's directory) and the link is kept.
- * Format: docs/file-format.md.
- * @return SNN_OK, SNN_E_INVALID, SNN_E_IO (message names the path and the OS error), SNN_E_NOMEM.
+ * A path that names a directory, FIFO, device or socket is refused, not
+ * replaced. Format: docs/file-format.md.
+ * @return SNN_OK, SNN_E_INVALID, SNN_E_NUMERIC (a weight, bias or recurrent
+ *         weight is NaN or infinite: such a file could not be loaded, so
+ *         nothing is written; the message names layer, array and index),
+ *         SNN_E_IO (message names the path and the OS error), SNN_E_NOMEM.
  * @since 0.1
  */
 SNN_API int snn_network_save(const snn_network *net, const char *path);

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #if defined(__GNUC__)
 #  define SNN__PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -61,6 +62,13 @@ void snn__rng_fork(snn__rng *child, const snn__rng *parent, uint64_t k);
 
 /* ---- misc ---------------------------------------------------------------- */
 int snn__isfinite(double x);
+/* Opens path for reading ("rb") if it is a regular file; anything else (a
+ * directory, FIFO, device or socket) is SNN_E_IO without blocking. *size: the
+ * file's size. */
+int snn__open_regular(FILE **out, uint64_t *size, const char *path, const char *fn);
+/* 1 when every byte of s is printable ASCII (0x20..0x7e), the characters a
+ * model file stores names in (docs/file-format.md, str) */
+int snn__name_printable(const char *s);
 /* 0 when all bytes in [from, to) of the struct at p are zero */
 int snn__tail_nonzero(const void *p, size_t from, size_t to);
 /* Validates a sized struct supplied by the caller (options or ops):

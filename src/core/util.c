@@ -1,10 +1,20 @@
 /* Small shared utilities: finiteness, sized-struct validation and output, CRC-32. */
 #include "internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int snn__isfinite(double x) { return isfinite(x) ? 1 : 0; }
+
+int snn__name_printable(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e) return 0;
+  return 1;
+}
 
 int snn__tail_nonzero(const void *p, size_t from, size_t to) {
   const unsigned char *b = p;
@@ -55,4 +65,43 @@ uint32_t snn__crc32(uint32_t crc, const void *buf, size_t n) {
   crc = ~crc;
   for (size_t i = 0; i < n; i++) crc = snn__crc_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
   return ~crc;
+}
+
+/* fopen() blocks on a FIFO until a writer appears, and a device file would be
+ * read without end: open without blocking, check the type, then hand back a
+ * blocking stream. */
+int snn__open_regular(FILE **out, uint64_t *size, const char *path, const char *fn) {
+  *out = NULL;
+  *size = 0;
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    return snn__error(SNN_E_IO, "%s: cannot open '%s': %s", fn, path, strerror(e));
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
+    close(fd);
+    return snn__error(SNN_E_IO, "%s: cannot stat '%s': %s", fn, path, strerror(e));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return snn__error(SNN_E_IO, "%s: '%s' is not a regular file (%s)", fn, path,
+                      S_ISDIR(st.st_mode)    ? "a directory"
+                      : S_ISFIFO(st.st_mode) ? "a FIFO"
+                      : S_ISSOCK(st.st_mode) ? "a socket"
+                      : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                                    : "not a plain file");
+  }
+  int fl = fcntl(fd, F_GETFL);
+  FILE *fp = NULL;
+  if (fl == -1 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1 || (fp = fdopen(fd, "rb")) == NULL) {
+    int e = errno;
+    close(fd);
+    return snn__error(e == ENOMEM ? SNN_E_NOMEM : SNN_E_IO, "%s: cannot open '%s': %s", fn, path,
+                      strerror(e));
+  }
+  *out = fp;
+  *size = st.st_size < 0 ? 0 : (uint64_t)st.st_size;
+  return SNN_OK;
 }

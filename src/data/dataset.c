@@ -30,23 +30,15 @@ void snn__dataset_count_classes(snn_dataset *d) {
 }
 
 int snn__file_open(FILE **f, size_t *size, const char *path, const char *fn) {
-  *f = fopen(path, "rb");
-  if (*f == NULL)
-    return snn__error(SNN_E_IO, "%s: cannot open '%s': %s", fn, path, strerror(errno));
-  struct stat st;
-  if (fstat(fileno(*f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    int err = errno;
-    fclose(*f);
-    *f = NULL;
-    return snn__error(SNN_E_IO, "%s: '%s' is not a regular file%s%s", fn, path,
-                      err ? ": " : "", err ? strerror(err) : "");
-  }
-  if ((uintmax_t)st.st_size > (uintmax_t)SIZE_MAX - 64) {
+  uint64_t sz;
+  int rc = snn__open_regular(f, &sz, path, fn);
+  if (rc != SNN_OK) return rc;
+  if (sz > (uint64_t)SIZE_MAX - 64) {
     fclose(*f);
     *f = NULL;
     return snn__error(SNN_E_IO, "%s: '%s' is too large for this platform", fn, path);
   }
-  *size = (size_t)st.st_size;
+  *size = (size_t)sz;
   return SNN_OK;
 }
 

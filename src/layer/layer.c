@@ -395,6 +395,23 @@ int snn__layer_param_copy_out(float *dst, const snn_layer *l, int which) {
   return SNN_OK;
 }
 
+int snn__layer_param_nonfinite(const snn_layer *l, int which, size_t *idx) {
+  size_t n = snn_layer_param_size(l, which);
+  const float *a = which == SNN_PARAM_WEIGHTS ? l->w : which == SNN_PARAM_BIAS ? l->b : l->r;
+  if (n == 0 || a == NULL) return 0;
+  for (size_t k = 0; k < n; k++) {
+    if (isfinite(a[k])) continue;
+    /* dense weights are stored [n_in][n_out], recurrent [n_out][n_out]
+     * (source-major); the public layout is target-major */
+    size_t rows = which == SNN_PARAM_WEIGHTS && l->kind == SNN__LAYER_DENSE ? l->n_in
+                  : which == SNN_PARAM_RECURRENT                           ? l->n_out
+                                                                           : 0;
+    *idx = rows ? (k % l->n_out) * rows + k / l->n_out : k;
+    return 1;
+  }
+  return 0;
+}
+
 int snn__layer_param_copy_in(snn_layer *l, int which, const float *src) {
   int rc = param_which(l, which, "snn_layer_param_set");
   if (rc != SNN_OK) return rc;

@@ -72,6 +72,9 @@ size_t snn__layer_fan_in(const snn_layer *l);
 /* Copies parameter array `which` (SNN_PARAM_*) out in the PUBLIC layout, or in. n must
  * equal snn_layer_param_size(). Return SNN_OK or SNN_E_NOTFOUND (no such array). */
 int snn__layer_param_copy_out(float *dst, const snn_layer *l, int which);
+/* 1 when parameter array `which` of l holds a NaN or infinity; *idx: the first
+ * such element's index in the snn_layer_param_get() layout. 0 otherwise. */
+int snn__layer_param_nonfinite(const snn_layer *l, int which, size_t *idx);
 int snn__layer_param_copy_in(snn_layer *l, int which, const float *src);
 /* Deep copy of a layer (not in a network). */
 int snn__layer_clone(snn_layer **out, const snn_layer *l);

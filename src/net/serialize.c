@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -422,6 +423,16 @@ static int check_writable(const snn_network *net, const char *fn) {
                             fn, j, k, i, SNN__MODEL_MAX_NAME);
       }
     }
+    /* the reader refuses non-finite values: such a file could never be
+     * loaded, so it must not replace a good one */
+    for (int which = SNN_PARAM_WEIGHTS; which <= SNN_PARAM_RECURRENT; which++) {
+      size_t at;
+      if (snn__layer_param_nonfinite(l, which, &at))
+        return snn__error(SNN_E_NUMERIC,
+                          "%s: layer %zu's %s hold a non-finite value at index %zu; nothing "
+                          "was written",
+                          fn, i, array_names[which], at);
+    }
   }
   return SNN_OK;
 }
@@ -505,6 +516,13 @@ static int fsync_dir_of(const char *path) {
   return e;
 }
 
+/* longest file name (one path component); 255 on Linux, BSD and macOS */
+#if defined(NAME_MAX)
+#define SNN__NAME_MAX NAME_MAX
+#else
+#define SNN__NAME_MAX 255
+#endif
+
 #define MAX_LINK_DEPTH 40 /* as the kernel's limit for path resolution */
 
 /* Follows symbolic links from `path` to the file they finally name (which need
@@ -571,19 +589,36 @@ int snn__model_save(const snn_network *net, const snn__section *extra, size_t n_
   /* a symbolic link is kept: the file it names is replaced */
   char *target = NULL;
   if ((rc = resolve_links(&target, path, fn)) != SNN_OK) return rc;
+  /* the rename below would replace a FIFO, device or socket with a file */
+  struct stat st;
+  if (stat(target, &st) == 0 && !S_ISREG(st.st_mode)) {
+    rc = snn__error(SNN_E_IO, "%s: '%s' exists and is not a regular file; not replaced", fn,
+                    target);
+    snn__free(target);
+    return rc;
+  }
+  /* the temporary file: "<target>.tmp-XXXXXX" next to it, or
+   * "<dir>/.snn.tmp-XXXXXX" when that name would be longer than a file name
+   * may be */
   size_t plen = strlen(target);
-  static const char suffix[] = ".tmp-XXXXXX";
-  if (plen > SIZE_MAX - sizeof suffix) {
+  static const char suffix[] = ".tmp-XXXXXX", shortname[] = ".snn.tmp-XXXXXX";
+  const char *slash = strrchr(target, '/');
+  size_t dlen = slash ? (size_t)(slash - target) + 1 : 0;
+  int short_tmp = plen - dlen + sizeof suffix - 1 > SNN__NAME_MAX;
+  size_t keep = short_tmp ? dlen : plen;
+  const char *add = short_tmp ? shortname : suffix;
+  size_t alen = short_tmp ? sizeof shortname : sizeof suffix;
+  if (keep > SIZE_MAX - alen) {
     snn__free(target);
     return snn__error(SNN_E_INVALID, "%s: path too long", fn);
   }
-  char *tmp = snn__malloc(plen + sizeof suffix);
+  char *tmp = snn__malloc(keep + alen);
   if (tmp == NULL) {
     snn__free(target);
     return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
   }
-  memcpy(tmp, target, plen);
-  memcpy(tmp + plen, suffix, sizeof suffix);
+  memcpy(tmp, target, keep);
+  memcpy(tmp + keep, add, alen);
 
   wr w;
   memset(&w, 0, sizeof w);
@@ -606,7 +641,6 @@ int snn__model_save(const snn_network *net, const snn__section *extra, size_t n_
   }
   /* mkstemp creates mode 0600; give the file the mode of the one it replaces,
    * or 0644 for a new file */
-  struct stat st;
   mode_t mode = 0644;
   if (stat(target, &st) == 0 && S_ISREG(st.st_mode)) mode = st.st_mode & 07777;
   (void)fchmod(fd, mode);
@@ -1475,24 +1509,16 @@ int snn_network_load_mem_ex(snn_network **out, const void *buf, size_t size,
 int snn__model_read_file(unsigned char **bufp, size_t *sizep, const char *path, const char *fn) {
   *bufp = NULL;
   *sizep = 0;
-  FILE *fp = fopen(path, "rb");
-  if (fp == NULL) {
-    int e = errno;
-    return snn__error(SNN_E_IO, "%s: cannot open '%s': %s", fn, path, strerror(e));
-  }
-  struct stat st;
-  if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-    int e = errno;
+  FILE *fp;
+  uint64_t fsize;
+  int rc = snn__open_regular(&fp, &fsize, path, fn);
+  if (rc != SNN_OK) return rc;
+  if (fsize > (uint64_t)(SIZE_MAX / 2)) {
     fclose(fp);
-    return snn__error(SNN_E_IO, "%s: '%s' is not a regular file%s%s", fn, path, e ? ": " : "",
-                      e ? strerror(e) : "");
+    return snn__error(SNN_E_FORMAT, "%s: '%s' is too large (%llu bytes)", fn, path,
+                      (unsigned long long)fsize);
   }
-  if (st.st_size < 0 || (uint64_t)st.st_size > (uint64_t)(SIZE_MAX / 2)) {
-    fclose(fp);
-    return snn__error(SNN_E_FORMAT, "%s: '%s' is too large (%lld bytes)", fn, path,
-                      (long long)st.st_size);
-  }
-  size_t size = (size_t)st.st_size;
+  size_t size = (size_t)fsize;
   unsigned char *buf = snn__malloc(size);
   if (buf == NULL) {
     fclose(fp);

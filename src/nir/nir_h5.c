@@ -383,8 +383,10 @@ static int read_root(snn__nir_graph *g, hid_t f, const char *fn) {
 }
 
 int snn__nir_read_file(snn__nir_graph *g, const char *path, const char *fn) {
-  FILE *fp = fopen(path, "rb");
-  if (!fp) return snn__error(SNN_E_IO, "%s: cannot open '%s'", fn, path);
+  FILE *fp;
+  uint64_t fsize;
+  int orc = snn__open_regular(&fp, &fsize, path, fn); /* a FIFO would block HDF5 */
+  if (orc != SNN_OK) return orc;
   fclose(fp);
   quiet q;
   quiet_begin(&q);
