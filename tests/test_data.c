@@ -1,4 +1,5 @@
 /* Datasets: memory datasets, IDX and CSV loaders (with corrupt files), OOM. */
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -613,6 +614,58 @@ static int oom_body(const char *img, const char *lab, const char *csv) {
   return rc;
 }
 
+/* A comma-decimal locale ("0,5"): installed, or built here with localedef
+ * (glibc's newlocale() reads LOCPATH on every call). (locale_t)0 when neither
+ * works, e.g. without Debian's "locales" package (.ci/run installs it). */
+static locale_t comma_locale(void) {
+  static const char *const names[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "de_DE"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    locale_t l = newlocale(LC_NUMERIC_MASK, names[i], (locale_t)0);
+    if (l) return l;
+  }
+  char dir[512], cmd[1200];
+  snprintf(dir, sizeof dir, "%s/locales", snn_test_tmpdir());
+  snprintf(cmd, sizeof cmd, "localedef -i de_DE -f UTF-8 '%s/de_DE.UTF-8' >/dev/null 2>&1", dir);
+  mkdir(dir, 0755);
+  if (system(cmd) != 0) return (locale_t)0;
+  setenv("LOCPATH", dir, 1);
+  locale_t l = newlocale(LC_NUMERIC_MASK, "de_DE.UTF-8", (locale_t)0);
+  unsetenv("LOCPATH");
+  return l;
+}
+
+/* Numbers are parsed in the C locale whatever the program's locale is, and
+ * the thread's locale is the same after the call. */
+START_TEST(test_csv_locale) {
+  locale_t de = comma_locale();
+  if (de == (locale_t)0) {
+    fprintf(stderr, "test_csv_locale: no comma-decimal locale and no localedef; not run\n");
+    return;
+  }
+  locale_t prev = uselocale(de);
+  char *end;
+  double half = strtod("0,5", &end); /* the locale is what the test needs */
+  ck_assert(half == 0.5 && *end == '\0');
+  const char *p = write_text("locale.csv", "0.5,1.25,2\n-3.75,1e-2,0\n");
+  snn_dataset *d = NULL;
+  ck_assert_snn_ok(snn_dataset_load_csv(&d, p, -1, 0));
+  ck_assert_ptr_eq(uselocale((locale_t)0), de); /* restored */
+  float x[2];
+  int32_t y;
+  ck_assert_snn_ok(snn_dataset_get(x, &y, d, 0, 1));
+  ck_assert(x[0] == 0.5f && x[1] == 1.25f && y == 2);
+  ck_assert_snn_ok(snn_dataset_get(x, &y, d, 1, 1));
+  ck_assert(x[0] == -3.75f && x[1] == 0.01f && y == 0);
+  snn_dataset_free(d);
+  /* "0,5" is two cells in CSV, so a comma-decimal number is never valid */
+  ck_assert_snn_err(snn_dataset_load_csv(&d, write_text("locale2.csv", "0,5,1\n0,5\n"), -1, 0),
+                    SNN_E_FORMAT);
+  ck_assert_ptr_eq(uselocale((locale_t)0), de); /* restored on errors too */
+  uselocale(prev);
+  freelocale(de);
+}
+END_TEST
+
 START_TEST(test_oom) {
   const uint32_t di[3] = {5, 3, 2}, dl[1] = {5};
   const char *img = write_idx("oom-images", 0x00000803, di, 3, 30);
@@ -653,6 +706,7 @@ Suite *suite_data(void) {
   tcase_add_test(tc, test_idx_mnist);
   tcase_add_test(tc, test_csv_valid);
   tcase_add_test(tc, test_csv_bad);
+  tcase_add_test(tc, test_csv_locale);
   tcase_add_test(tc, test_oom);
   suite_add_tcase(s, tc);
   return s;

@@ -6,11 +6,13 @@
  *   column-name row, or scikit-learn's "150,4,setosa,versicolor,virginica").
  * - Cells are separated by ','; blanks around a cell and one pair of double
  *   quotes around it are removed; the rest must be a whole finite number for
- *   strtod (C locale). No quoted commas, no missing values.
+ *   strtod in the C locale, whatever the program's LC_NUMERIC (uselocale()
+ *   for this thread while parsing). No quoted commas, no missing values.
  * - Every row has the number of cells of the first data row; the label cell
  *   holds an integer in [0, 2^31 - 1]. Messages name the 1-based line and column. */
 #include "dataset_impl.h"
 
+#include <locale.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +90,7 @@ int snn_dataset_load_csv(snn_dataset **out, const char *path, int32_t label_colu
                       (int)has_header);
   FILE *f;
   size_t size;
+  locale_t cloc = (locale_t)0, prev = (locale_t)0;
   int rc = snn__file_open(&f, &size, path, fn);
   if (rc != SNN_OK) return rc;
   char *buf = snn__malloc(size + 1);
@@ -148,7 +151,14 @@ int snn_dataset_load_csv(snn_dataset **out, const char *path, int32_t label_colu
     goto done;
   }
 
-  /* pass 2: parse and check every cell */
+  /* pass 2: parse and check every cell, with strtod in the C locale ("0.5",
+   * not a program locale's "0,5"); only this thread's locale changes */
+  cloc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+  if (cloc == (locale_t)0) {
+    rc = snn__error(SNN_E_NOMEM, "%s: out of memory (C locale)", fn);
+    goto done;
+  }
+  prev = uselocale(cloc);
   it.p = start;
   it.lineno = 0;
   if (has_header) next_line(&it, &s, &e);
@@ -190,6 +200,10 @@ int snn_dataset_load_csv(snn_dataset **out, const char *path, int32_t label_colu
   snn__dataset_count_classes(d);
   rc = SNN_OK;
 done:
+  if (cloc != (locale_t)0) {
+    uselocale(prev);
+    freelocale(cloc);
+  }
   snn__free(buf);
   if (rc != SNN_OK) {
     snn_dataset_free(d);
