@@ -224,7 +224,8 @@ typedef struct snn_param_def {
 typedef struct snn_neuron_model snn_neuron_model;
 
 /**
- * @return Number of built-in neuron kinds ("if", "lif", "izhikevich", "adex").
+ * @return Number of built-in neuron kinds ("if", "lif", "izhikevich", "adex",
+ *         "srm").
  *         Custom kinds (snn_neuron_model_create_custom()) are not registered
  *         globally and are not counted. Thread-safe.
  * @since 0.1
@@ -375,7 +376,8 @@ typedef struct snn_neuron_ops {
  * @param ops copied (see ::snn_neuron_ops).
  * @param user passed to every callback; never dereferenced by libsnn. If
  *        ops->destroy is set it is called with @p user when the last copy of
- *        the model is freed (also when this call fails after validation).
+ *        the model is freed, and when this call fails with SNN_E_NOMEM (the
+ *        only failure after validation); on any other failure it is not called.
  * @return SNN_OK, SNN_E_INVALID (NULL, missing init/step, bad parameter table),
  *         SNN_E_VERSION (struct_size too small, or larger with a non-zero
  *         unknown tail), SNN_E_NOMEM.
@@ -945,7 +947,9 @@ SNN_API size_t snn_network_n_outputs(const snn_network *net);
  * Sets the input encoder (copied; the caller keeps ownership). Its output size
  * for the network's inputs must equal the first layer's input size.
  * @return SNN_OK, SNN_E_INVALID, SNN_E_UNSUPPORTED (an encoder kind the network
- *         cannot drive), SNN_E_NOMEM.
+ *         cannot drive: "delta", which encodes time series, and "population",
+ *         whose n_in * m channels no first layer can take), SNN_E_NOMEM. On
+ *         failure the network keeps its encoder.
  * @since 0.1
  */
 SNN_API int snn_network_set_encoder(snn_network *net, const snn_encoder *enc);
@@ -1412,7 +1416,7 @@ typedef struct snn_learner_ops {
   /** End of an example: counts[n_out] spikes of the final presentation. */
   int (*end_example)(void *user, float *w, size_t n_in, size_t n_out, const uint32_t *counts,
                      int32_t label);
-  /** Optional: called with @p user when the learner is freed (also when create fails after validation). */
+  /** Optional: called with @p user when the learner is freed (also when create fails with SNN_E_NOMEM). */
   void (*destroy)(void *user);
   /* Future versions append optional callbacks here; never reorder or retype. */
 } snn_learner_ops;
@@ -1427,7 +1431,11 @@ typedef struct snn_learner_ops {
  * @param net borrowed, as for snn_learner_create_stdp().
  * @param opts simulation settings (the rule fields are ignored); NULL = defaults.
  * @param ops copied (see ::snn_learner_ops).
- * @param user passed to every callback; never dereferenced by libsnn.
+ * @param user passed to every callback; never dereferenced by libsnn. If
+ *        ops->destroy is set it is called with @p user when the learner is
+ *        freed, and when this call fails with SNN_E_NOMEM (the only failure
+ *        after validation); on any other failure it is not called and @p user
+ *        stays the caller's.
  * @return as snn_learner_create_stdp(), SNN_E_VERSION also for ops->struct_size.
  * @since 0.1
  */
@@ -1751,8 +1759,9 @@ SNN_API int snn_spnet_state_set(snn_spnet *net, size_t pop, const char *var, con
  * Sets a state variable of every neuron of @p pop to an independent uniform
  * draw from [lo, hi) taken from the network's random stream (e.g. the random
  * initial V of the CUBA benchmark).
- * @return SNN_OK, SNN_E_INVALID (NULL, NaN/Inf, lo > hi, negative
- *         conductance), SNN_E_RANGE (no such population), SNN_E_NOTFOUND.
+ * @return SNN_OK, SNN_E_INVALID (NULL, NaN/Inf, a bound outside the float
+ *         range (|x| > FLT_MAX), lo > hi, negative conductance), SNN_E_RANGE
+ *         (no such population), SNN_E_NOTFOUND. On failure nothing is changed.
  * @since 0.1
  */
 SNN_API int snn_spnet_state_uniform(snn_spnet *net, size_t pop, const char *var, double lo,

@@ -1134,6 +1134,21 @@ static void c_spnet_state_uniform(fixture *f) {
   BAD(snn_spnet_state_uniform(net, 0, "V", 2, 1), SNN_E_INVALID);
   BAD(snn_spnet_state_uniform(net, 1, "V", 0, 1), SNN_E_RANGE);
   BAD(snn_spnet_state_uniform(net, 0, "X", 0, 1), SNN_E_NOTFOUND);
+  /* finite doubles outside the float range would store +-inf: refused, and
+   * the state is left as it was */
+  size_t n = snn_spnet_n_neurons(net);
+  float before[8], after[8];
+  ck_assert_uint_le(n, 8);
+  ck_assert_snn_ok(snn_spnet_state_uniform(net, 0, "V", -60, -50));
+  ck_assert_snn_ok(snn_spnet_state_get(before, net, 0, "V", n));
+  BAD(snn_spnet_state_uniform(net, 0, "V", 1e39, 1e39), SNN_E_INVALID);
+  BAD(snn_spnet_state_uniform(net, 0, "V", -1e300, 1e300), SNN_E_INVALID);
+  BAD(snn_spnet_state_uniform(net, 0, "V", 0, 3.5e38), SNN_E_INVALID);
+  ck_assert_snn_ok(snn_spnet_state_get(after, net, 0, "V", n));
+  ck_assert_mem_eq(before, after, n * sizeof(float));
+  ck_assert_snn_ok(snn_spnet_state_uniform(net, 0, "V", -3.0e38, 3.0e38)); /* in range */
+  ck_assert_snn_ok(snn_spnet_state_get(after, net, 0, "V", n));
+  for (size_t i = 0; i < n; i++) ck_assert(isfinite(after[i]));
   snn_spnet_free(net);
 }
 static void c_spnet_run(fixture *f) {

@@ -111,8 +111,19 @@ START_TEST(test_settings) {
   float x[4] = {0.5f, 0.5f, 0.5f, 0.5f};
   int32_t lab;
   ck_assert_snn_ok(snn_network_predict(net, &lab, NULL, x, 1, 4));
+  /* population: n_in * m channels can never feed a first layer, which takes
+   * the network input as it is; refused with or without layers */
   ck_assert_snn_ok(snn_encoder_create(&e, "population"));
-  ck_assert_snn_err(snn_network_set_encoder(net, e), SNN_E_INVALID);
+  ck_assert_snn_err(snn_network_set_encoder(net, e), SNN_E_UNSUPPORTED);
+  ck_assert_str_eq(snn_encoder_kind(snn_network_encoder(net)), "rate"); /* unchanged */
+  snn_network *empty = NULL;
+  ck_assert_snn_ok(snn_network_create(&empty, 1, 1, 4));
+  ck_assert_snn_err(snn_network_set_encoder(empty, e), SNN_E_UNSUPPORTED);
+  snn_network_free(empty);
+  snn_encoder_free(e);
+  ck_assert_snn_ok(snn_encoder_create(&e, "latency")); /* 4 channels: accepted */
+  ck_assert_snn_ok(snn_network_set_encoder(net, e));
+  ck_assert_str_eq(snn_encoder_kind(snn_network_encoder(net)), "latency");
   snn_encoder_free(e);
   ck_assert_snn_err(snn_network_set_encoder(net, NULL), SNN_E_INVALID);
   ck_assert_snn_err(snn_network_set_encoder(NULL, NULL), SNN_E_INVALID);

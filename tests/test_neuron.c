@@ -971,6 +971,23 @@ START_TEST(test_custom_validation) {
   ck_assert_snn_err(snn_neuron_model_create_custom(&m, &o, NULL), SNN_E_INVALID);
   o.name = "lif";
   ck_assert_snn_err(snn_neuron_model_create_custom(&m, &o, NULL), SNN_E_INVALID);
+  /* names are stored in model files as printable ASCII: others are refused
+   * here, not at the first save (whose file could never be loaded) */
+  o.name = "neurone_\xc3\xa9";
+  ck_assert_snn_err(snn_neuron_model_create_custom(&m, &o, NULL), SNN_E_INVALID);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "printable ASCII"));
+  o.name = "tab\tname";
+  ck_assert_snn_err(snn_neuron_model_create_custom(&m, &o, NULL), SNN_E_INVALID);
+  o.name = "spaces and ~ are fine";
+  ck_assert_snn_ok(snn_neuron_model_create_custom(&m, &o, NULL));
+  snn_neuron_model_free(m);
+  m = NULL;
+  destroy_calls = 0;
+  o = qif_ops();
+  const char *st8[2] = {"V", "\xc3\xa9tat"};
+  o.n_state = 2;
+  o.state_names = st8;
+  ck_assert_snn_err(snn_neuron_model_create_custom(&m, &o, NULL), SNN_E_INVALID);
   o = qif_ops();
   o.n_state = 0;
   ck_assert_snn_err(snn_neuron_model_create_custom(&m, &o, NULL), SNN_E_INVALID);
@@ -987,6 +1004,8 @@ START_TEST(test_custom_validation) {
   bad[1].name = "a";
   ck_assert_snn_err(snn_neuron_model_create_custom(&m, &o, NULL), SNN_E_INVALID);
   bad[1].name = NULL;
+  ck_assert_snn_err(snn_neuron_model_create_custom(&m, &o, NULL), SNN_E_INVALID);
+  bad[1].name = "\xce\xb2";
   ck_assert_snn_err(snn_neuron_model_create_custom(&m, &o, NULL), SNN_E_INVALID);
   bad[1].name = "b";
   bad[1].min_value = 2.0;

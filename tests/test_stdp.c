@@ -718,6 +718,28 @@ START_TEST(test_custom_struct_size) {
   ops.tau_post2 = NAN;
   ck_assert_snn_err(snn_learner_create_custom(&l, net, NULL, &ops, &ob), SNN_E_INVALID);
   ck_assert_snn_err(snn_learner_create_custom(&l, net, NULL, NULL, &ob), SNN_E_INVALID);
+  /* the rule name is saved with the learner: printable ASCII only */
+  ops = obs_ops();
+  ops.name = "r\xc3\xa8gle";
+  ck_assert_snn_err(snn_learner_create_custom(&l, net, NULL, &ops, &ob), SNN_E_INVALID);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "printable ASCII"));
+  ops.name = "";
+  ck_assert_snn_err(snn_learner_create_custom(&l, net, NULL, &ops, &ob), SNN_E_INVALID);
+  /* a validation failure never calls destroy, whichever argument is bad
+   * (only SNN_E_NOMEM does; test_oom.c): ops, options or the network */
+  ops = obs_ops();
+  snn_stdp_options bad = SNN_STDP_OPTIONS_INIT;
+  bad.a_plus = NAN;
+  ck_assert_snn_err(snn_learner_create_custom(&l, net, &bad, &ops, &ob), SNN_E_INVALID);
+  bad = (snn_stdp_options)SNN_STDP_OPTIONS_INIT;
+  bad.struct_size = 3;
+  ck_assert_snn_err(snn_learner_create_custom(&l, net, &bad, &ops, &ob), SNN_E_VERSION);
+  snn_network *empty = NULL;
+  ck_assert_snn_ok(snn_network_create(&empty, 1, 1, 8));
+  ck_assert_snn_err(snn_learner_create_custom(&l, empty, NULL, &ops, &ob), SNN_E_STATE);
+  snn_network_free(empty);
+  ck_assert_ptr_null(l);
+  ck_assert_int_eq(ob.destroyed, 1); /* still only the one learner freed above */
   /* options struct_size */
   snn_stdp_options o = SNN_STDP_OPTIONS_INIT;
   o.struct_size = 2;

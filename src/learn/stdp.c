@@ -12,6 +12,7 @@
 #include "../net/engine.h"
 #include "../net/network.h"
 #include "stdp_impl.h"
+#include "../net/serialize.h"
 
 #include <math.h>
 #include <string.h>
@@ -768,6 +769,13 @@ static int create_common(snn_learner **out, snn_network *net, const snn_stdp_opt
     if (cops.trace_add != 0 && cops.trace_add != 1)
       return snn__error(SNN_E_RANGE, "%s: ops->trace_add must be 0 or 1 (got %d)", fn,
                         (int)cops.trace_add);
+    /* saved in the learner's file, which stores names as printable ASCII */
+    if (cops.name != NULL && (cops.name[0] == '\0' || strlen(cops.name) > SNN__MODEL_MAX_NAME ||
+                              !snn__name_printable(cops.name)))
+      return snn__error(SNN_E_INVALID,
+                        "%s: ops->name must be NULL or a non-empty printable ASCII string of at "
+                        "most %u bytes",
+                        fn, SNN__MODEL_MAX_NAME);
   }
   if (net->n_layers == 0 || !net->layers)
     return snn__error(SNN_E_STATE, "%s: the network has no layers", fn);
@@ -788,10 +796,9 @@ static int create_common(snn_learner **out, snn_network *net, const snn_stdp_opt
   s->n_in = L->n_in;
   s->n = L->n_out;
   int rc = resolve_options(s, opts, fn);
-  if (rc) {
+  if (rc) { /* a validation failure: user stays the caller's (not destroyed) */
     s->tag = 0;
     snn__free(s);
-    if (cops.destroy) cops.destroy(user);
     return rc;
   }
   if (ops) {

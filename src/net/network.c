@@ -192,15 +192,23 @@ int snn_network_set_encoder(snn_network *net, const snn_encoder *enc) {
   size_t nc = 0;
   int rc = snn_encoder_output_size(&nc, enc, net->n_in);
   if (rc != SNN_OK) return rc;
+  if (strcmp(snn_encoder_kind(enc), "delta") == 0)
+    return snn__error(SNN_E_UNSUPPORTED,
+                      "%s: the 'delta' encoder encodes time series; a network takes static inputs",
+                      fn);
+  /* Its n_in * m channels would need a first layer wider than the network
+   * input, which snn_network_add_layer() refuses. */
+  if (strcmp(snn_encoder_kind(enc), "population") == 0)
+    return snn__error(SNN_E_UNSUPPORTED,
+                      "%s: the 'population' encoder gives %zu channels for %zu inputs; a network's "
+                      "first layer takes the network input as it is (use it with SpikeProp, or "
+                      "encode with snn_encoder_encode())",
+                      fn, nc, net->n_in);
   if (net->n_layers && nc != net->layers[0]->n_in)
     return snn__error(SNN_E_INVALID,
                       "%s: the %s encoder gives %zu channels for %zu inputs but the first layer "
                       "takes %zu",
                       fn, snn_encoder_kind(enc), nc, net->n_in, net->layers[0]->n_in);
-  if (strcmp(snn_encoder_kind(enc), "delta") == 0)
-    return snn__error(SNN_E_UNSUPPORTED,
-                      "%s: the 'delta' encoder encodes time series; a network takes static inputs",
-                      fn);
   snn_encoder *c;
   rc = snn_encoder_clone(&c, enc);
   if (rc != SNN_OK) return rc;

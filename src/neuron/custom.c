@@ -37,14 +37,16 @@ static void custom_free_tables(snn__custom *c) {
   snn__free(c->name);
 }
 
+/* model files store names as printable ASCII: a name that could not be
+ * loaded back is refused here rather than at the first save */
 static int name_ok(const char *s) {
   if (s == NULL || s[0] == '\0') return 0;
-  return strlen(s) < SNN__CUSTOM_MAX_NAME;
+  return strlen(s) < SNN__CUSTOM_MAX_NAME && snn__name_printable(s);
 }
 
 static int validate(const snn_neuron_ops *o) {
   if (!name_ok(o->name))
-    return snn__error(SNN_E_INVALID, "%s: ops->name must be a non-empty string shorter than %u",
+    return snn__error(SNN_E_INVALID, "%s: ops->name must be a non-empty printable ASCII string shorter than %u",
                       fn_create, SNN__CUSTOM_MAX_NAME);
   if (snn__neuron_kind_exists(o->name))
     return snn__error(SNN_E_INVALID, "%s: ops->name '%s' is the name of a built-in kind",
@@ -57,7 +59,7 @@ static int validate(const snn_neuron_ops *o) {
   if (o->state_names) {
     for (uint32_t i = 0; i < o->n_state; i++) {
       if (!name_ok(o->state_names[i]))
-        return snn__error(SNN_E_INVALID, "%s: ops->state_names[%u] is NULL, empty or too long",
+        return snn__error(SNN_E_INVALID, "%s: ops->state_names[%u] is NULL, empty, too long or not printable ASCII",
                           fn_create, (unsigned)i);
       for (uint32_t j = 0; j < i; j++)
         if (strcmp(o->state_names[i], o->state_names[j]) == 0)
@@ -74,7 +76,7 @@ static int validate(const snn_neuron_ops *o) {
   for (uint32_t i = 0; i < o->n_params; i++) {
     const snn_param_def *d = &o->params[i];
     if (!name_ok(d->name))
-      return snn__error(SNN_E_INVALID, "%s: ops->params[%u].name is NULL, empty or too long",
+      return snn__error(SNN_E_INVALID, "%s: ops->params[%u].name is NULL, empty, too long or not printable ASCII",
                         fn_create, (unsigned)i);
     for (uint32_t j = 0; j < i; j++)
       if (strcmp(d->name, o->params[j].name) == 0)

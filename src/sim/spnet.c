@@ -16,6 +16,7 @@
  * Cost per step: O(N) vectorised updates + O(spikes x fan-out) delivery. */
 #include "sim.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -485,8 +486,11 @@ int snn_spnet_state_uniform(snn_spnet *net, size_t pop, const char *var, double 
   int syn;
   float *a = pop_var(p, var, &syn);
   if (!a) return var_notfound(p, var, fn);
-  if (!snn__isfinite(lo) || !snn__isfinite(hi) || lo > hi)
-    return snn__error(SNN_E_INVALID, "%s: need finite lo <= hi (got %g, %g)", fn, lo, hi);
+  /* the state is float: a bound past FLT_MAX would store +-inf */
+  if (!snn__isfinite(lo) || !snn__isfinite(hi) || lo > hi || fabs(lo) > FLT_MAX ||
+      fabs(hi) > FLT_MAX)
+    return snn__error(SNN_E_INVALID, "%s: need finite float bounds lo <= hi (got %g, %g)", fn,
+                      lo, hi);
   if (syn && p->cond && lo < 0.0)
     return snn__error(SNN_E_INVALID, "%s: conductances must be >= 0 (got lo %g)", fn, lo);
   snn__rng r;
