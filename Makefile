@@ -246,6 +246,7 @@ sanitize:
 	  SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  build/asan/tests/runner
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  CK_FORK=yes CK_TIMEOUT_MULTIPLIER=5 SNN_TEST_DATA=tests/data scripts/run-suites.sh $(SUITE_JOBS) build/asan/logs \
 	  build/asan/tests/runner
 	$(MAKE) BUILD=build/asan LIBOUT=build/asan/lib BINOUT=build/asan/bin OPT=-O1 \
