@@ -2276,7 +2276,7 @@ SNN_API int snn_nir_options_init(snn_nir_options *o, size_t struct_size);
  * node | pool)* -> Output; Affine, Linear, Scale, Conv1d, Conv2d (stride,
  * padding, dilation, groups), SumPool2d, AvgPool2d (zero padding), Flatten,
  * Delay (before a connection: the layer's per-input delay in whole steps of
- * dt; BPTT refuses such networks), LIF, IF, LI,
+ * dt; BPTT trains through it, the delays stay fixed), LIF, IF, LI,
  * CubaLIF, CubaLI, I, Threshold, nested NIRGraph nodes and a recurrent
  * Affine/Linear loop on a neuron node are supported; a chain of
  * Affine/Linear/Scale nodes becomes one dense layer with the composed map.
@@ -2319,7 +2319,8 @@ SNN_API int snn_network_import_nir_mem(snn_network **out, const void *buf, size_
  * @param opts may be NULL (exact, reset to v_reset); the reset mode and
  *        discretisation must match the models'.
  * @return SNN_OK, SNN_E_INVALID, SNN_E_STATE (no layers), SNN_E_UNSUPPORTED
- *         (a layer NIR cannot express, named; or built without HDF5),
+ *         (a layer NIR cannot express, named, or with more than 2^27 values
+ *         in one array, the reader's limit; or built without HDF5),
  *         SNN_E_IO, SNN_E_NOMEM.
  * @since 0.1
  */

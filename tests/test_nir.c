@@ -795,6 +795,173 @@ START_TEST(test_bad_files) {
 }
 END_TEST
 
+static void h5_str(hid_t loc, const char *name, const char *v) {
+  hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR);
+  ck_assert(H5Tset_size(t, H5T_VARIABLE) >= 0);
+  hid_t d = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  ck_assert(d >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) >= 0);
+  H5Dclose(d);
+  H5Sclose(sp);
+  H5Tclose(t);
+}
+
+/* a NIRGraph group `name` in loc with an empty nodes/ group; returns nodes/ */
+static hid_t h5_graph(hid_t loc, const char *name) {
+  hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  ck_assert(g >= 0);
+  h5_str(g, "type", "NIRGraph");
+  hid_t n = H5Gcreate2(g, "nodes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  ck_assert(n >= 0);
+  H5Gclose(g);
+  return n;
+}
+
+/* Files that try to make the reader open other files or spend unbounded
+ * time or memory: each is refused, quickly, with a message. */
+START_TEST(test_hostile_files) {
+  snn_nir_options o = opts_dt(1e-3, 0);
+  snn_network *net = NULL;
+  const char *p = tmp_path("hostile.nir"), *secret = tmp_path("secret.bin");
+  float sv[6] = {1, 2, 3, 4, 5, 6};
+  write_bytes(secret, sv, sizeof sv);
+  hsize_t wd[2] = {2, 3};
+  /* 1. fc/weight stored in another file (HDF5 external storage) */
+  snn__nir_graph g = good_graph();
+  ck_assert_snn_ok(snn__nir_write_file(&g, p, "test"));
+  hid_t fh = H5Fopen(p, H5F_ACC_RDWR, H5P_DEFAULT);
+  ck_assert(fh >= 0);
+  ck_assert(H5Ldelete(fh, "node/nodes/fc/weight", H5P_DEFAULT) >= 0);
+  hid_t sp = H5Screate_simple(2, wd, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  ck_assert(H5Pset_external(dcpl, secret, 0, sizeof sv) >= 0);
+  hid_t ds = H5Dcreate2(fh, "node/nodes/fc/weight", H5T_IEEE_F32LE, sp, H5P_DEFAULT, dcpl,
+                        H5P_DEFAULT);
+  ck_assert(ds >= 0);
+  H5Dclose(ds);
+  H5Pclose(dcpl);
+  H5Sclose(sp);
+  H5Fclose(fh);
+  ck_assert_snn_err(snn_network_import_nir(&net, p, &o), SNN_E_FORMAT);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "keeps its data in another file"));
+  ck_assert_ptr_null(net);
+  /* 2. a 32 MiB field that the file never stored (unallocated chunks read as
+   * fill values): refused before allocating it, though nothing uses it */
+  ck_assert_snn_ok(snn__nir_write_file(&g, p, "test"));
+  fh = H5Fopen(p, H5F_ACC_RDWR, H5P_DEFAULT);
+  hsize_t big = (hsize_t)1 << 22, chunk = 65536;
+  sp = H5Screate_simple(1, &big, NULL);
+  dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  ck_assert(H5Pset_chunk(dcpl, 1, &chunk) >= 0);
+  ds = H5Dcreate2(fh, "node/nodes/fc/junk", H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  ck_assert(ds >= 0);
+  H5Dclose(ds);
+  H5Pclose(dcpl);
+  H5Sclose(sp);
+  H5Fclose(fh);
+  ck_assert_snn_err(snn_network_import_nir(&net, p, &o), SNN_E_FORMAT);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "the file stores only 0"));
+  snn__nir_graph_free(&g);
+  /* 3. one sub-graph hard-linked 12 times per level over 4 levels: 12^4
+   * graphs from a few KiB; the reader counts nodes over the whole file */
+  g = good_graph();
+  ck_assert_snn_ok(snn__nir_write_file(&g, p, "test"));
+  snn__nir_graph_free(&g);
+  fh = H5Fopen(p, H5F_ACC_RDWR, H5P_DEFAULT);
+  hid_t pool = H5Gcreate2(fh, "pool", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t leaf = h5_graph(pool, "l0");
+  H5Gclose(leaf);
+  for (int lv = 1; lv <= 4; lv++) {
+    char name[16], below[32];
+    snprintf(name, sizeof name, "l%d", lv);
+    snprintf(below, sizeof below, "/pool/l%d", lv - 1);
+    hid_t nodes = h5_graph(pool, name);
+    for (int k = 0; k < 12; k++) {
+      char ln[16];
+      snprintf(ln, sizeof ln, "n%d", k);
+      ck_assert(H5Lcreate_hard(fh, below, nodes, ln, H5P_DEFAULT, H5P_DEFAULT) >= 0);
+    }
+    H5Gclose(nodes);
+  }
+  ck_assert(H5Lcreate_hard(fh, "/pool/l4", fh, "node/nodes/fan", H5P_DEFAULT, H5P_DEFAULT) >= 0);
+  H5Gclose(pool);
+  H5Fclose(fh);
+  ck_assert_snn_err(snn_network_import_nir(&net, p, &o), SNN_E_FORMAT);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "more than 10000 nodes in all"));
+  size_t len;
+  ck_assert_snn_err(snn_nir_describe(&len, NULL, 0, p), SNN_E_FORMAT);
+  unlink(p);
+  unlink(secret);
+}
+END_TEST
+
+/* Long names are described in full: a 600-byte node name keeps its type and
+ * fields, and a sub-graph under a 600-byte prefix is listed (both were cut
+ * at 511 bytes, which dropped the type or the whole sub-graph). */
+START_TEST(test_describe_long_names) {
+  char big[601], inner[700];
+  memset(big, 'a', 600);
+  big[600] = '\0';
+  snn__nir_graph g;
+  memset(&g, 0, sizeof g);
+  snn__nir_node *n = snn__nir_add_node(&g, big, "LIF");
+  ck_assert_snn_ok(snn__nir_add_scalar(n, "tau", SNN__NIR_F64, 0.01));
+  snn__nir_node *sg = snn__nir_add_node(&g, big + 1, "NIRGraph"); /* 599 bytes */
+  sg->sub = calloc(1, sizeof *sg->sub);
+  ck_assert_ptr_nonnull(sg->sub);
+  n = snn__nir_add_node(sg->sub, "deep", "LI");
+  ck_assert_snn_ok(snn__nir_add_scalar(n, "tau", SNN__NIR_F64, 0.02));
+  const char *p = tmp_path("long.nir");
+  ck_assert_snn_ok(snn__nir_write_file(&g, p, "test"));
+  snn__nir_graph_free(&g);
+  size_t len = 0;
+  ck_assert_snn_err(snn_nir_describe(&len, NULL, 0, p), SNN_E_RANGE);
+  char *txt = malloc(len + 1);
+  ck_assert_snn_ok(snn_nir_describe(&len, txt, len + 1, p));
+  ck_assert_uint_eq(strlen(txt), len);
+  char want[700];
+  snprintf(want, sizeof want, "node %s LIF tau=0.01\n", big);
+  ck_assert_msg(strstr(txt, want) != NULL, "%s", txt);
+  snprintf(inner, sizeof inner, "node %s.deep LI tau=0.02\n", big + 1);
+  ck_assert_msg(strstr(txt, inner) != NULL, "%s", txt);
+  free(txt);
+  unlink(p);
+}
+END_TEST
+
+/* Duplicate edges collapse (in their first order); a graph with far more
+ * distinct edges than nodes is refused before the mapping's per-node scans. */
+START_TEST(test_many_edges) {
+  snn__nir_graph g = good_graph();
+  const char *const e[] = {"input", "fc", "fc", "lif", "lif", "output"};
+  for (int r = 0; r < 200; r++)
+    for (int k = 0; k < 3; k++) ck_assert_snn_ok(snn__nir_add_edge(&g, e[2 * k], e[2 * k + 1]));
+  const char *p = tmp_path("edges.nir");
+  ck_assert_snn_ok(snn__nir_write_file(&g, p, "test"));
+  snn__nir_graph_free(&g);
+  snn_network *a = import(p, 1e-3, 0);
+  g = good_graph();
+  ck_assert_snn_ok(snn__nir_write_file(&g, p, "test"));
+  snn__nir_graph_free(&g);
+  snn_network *b = import(p, 1e-3, 0);
+  unlink(p);
+  assert_same_net(a, b, 0);
+  snn_network_free(a);
+  snn_network_free(b);
+  g = good_graph();
+  size_t d2[2] = {2, 2};
+  double w[4] = {1, 0, 0, 1};
+  char names[12][8];
+  for (int i = 0; i < 12; i++) {
+    snprintf(names[i], sizeof names[i], "x%d", i);
+    snn__nir_node *n = snn__nir_add_node(&g, names[i], "Linear");
+    ck_assert_snn_ok(snn__nir_add_array(n, "weight", SNN__NIR_F32, 2, d2, w, NULL));
+  }
+  for (int i = 0; i < 12; i++)
+    for (int j = 0; j < 12; j++)
+      if (i != j) ck_assert_snn_ok(snn__nir_add_edge(&g, names[i], names[j]));
+  expect_bad(&g, SNN_E_UNSUPPORTED, "135 distinct edges between 16 nodes"); /* 132 + the chain's 3 */
+}
+END_TEST
+
 START_TEST(test_options) {
   snn_network *net = (snn_network *)1;
   const char *p = fixture("lif_norse.nir");
@@ -1773,6 +1940,9 @@ Suite *suite_nir(void) {
   tcase_set_timeout(tc, 300);
   tcase_add_test(tc, test_bad_graphs);
   tcase_add_test(tc, test_bad_files);
+  tcase_add_test(tc, test_hostile_files);
+  tcase_add_test(tc, test_many_edges);
+  tcase_add_test(tc, test_describe_long_names);
   tcase_add_test(tc, test_oom_import_export);
   suite_add_tcase(s, tc);
   return s;

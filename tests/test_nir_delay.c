@@ -980,6 +980,49 @@ START_TEST(test_export_round_trip) {
   unlink(path);
 }
 END_TEST
+
+/* A neuron-less pool before a delayed layer: the export writes
+ * pool -> Flatten -> Delay -> Affine, and the import took the Delay for one
+ * between the pool and its neurons and refused the file. Also with a conv
+ * layer after the pool. Both re-import to the same network, bit for bit. */
+START_TEST(test_pool_then_delay_round_trip) {
+  for (int conv = 0; conv < 2; conv++) {
+    snn_neuron_model *m = NULL;
+    ck_assert_snn_ok(snn_neuron_model_create(&m, "lif"));
+    ck_assert_snn_ok(snn_neuron_model_set(m, "t_ref", 0));
+    snn_network *a = NULL;
+    snn_layer *l = NULL;
+    ck_assert_snn_ok(snn_network_create(&a, 2, 4, 4));
+    ck_assert_snn_ok(snn_layer_create_pool2d(&l, 2, 4, 4, SNN_POOL_SUM, 2, 2, NULL));
+    ck_assert_snn_ok(snn_network_add_layer(a, l));
+    int32_t d[8] = {1, 0, 2, 0, 3, 1, 0, 2};
+    if (conv)
+      ck_assert_snn_ok(snn_layer_create_conv2d(&l, 2, 2, 2, 3, 2, 2, 1, 1, m));
+    else
+      ck_assert_snn_ok(snn_layer_create_dense(&l, 8, 3, m));
+    ck_assert_snn_ok(snn_layer_set_input_delays(l, d, 8));
+    ck_assert_snn_ok(snn_network_add_layer(a, l));
+    ck_assert_snn_ok(snn_network_init_weights(a, 11));
+    snn_neuron_model_free(m);
+    size_t sz = 0;
+    snn_nir_options o = SNN_NIR_OPTIONS_INIT;
+    ck_assert_snn_err(snn_network_export_nir_mem(&sz, a, NULL, 0, &o), SNN_E_RANGE);
+    void *buf = malloc(sz);
+    ck_assert_snn_ok(snn_network_export_nir_mem(&sz, a, buf, sz, &o));
+    double dt;
+    ck_assert_snn_ok(snn_network_get(&dt, a, "dt"));
+    o.dt = dt / 1000.0;
+    snn_network *b = NULL;
+    ck_assert_snn_ok(snn_network_import_nir_mem(&b, buf, sz, &o));
+    ck_assert_uint_eq(snn_network_n_layers(b), 2);
+    check_delays(b, 1, d, 8);
+    same_net(a, b);
+    free(buf);
+    snn_network_free(a);
+    snn_network_free(b);
+  }
+}
+END_TEST
 #endif
 
 /* The public setter/getter (snn_layer_set_input_delays/_input_delays) on a
@@ -1065,6 +1108,7 @@ Suite *suite_nir_delay(void) {
   tcase_add_test(tc, test_padded_pool_bptt);
 #ifdef SNN_HAVE_HDF5
   tcase_add_test(tc, test_export_round_trip);
+  tcase_add_test(tc, test_pool_then_delay_round_trip);
   tcase_add_test(tc, test_public_api);
 #endif
   suite_add_tcase(s, tc);

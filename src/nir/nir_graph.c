@@ -144,69 +144,98 @@ const snn__nir_field *snn__nir_field_get(const snn__nir_node *nd, const char *na
 }
 
 /* ---- description ------------------------------------------------------------ */
+/* Text is counted in full and copied as far as the caller's buffer goes; no
+ * piece is cut (names may be up to 4096 bytes, prefixes longer). */
 typedef struct sbuf {
   char *p;
   size_t cap, len;
 } sbuf;
 
-static void sb_printf(sbuf *b, const char *fmt, ...) SNN__PRINTF(2, 3);
-static void sb_printf(sbuf *b, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  char tmp[512];
-  int k = vsnprintf(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  if (k < 0) return;
-  size_t m = (size_t)k < sizeof tmp ? (size_t)k : sizeof tmp - 1;
-  if (b->p && b->len < b->cap) {
-    size_t room = b->cap - b->len - 1;
-    memcpy(b->p + b->len, tmp, m < room ? m : room);
-    b->p[b->len + (m < room ? m : room)] = '\0';
+static void sb_put(sbuf *b, const char *s, size_t m) {
+  if (b->p && b->len + 1 < b->cap) {
+    size_t room = b->cap - b->len - 1, c = m < room ? m : room;
+    memcpy(b->p + b->len, s, c);
+    b->p[b->len + c] = '\0';
   }
   b->len += m;
 }
 
-static void describe_graph(sbuf *b, const snn__nir_graph *g, const char *prefix, int depth) {
+static void sb_str(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
+
+/* short formatted pieces only (numbers); strings go through sb_str */
+static void sb_printf(sbuf *b, const char *fmt, ...) SNN__PRINTF(2, 3);
+static void sb_printf(sbuf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char tmp[64];
+  int k = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (k > 0) sb_put(b, tmp, (size_t)k < sizeof tmp ? (size_t)k : sizeof tmp - 1);
+}
+
+/* prefix: the names of the enclosing graphs, each followed by '.', as a list
+ * of frames (no length limit) */
+typedef struct pfx {
+  const struct pfx *up;
+  const char *name;
+} pfx;
+
+static void sb_prefix(sbuf *b, const pfx *p) {
+  if (!p) return;
+  sb_prefix(b, p->up);
+  sb_str(b, p->name);
+  sb_str(b, ".");
+}
+
+static void describe_graph(sbuf *b, const snn__nir_graph *g, const pfx *prefix, int depth) {
   for (size_t i = 0; i < g->n_nodes; i++) {
     const snn__nir_node *nd = &g->nodes[i];
-    sb_printf(b, "node %s%s %s", prefix, nd->name, nd->type);
+    sb_str(b, "node ");
+    sb_prefix(b, prefix);
+    sb_str(b, nd->name);
+    sb_str(b, " ");
+    sb_str(b, nd->type);
     for (size_t k = 0; k < nd->n_f; k++) {
       const snn__nir_field *f = &nd->f[k];
       if (strcmp(f->name, "type") == 0) continue;
+      sb_str(b, " ");
+      sb_str(b, f->name);
       if (f->kind == SNN__NIR_STR) {
-        sb_printf(b, " %s=\"%s\"", f->name, f->s);
+        sb_str(b, "=\"");
+        sb_str(b, f->s);
+        sb_str(b, "\"");
       } else if (f->rank == 0 || (f->n <= 4 && (strcmp(f->name, "shape") == 0 ||
                                                  f->kind == SNN__NIR_I64 || f->n == 1))) {
-        sb_printf(b, " %s=", f->name);
-        if (f->rank > 0) sb_printf(b, "[");
+        sb_str(b, "=");
+        if (f->rank > 0) sb_str(b, "[");
         for (size_t j = 0; j < f->n; j++) sb_printf(b, "%s%.9g", j ? "," : "", f->v[j]);
-        if (f->rank > 0) sb_printf(b, "]");
+        if (f->rank > 0) sb_str(b, "]");
       } else {
-        sb_printf(b, " %s{", f->name);
+        sb_str(b, "{");
         for (int j = 0; j < f->rank; j++) sb_printf(b, "%s%zu", j ? "x" : "", f->dims[j]);
-        sb_printf(b, "}");
+        sb_str(b, "}");
       }
     }
-    sb_printf(b, "\n");
+    sb_str(b, "\n");
     if (nd->sub && depth < SNN__NIR_MAX_DEPTH) {
-      char p2[512];
-      size_t a = strlen(prefix), c = strlen(nd->name);
-      if (a + c + 2 <= sizeof p2) {
-        memcpy(p2, prefix, a);
-        memcpy(p2 + a, nd->name, c);
-        p2[a + c] = '.';
-        p2[a + c + 1] = '\0';
-        describe_graph(b, nd->sub, p2, depth + 1);
-      }
+      pfx here = {prefix, nd->name};
+      describe_graph(b, nd->sub, &here, depth + 1);
     }
   }
-  for (size_t e = 0; e < g->n_edges; e++)
-    sb_printf(b, "edge %s%s -> %s%s\n", prefix, g->edges[2 * e], prefix, g->edges[2 * e + 1]);
+  for (size_t e = 0; e < g->n_edges; e++) {
+    sb_str(b, "edge ");
+    sb_prefix(b, prefix);
+    sb_str(b, g->edges[2 * e]);
+    sb_str(b, " -> ");
+    sb_prefix(b, prefix);
+    sb_str(b, g->edges[2 * e + 1]);
+    sb_str(b, "\n");
+  }
 }
 
 void snn__nir_describe(const snn__nir_graph *g, char *buf, size_t cap, size_t *len) {
   sbuf b = {buf, cap, 0};
   if (buf && cap) buf[0] = '\0';
-  describe_graph(&b, g, "", 0);
+  describe_graph(&b, g, NULL, 0);
   *len = b.len;
 }

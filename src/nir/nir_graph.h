@@ -13,7 +13,7 @@
 
 #define SNN__NIR_MAX_RANK 8
 #define SNN__NIR_MAX_DEPTH 8           /* nesting of NIRGraph nodes */
-#define SNN__NIR_MAX_NODES 100000      /* per file */
+#define SNN__NIR_MAX_NODES 10000       /* per file (nir_h5.c counts every node read) */
 #define SNN__NIR_MAX_ELEMS (1u << 27)  /* per array (1 GiB as double) */
 
 enum { SNN__NIR_F32 = 0, SNN__NIR_F64 = 1, SNN__NIR_I64 = 2, SNN__NIR_STR = 3 };

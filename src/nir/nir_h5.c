@@ -43,6 +43,44 @@ static int is_hard_link(hid_t loc, const char *name) {
   return li.type == H5L_TYPE_HARD;
 }
 
+/* Budget of one file. A group may be hard-linked under many names, so a small
+ * file can expand into b^L nodes over L levels, each re-reading the same large
+ * dataset: the limits below count what was read from the whole file. */
+#define SNN__NIR_MAX_FILE_VALUES ((size_t)1 << 28) /* numeric values (2 GiB as double) */
+typedef struct rdctx {
+  const char *fn;
+  size_t nodes;  /* nodes read (SNN__NIR_MAX_NODES) */
+  size_t values; /* numeric field values read (SNN__NIR_MAX_FILE_VALUES) */
+  size_t edges;  /* edges read (SNN__NIR_MAX_EDGES) */
+} rdctx;
+
+/* A dataset may keep its data in other files (external storage, virtual
+ * datasets): refused, a file must not make libsnn open another one. A large
+ * field whose stored bytes are a tiny fraction of its size (unallocated
+ * chunks read as fill values, or extreme compression) is refused before
+ * allocating it. logical: bytes the field holds when read (0: not checked). */
+static int ds_check(hid_t ds, size_t logical, const char *fn, const char *what) {
+  hid_t dcpl = H5Dget_create_plist(ds);
+  if (dcpl < 0) return snn__error(SNN_E_FORMAT, "%s: %s: unreadable storage properties", fn, what);
+  int n_ext = H5Pget_external_count(dcpl);
+  H5D_layout_t lay = H5Pget_layout(dcpl);
+  H5Pclose(dcpl);
+  if (n_ext != 0 || lay == H5D_VIRTUAL)
+    return snn__error(SNN_E_FORMAT,
+                      "%s: %s keeps its data in another file (HDF5 %s storage); not read", fn,
+                      what, n_ext != 0 ? "external" : "virtual");
+  if (lay < 0) return snn__error(SNN_E_FORMAT, "%s: %s: unreadable storage layout", fn, what);
+  if (logical > ((size_t)16 << 20)) {
+    hsize_t stored = H5Dget_storage_size(ds);
+    if (stored < logical / 1024)
+      return snn__error(SNN_E_FORMAT,
+                        "%s: %s holds %zu bytes but the file stores only %llu for it "
+                        "(unwritten or implausibly compressed data)",
+                        fn, what, logical, (unsigned long long)stored);
+  }
+  return SNN_OK;
+}
+
 /* Reads a string dataset of rank <= 2 into n newly allocated strings. */
 static int read_strings(char ***out, size_t *n_out, int *rank_out, hsize_t *dims, hid_t ds,
                         const char *fn, const char *what) {
@@ -57,6 +95,7 @@ static int read_strings(char ***out, size_t *n_out, int *rank_out, hsize_t *dims
     rc = snn__error(SNN_E_FORMAT, "%s: %s is not a string dataset", fn, what);
     goto done;
   }
+  if ((rc = ds_check(ds, 0, fn, what)) != SNN_OK) goto done;
   rank = H5Sget_simple_extent_ndims(sp);
   if (rank < 0 || rank > 2 || H5Sget_simple_extent_dims(sp, dims, NULL) < 0) {
     rc = snn__error(SNN_E_FORMAT, "%s: %s has an unreadable or unsupported shape", fn, what);
@@ -195,7 +234,8 @@ static int read_string1(char **out, hid_t loc, const char *name, const char *fn,
   return SNN_OK;
 }
 
-static int read_numeric(snn__nir_node *nd, hid_t ds, const char *name, const char *fn) {
+static int read_numeric(snn__nir_node *nd, hid_t ds, const char *name, rdctx *cx) {
+  const char *fn = cx->fn;
   int rc = SNN_OK;
   hid_t t = H5Dget_type(ds), sp = H5Dget_space(ds);
   double *buf = NULL;
@@ -239,6 +279,19 @@ static int read_numeric(snn__nir_node *nd, hid_t ds, const char *name, const cha
       goto done;
     }
   }
+  if (n > SNN__NIR_MAX_FILE_VALUES - cx->values) {
+    rc = snn__error(SNN_E_FORMAT, "%s: the file's numeric fields hold more than %zu values in all",
+                    fn, SNN__NIR_MAX_FILE_VALUES);
+    goto done;
+  }
+  cx->values += n;
+  {
+    char what[600];
+    snprintf(what, sizeof what, "node '%s' field '%s'", nd->name, name);
+    size_t esz = H5Tget_size(t);
+    if ((rc = ds_check(ds, esz && n <= SIZE_MAX / esz ? n * esz : SIZE_MAX, fn, what)) != SNN_OK)
+      goto done;
+  }
   buf = snn__calloc(n ? n : 1, sizeof(double));
   if (!buf) {
     rc = snn__error(SNN_E_NOMEM, "%s: out of memory for field '%s' (%zu values)", fn, name, n);
@@ -278,10 +331,14 @@ static int link_name(char **out, hid_t g, hsize_t i, const char *fn, const char 
   return SNN_OK;
 }
 
-static int read_graph(snn__nir_graph *g, hid_t grp, const char *where, int depth, const char *fn);
+static int read_graph(snn__nir_graph *g, hid_t grp, const char *where, int depth, rdctx *cx);
 
 static int read_node(snn__nir_graph *g, hid_t grp, const char *name, const char *where, int depth,
-                     const char *fn) {
+                     rdctx *cx) {
+  const char *fn = cx->fn;
+  if (++cx->nodes > SNN__NIR_MAX_NODES)
+    return snn__error(SNN_E_FORMAT, "%s: the file has more than %d nodes in all (at '%s')", fn,
+                      SNN__NIR_MAX_NODES, where);
   char *type = NULL;
   int rc = read_string1(&type, grp, "type", fn, where);
   if (rc != SNN_OK) return rc;
@@ -294,7 +351,7 @@ static int read_node(snn__nir_graph *g, hid_t grp, const char *name, const char 
                         SNN__NIR_MAX_DEPTH, where);
     nd->sub = snn__calloc(1, sizeof *nd->sub);
     if (!nd->sub) return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
-    return read_graph(nd->sub, grp, where, depth + 1, fn);
+    return read_graph(nd->sub, grp, where, depth + 1, cx);
   }
   H5G_info_t info;
   if (H5Gget_info(grp, &info) < 0 || info.nlinks > 4096)
@@ -307,7 +364,7 @@ static int read_node(snn__nir_graph *g, hid_t grp, const char *name, const char 
       hid_t obj = H5Oopen(grp, ln, H5P_DEFAULT);
       if (obj < 0) rc = snn__error(SNN_E_FORMAT, "%s: node '%s': cannot open '%s'", fn, where, ln);
       else {
-        if (H5Iget_type(obj) == H5I_DATASET) rc = read_numeric(&g->nodes[g->n_nodes - 1], obj, ln, fn);
+        if (H5Iget_type(obj) == H5I_DATASET) rc = read_numeric(&g->nodes[g->n_nodes - 1], obj, ln, cx);
         H5Oclose(obj); /* sub-groups (metadata, input_type dicts) are ignored */
       }
     }
@@ -316,7 +373,8 @@ static int read_node(snn__nir_graph *g, hid_t grp, const char *name, const char 
   return rc;
 }
 
-static int read_graph(snn__nir_graph *g, hid_t grp, const char *where, int depth, const char *fn) {
+static int read_graph(snn__nir_graph *g, hid_t grp, const char *where, int depth, rdctx *cx) {
+  const char *fn = cx->fn;
   int rc = SNN_OK;
   if (!is_hard_link(grp, "nodes"))
     return snn__error(SNN_E_FORMAT, "%s: graph '%s' has no 'nodes' group", fn, where);
@@ -339,7 +397,7 @@ static int read_graph(snn__nir_graph *g, hid_t grp, const char *where, int depth
       hid_t c = H5Gopen2(ng, ln, H5P_DEFAULT);
       if (c < 0) rc = snn__error(SNN_E_FORMAT, "%s: '%s' is not a group", fn, w2);
       else {
-        rc = read_node(g, c, ln, w2, depth, fn);
+        rc = read_node(g, c, ln, w2, depth, cx);
         H5Gclose(c);
       }
     }
@@ -361,6 +419,11 @@ static int read_graph(snn__nir_graph *g, hid_t grp, const char *where, int depth
   if (rc != SNN_OK) return rc;
   if (n != 0 && (rank != 2 || dims[1] != 2))
     rc = snn__error(SNN_E_FORMAT, "%s: %s must have shape (n, 2)", fn, what);
+  else if (n && (size_t)dims[0] > SNN__NIR_MAX_EDGES - cx->edges)
+    rc = snn__error(SNN_E_FORMAT, "%s: the file has more than %d edges in all (at %s)", fn,
+                    SNN__NIR_MAX_EDGES, what);
+  else
+    cx->edges += n ? (size_t)dims[0] : 0;
   for (size_t e = 0; rc == SNN_OK && n && e < (size_t)dims[0]; e++)
     rc = snn__nir_add_edge(g, s[2 * e], s[2 * e + 1]);
   free_strings(s, n);
@@ -377,7 +440,8 @@ static int read_root(snn__nir_graph *g, hid_t f, const char *fn) {
   if (rc == SNN_OK && strcmp(type, "NIRGraph") != 0)
     rc = snn__error(SNN_E_UNSUPPORTED, "%s: the top node is a '%s', not a NIRGraph", fn, type);
   snn__free(type);
-  if (rc == SNN_OK) rc = read_graph(g, ng, "/node", 0, fn);
+  rdctx cx = {fn, 0, 0, 0};
+  if (rc == SNN_OK) rc = read_graph(g, ng, "/node", 0, &cx);
   H5Gclose(ng);
   return rc;
 }
