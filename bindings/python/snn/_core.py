@@ -45,22 +45,67 @@ def _invalid(msg):
     return InvalidError(_native.SNN_E_INVALID, msg)
 
 
-# Exceptions raised by Python plug-in callbacks (custom neuron models). The callback
-# returns an error status to C; the call that failed because of it re-raises the exception.
-_plugin_errors = []
+# Per-thread state of the calls into libsnn that may run Python callbacks (custom neuron
+# models, progress callables). Callbacks run on the thread that made the call.
+# - errors: exceptions raised by plug-in callbacks during the current call. The callback
+#   returns an error status to C, and the call that failed because of it re-raises the
+#   exception (only that call: the list is per thread and cleared when a call starts).
+# - depth: callbacks running on this thread (nested calls inside them included).
+# - deferred: finalizers of objects closed inside a callback; the running C call may still
+#   use them, so they are freed when the outermost call has returned.
 _plugin_lock = threading.Lock()
+_tls = threading.local()
+
+
+def _cb_state():
+    st = getattr(_tls, "state", None)
+    if st is None:
+        st = _tls.state = _CallbackState()
+    return st
+
+
+class _CallbackState:
+    __slots__ = ("errors", "depth", "deferred")
+
+    def __init__(self):
+        self.errors = []
+        self.depth = 0
+        self.deferred = []
+
+
+class _in_callback:
+    """Context manager around the Python code of a callback that C runs."""
+
+    def __enter__(self):
+        _cb_state().depth += 1
+
+    def __exit__(self, *exc):
+        _cb_state().depth -= 1
+        return False
 
 
 def _plugin_failed(exc):
-    with _plugin_lock:
-        _plugin_errors.append(exc)
+    _cb_state().errors.append(exc)
+
+
+def _call_begin():
+    st = _cb_state()
+    if st.depth == 0:
+        st.errors.clear()  # left by a call that absorbed a callback's failure
+
+
+def _call_end():
+    st = _cb_state()
+    if st.depth == 0 and st.deferred:
+        pending, st.deferred = st.deferred, []
+        for fin in pending:
+            fin()
 
 
 def _raise_status(rc):
     err = _error_for(rc)
-    with _plugin_lock:
-        pending = _plugin_errors[:]
-        _plugin_errors.clear()
+    st = _cb_state()
+    pending, st.errors = st.errors, []
     if pending:
         raise pending[-1] from err
     raise err
@@ -77,7 +122,12 @@ def _fn(name):
 
 def _call(name, *args):
     """Calls library function @p name and raises the matching snn.Error on failure."""
-    rc = _fn(name)(*args)
+    fn = _fn(name)
+    _call_begin()
+    try:
+        rc = fn(*args)
+    finally:
+        _call_end()
     if rc < 0:
         _raise_status(rc)
     return rc
@@ -163,11 +213,31 @@ class _Handle:
         return not self._ptr
 
     def close(self):
-        """Frees the C object now (idempotent); later use raises StateError."""
-        if self._finalizer is not None:
-            self._finalizer()
-            self._finalizer = None
+        """Frees the C object now (idempotent); later use raises StateError. Inside a
+        callback (a progress callable, a Python neuron model) the object is closed for
+        Python at once and freed when the library call running the callback returns."""
+        fin, self._finalizer = self._finalizer, None
         self._ptr = None
+        if fin is not None:
+            st = _cb_state()
+            if st.depth > 0:
+                st.deferred.append(fin)
+            else:
+                fin()
+
+    def __copy__(self):
+        raise TypeError(f"snn.{type(self).__name__} cannot be copied: a copy would share "
+                        f"its C object" + self._copy_hint)
+
+    def __deepcopy__(self, memo):
+        self.__copy__()
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError(f"snn.{type(self).__name__} cannot be pickled (it wraps a C "
+                        f"object){self._pickle_hint}")
+
+    _copy_hint = ""
+    _pickle_hint = ""
 
     def _disown(self):
         """Ownership moved to C (or to a parent): never free this pointer from Python."""
@@ -400,19 +470,22 @@ class NeuronModel(_Params, _Handle):
 
         def c_init(user, p_ptr, s_ptr, n):
             try:
-                prm, st = views(p_ptr, s_ptr, n)
-                init(prm, st)
+                with _in_callback():
+                    prm, st = views(p_ptr, s_ptr, n)
+                    init(prm, st)
                 return 0
             except BaseException as exc:  # noqa: BLE001
                 return fail(exc, "init")
 
         def c_step(user, p_ptr, s_ptr, i_ptr, spk_ptr, n, dt):
             try:
-                prm, st = views(p_ptr, s_ptr, n)
-                cur = np.ctypeslib.as_array(i_ptr, (n,)) if i_ptr else np.zeros(n, np.float32)
-                spk = np.ctypeslib.as_array(spk_ptr, (n,))
-                spk[:] = 0
-                step(prm, st, cur, spk, dt)
+                with _in_callback():
+                    prm, st = views(p_ptr, s_ptr, n)
+                    cur = (np.ctypeslib.as_array(i_ptr, (n,)) if i_ptr
+                           else np.zeros(n, np.float32))
+                    spk = np.ctypeslib.as_array(spk_ptr, (n,))
+                    spk[:] = 0
+                    step(prm, st, cur, spk, dt)
                 return 0
             except BaseException as exc:  # noqa: BLE001
                 return fail(exc, "step")
@@ -680,6 +753,9 @@ class Dataset(_Handle):
     Dataset.load_idx(images, labels), Dataset.load_csv(path, label_column=-1).
     """
 
+    _copy_hint = "; use get() for its arrays and Dataset(...) for a new one"
+    _pickle_hint = _copy_hint
+
     _free_name = "snn_dataset_free"
 
     def __init__(self, x, labels=None):
@@ -873,6 +949,8 @@ class Layer(_Handle):
     borrowed view (still usable for weights etc. while the network lives) and is
     never freed from Python.
     """
+
+    _copy_hint = "; copy its network with Network.clone()"
 
     _free_name = "snn_layer_free"
 
@@ -1087,6 +1165,8 @@ class Network(_Handle):
     Network(784) or Network((1, 28, 28)); add layers with add(); settings "steps",
     "dt", "seed" (numbers) and "readout" ("count" | "membrane" | "membrane_max").
     """
+
+    _pickle_hint = "; use save_mem() and Network.load_mem()"
 
     _free_name = "snn_network_free"
 
@@ -1502,7 +1582,8 @@ class _Callback:
             for name, _ in _native.ProgressStruct._fields_[1:]:
                 f = getattr(_native.ProgressStruct, name)
                 vals.append(getattr(c, name) if f.offset + f.size <= size else None)
-            return 1 if self.fn(Progress(*vals)) else 0
+            with _in_callback():
+                return 1 if self.fn(Progress(*vals)) else 0
         except BaseException as exc:  # noqa: BLE001 - includes KeyboardInterrupt
             self.exc = exc
             return 1
@@ -1523,9 +1604,11 @@ class _Callback:
             self.cfn = ctypes.cast(None, _native.PROGRESS_FN)
         else:
             self.cfn = _native.PROGRESS_FN(self._trampoline)
+        _call_begin()
         try:
             rc = fn(*args, self.cfn, None)
         finally:
+            _call_end()
             if old is not None:
                 signal.signal(signal.SIGINT, old)
         self.cfn = None
@@ -1549,6 +1632,9 @@ class Learner(_Handle):
     its `network` is None.
     learner, net = Learner.load(path) reads a learner file (net is None for SpikeProp).
     """
+
+    _copy_hint = "; use save_mem() and Learner.load_mem()"
+    _pickle_hint = _copy_hint
 
     _free_name = "snn_learner_free"
 

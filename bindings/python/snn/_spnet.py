@@ -61,6 +61,9 @@ class SpNet(_Handle):
     neurons, times = net.spikes()                  # uint32, float64 (ms)
     """
 
+    _copy_hint = "; use save_mem() and SpNet.load_mem()"
+    _pickle_hint = _copy_hint
+
     _free_name = "snn_spnet_free"
 
     def __init__(self, options=None, **kwargs):
