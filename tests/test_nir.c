@@ -893,6 +893,52 @@ START_TEST(test_hostile_files) {
 }
 END_TEST
 
+/* A neuron node right after the Input (no connection) gets an n x n identity
+ * layer, a leading Scale an n x n diagonal one: memory n^2 from n values in
+ * the file. Found by fuzz_nir (a 39-byte graph asked for 6 GB); refused from
+ * 4097 values, accepted below. */
+START_TEST(test_synthesized_layer_limit) {
+  for (int scale = 0; scale < 2; scale++) {
+    /* 4096 builds a 64 MiB layer: not in the quick (valgrind) runs */
+    for (size_t n = snn_test_quick() ? 4097 : 4096; n <= 4097; n++) {
+      snn__nir_graph g;
+      memset(&g, 0, sizeof g);
+      size_t d1 = 1;
+      double sh = (double)n, one = 1, tau = 0.01;
+      snn__nir_node *nd = snn__nir_add_node(&g, "input", "Input");
+      ck_assert_snn_ok(snn__nir_add_array(nd, "shape", SNN__NIR_I64, 1, &d1, &sh, NULL));
+      if (scale) {
+        nd = snn__nir_add_node(&g, "sc", "Scale");
+        ck_assert_snn_ok(snn__nir_add_array(nd, "scale", SNN__NIR_F32, 1, &d1, &one, NULL));
+      }
+      nd = snn__nir_add_node(&g, "lif", "LIF");
+      ck_assert_snn_ok(snn__nir_add_scalar(nd, "tau", SNN__NIR_F32, tau));
+      ck_assert_snn_ok(snn__nir_add_scalar(nd, "r", SNN__NIR_F32, 1));
+      ck_assert_snn_ok(snn__nir_add_scalar(nd, "v_leak", SNN__NIR_F32, 0));
+      ck_assert_snn_ok(snn__nir_add_scalar(nd, "v_threshold", SNN__NIR_F32, 1));
+      nd = snn__nir_add_node(&g, "output", "Output");
+      ck_assert_snn_ok(snn__nir_add_array(nd, "shape", SNN__NIR_I64, 1, &d1, &sh, NULL));
+      ck_assert_snn_ok(snn__nir_add_edge(&g, "input", scale ? "sc" : "lif"));
+      if (scale) ck_assert_snn_ok(snn__nir_add_edge(&g, "sc", "lif"));
+      ck_assert_snn_ok(snn__nir_add_edge(&g, "lif", "output"));
+      snn_network *net = NULL;
+      int rc = snn__nir_to_network(&net, &g, 1e-3, 0, 0, "test");
+      if (n == 4097) {
+        ck_assert_int_eq(rc, SNN_E_UNSUPPORTED);
+        ck_assert_ptr_nonnull(strstr(snn_last_error(), scale ? "(Scale) over 4097 values"
+                                                           : "4097 x 4097 identity"));
+        ck_assert_ptr_null(net);
+      } else {
+        ck_assert_snn_ok(rc);
+        ck_assert_uint_eq(snn_network_n_outputs(net), 4096);
+        snn_network_free(net);
+      }
+      snn__nir_graph_free(&g);
+    }
+  }
+}
+END_TEST
+
 /* Long names are described in full: a 600-byte node name keeps its type and
  * fields, and a sub-graph under a 600-byte prefix is listed (both were cut
  * at 511 bytes, which dropped the type or the whole sub-graph). */
@@ -1943,6 +1989,7 @@ Suite *suite_nir(void) {
   tcase_add_test(tc, test_hostile_files);
   tcase_add_test(tc, test_many_edges);
   tcase_add_test(tc, test_describe_long_names);
+  tcase_add_test(tc, test_synthesized_layer_limit);
   tcase_add_test(tc, test_oom_import_export);
   suite_add_tcase(s, tc);
   return s;

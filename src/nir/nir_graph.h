@@ -15,6 +15,10 @@
 #define SNN__NIR_MAX_DEPTH 8           /* nesting of NIRGraph nodes */
 #define SNN__NIR_MAX_NODES 10000       /* per file (nir_h5.c counts every node read) */
 #define SNN__NIR_MAX_ELEMS (1u << 27)  /* per array (1 GiB as double) */
+/* Largest n of an n x n dense layer the import makes up itself (identity before a
+ * neuron node without a connection, diagonal of a leading Scale): its memory
+ * grows with n^2 while the file holds at most n values (64 MiB of weights). */
+#define SNN__NIR_MAX_SYNTH 4096
 
 enum { SNN__NIR_F32 = 0, SNN__NIR_F64 = 1, SNN__NIR_I64 = 2, SNN__NIR_STR = 3 };
 

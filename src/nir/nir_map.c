@@ -1010,9 +1010,10 @@ static int dense_run_layer(snn_layer **out, const fnode *const *run, size_t nr, 
                           f->name, i);
       if (rc != SNN_OK) break;
       if (!M) {
-        if ((double)ncur * (double)n_in > (double)SNN__NIR_MAX_ELEMS) {
-          rc = snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (Scale) over %zu values is too large "
-                          "for a diagonal dense layer", fn, f->name, ncur);
+        if (ncur > SNN__NIR_MAX_SYNTH) {
+          rc = snn__error(SNN_E_UNSUPPORTED, "%s: node '%s' (Scale) over %zu values would become "
+                          "a %zu x %zu dense layer; libsnn builds these for at most %d values",
+                          fn, f->name, ncur, ncur, ncur, SNN__NIR_MAX_SYNTH);
           break;
         }
         M = snn__calloc(ncur * n_in, sizeof(double));
@@ -1411,6 +1412,11 @@ static int walk(snn_network *net, flat *F, size_t in_idx, shp s, double dt, int 
     }
     if (conn) {
       rc = run_layer(&l, run, nr, s, m, fn);
+    } else if (shp_n(s) > SNN__NIR_MAX_SYNTH) {
+      rc = snn__error(SNN_E_UNSUPPORTED,
+                      "%s: neuron node '%s' has no connection before it: it would get a %zu x %zu "
+                      "identity dense layer; libsnn builds these for at most %d values",
+                      fn, neur->name, shp_n(s), shp_n(s), SNN__NIR_MAX_SYNTH);
     } else {
       rc = snn_layer_create_dense(&l, shp_n(s), shp_n(s), m);
       if (rc == SNN_OK) {
