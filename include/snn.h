@@ -1447,9 +1447,11 @@ SNN_API int snn_learner_create_custom(snn_learner **out, snn_network *net,
  * Trains on the first @p limit samples of @p data (0 = all) in order, one
  * example at a time with plasticity on, calling @p cb after every example
  * (p->batch = examples done, p->n_batches = examples in this call).
+ * Every example is checked (finite, >= 0) before the first one trains, so a
+ * bad example fails the call with nothing changed.
  * @return SNN_OK, SNN_E_INVALID (NULL, not an STDP learner, feature count
- *         differs from n_in), SNN_E_CANCELED, SNN_E_NUMERIC, SNN_E_NOMEM, or a
- *         custom rule's status.
+ *         differs from n_in, a negative or non-finite feature), SNN_E_CANCELED,
+ *         SNN_E_NUMERIC, SNN_E_NOMEM, or a custom rule's status.
  * @since 0.1
  */
 SNN_API int snn_learner_stdp_train(snn_learner *l, const snn_dataset *data, size_t limit,
@@ -1486,7 +1488,9 @@ SNN_API int snn_learner_stdp_apply(snn_learner *l, const uint8_t *pre, size_t n_
  * (0 = all) with plasticity off, each for t_infer (snn_learner_stdp_set_t_infer()), and
  * assigns each neuron the class with the highest mean spike count per example
  * of that class; neurons that never fired get -1.
- * @return SNN_OK, SNN_E_INVALID (also unlabelled data), SNN_E_CANCELED, SNN_E_NOMEM.
+ * @return SNN_OK, SNN_E_INVALID (also unlabelled data), SNN_E_RANGE (labels
+ *         above 65535, the largest class a neuron can hold; nothing changed),
+ *         SNN_E_CANCELED, SNN_E_NOMEM.
  * @since 0.1
  */
 SNN_API int snn_learner_stdp_label(snn_learner *l, const snn_dataset *data, size_t limit,

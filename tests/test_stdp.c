@@ -773,6 +773,120 @@ static int cancel_cb(const snn_progress *p, void *user) {
   return p->batch >= 2;
 }
 
+/* Calls that must fail without changing anything the learner keeps, and
+ * states that the model file could not hold (found by review). */
+START_TEST(test_refusals_change_nothing) {
+  snn_network *net = make_net(8, 3);
+  snn_learner *l = NULL;
+  ck_assert_snn_ok(snn_learner_create_stdp(&l, net, NULL));
+  /* a bad example anywhere in the range: nothing trains */
+  float x[6 * 8];
+  int32_t y[6] = {0, 1, 0, 1, 0, 1};
+  for (int k = 0; k < 6; k++) pattern(x + 8 * k, 8, k & 1);
+  x[5 * 8 + 3] = -0.5f;
+  snn_dataset *d = NULL;
+  ck_assert_snn_ok(snn_dataset_create(&d, x, y, 6, 8));
+  float w0[24], w1[24], th0[3], th1[3];
+  ck_assert_snn_ok(snn_layer_param_get(w0, snn_network_layer(net, 0), SNN_PARAM_WEIGHTS, 24));
+  ck_assert_snn_ok(snn_learner_stdp_theta_get(th0, l, 3));
+  ck_assert_snn_err(snn_learner_stdp_train(l, d, 0, NULL, NULL), SNN_E_INVALID);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "example 5, input 3"));
+  ck_assert_snn_ok(snn_layer_param_get(w1, snn_network_layer(net, 0), SNN_PARAM_WEIGHTS, 24));
+  ck_assert_snn_ok(snn_learner_stdp_theta_get(th1, l, 3));
+  ck_assert(memcmp(w0, w1, sizeof w0) == 0);
+  ck_assert(memcmp(th0, th1, sizeof th0) == 0);
+  ck_assert_snn_ok(snn_learner_stdp_train(l, d, 5, NULL, NULL)); /* the good ones do train */
+  snn_dataset_free(d);
+  /* labels beyond what assignments and model files hold (65535) */
+  int32_t big[2] = {70000, 1};
+  ck_assert_snn_ok(snn_dataset_create(&d, x, big, 2, 8));
+  int32_t a0[3], a1[3];
+  ck_assert_snn_ok(snn_learner_stdp_assignments_get(a0, l, 3));
+  ck_assert_snn_err(snn_learner_stdp_label(l, d, 0, NULL, NULL), SNN_E_RANGE);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "labels up to 70000"));
+  ck_assert_snn_ok(snn_learner_stdp_assignments_get(a1, l, 3));
+  ck_assert(memcmp(a0, a1, sizeof a0) == 0);
+  snn_dataset_free(d);
+  big[0] = 65535;
+  ck_assert_snn_ok(snn_dataset_create(&d, x, big, 2, 8));
+  ck_assert_snn_ok(snn_learner_stdp_label(l, d, 0, NULL, NULL));
+  ck_assert_snn_ok(snn_learner_stdp_assignments_get(a1, l, 3));
+  snn_dataset_free(d);
+  size_t sz;
+  ck_assert_snn_err(snn_learner_save_mem(&sz, l, NULL, 0), SNN_E_RANGE); /* size query */
+  void *buf = malloc(sz);
+  ck_assert_snn_ok(snn_learner_save_mem(&sz, l, buf, sz));
+  snn_learner *l2 = NULL;
+  snn_network *n2 = NULL;
+  ck_assert_snn_ok(snn_learner_load_mem(&l2, &n2, buf, sz, NULL)); /* 65535 loads back */
+  ck_assert_snn_ok(snn_learner_stdp_assignments_get(a0, l2, 3));
+  ck_assert(memcmp(a0, a1, sizeof a0) == 0);
+  LFREE(l2);
+  snn_network_free(n2);
+  free(buf);
+  /* input delays set after creation: the file could not be loaded, so no save */
+  int32_t dl[8] = {0, 1, 0, 0, 2, 0, 0, 0};
+  ck_assert_snn_ok(snn_network_set_input_delays(net, 0, dl, 8));
+  ck_assert_snn_err(snn_learner_save_mem(&sz, l, NULL, 0), SNN_E_STATE);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "input delays"));
+  ck_assert_snn_ok(snn_network_set_input_delays(net, 0, NULL, 0));
+  ck_assert_snn_err(snn_learner_save_mem(&sz, l, NULL, 0), SNN_E_RANGE); /* saves again */
+  LFREE(l);
+  /* options beyond the float range would become inf inside the simulation */
+  snn_stdp_options o = SNN_STDP_OPTIONS_INIT;
+  o.norm_total = 1e39;
+  ck_assert_snn_err(snn_learner_create_stdp(&l, net, &o), SNN_E_RANGE);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "norm_total must fit a float"));
+  o = (snn_stdp_options)SNN_STDP_OPTIONS_INIT;
+  o.w_min = -1e39;
+  ck_assert_snn_err(snn_learner_create_stdp(&l, net, &o), SNN_E_RANGE);
+  o = (snn_stdp_options)SNN_STDP_OPTIONS_INIT;
+  o.theta_plus = 3.0e38; /* in range: accepted */
+  ck_assert_snn_ok(snn_learner_create_stdp(&l, net, &o));
+  LFREE(l);
+  snn_network_free(net);
+}
+END_TEST
+
+/* A rule callback that fails without a message gets one naming the callback,
+ * not an older, unrelated message of the thread; a success keeps the
+ * thread's message as it was. */
+static int fail_quietly(void *user, size_t i, float *w_row, size_t n_out, const float *post1,
+                        const float *post2, double t) {
+  (void)user, (void)i, (void)w_row, (void)n_out, (void)post1, (void)post2, (void)t;
+  return SNN_E_RANGE;
+}
+
+START_TEST(test_callback_message) {
+  snn_network *net = make_net(8, 2);
+  snn_learner *l = NULL;
+  obs ob;
+  memset(&ob, 0, sizeof ob);
+  snn_learner_ops ops = obs_ops();
+  ck_assert_snn_ok(snn_learner_create_custom(&l, net, NULL, &ops, &ob));
+  float x[8];
+  pattern(x, 8, 0);
+  ck_assert_snn_err(snn_learner_stdp_theta_set(l, NULL, 2), SNN_E_INVALID); /* an old message */
+  ck_assert_int_eq(snn_learner_stdp_present(NULL, l, 0, x, 8, -1, 1), SNN_OK);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "'src' must not be NULL")); /* kept */
+  LFREE(l);
+  ops.on_pre = fail_quietly;
+  ck_assert_snn_ok(snn_learner_create_custom(&l, net, NULL, &ops, &ob));
+  /* (not through ck_assert_snn_err, which clears the message first) */
+  ck_assert_snn_err(snn_learner_stdp_theta_set(l, NULL, 2), SNN_E_INVALID);
+  ck_assert_int_eq(snn_learner_stdp_present(NULL, l, 0, x, 8, -1, 1), SNN_E_RANGE);
+  ck_assert_msg(strstr(snn_last_error(), "learning-rule callback returned -3") != NULL, "%s",
+                snn_last_error());
+  uint8_t pre[8] = {1, 0, 0, 0, 0, 0, 0, 0}, post[2] = {0, 0};
+  ck_assert_snn_err(snn_learner_stdp_theta_set(l, NULL, 2), SNN_E_INVALID);
+  ck_assert_int_eq(snn_learner_stdp_apply(l, pre, 8, post, 2, 1), SNN_E_RANGE);
+  ck_assert_msg(strstr(snn_last_error(), "learning-rule callback returned -3") != NULL, "%s",
+                snn_last_error());
+  LFREE(l);
+  snn_network_free(net);
+}
+END_TEST
+
 START_TEST(test_bad_arguments) {
   snn_network *net = make_net(8, 2);
   snn_learner *l = (snn_learner *)(void *)&net; /* must be reset to NULL on failure */
@@ -979,6 +1093,8 @@ Suite *suite_stdp(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_custom_struct_size);
   tcase_add_test(tc, test_bad_arguments);
+  tcase_add_test(tc, test_refusals_change_nothing);
+  tcase_add_test(tc, test_callback_message);
   tcase_add_test(tc, test_oom_create);
   suite_add_tcase(s, tc);
   return s;

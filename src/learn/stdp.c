@@ -14,6 +14,7 @@
 #include "stdp_impl.h"
 #include "../net/serialize.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -424,7 +425,29 @@ static int post_event(snn__stdp *s, size_t j, float *w, double t) {
 
 static int cb_status(int rc) {
   if (rc == SNN_OK) return rc;
-  if (snn_last_error()[0] == '\0') snn__error(rc, "stdp: learning-rule callback returned %d", rc);
+  if (snn_last_error()[0] == '\0')
+    snn__error(rc, "stdp: learning-rule callback returned %d (%s)", rc, snn_strerror(rc));
+  return rc;
+}
+
+/* Around code that runs a custom rule's callbacks: the thread's error detail
+ * is cleared first, so that cb_status() can tell a message the callback set
+ * from an older one, and restored when the code succeeds (a success never
+ * changes it). Built-in rules cannot fail: nothing to do for them. */
+typedef struct cb_guard {
+  int on;
+  char saved[512];
+} cb_guard;
+
+static void cb_enter(cb_guard *g, const snn__stdp *s) {
+  g->on = s->custom;
+  if (!g->on) return;
+  snprintf(g->saved, sizeof g->saved, "%s", snn_last_error());
+  snn_clear_error();
+}
+
+static int cb_leave(const cb_guard *g, int rc) {
+  if (g->on && rc == SNN_OK) snn_set_error(g->saved[0] ? g->saved : NULL);
   return rc;
 }
 
@@ -554,8 +577,18 @@ out:
 /* Presents one example: repeats with higher rates below min_spikes; rests
  * after each presentation. The counts of the final presentation end in
  * m->counts. theta: thresholds to use (s->theta when learning). */
+static int present_body(snn__stdp *s, sim *m, const float *x, int32_t label, int learn,
+                        float *theta);
+
 static int present(snn__stdp *s, sim *m, const float *x, int32_t label, int learn,
                    float *theta) {
+  cb_guard g;
+  cb_enter(&g, s);
+  return cb_leave(&g, present_body(s, m, x, label, learn, theta));
+}
+
+static int present_body(snn__stdp *s, sim *m, const float *x, int32_t label, int learn,
+                        float *theta) {
   float *w = s->net->layers[0]->w;
   int rc;
   const int norm = learn && !(s->flags & SNN_STDP_NO_NORMALIZE);
@@ -666,6 +699,10 @@ static int resolve_options(snn__stdp *s, const snn_stdp_options *in, const char 
                                     : snn__error(SNN_E_INVALID, "%s: %s must be finite (got %g)",
                                                  fn, chk[k].name, chk[k].v))
                              : check_nonneg(fn, chk[k].name, chk[k].v);
+    /* the simulation holds them as float: 1e39 would become inf */
+    if (rc == SNN_OK && fabs(chk[k].v) > FLT_MAX)
+      rc = snn__error(SNN_E_RANGE, "%s: %s must fit a float (|x| <= %g; got %g)", fn,
+                      chk[k].name, (double)FLT_MAX, chk[k].v);
     if (rc) return rc;
   }
   s->a_plus = dflt(o.a_plus, 1e-2);
@@ -958,12 +995,23 @@ static int train_range(snn__stdp *s, const snn_dataset *data, size_t limit, snn_
   if (rc) return rc;
   const double t0 = snn__now();
   float *x = s->tr.xbuf;
+  /* every example is checked before the first one trains: a bad one must not
+   * fail the call after part of the data has changed the weights */
+  for (size_t k = 0; k < limit; k++) {
+    int32_t label;
+    if ((rc = snn_dataset_get(x, &label, data, k, 1)) != SNN_OK) return rc;
+    for (size_t i = 0; i < s->n_in; i++)
+      if (!isfinite(x[i]) || x[i] < 0.0f)
+        return snn__error(SNN_E_INVALID,
+                          "%s: example %zu, input %zu must be finite and >= 0 (got %g); nothing "
+                          "was trained",
+                          fn, k, i, (double)x[i]);
+  }
   clear_counters(&s->tr);
   for (size_t k = 0; k < limit && rc == SNN_OK; k++) {
     int32_t label;
     rc = snn_dataset_get(x, &label, data, k, 1);
     if (rc) break;
-    if ((rc = check_x(x, s->n_in, fn)) != SNN_OK) break;
     rc = present(s, &s->tr, x, label, 1, s->theta);
     if (rc) break;
     s->n_train++;
@@ -1042,20 +1090,20 @@ int snn_learner_stdp_apply(snn_learner *l, const uint8_t *pre, size_t n_pre, con
   memset(s->post2, 0, s->n * sizeof(float));
   const float dpre = (float)exp(-s->dt / s->tau_pre), dp1 = (float)exp(-s->dt / s->tau_post1),
               dp2 = (float)exp(-s->dt / s->tau_post2);
-  for (size_t t = 0; t < n_steps; t++) {
+  cb_guard g;
+  cb_enter(&g, s);
+  for (size_t t = 0; t < n_steps && rc == SNN_OK; t++) {
     const double tm = (double)(t + 1) * s->dt;
     decay_traces(s, dpre, dp1, dp2);
-    for (size_t i = 0; i < s->n_in; i++)
-      if (pre[t * s->n_in + i] && (rc = pre_event(s, i, w, tm)) != SNN_OK) return cb_status(rc);
-    for (size_t j = 0; j < s->n; j++)
-      if (post[t * s->n + j] && (rc = post_event(s, j, w, tm)) != SNN_OK) return cb_status(rc);
-    if (s->ops.on_step) {
+    for (size_t i = 0; i < s->n_in && rc == SNN_OK; i++)
+      if (pre[t * s->n_in + i]) rc = pre_event(s, i, w, tm);
+    for (size_t j = 0; j < s->n && rc == SNN_OK; j++)
+      if (post[t * s->n + j]) rc = post_event(s, j, w, tm);
+    if (rc == SNN_OK && s->ops.on_step)
       rc = s->ops.on_step(s->user, w, s->n_in, s->n, post + t * s->n, s->pre, s->post1, s->post2,
                           tm, s->dt);
-      if (rc != SNN_OK) return cb_status(rc);
-    }
   }
-  return SNN_OK;
+  return cb_leave(&g, cb_status(rc));
 }
 
 /* ---- inference (plasticity off; samples independent, in parallel) ------ */
@@ -1153,8 +1201,11 @@ static int run_dataset(snn__stdp *s, const snn_dataset *data, size_t limit, int 
   if (mode == 1 && !s->have_assign)
     return snn__error(SNN_E_STATE, "%s: no neuron labels yet (call snn_learner_stdp_label or "
                       "snn_learner_stdp_assignments_set first)", fn);
-  const double t0 = snn__now();
   const size_t nc = snn_dataset_n_classes(data);
+  if (mode == 0 && nc > 65536) /* assignments_set and model files hold classes <= 65535 */
+    return snn__error(SNN_E_RANGE, "%s: the dataset has labels up to %zu; neuron classes must be "
+                      "in [0, 65535]", fn, nc - 1);
+  const double t0 = snn__now();
   infer_ctx c = {NULL, 0};
   float *x = NULL;
   uint32_t *counts = NULL;

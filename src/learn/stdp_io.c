@@ -114,6 +114,10 @@ static int save_view(snn__stdp_view *v, const snn_learner *l, const char *fn) {
       net->layers[0]->n_in != v->n_in || net->layers[0]->n_out != v->n)
     return snn__error(SNN_E_STATE,
                       "%s: the network's first layer changed since the learner was created", fn);
+  if (net->layers[0]->delay) /* the loader refuses them, as creation does */
+    return snn__error(SNN_E_STATE,
+                      "%s: the network's first layer has input delays, which STDP learners do not "
+                      "support; remove them (snn_network_set_input_delays) to save", fn);
   if (strlen(v->kind) > SNN__MODEL_MAX_NAME)
     return snn__error(SNN_E_INVALID, "%s: the rule name is longer than %u bytes", fn,
                       SNN__MODEL_MAX_NAME);
