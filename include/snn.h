@@ -1587,7 +1587,7 @@ typedef struct snn_spnet_options {
   size_t struct_size;  /**< sizeof(snn_spnet_options) */
   double dt;           /**< time step in ms, (0, 10] [0.1] */
   uint64_t seed;       /**< seed of all randomness of the network (connectivity, snn_spnet_state_uniform()) [0] */
-  size_t record_limit; /**< most spikes the recorder keeps (8 bytes each); later ones are counted as dropped [4194304] */
+  size_t record_limit; /**< most spikes the recorder keeps (8 bytes each; larger values mean SIZE_MAX / 8); later ones are counted as dropped [4194304] */
   uint32_t n_threads;  /**< OpenMP threads for the neuron updates (results do not depend on it) [1] */
 } snn_spnet_options;
 
@@ -1651,7 +1651,8 @@ SNN_API int snn_spnet_population_range(size_t *first, size_t *n, const snn_spnet
  * Sets a synapse or recording parameter of population @p pop:
  * - "synapse": 0 = current-based (default; I_exc, I_inh in pA), 1 =
  *   conductance-based (g_exc, g_inh in nS with reversal potentials); only
- *   before the first run;
+ *   before the first run; a change sets the synaptic variables to 0 (their
+ *   unit changes);
  * - "tau_exc", "tau_inh": decay time constants of the exponential synaptic
  *   kernels in ms, [0.01, 1e6] (defaults 5 and 10);
  * - "E_exc", "E_inh": reversal potentials of conductance synapses in mV
@@ -1779,7 +1780,9 @@ SNN_API int snn_spnet_state_uniform(snn_spnet *net, size_t pop, const char *var,
  *         total), SNN_E_NUMERIC (a membrane potential is NaN/Inf at the end
  *         of the run; checked once per call), SNN_E_NOMEM (buffers, or the recorder could
  *         not grow: the run stops after that step, whose spikes count as
- *         dropped), or a custom model's status.
+ *         dropped), or a custom model's status. A custom model's failure
+ *         stops the run in the middle of a step, after other populations took
+ *         it: later runs and saves are SNN_E_STATE until snn_spnet_reset().
  * @since 0.1
  */
 SNN_API int snn_spnet_run(snn_spnet *net, double duration);

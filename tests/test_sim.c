@@ -511,6 +511,129 @@ START_TEST(test_generic_kinds) {
 END_TEST
 
 /* ---- argument checks beyond the table in test_api.c ------------------------------ */
+/* ---- found by review ----------------------------------------------------- */
+static int fail_calls, fail_at;
+static int fail_init(void *u, const double *p, float *st, size_t n) {
+  (void)u, (void)p;
+  memset(st, 0, n * sizeof *st);
+  return SNN_OK;
+}
+static int fail_step(void *u, const double *p, float *st, const float *i, uint8_t *spk, size_t n,
+                     double dt) {
+  (void)u, (void)p, (void)st, (void)i, (void)dt;
+  memset(spk, 0, n);
+  if (++fail_calls == fail_at) {
+    snn_set_error("fail_step: failing on purpose");
+    return SNN_E_NUMERIC;
+  }
+  return SNN_OK;
+}
+
+/* A custom model failing in the middle of a step (after the lif population
+ * took it) leaves the populations at different times: later runs and saves
+ * are refused until a reset, after which the run matches a fresh network. */
+START_TEST(test_failed_step_needs_reset) {
+  snn_neuron_ops ops = SNN_NEURON_OPS_INIT;
+  ops.name = "fails_on_demand";
+  ops.n_state = 1;
+  ops.init = fail_init;
+  ops.step = fail_step;
+  snn_neuron_model *cm = NULL, *lif = mk("lif");
+  ck_assert_snn_ok(snn_neuron_model_create_custom(&cm, &ops, NULL));
+  snn_spnet *net = NULL;
+  ck_assert_snn_ok(snn_spnet_create(&net, NULL));
+  ck_assert_snn_ok(snn_spnet_add_population(NULL, net, lif, 1));
+  ck_assert_snn_ok(snn_spnet_add_population(NULL, net, cm, 1));
+  ck_assert_snn_ok(snn_spnet_population_set(net, 0, "I_e", 1000));
+  fail_calls = 0;
+  fail_at = 3;
+  ck_assert_int_eq(snn_spnet_run(net, 0.5), SNN_E_NUMERIC);
+  ck_assert_snn_err(snn_spnet_run(net, 0.1), SNN_E_STATE);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "snn_spnet_reset"));
+  size_t sz;
+  ck_assert_snn_err(snn_spnet_save_mem(&sz, net, NULL, 0), SNN_E_STATE);
+  fail_at = -1;
+  ck_assert_snn_ok(snn_spnet_reset(net));
+  ck_assert_snn_ok(snn_spnet_run(net, 0.5));
+  snn_spnet *ref = NULL;
+  ck_assert_snn_ok(snn_spnet_create(&ref, NULL));
+  ck_assert_snn_ok(snn_spnet_add_population(NULL, ref, lif, 1));
+  ck_assert_snn_ok(snn_spnet_population_set(ref, 0, "I_e", 1000));
+  ck_assert_snn_ok(snn_spnet_run(ref, 0.5));
+  float a, b;
+  ck_assert_snn_ok(snn_spnet_state_get(&a, net, 0, "V", 1));
+  ck_assert_snn_ok(snn_spnet_state_get(&b, ref, 0, "V", 1));
+  ck_assert(a == b);
+  /* now refused only for the custom kind, which files cannot name */
+  ck_assert_snn_err(snn_spnet_save_mem(&sz, net, NULL, 0), SNN_E_UNSUPPORTED);
+  snn_spnet_free(ref);
+  snn_spnet_free(net);
+  snn_neuron_model_free(cm);
+  snn_neuron_model_free(lif);
+}
+END_TEST
+
+/* States and settings the model file could not hold, or that made NaN. */
+START_TEST(test_review_edges) {
+  /* record_limit beyond what the recorder can hold means "all": saves and loads */
+  snn_spnet_options o = SNN_SPNET_OPTIONS_INIT;
+  o.record_limit = SIZE_MAX;
+  snn_spnet *net = NULL, *back = NULL;
+  ck_assert_snn_ok(snn_spnet_create(&net, &o));
+  snn_neuron_model *lif = mk("lif");
+  ck_assert_snn_ok(snn_spnet_add_population(NULL, net, lif, 2));
+  size_t sz;
+  ck_assert_snn_err(snn_spnet_save_mem(&sz, net, NULL, 0), SNN_E_RANGE);
+  void *buf = malloc(sz);
+  ck_assert_snn_ok(snn_spnet_save_mem(&sz, net, buf, sz));
+  ck_assert_snn_ok(snn_spnet_load_mem(&back, buf, sz));
+  snn_spnet_free(back);
+  free(buf);
+  /* switching a population to conductances clears its synaptic variables: a
+   * current of -50 pA would otherwise become a conductance of -50 nS */
+  float neg[2] = {-50, 20}, g[2];
+  ck_assert_snn_ok(snn_spnet_state_set(net, 0, "I_exc", neg, 2));
+  ck_assert_snn_ok(snn_spnet_population_set(net, 0, "synapse", 1));
+  ck_assert_snn_ok(snn_spnet_state_get(g, net, 0, "g_exc", 2));
+  ck_assert(g[0] == 0.0f && g[1] == 0.0f);
+  ck_assert_snn_ok(snn_spnet_run(net, 1.0));
+  ck_assert_snn_err(snn_spnet_save_mem(&sz, net, NULL, 0), SNN_E_RANGE); /* savable */
+  snn_spnet_free(net);
+  /* tau_m far below dt (allowed values): finite, at V_inf = E_L + I_e / g_L */
+  snn_neuron_model *fast = mk("lif");
+  ck_assert_snn_ok(snn_neuron_model_set(fast, "C_m", 0.001));
+  ck_assert_snn_ok(snn_neuron_model_set(fast, "g_L", 10));
+  ck_assert_snn_ok(snn_spnet_create(&net, NULL));
+  ck_assert_snn_ok(snn_spnet_add_population(NULL, net, fast, 1));
+  ck_assert_snn_ok(snn_spnet_population_set(net, 0, "I_e", 100));
+  ck_assert_snn_ok(snn_spnet_add_population(NULL, net, lif, 1));
+  snn_spnet_connect_options co = SNN_SPNET_CONNECT_OPTIONS_INIT;
+  co.p = 1;
+  co.weight = 5;
+  ck_assert_snn_ok(snn_spnet_connect(NULL, net, 1, 0, &co));
+  ck_assert_snn_ok(snn_spnet_run(net, 1.0));
+  float v;
+  ck_assert_snn_ok(snn_spnet_state_get(&v, net, 0, "V", 1));
+  double el;
+  ck_assert_snn_ok(snn_neuron_model_get(&el, fast, "E_L"));
+  ck_assert_msg(fabs(v - (el + 10.0)) < 1e-3, "V %g, want %g", (double)v, el + 10.0);
+  snn_spnet_free(net);
+  /* more than 2^32-1 synapses in one projection: SNN_E_RANGE before allocating */
+  ck_assert_snn_ok(snn_spnet_create(&net, NULL));
+  ck_assert_snn_ok(snn_spnet_add_population(NULL, net, lif, 4096));
+  ck_assert_snn_ok(snn_spnet_add_population(NULL, net, lif, 1048577));
+  co = (snn_spnet_connect_options)SNN_SPNET_CONNECT_OPTIONS_INIT;
+  co.rule = SNN_SPNET_FIXED_INDEGREE;
+  co.in_degree = 4096;
+  co.weight = 1;
+  ck_assert_snn_err(snn_spnet_connect(NULL, net, 0, 1, &co), SNN_E_RANGE);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "2^32-1 synapses"));
+  snn_spnet_free(net);
+  snn_neuron_model_free(fast);
+  snn_neuron_model_free(lif);
+}
+END_TEST
+
 START_TEST(test_bad_args) {
   snn_spnet *net = NULL;
   snn_spnet_options o = SNN_SPNET_OPTIONS_INIT;
@@ -666,6 +789,8 @@ Suite *suite_sim(void) {
   tc = tcase_create("errors");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_bad_args);
+  tcase_add_test(tc, test_failed_step_needs_reset);
+  tcase_add_test(tc, test_review_edges);
   tcase_add_test(tc, test_oom);
   suite_add_tcase(s, tc);
   return s;

@@ -49,6 +49,10 @@ static int draw_prob(snn__sp_proj *pr, size_t n_src, size_t n_dst, int same, dou
       if (!(j < (double)n_dst)) break;
       size_t jj = (size_t)j;
       if (same && !autapses && jj == i) continue;
+      if (nnz == UINT32_MAX) { /* synapse indices are 32-bit (and so is the file's count) */
+        snn__free(tgt);
+        return SNN_E_RANGE;
+      }
       if (grow_u32(&tgt, &cap, nnz + 1)) goto oom;
       tgt[nnz++] = (uint32_t)jj;
     }
@@ -70,7 +74,7 @@ static int draw_indegree(snn__sp_proj *pr, size_t n_src, size_t n_dst, int same,
                          int autapses, snn__rng *rng) {
   size_t m = n_src - ((same && !autapses) ? 1 : 0); /* eligible sources per target */
   size_t nnz;
-  if (snn__mul_size(&nnz, (size_t)k, n_dst)) return SNN_E_NOMEM;
+  if (snn__mul_size(&nnz, (size_t)k, n_dst) || nnz > UINT32_MAX) return SNN_E_RANGE;
   uint32_t *src = snn__malloc(nnz * sizeof *src);
   uint32_t *tgt = snn__malloc(nnz * sizeof *tgt);
   uint8_t *mark = snn__calloc(m ? m : 1, 1);
@@ -122,6 +126,9 @@ int snn__sp_draw(snn__sp_proj *pr, size_t n_src, size_t n_dst, int same, int rul
   if (rc) {
     snn__free(pr->row);
     pr->row = NULL;
+    if (rc == SNN_E_RANGE)
+      return snn__error(SNN_E_RANGE, "%s: the projection would have more than 2^32-1 synapses",
+                        fn);
     return snn__error(SNN_E_NOMEM, "%s: out of memory (synapses)", fn);
   }
   pr->w0 = (float)w;

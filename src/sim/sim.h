@@ -59,6 +59,7 @@ struct snn_spnet {
 
   /* run-time buffers, allocated by the first run */
   int prepared;
+  int broken; /* a run failed in the middle of a step: state inconsistent until reset */
   uint32_t n_slots;   /* max delay + 1 */
   float *buf_e, *buf_i; /* n_slots * n_total each */
   uint8_t *spk8;      /* generic populations: the model kernel's spike bytes */

@@ -86,6 +86,9 @@ int snn_spnet_create(snn_spnet **out, const snn_spnet_options *opts) {
   net->dt = o.dt > 0.0 ? o.dt : DEFAULT_DT;
   net->seed = o.seed;
   net->record_limit = o.record_limit ? o.record_limit : DEFAULT_RECORD_LIMIT;
+  /* the recorder can never hold more (8-byte entries); a larger limit ("keep
+   * everything") is this one, which model files can also hold */
+  if (net->record_limit > SIZE_MAX / sizeof *net->rec) net->record_limit = SIZE_MAX / sizeof *net->rec;
   net->n_threads = o.n_threads ? o.n_threads : 1;
   snn__rng_seed(&net->rng, o.seed);
   *out = net;
@@ -264,6 +267,10 @@ int snn_spnet_population_set(snn_spnet *net, size_t pop, const char *name, doubl
   case PP_SYNAPSE:
     if (net->prepared && (int)value != p->cond)
       return snn__error(SNN_E_STATE, "%s: 'synapse' cannot change after the first snn_spnet_run()", fn);
+    if ((int)value != p->cond) { /* pA <-> nS: the old values mean nothing in the new unit */
+      if (p->ge) memset(p->ge, 0, p->n * sizeof *p->ge);
+      if (p->gi) memset(p->gi, 0, p->n * sizeof *p->gi);
+    }
     p->cond = (int)value;
     break;
   case PP_TAU_E: p->tau_e = value; break;
@@ -578,8 +585,11 @@ static void make_consts(snn__sp_consts *k, const snn__sp_pop *p, double h) {
   float *P[2] = {&k->Pe, &k->Pi};
   for (int q = 0; q < 2; q++) {
     double x = h * (1.0 / tm - 1.0 / taus[q]);
-    double f = fabs(x) < 1e-12 ? 1.0 : expm1(x) / x;
-    *P[q] = (float)(h / C * pm * f);
+    double f = fabs(x) < 1e-12 ? 1.0 : expm1(x) / x, v = pm * f;
+    /* h >> tau_m: pm underflows to 0 and expm1(x) overflows; pm (e^x - 1) is
+     * e^(-h/tau_s) - e^(-h/tau_m), finite */
+    if (!isfinite(v)) v = (exp(-h / taus[q]) - pm) / x;
+    *P[q] = (float)(h / C * v);
   }
 }
 
@@ -668,8 +678,11 @@ static int record(snn_spnet *net, const uint32_t *fired, size_t nf) {
       size_t nc = net->cap_rec ? 2 * net->cap_rec : 4096;
       if (nc > net->record_limit) nc = net->record_limit;
       void *nr = snn__realloc(net->rec, net->cap_rec * sizeof *net->rec, nc * sizeof *net->rec);
-      if (!nr) {
-        for (; s < nf; s++) net->n_dropped++;
+      if (!nr) { /* this spike and the later ones of recorded populations */
+        for (; s < nf; s++) {
+          while (pi + 1 < net->n_pops && fired[s] >= net->pops[pi + 1].offset) pi++;
+          net->n_dropped += net->pops[pi].record != 0;
+        }
         return SNN_E_NOMEM;
       }
       net->rec = nr;
@@ -687,6 +700,10 @@ int snn_spnet_run(snn_spnet *net, double duration) {
   SNN__CHECK_NULL(net, fn);
   if (!snn__isfinite(duration) || duration < 0.0)
     return snn__error(SNN_E_INVALID, "%s: duration must be finite and >= 0 ms (got %g)", fn, duration);
+  if (net->broken)
+    return snn__error(SNN_E_STATE, "%s: an earlier run failed in the middle of step %llu, so the "
+                      "populations are not at one time; call snn_spnet_reset()", fn,
+                      (unsigned long long)net->step);
   double ds = floor(duration / net->dt + 0.5);
   if (ds + (double)net->step > (double)UINT32_MAX)
     return snn__error(SNN_E_RANGE, "%s: at most 2^32-1 steps in total (at step %llu, asked %.0f more)",
@@ -748,7 +765,10 @@ int snn_spnet_run(snn_spnet *net, double duration) {
       rc = snn__neuron_step(p->model, p->state, p->iin, net->spk8 + g, p->n, h);
       cnt[nblk + i] = snn__sp_collect8(net->spk8 + g, p->n, (uint32_t)g, net->fired + g);
     }
-    if (rc) break;
+    if (rc) { /* other populations already took this step */
+      net->broken = 1;
+      break;
+    }
     /* 2. gather the blocks' spikes into one ascending list at the front of fired[]
      * (a block's list starts at its first neuron's index >= the spikes before it) */
     size_t nf = 0;
@@ -775,7 +795,7 @@ int snn_spnet_run(snn_spnet *net, double duration) {
                               "(%zu spikes held); stopped after step %llu", fn, net->n_rec,
                               (unsigned long long)net->step);
     }
-    net->step++;
+    net->step++; /* also after a recorder failure: the step itself is complete */
   }
   net->sim_seconds += now_s() - t0;
   snn__free(cnt);
@@ -809,6 +829,7 @@ int snn_spnet_reset(snn_spnet *net) {
   net->n_spikes = net->n_dropped = net->n_events = 0;
   net->n_rec = 0;
   net->sim_seconds = 0.0;
+  net->broken = 0;
   return SNN_OK;
 }
 

@@ -159,6 +159,9 @@ static int first_nonfinite(const float *x, size_t n, size_t *at) {
 
 /* Everything the file must represent, checked before a byte is written. */
 static int check_savable(const snn_spnet *net, const char *fn) {
+  if (net->broken)
+    return snn__error(SNN_E_STATE, "%s: an earlier run failed in the middle of a step; the state "
+                      "is not consistent (call snn_spnet_reset())", fn);
   if (net->n_pops > UINT32_MAX || net->n_projs > UINT32_MAX)
     return snn__error(SNN_E_INVALID, "%s: too many populations or projections", fn);
   for (size_t i = 0; i < net->n_pops; i++) {
