@@ -1930,10 +1930,14 @@ SNN_API int snn_spikeprop_options_init(snn_spikeprop_options *o, size_t struct_s
  *        snn_learner_spikeprop_classify() and _evaluate(): "population" or
  *        "latency" (single-spike kinds); copied; NULL = those calls take
  *        features that already are spike times in ms.
- * @param opts copied; NULL = defaults.
- * @return SNN_OK, SNN_E_INVALID (NULL out, zero size, NaN option),
- *         SNN_E_VERSION, SNN_E_RANGE (option out of range, momentum with
- *         SNN_SPIKEPROP_RPROP, or t_max / tau > 1000; the message names it), SNN_E_UNSUPPORTED (@p neuron not "srm",
+ * @param opts copied; NULL = defaults. The default targets (t_early 12,
+ *        t_late 16 ms) must lie within t_max: with t_max below 16 ms set
+ *        both (0 means "default", so a target of exactly 0 is not possible).
+ * @return SNN_OK, SNN_E_INVALID (NULL out, zero size, NaN option, or with
+ *         @p enc: n_in minus the bias input not a positive multiple of the
+ *         encoder's inputs per feature), SNN_E_VERSION, SNN_E_RANGE (option
+ *         out of range, momentum with SNN_SPIKEPROP_RPROP, or t_max / tau >
+ *         1000; the message names it), SNN_E_UNSUPPORTED (@p neuron not "srm",
  *         @p enc not single-spike), SNN_E_NOMEM.
  * @since 0.1
  */

@@ -1540,6 +1540,41 @@ static int cancel_cb(const snn_progress *p, void *user) {
   return 1;
 }
 
+/* Found by review: an encoder whose inputs per feature do not divide n_in
+ * (minus the bias) made a learner nothing could use; default targets above a
+ * short t_max get a message saying what to set. */
+START_TEST(test_create_consistency) {
+  snn_encoder *e = NULL;
+  ck_assert_snn_ok(snn_encoder_create(&e, "population"));
+  ck_assert_snn_ok(snn_encoder_set(e, "m", 4));
+  snn_learner *l = NULL;
+  snn_spikeprop_options o = SNN_SPIKEPROP_OPTIONS_INIT;
+  ck_assert_snn_err(snn_learner_create_spikeprop(&l, 10, 3, 2, NULL, e, &o), SNN_E_INVALID);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "4 inputs per feature"));
+  ck_assert_ptr_null(l);
+  o.bias = 1;
+  ck_assert_snn_ok(snn_learner_create_spikeprop(&l, 9, 3, 2, NULL, e, &o)); /* 2 features + bias */
+  size_t nf = 0;
+  ck_assert_snn_ok(snn_learner_spikeprop_n_features(&nf, l));
+  ck_assert_uint_eq(nf, 2);
+  snn_learner_free(l);
+  l = NULL;
+  ck_assert_snn_err(snn_learner_create_spikeprop(&l, 1, 3, 2, NULL, e, &o), SNN_E_INVALID);
+  ck_assert_snn_ok(snn_learner_create_spikeprop(&l, 1, 3, 2, NULL, NULL, &o)); /* no encoder */
+  snn_learner_free(l);
+  l = NULL;
+  snn_encoder_free(e);
+  o = (snn_spikeprop_options)SNN_SPIKEPROP_OPTIONS_INIT;
+  o.t_max = 10;
+  ck_assert_snn_err(snn_learner_create_spikeprop(&l, 3, 3, 2, NULL, NULL, &o), SNN_E_RANGE);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "set t_early and t_late"));
+  o.t_early = 4;
+  o.t_late = 8;
+  ck_assert_snn_ok(snn_learner_create_spikeprop(&l, 3, 3, 2, NULL, NULL, &o));
+  snn_learner_free(l);
+}
+END_TEST
+
 START_TEST(test_bad_arguments) {
   snn_learner *l = NULL;
   snn_spikeprop_options o;
@@ -1792,6 +1827,7 @@ Suite *suite_spikeprop(void) {
   suite_add_tcase(s, tc);
   tc = tcase_create("api");
   tcase_add_test(tc, test_bad_arguments);
+  tcase_add_test(tc, test_create_consistency);
   tcase_add_test(tc, test_oom);
   suite_add_tcase(s, tc);
   return s;

@@ -169,12 +169,15 @@ static int resolve(snn_spikeprop_options *r, const snn_spikeprop_options *in, do
            r->w_init_max);
   RANGE_IF(r->w_init_max != 0 && r->w_init_max < r->w_init_min,
            "%s: w_init_max (%g) must be >= w_init_min (%g)", fn, r->w_init_max, r->w_init_min);
-  if (r->t_early == 0) r->t_early = 12.0;
-  if (r->t_late == 0) r->t_late = 16.0;
-  RANGE_IF(r->t_early < 0 || r->t_early > r->t_max, "%s: t_early must be in [0, t_max] (got %g)",
-           fn, r->t_early);
-  RANGE_IF(r->t_late < 0 || r->t_late > r->t_max, "%s: t_late must be in [0, t_max] (got %g)", fn,
-           r->t_late);
+  const int dflt_e = r->t_early == 0, dflt_l = r->t_late == 0;
+  if (dflt_e) r->t_early = 12.0;
+  if (dflt_l) r->t_late = 16.0;
+  RANGE_IF(r->t_early < 0 || r->t_early > r->t_max,
+           "%s: t_early must be in [0, t_max = %g] (got %g%s)", fn, r->t_max, r->t_early,
+           dflt_e ? ", the default: set t_early and t_late for a t_max below 16 ms" : "");
+  RANGE_IF(r->t_late < 0 || r->t_late > r->t_max,
+           "%s: t_late must be in [0, t_max = %g] (got %g%s)", fn, r->t_max, r->t_late,
+           dflt_l ? ", the default: set t_early and t_late for a t_max below 16 ms" : "");
   RANGE_IF(r->bias > 1, "%s: bias must be 0 or 1 (got %u)", fn, (unsigned)r->bias);
   RANGE_IF(r->weight_decay < 0 || r->weight_decay > 1e3,
            "%s: weight_decay must be in [0, 1e3] (got %g)", fn, r->weight_decay);
@@ -339,6 +342,16 @@ int snn_learner_create_spikeprop(snn_learner **out, size_t n_in, size_t n_hidden
   snn_spikeprop_options o;
   int rc = resolve(&o, opts, tau, fn);
   if (rc != SNN_OK) return rc;
+  if (enc) { /* the encoded inputs (n_in minus the bias) are whole features */
+    size_t per = 0, nenc = n_in - (o.bias && n_in ? 1 : 0);
+    if ((rc = snn_encoder_output_size(&per, enc, 1)) != SNN_OK) return rc;
+    if (per == 0 || nenc == 0 || nenc % per != 0)
+      return snn__error(SNN_E_INVALID,
+                        "%s: the '%s' encoder gives %zu inputs per feature, but n_in%s is %zu, "
+                        "not a positive multiple of it",
+                        fn, snn_encoder_kind(enc), per, o.bias ? " minus the bias input" : "",
+                        nenc);
+  }
   size_t K = o.terminals, n1, n2, nt;
   if (snn__mul_size(&n1, n_hidden * n_in, K) != 0 || snn__mul_size(&n2, n_out * n_hidden, K) != 0 ||
       n1 + n2 < n1 || n1 + n2 > ((size_t)1 << 31))
