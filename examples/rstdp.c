@@ -16,6 +16,7 @@
  * if the last two blocks are at least 90% right.
  *   usage: rstdp [--trials N] [--seed S] [--quiet] */
 #include <math.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,9 +89,24 @@ int main(int argc, char **argv) {
   int trials = 300, quiet = 0;
   unsigned long seed = 3;
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--trials") && i + 1 < argc) trials = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoul(argv[++i], NULL, 10);
-    else if (!strcmp(argv[i], "--quiet")) quiet = 1;
+    char *end = NULL;
+    if (!strcmp(argv[i], "--trials") && i + 1 < argc) {
+      errno = 0;
+      long v = strtol(argv[++i], &end, 10);
+      if (end == argv[i] || *end || errno || v < 1 || v > 10000000) {
+        fprintf(stderr, "rstdp: --trials must be an integer in [1, 10000000] (got '%s')\n",
+                argv[i]);
+        return 2;
+      }
+      trials = (int)v;
+    } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+      errno = 0;
+      seed = strtoul(argv[++i], &end, 10);
+      if (end == argv[i] || *end || errno || argv[i][0] == '-') {
+        fprintf(stderr, "rstdp: --seed must be a non-negative integer (got '%s')\n", argv[i]);
+        return 2;
+      }
+    } else if (!strcmp(argv[i], "--quiet")) quiet = 1;
     else {
       fprintf(stderr, "usage: rstdp [--trials N] [--seed S] [--quiet]\n");
       return 2;

@@ -128,7 +128,9 @@ int main(int argc, char **argv) {
     } else if (!strcmp(o, "--duration") && has) {
       if (parse_num(argv[++a], &duration) || duration < 0) return usage("--duration must be >= 0 ms");
     } else if (!strcmp(o, "--seed") && has) {
-      if (parse_num(argv[++a], &seed) || seed < 0 || seed != floor(seed)) return usage("bad --seed");
+      /* a double holds integers exactly up to 2^53 */
+      if (parse_num(argv[++a], &seed) || seed < 0 || seed != floor(seed) || seed > 9007199254740992.0)
+        return usage("--seed must be an integer in [0, 2^53]");
     } else if (!strcmp(o, "--threads") && has) {
       if (parse_num(argv[++a], &threads) || threads < 1 || threads > 256 || threads != floor(threads))
         return usage("--threads must be in [1, 256]");

@@ -21,6 +21,8 @@
  * them in data/uci. Protocol and figures: docs/spikeprop.md. */
 #include <snn.h>
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +37,11 @@ static void usage(const char *msg) {
   exit(2);
 }
 
-static unsigned long parse_ul(const char *s, const char *what) {
+static unsigned long parse_ul(const char *s, const char *what, unsigned long max) {
   char *end;
+  errno = 0;
   unsigned long v = strtoul(s, &end, 10);
-  if (*s == '\0' || *end != '\0' || s[0] == '-') {
+  if (*s == '\0' || *end != '\0' || s[0] == '-' || errno == ERANGE || v > max) {
     char buf[128];
     snprintf(buf, sizeof buf, "bad value for %s: '%s'", what, s);
     usage(buf);
@@ -61,12 +64,12 @@ int main(int argc, char **argv) {
     } else if (i + 1 < argc && strcmp(a, "--dataset") == 0) {
       ds = argv[++i];
     } else if (i + 1 < argc && strcmp(a, "--epochs") == 0) {
-      c.epochs = (unsigned)parse_ul(argv[++i], "--epochs");
+      c.epochs = (unsigned)parse_ul(argv[++i], "--epochs", 10000000);
       if (c.epochs == 0) usage("--epochs must be >= 1");
     } else if (i + 1 < argc && strcmp(a, "--seed") == 0) {
-      c.seed = parse_ul(argv[++i], "--seed");
+      c.seed = parse_ul(argv[++i], "--seed", ULONG_MAX);
     } else if (i + 1 < argc && strcmp(a, "--folds") == 0) {
-      c.folds = (unsigned)parse_ul(argv[++i], "--folds");
+      c.folds = (unsigned)parse_ul(argv[++i], "--folds", 1000000);
       if (c.folds < 2) usage("--folds must be >= 2");
     } else if (i + 1 < argc && strcmp(a, "--data") == 0) {
       c.data_dir = argv[++i];

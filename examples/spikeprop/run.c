@@ -240,7 +240,9 @@ static int train_fold(double *score, snn_learner *l, const uci_setup *u, unsigne
     else if (rc == SNN_OK && !quiet)
       fprintf(stderr, "fold %u epoch %u: mean E %.3f\n", f + 1, e + 1, loss);
   }
-  if (rc == SNN_OK && va) rc = snn_learner_spikeprop_weights_set(l, best, np);
+  /* best_acc < 0: no epoch ran (epochs 0); the weights are the initial ones */
+  if (rc == SNN_OK && va && best_acc >= 0) rc = snn_learner_spikeprop_weights_set(l, best, np);
+  if (rc == SNN_OK && va && best_acc < 0) rc = snn_learner_spikeprop_evaluate(&best_acc, l, va);
   free(best);
   if (rc == SNN_OK && va) *score = best_acc;
   else if (rc == SNN_OK) rc = snn_learner_spikeprop_evaluate(score, l, tr);
@@ -254,6 +256,10 @@ int sp_run_uci(sp_result *r, const sp_config *c, const char *name) {
   us.hidden = (unsigned)env_or("SPIKEPROP_HIDDEN", us.hidden);
   us.lr = env_or("SPIKEPROP_LR", us.lr);
   us.epochs = (unsigned)env_or("SPIKEPROP_EPOCHS", us.epochs);
+  if (c->epochs == 0 && us.epochs == 0) {
+    fprintf(stderr, "spikeprop: SPIKEPROP_EPOCHS must be >= 1\n");
+    return SNN_E_INVALID;
+  }
   us.val = env_or("SPIKEPROP_VAL", us.val);
   us.decay = env_or("SPIKEPROP_DECAY", us.decay);
   us.restarts = (unsigned)env_or("SPIKEPROP_RESTARTS", us.restarts);

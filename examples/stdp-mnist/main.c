@@ -258,10 +258,12 @@ int main(int argc, char **argv) {
     return fail(validating ? "making the validation set" : "loading the test set", rc);
   }
   if (train_limit == 0 || train_limit > n_train) train_limit = n_train;
+  /* 0 (the default, also when given): all, or with --validate the images before it */
+  const int label_all = label_limit == 0;
   if (label_limit == 0 || label_limit > n_train) label_limit = n_train;
   /* labelling must not see the validation images' labels */
   if (validating && label_limit > validate) {
-    if (label_limit_set) {
+    if (label_limit_set && !label_all) {
       fprintf(stderr,
               "stdp-mnist: --label-limit %zu would label on the validation images %zu..; "
               "use at most %zu with --validate %zu\n",

@@ -27,6 +27,9 @@ awk -v b="$bps" 'BEGIN { exit !(b >= 4 && b <= 4.5) }' || fail "bytes per synaps
 again=$("$CUBA" --neurons 2000 --duration 300 --seed 3 --json --threads 2) || fail "cuba rerun"
 [ "$(echo "$again" | num spikes)" = "$(echo "$out" | num spikes)" ] || fail "spike count differs for the same seed"
 other=$("$CUBA" --neurons 2000 --duration 300 --seed 4 --json) || fail "cuba seed 4"
+# seeds a double cannot hold exactly are refused (1e30 used to run as seed 0)
+"$CUBA" --neurons 1000 --duration 10 --seed 1e30 > /dev/null 2>&1; rc=$?
+[ "$rc" -eq 2 ] || fail "--seed 1e30 exited $rc, want 2"
 [ "$(echo "$other" | num spikes)" != "$(echo "$out" | num spikes)" ] || fail "seeds 3 and 4 gave the same count"
 
 # COBA: self-sustained asynchronous irregular activity at 4000 neurons

@@ -10,4 +10,13 @@ echo "$out" | grep -q '^learned' || { echo "$out"; echo "FAIL: no 'learned' line
 [ "$(echo "$out" | grep -c '%')" -ge 10 ] || { echo "$out"; echo "FAIL: no learning curve"; exit 1; }
 [ "$out" = "$("$PROG")" ] || { echo "FAIL: not deterministic"; exit 1; }
 for s in 1 2; do "$PROG" --seed $s --quiet > /dev/null || { echo "FAIL: seed $s did not learn"; exit 1; }; done
+# malformed numbers are refused (atoi/strtoul used to run 40 trials or seed 0 silently)
+for bad in "--trials abc" "--trials -5" "--trials 3000000000" "--trials 12x" "--seed xyz" "--seed -1"; do
+  set +e
+  # shellcheck disable=SC2086
+  "$PROG" $bad --quiet > /dev/null 2>&1
+  rc=$?
+  set -e
+  [ "$rc" -eq 2 ] || { echo "FAIL: rstdp $bad exited $rc, want 2"; exit 1; }
+done
 echo "rstdp.sh: ok"

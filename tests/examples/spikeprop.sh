@@ -68,6 +68,11 @@ set +e
 "$PROG" --dataset xor --save a --load b >/dev/null 2>&1; [ $? -eq 2 ] || fail "--save with --load should exit 2"
 "$PROG" --dataset nope >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown dataset should exit 2"
 "$PROG" --dataset xor --epochs 0 >/dev/null 2>&1; [ $? -eq 2 ] || fail "--epochs 0 should exit 2"
+"$PROG" --dataset xor --folds 4294967298 >/dev/null 2>&1; [ $? -eq 2 ] || fail "--folds 2^32+2 should exit 2"
+"$PROG" --dataset xor --epochs 18446744073709551617 >/dev/null 2>&1; [ $? -eq 2 ] ||
+  fail "--epochs beyond unsigned long should exit 2"
+SPIKEPROP_EPOCHS=0 SPIKEPROP_VAL=0.2 "$PROG" --dataset iris --data "$TMP" --folds 2 >/dev/null 2>&1
+[ $? -eq 1 ] || fail "SPIKEPROP_EPOCHS=0 should exit 1 (it trained from uninitialised weights)"
 "$PROG" --dataset xor --bogus >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown option should exit 2"
 "$PROG" --dataset wbc --data "$TMP/none" >/dev/null 2>&1; [ $? -eq 1 ] || fail "missing data should exit 1"
 "$PROG" --dataset wbc-original --data "$TMP/none" >/dev/null 2>&1; [ $? -eq 1 ] ||

@@ -99,6 +99,9 @@ set +e
 "$PROG" "${args[@]/#60/120}" --validate 100 > /dev/null 2>"$tmp/err8"; [ $? -eq 2 ] ||
   fail "--label-limit over the validation images should exit 2"
 grep -q 'validation images' "$tmp/err8" || fail "no message for --label-limit over --validate"
+# --label-limit 0 is the default ("all", with --validate: the images before it), given or not
+"$PROG" "${args[@]/#60/0}" --validate 100 > /dev/null 2>&1; [ $? -eq 0 ] ||
+  fail "--label-limit 0 with --validate should run as without the flag"
 "$PROG" --tau-theta -1 > /dev/null 2>&1; [ $? -eq 2 ] || fail "bad --tau-theta should exit 2"
 "$PROG" --data "$tmp/nowhere" > /dev/null 2>&1; [ $? -eq 1 ] || fail "missing data should exit 1"
 set -e
