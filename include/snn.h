@@ -1011,7 +1011,8 @@ SNN_API int snn_network_predict(snn_network *net, int32_t *labels, float *scores
 
 /**
  * Classification accuracy (fraction in [0, 1]) of the network on @p data.
- * @return SNN_OK, SNN_E_INVALID (feature count mismatch, unlabelled data), ...
+ * @return SNN_OK, SNN_E_INVALID (feature count mismatch, unlabelled data, more
+ *         classes than the network has outputs), ...
  * @since 0.1
  */
 SNN_API int snn_network_evaluate(double *accuracy, snn_network *net, const snn_dataset *data);
@@ -1209,8 +1210,13 @@ SNN_API const char *snn_learner_kind(const snn_learner *l);
  * Trains for one epoch over @p data (shuffled with the learner's seed and the
  * epoch number), calling @p cb after every batch (may be NULL).
  * @param[out] mean_loss mean batch loss over the epoch, or NULL.
+ * The progress callback may change the network's settings (steps, dt,
+ * encoder, input delays) between batches; the next batch uses them.
  * @return SNN_OK, SNN_E_INVALID, SNN_E_CANCELED, SNN_E_NUMERIC (loss or
- *         gradient became NaN/Inf; the weights of the last good step are kept),
+ *         gradient became NaN/Inf: the weights of the last good step are kept;
+ *         or the update itself overflowed, with a learning rate or weight
+ *         decay too large for the data: the step was applied and the weights
+ *         it made NaN/Inf are unusable, so re-initialise or reload them),
  *         SNN_E_NOMEM.
  * @since 0.1
  */

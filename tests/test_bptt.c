@@ -1263,6 +1263,100 @@ START_TEST(test_numeric) {
 }
 END_TEST
 
+/* An update that itself overflows (finite gradient, lr and weight decay far
+ * too large) is reported at that step: no step returns SNN_OK with a NaN/Inf
+ * weight (AdamW, lr 1e3, weight decay 1 used to reach +-inf with SNN_OK). */
+START_TEST(test_update_overflow) {
+  for (int opt = 0; opt < 2; opt++) {
+    snn_network *net = toy_net(3);
+    snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
+    o.optimizer = opt ? SNN_OPTIMIZER_SGD : SNN_OPTIMIZER_ADAM;
+    o.learning_rate = 1e3;
+    o.weight_decay = 1;
+    o.loss = SNN_LOSS_CE_MEM_SUM;
+    snn_learner *L = NULL;
+    ck_assert_snn_ok(snn_learner_create_bptt(&L, net, &o));
+    float x[8] = {0.9f, 0.8f, 0.1f, 0.2f, 0.1f, 0.2f, 0.9f, 0.7f};
+    int32_t y[2] = {0, 1};
+    size_t np = snn_learner_n_params(L);
+    float *w = malloc(np * sizeof *w);
+    int rc = SNN_OK, steps = 0;
+    while (rc == SNN_OK && steps < 200) {
+      rc = snn_learner_train_batch(L, NULL, x, y, 2, 4);
+      steps++;
+      if (rc != SNN_OK) break;
+      for (size_t li = 0; li < snn_network_n_layers(net); li++) {
+        snn_layer *ly = snn_network_layer(net, li);
+        size_t n = snn_layer_param_size(ly, SNN_PARAM_WEIGHTS);
+        ck_assert_snn_ok(snn_layer_param_get(w, ly, SNN_PARAM_WEIGHTS, n));
+        for (size_t i = 0; i < n; i++)
+          ck_assert_msg(isfinite(w[i]), "opt %d step %d: SNN_OK with weight %g", opt, steps,
+                        (double)w[i]);
+      }
+    }
+    ck_assert_int_eq(rc, SNN_E_NUMERIC);
+    ck_assert_ptr_nonnull(strstr(snn_last_error(), "NaN/Inf"));
+    free(w);
+    snn_learner_free(L);
+    snn_network_free(net);
+  }
+}
+END_TEST
+
+/* The progress callback may change steps and delays between batches
+ * (documented); the workspace follows. It used to be sized once per epoch:
+ * a heap overflow in the loss for more steps, a NULL store for new delays. */
+static int change_net_cb(const snn_progress *p, void *user) {
+  snn_network *net = user;
+  if (p->batch == 0) ck_assert_snn_ok(snn_network_set(net, "steps", 40));
+  if (p->batch == 1) {
+    int32_t d[16];
+    for (int i = 0; i < 16; i++) d[i] = (i % 4) + 1;
+    ck_assert_snn_ok(snn_network_set_input_delays(net, 1, d, 16));
+  }
+  return 0;
+}
+
+START_TEST(test_callback_changes_network) {
+  snn_network *net = toy_net(5);
+  snn_dataset *d = toy_data(64, 2);
+  snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
+  o.batch_size = 16;
+  snn_learner *L = NULL;
+  ck_assert_snn_ok(snn_learner_create_bptt(&L, net, &o));
+  double loss = NAN;
+  ck_assert_snn_ok(snn_learner_train_epoch(L, &loss, d, change_net_cb, net));
+  ck_assert(isfinite(loss));
+  /* the learner now trains the changed network: its gradient equals a fresh one's */
+  float x[4] = {0.9f, 0.8f, 0.1f, 0.2f};
+  int32_t y = 0;
+  size_t np = snn_learner_n_params(L);
+  float *g1 = malloc(np * sizeof *g1), *g2 = malloc(np * sizeof *g2);
+  double l1, l2;
+  ck_assert_snn_ok(snn_learner_gradient(L, g1, np, &l1, x, &y, 1, 4));
+  snn_learner *F = NULL;
+  ck_assert_snn_ok(snn_learner_create_bptt(&F, net, &o));
+  ck_assert_snn_ok(snn_learner_gradient(F, g2, np, &l2, x, &y, 1, 4));
+  ck_assert(l1 == l2);
+  ck_assert(memcmp(g1, g2, np * sizeof *g1) == 0);
+  /* evaluate refuses labels no output can give, as training does */
+  int32_t yy[3] = {0, 1, 4};
+  float xx[12] = {0};
+  snn_dataset *d5 = NULL;
+  ck_assert_snn_ok(snn_dataset_create(&d5, xx, yy, 3, 4));
+  double acc = -1;
+  ck_assert_snn_err(snn_network_evaluate(&acc, net, d5), SNN_E_INVALID);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "5 classes, the network only 2 outputs"));
+  snn_dataset_free(d5);
+  free(g1);
+  free(g2);
+  snn_learner_free(F);
+  snn_learner_free(L);
+  snn_dataset_free(d);
+  snn_network_free(net);
+}
+END_TEST
+
 static void train_weights(float *w, size_t nw, int threads, const char *enc) {
 #ifdef _OPENMP
   omp_set_num_threads(threads);
@@ -1540,6 +1634,8 @@ Suite *suite_bptt(void) {
   tcase_add_test(tc, test_toy_learns);
   tcase_add_test(tc, test_cancel_and_batch);
   tcase_add_test(tc, test_numeric);
+  tcase_add_test(tc, test_update_overflow);
+  tcase_add_test(tc, test_callback_changes_network);
   tcase_add_test(tc, test_determinism);
   tcase_add_test(tc, test_generic_path);
   suite_add_tcase(s, tc);

@@ -289,7 +289,12 @@ static int train_step(snn_learner *l, size_t b, double *loss, size_t *correct) {
     for (ptrdiff_t i = 0; i < (ptrdiff_t)l->n_params; i++) g[i] *= s;
   }
   build_segs(l);
-  snn__optim_step(&l->opt, l->segs, l->n_segs, l->grad, schedule_lr(l));
+  if (snn__optim_step(&l->opt, l->segs, l->n_segs, l->grad, schedule_lr(l)))
+    return snn__error(SNN_E_NUMERIC,
+                      "the update made a weight NaN/Inf (learning rate %g or weight decay too large "
+                      "for the data); the weights are no longer usable: re-initialise or reload "
+                      "them (snn_network_save refuses them)",
+                      schedule_lr(l));
   return SNN_OK;
 }
 
@@ -409,6 +414,9 @@ int snn_learner_train_epoch(snn_learner *l, double *mean_loss, const snn_dataset
   p.n_batches = nb;
   for (size_t bi = 0; bi < nb; bi++) {
     size_t s0 = bi * B, b = n - s0 < B ? n - s0 : B;
+    /* the progress callback may have changed settings (steps, encoder,
+     * delays) since the last batch: the workspace follows them */
+    if ((rc = ensure_engine(l, B)) != SNN_OK) goto done;
     for (size_t s = 0; s < b; s++) {
       rc = snn_dataset_get(l->xb + s * net->n_in, l->yb + s, data, perm[s0 + s], 1);
       if (rc != SNN_OK) goto done;

@@ -35,7 +35,8 @@ typedef struct snn__seg {
   float *w;
   size_t n;
 } snn__seg;
-void snn__optim_step(snn__optim *o, const snn__seg *segs, size_t n_segs, const float *g, double lr);
+/* Applies one step; returns 1 when a weight became NaN/Inf (the update overflowed). */
+int snn__optim_step(snn__optim *o, const snn__seg *segs, size_t n_segs, const float *g, double lr);
 
 /* global L2 norm of g (fixed-order reduction) */
 double snn__norm2(const float *g, size_t n);

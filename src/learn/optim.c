@@ -24,29 +24,40 @@ typedef struct adam_k {
   float b1, b2, step, rb2, eps, decay;
 } adam_k;
 
+/* Both return 1 when a new weight is not finite (the update overflowed: a
+ * learning rate or weight decay too large for the data); x - x is 0 exactly
+ * for finite x, NaN otherwise, and keeps the loop vectorised. */
 SNN__OPT_CLONES
-static void adam_range(float *restrict w, float *restrict m, float *restrict v,
-                       const float *restrict g, size_t n, const adam_k *kp) {
+static int adam_range(float *restrict w, float *restrict m, float *restrict v,
+                      const float *restrict g, size_t n, const adam_k *kp) {
   const adam_k k = *kp;
+  float chk = 0.0f;
   for (size_t i = 0; i < n; i++) {
     float gi = g[i];
     float mi = k.b1 * m[i] + (1.0f - k.b1) * gi;
     float vi = k.b2 * v[i] + (1.0f - k.b2) * gi * gi;
     m[i] = mi;
     v[i] = vi;
-    w[i] = w[i] * k.decay - k.step * mi / (sqrtf(vi) * k.rb2 + k.eps);
+    float wi = w[i] * k.decay - k.step * mi / (sqrtf(vi) * k.rb2 + k.eps);
+    w[i] = wi;
+    chk += wi - wi;
   }
+  return chk != 0.0f;
 }
 
 SNN__OPT_CLONES
-static void sgd_range(float *restrict w, float *restrict m, const float *restrict g, size_t n,
-                      float mu, float wd, float lr) {
+static int sgd_range(float *restrict w, float *restrict m, const float *restrict g, size_t n,
+                     float mu, float wd, float lr) {
+  float chk = 0.0f;
   for (size_t i = 0; i < n; i++) {
     float gi = g[i] + wd * w[i];
     float mi = mu * m[i] + gi;
     m[i] = mi;
-    w[i] -= lr * mi;
+    float wi = w[i] - lr * mi;
+    w[i] = wi;
+    chk += wi - wi;
   }
+  return chk != 0.0f;
 }
 
 int snn__optim_init(snn__optim *o, int kind, size_t n) {
@@ -68,8 +79,9 @@ void snn__optim_free(snn__optim *o) {
   o->m = o->v = NULL;
 }
 
-void snn__optim_step(snn__optim *o, const snn__seg *segs, size_t n_segs, const float *g, double lr) {
+int snn__optim_step(snn__optim *o, const snn__seg *segs, size_t n_segs, const float *g, double lr) {
   size_t base = 0;
+  int bad = 0;
   if (o->kind == SNN_OPTIMIZER_ADAM) {
     o->t++;
     const double bc1 = 1.0 - pow(o->b1, (double)o->t), bc2 = 1.0 - pow(o->b2, (double)o->t);
@@ -79,10 +91,10 @@ void snn__optim_step(snn__optim *o, const snn__seg *segs, size_t n_segs, const f
       float *w = segs[s].w, *m = o->m + base, *v = o->v + base;
       const float *gg = g + base;
       size_t n = segs[s].n, nc = (n + SNN__OPT_CHUNK - 1) / SNN__OPT_CHUNK;
-#pragma omp parallel for schedule(static) if (nc >= 2)
+#pragma omp parallel for schedule(static) if (nc >= 2) reduction(| : bad)
       for (ptrdiff_t c = 0; c < (ptrdiff_t)nc; c++) {
         size_t i0 = (size_t)c * SNN__OPT_CHUNK, len = n - i0 < SNN__OPT_CHUNK ? n - i0 : SNN__OPT_CHUNK;
-        adam_range(w + i0, m + i0, v + i0, gg + i0, len, &k);
+        bad |= adam_range(w + i0, m + i0, v + i0, gg + i0, len, &k);
       }
       base += n;
     }
@@ -92,14 +104,15 @@ void snn__optim_step(snn__optim *o, const snn__seg *segs, size_t n_segs, const f
       float *w = segs[s].w, *m = o->m + base;
       const float *gg = g + base;
       size_t n = segs[s].n, nc = (n + SNN__OPT_CHUNK - 1) / SNN__OPT_CHUNK;
-#pragma omp parallel for schedule(static) if (nc >= 2)
+#pragma omp parallel for schedule(static) if (nc >= 2) reduction(| : bad)
       for (ptrdiff_t c = 0; c < (ptrdiff_t)nc; c++) {
         size_t i0 = (size_t)c * SNN__OPT_CHUNK, len = n - i0 < SNN__OPT_CHUNK ? n - i0 : SNN__OPT_CHUNK;
-        sgd_range(w + i0, m + i0, gg + i0, len, mu, wd, lrf);
+        bad |= sgd_range(w + i0, m + i0, gg + i0, len, mu, wd, lrf);
       }
       base += n;
     }
   }
+  return bad;
 }
 
 #define SNN__NORM_BLOCK 4096

@@ -384,6 +384,10 @@ int snn_network_evaluate(double *accuracy, snn_network *net, const snn_dataset *
   if (n == 0) return snn__error(SNN_E_INVALID, "%s: the dataset is empty", fn);
   if (snn_dataset_n_classes(data) == 0)
     return snn__error(SNN_E_INVALID, "%s: the dataset is unlabelled", fn);
+  /* as training refuses it: labels no output can predict */
+  if (snn_dataset_n_classes(data) > snn_network_n_outputs(net))
+    return snn__error(SNN_E_INVALID, "%s: the dataset has %zu classes, the network only %zu outputs",
+                      fn, snn_dataset_n_classes(data), snn_network_n_outputs(net));
   size_t ok = 0;
   int rc = run_predict(net, NULL, NULL, NULL, n, data, &ok, fn);
   if (rc != SNN_OK) return rc;
