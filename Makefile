@@ -27,7 +27,8 @@ includedir ?= $(PREFIX)/include
 INCLUDEDIR ?= $(includedir)
 bindir ?= $(exec_prefix)/bin
 BINDIR ?= $(bindir)
-PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+pkgconfigdir ?= $(LIBDIR)/pkgconfig
+PKGCONFIGDIR ?= $(pkgconfigdir)
 
 # ---- tools and flags -----------------------------------------------------
 CC ?= cc
@@ -285,6 +286,7 @@ abi-check: lib
 # Regenerate the committed ABI baseline (release commits only; see docs/abi.md).
 abi-baseline: lib
 	abidw --out-file abi/libsnn.abi $(SHLIB)
+	bash scripts/abi-check.sh --constants abi/constants.txt
 
 docs:
 	doxygen docs/Doxyfile
@@ -292,26 +294,27 @@ docs:
 # ---- install ---------------------------------------------------------------
 install: install-lib install-includes install-pc
 
+# Paths are quoted: DESTDIR or PREFIX may contain spaces.
 install-lib: lib
-	$(INSTALL) -d $(DESTDIR)$(LIBDIR)
-	$(INSTALL) -m 644 $(STLIB) $(DESTDIR)$(LIBDIR)/libsnn.a
-	$(INSTALL) -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/$(notdir $(SHLIB))
-	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
-	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsnn.so
+	$(INSTALL) -d "$(DESTDIR)$(LIBDIR)"
+	$(INSTALL) -m 644 $(STLIB) "$(DESTDIR)$(LIBDIR)/libsnn.a"
+	$(INSTALL) -m 755 $(SHLIB) "$(DESTDIR)$(LIBDIR)/$(notdir $(SHLIB))"
+	ln -sf $(notdir $(SHLIB)) "$(DESTDIR)$(LIBDIR)/$(SONAME)"
+	ln -sf $(SONAME) "$(DESTDIR)$(LIBDIR)/libsnn.so"
 
 install-includes:
-	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)
-	$(INSTALL) -m 644 include/snn.h $(DESTDIR)$(INCLUDEDIR)/snn.h
+	$(INSTALL) -d "$(DESTDIR)$(INCLUDEDIR)"
+	$(INSTALL) -m 644 include/snn.h "$(DESTDIR)$(INCLUDEDIR)/snn.h"
 
 install-pc:
-	$(INSTALL) -d $(DESTDIR)$(PKGCONFIGDIR)
-	$(PC_SED) snn.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/snn.pc
-	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/snn.pc
+	$(INSTALL) -d "$(DESTDIR)$(PKGCONFIGDIR)"
+	$(PC_SED) snn.pc.in > "$(DESTDIR)$(PKGCONFIGDIR)/snn.pc"
+	chmod 644 "$(DESTDIR)$(PKGCONFIGDIR)/snn.pc"
 
 uninstall:
-	rm -f $(DESTDIR)$(LIBDIR)/libsnn.a $(DESTDIR)$(LIBDIR)/$(notdir $(SHLIB)) \
-	      $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libsnn.so \
-	      $(DESTDIR)$(INCLUDEDIR)/snn.h $(DESTDIR)$(PKGCONFIGDIR)/snn.pc
+	rm -f "$(DESTDIR)$(LIBDIR)/libsnn.a" "$(DESTDIR)$(LIBDIR)/$(notdir $(SHLIB))" \
+	      "$(DESTDIR)$(LIBDIR)/$(SONAME)" "$(DESTDIR)$(LIBDIR)/libsnn.so" \
+	      "$(DESTDIR)$(INCLUDEDIR)/snn.h" "$(DESTDIR)$(PKGCONFIGDIR)/snn.pc"
 
 # ---- set-up, data, demo ----------------------------------------------------
 deps:

@@ -5,11 +5,42 @@
 #     include/snn.h is in the map;
 #  2. the newest map node equals the header's MAJOR.MINOR;
 #  3. libabigail's abidiff against the committed baseline abi/libsnn.abi:
-#     additions pass, removals and changes fail.
+#     additions pass, removals and changes fail;
+#  4. the values of the header's enum constants (status codes, option values) against
+#     abi/constants.txt: they are compiled into callers, which abidiff cannot see when
+#     the functions take int. New constants pass; a removed or renumbered one fails.
+# abi-check.sh --constants OUT writes the current constants (make abi-baseline).
 set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+# NAME VALUE of every enumerator in include/snn.h, sorted
+constants() {
+  local out=$1 d
+  d=$(mktemp -d)
+  perl -0777 -ne 's{/\*.*?\*/}{}gs; s{//[^\n]*}{}g;
+    while (/\benum\b[^{;]*\{(.*?)\}/gs) { my $b = $1; print "$1\n" while $b =~ /\b(SNN_\w+)\s*(?:=|,|$)/g }
+    # numeric #define flags and values, but not the version (which changes by design)
+    print "$1\n" while /^#define\s+(SNN_(?!VERSION_)\w+)\s+\(?-?(?:0x[0-9a-fA-F]+|[0-9]+)u?\)?\s*$/mg' \
+    "$top/include/snn.h" | sort -u > "$d/names"
+  {
+    echo '#include "snn.h"'
+    echo '#include <stdio.h>'
+    echo 'int main(void) {'
+    while read -r n; do echo "  printf(\"$n %lld\\n\", (long long)$n);"; done < "$d/names"
+    echo '  return 0;'
+    echo '}'
+  } > "$d/c.c"
+  ${CC:-cc} -std=c11 -I"$top/include" "$d/c.c" -o "$d/c"
+  "$d/c" | sort > "$out"
+  rm -rf "$d"
+}
+if [ "${1:-}" = "--constants" ]; then
+  constants "${2:?usage: abi-check.sh --constants OUT}"
+  exit 0
+fi
+
 lib=${1:?usage: abi-check.sh LIB MAJOR.MINOR}
 want=${2:?usage: abi-check.sh LIB MAJOR.MINOR}
-top=$(cd "$(dirname "$0")/.." && pwd)
 map="$top/src/libsnn.map"
 fail=0
 tmp=$(mktemp -d)
@@ -70,5 +101,18 @@ elif [ $((rc & 4)) -ne 0 ]; then
   fi
 else
   echo "abi-check: identical to the baseline"
+fi
+# 4. enum constants
+cbase="$top/abi/constants.txt"
+if [ ! -f "$cbase" ]; then
+  echo "abi-check: no baseline $cbase (make abi-baseline)"; fail=1
+else
+  constants "$tmp/const"
+  if comm -23 "$cbase" "$tmp/const" | grep -q .; then
+    echo "abi-check: enum constants removed or renumbered against the baseline:"
+    comm -23 "$cbase" "$tmp/const"; fail=1
+  else
+    echo "abi-check: $(wc -l < "$cbase") enum constants keep their values ($(comm -13 "$cbase" "$tmp/const" | wc -l) new)"
+  fi
 fi
 [ $fail -eq 0 ] && echo "abi-check: OK" || { echo "abi-check: FAILED"; exit 1; }

@@ -63,4 +63,19 @@ cd "$top"
 "$MAKE" -s -C "$top" uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null
 left=$(find "$dest" -type f -o -type l)
 [ -z "$left" ] || { echo "install test: uninstall left files behind:" >&2; echo "$left" >&2; exit 1; }
+
+# a DESTDIR with a space, and the GNU lower-case pkgconfigdir: install puts every file
+# there, and uninstall removes them without touching a file named like the path's
+# first word (unquoted paths once split at the space: install failed, uninstall
+# deleted "$tmp/sp")
+sp="$tmp/sp ace"
+echo keep > "$tmp/sp"
+"$MAKE" -s -C "$top" install DESTDIR="$sp" PREFIX=/usr pkgconfigdir=/usr/share/pkgconfig >/dev/null
+for f in usr/include/snn.h usr/lib/libsnn.a usr/lib/libsnn.so.0 usr/share/pkgconfig/snn.pc; do
+  [ -e "$sp/$f" ] || { echo "install test: $f missing under a DESTDIR with a space" >&2; exit 1; }
+done
+"$MAKE" -s -C "$top" uninstall DESTDIR="$sp" PREFIX=/usr pkgconfigdir=/usr/share/pkgconfig >/dev/null
+left=$(find "$sp" -type f -o -type l)
+[ -z "$left" ] || { echo "install test: uninstall left behind (space):" >&2; echo "$left" >&2; exit 1; }
+[ "$(cat "$tmp/sp")" = keep ] || { echo "install test: uninstall touched $tmp/sp" >&2; exit 1; }
 echo "install test: install, pkg-config (shared and static, C and C++17) and uninstall OK"
