@@ -995,7 +995,7 @@ START_TEST(test_many_edges) {
   g = good_graph();
   size_t d2[2] = {2, 2};
   double w[4] = {1, 0, 0, 1};
-  char names[12][8];
+  char names[12][16];
   for (int i = 0; i < 12; i++) {
     snprintf(names[i], sizeof names[i], "x%d", i);
     snn__nir_node *n = snn__nir_add_node(&g, names[i], "Linear");
