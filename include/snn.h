@@ -2359,8 +2359,9 @@ SNN_API int snn_nir_describe(size_t *len, char *buf, size_t cap, const char *pat
 
 /**
  * Runs one sample whose input changes every step and keeps every step's
- * output: x[t * n_inputs + i] is fed to the first layer at step t (as the
- * "direct" encoder feeds a constant input). The network starts from its
+ * output: x[t * n_inputs + i] is fed to the first layer at step t as it is
+ * (the network's encoder is not used, so a "direct" encoder's gain does not
+ * apply: scale x yourself). The network starts from its
  * initial state. A plain sequential reference stepper (no BLAS): slower than
  * snn_network_predict(), and neuron models use their generic step (results
  * may differ from predict's fused kernels in the last float bits).
