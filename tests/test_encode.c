@@ -393,9 +393,33 @@ START_TEST(test_direct) {
   for (size_t t = 0; t < 4; t++)
     for (size_t i = 0; i < 3; i++) ck_assert(out[t * 3 + i] == -2.5f * x[i]);
   ck_assert_snn_err(snn_encoder_spike_times(e, out, 3, x, 3), SNN_E_UNSUPPORTED);
+  /* finite gain and input whose product is not a float: refused, not inf */
+  ck_assert_snn_ok(snn_encoder_set(e, "gain", 1e9));
+  const float big[3] = {1.0f, 1e30f, 2.0f};
+  for (size_t i = 0; i < 12; i++) out[i] = 7.0f;
+  ck_assert_snn_err(snn_encoder_encode(e, out, 12, big, 3, 4), SNN_E_RANGE);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "x[1]"));
+  ck_assert(out[0] == 7.0f); /* nothing written */
+  const float ok[3] = {1.0f, 3e29f, -3e29f}; /* 3e38: still a float */
+  ck_assert_snn_ok(snn_encoder_encode(e, out, 12, ok, 3, 4));
+  for (size_t i = 0; i < 12; i++) ck_assert(isfinite(out[i]));
   snn_encoder_free(e);
   e = make("rate");
   ck_assert_int_eq(snn__encoder_is_constant(e), 0);
+  snn_encoder_free(e);
+  /* population: a field width that underflows gave NaN spike times */
+  e = make("population");
+  ck_assert_snn_ok(snn_encoder_set(e, "m", 3));
+  ck_assert_snn_ok(snn_encoder_set(e, "I_min", 0));
+  ck_assert_snn_ok(snn_encoder_set(e, "I_max", 5e-324));
+  ck_assert_snn_ok(snn_encoder_set(e, "beta", 1000));
+  float t[3] = {0, 0, 0};
+  const float z = 0.0f;
+  ck_assert_snn_err(snn_encoder_spike_times(e, t, 3, &z, 1), SNN_E_RANGE);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "too small"));
+  ck_assert_snn_ok(snn_encoder_set(e, "I_max", 1e-300)); /* tiny but normal: fine */
+  ck_assert_snn_ok(snn_encoder_spike_times(e, t, 3, &z, 1));
+  for (int i = 0; i < 3; i++) ck_assert(t[i] == -1.0f || (t[i] >= 0.0f && isfinite(t[i])));
   snn_encoder_free(e);
 }
 END_TEST

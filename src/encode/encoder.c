@@ -4,6 +4,7 @@
 #include "encode.h"
 #include "encoder_impl.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -293,6 +294,28 @@ static int check_consistent(const snn_encoder *e, const char *fn) {
   if (e->kind == SNN__ENC_POPULATION && !(e->p[SNN__POP_I_MAX] > e->p[SNN__POP_I_MIN]))
     return snn__error(SNN_E_RANGE, "%s: population encoder needs I_max > I_min (got %g, %g)", fn,
                       e->p[SNN__POP_I_MAX], e->p[SNN__POP_I_MIN]);
+  if (e->kind == SNN__ENC_POPULATION) {
+    /* a field width that underflows would make (x - centre) / sigma 0/0 = NaN */
+    double sigma = (e->p[SNN__POP_I_MAX] - e->p[SNN__POP_I_MIN]) /
+                   (e->p[SNN__POP_BETA] * (e->p[SNN__POP_M] - 2.0));
+    if (!(sigma >= DBL_MIN) || !isfinite(sigma))
+      return snn__error(SNN_E_RANGE,
+                        "%s: population encoder: I_max - I_min (%g) is too small for m = %g and "
+                        "beta = %g (field width %g)",
+                        fn, e->p[SNN__POP_I_MAX] - e->p[SNN__POP_I_MIN], e->p[SNN__POP_M],
+                        e->p[SNN__POP_BETA], sigma);
+  }
+  return SNN_OK;
+}
+
+/* direct: gain * x must fit a float (the check on x alone lets 1e9 * 1e30 = inf through) */
+static int check_direct_range(const snn_encoder *e, const float *x, size_t n, const char *fn) {
+  if (e->kind != SNN__ENC_DIRECT) return SNN_OK;
+  const double g = fabs(e->p[SNN__DIR_GAIN]);
+  for (size_t i = 0; i < n; i++)
+    if (g * fabs((double)x[i]) > FLT_MAX)
+      return snn__error(SNN_E_RANGE, "%s: gain * x[%zu] = %g * %g does not fit a float", fn, i,
+                        e->p[SNN__DIR_GAIN], (double)x[i]);
   return SNN_OK;
 }
 
@@ -335,6 +358,7 @@ int snn_encoder_encode(snn_encoder *e, float *out, size_t n_out, const float *x,
                       n_steps, n_chan, need, n_out);
   if (e->kind == SNN__ENC_DELTA) n_x = need; /* a time series: n_steps rows of n_in */
   rc = check_finite(x, n_x, fn);
+  if (rc == SNN_OK) rc = check_direct_range(e, x, n_x, fn);
   if (rc != SNN_OK) return rc;
 
   if (e->kind == SNN__ENC_DELTA) {
@@ -375,6 +399,7 @@ int snn__encoder_encode_batch(snn_encoder *e, float *out, const float *x, size_t
     return snn__error(SNN_E_INVALID, "%s: sizes overflow (batch %zu, n_in %zu, n_steps %zu)", fn,
                       batch, n_in, n_steps);
   rc = check_finite(x, n_x, fn);
+  if (rc == SNN_OK) rc = check_direct_range(e, x, n_x, fn);
   if (rc != SNN_OK) return rc;
 
   snn__rng base;
@@ -433,6 +458,7 @@ int snn__encoder_rate_lists(snn_encoder *e, const float *x, size_t batch, size_t
     return snn__error(SNN_E_INVALID, "%s: sizes overflow (batch %zu, n_in %zu, n_steps %zu)", fn,
                       batch, n_in, n_steps);
   rc = check_finite(x, n_x, fn);
+  if (rc == SNN_OK) rc = check_direct_range(e, x, n_x, fn);
   if (rc != SNN_OK) return rc;
 
   snn__lanes *L = lanes;
@@ -488,6 +514,7 @@ int snn_encoder_spike_times(const snn_encoder *e, float *times, size_t n_out, co
     return snn__error(SNN_E_INVALID, "%s: n_out must equal the output size %zu (got %zu)", fn,
                       n_chan, n_out);
   rc = check_finite(x, n_in, fn);
+  if (rc == SNN_OK) rc = check_direct_range(e, x, n_in, fn);
   if (rc != SNN_OK) return rc;
   if (e->kind == SNN__ENC_LATENCY)
     snn__enc_latency_times(e, times, x, n_in);
