@@ -7,6 +7,7 @@
 #define SNN__ERRBUF 512
 
 static _Thread_local char snn__errbuf[SNN__ERRBUF];
+_Static_assert(sizeof(((snn__err_guard *)0)->saved) == SNN__ERRBUF, "guard holds the whole detail");
 
 const char *snn_strerror(int status) {
   switch (status) {
@@ -40,6 +41,16 @@ void snn_set_error(const char *msg) {
   if (n >= SNN__ERRBUF) n = SNN__ERRBUF - 1;
   memcpy(snn__errbuf, msg, n);
   snn__errbuf[n] = '\0';
+}
+
+void snn__err_guard_enter(snn__err_guard *g) {
+  memcpy(g->saved, snn__errbuf, sizeof g->saved);
+  snn__errbuf[0] = '\0';
+}
+
+int snn__err_guard_leave(const snn__err_guard *g, int rc) {
+  if (rc == SNN_OK) memcpy(snn__errbuf, g->saved, sizeof g->saved);
+  return rc;
 }
 
 int snn__verror(int code, const char *fmt, va_list ap) {

@@ -66,6 +66,16 @@ int snn__isfinite(double x);
  * directory, FIFO, device or socket) is SNN_E_IO without blocking. *size: the
  * file's size. */
 int snn__open_regular(FILE **out, uint64_t *size, const char *path, const char *fn);
+/* Around code that runs user callbacks (plug-in models, custom rules): enter
+ * saves the thread's error detail and clears it, so that a message the
+ * callback sets can be told from an older one; leave restores the saved
+ * detail when rc is SNN_OK (a success never changes it) and otherwise keeps
+ * whatever the callback set (empty: the caller supplies a message). */
+typedef struct snn__err_guard {
+  char saved[512];
+} snn__err_guard;
+void snn__err_guard_enter(snn__err_guard *g);
+int snn__err_guard_leave(const snn__err_guard *g, int rc); /* returns rc */
 /* 1 when every byte of s is printable ASCII (0x20..0x7e), the characters a
  * model file stores names in (docs/file-format.md, str) */
 int snn__name_printable(const char *s);

@@ -430,25 +430,15 @@ static int cb_status(int rc) {
   return rc;
 }
 
-/* Around code that runs a custom rule's callbacks: the thread's error detail
- * is cleared first, so that cb_status() can tell a message the callback set
- * from an older one, and restored when the code succeeds (a success never
- * changes it). Built-in rules cannot fail: nothing to do for them. */
-typedef struct cb_guard {
-  int on;
-  char saved[512];
-} cb_guard;
-
-static void cb_enter(cb_guard *g, const snn__stdp *s) {
-  g->on = s->custom;
-  if (!g->on) return;
-  snprintf(g->saved, sizeof g->saved, "%s", snn_last_error());
-  snn_clear_error();
+/* Around code that runs a custom rule's callbacks: an error guard
+ * (internal.h), so that cb_status() sees only messages the callbacks set.
+ * Built-in rules cannot fail: no guard for them. */
+static void cb_enter(snn__err_guard *g, const snn__stdp *s) {
+  if (s->custom) snn__err_guard_enter(g);
 }
 
-static int cb_leave(const cb_guard *g, int rc) {
-  if (g->on && rc == SNN_OK) snn_set_error(g->saved[0] ? g->saved : NULL);
-  return rc;
+static int cb_leave(const snn__err_guard *g, const snn__stdp *s, int rc) {
+  return s->custom ? snn__err_guard_leave(g, rc) : rc;
 }
 
 /* Steps after `step` until input with 1/log(1-p) = lg spikes again (>= 1). */
@@ -582,9 +572,9 @@ static int present_body(snn__stdp *s, sim *m, const float *x, int32_t label, int
 
 static int present(snn__stdp *s, sim *m, const float *x, int32_t label, int learn,
                    float *theta) {
-  cb_guard g;
+  snn__err_guard g;
   cb_enter(&g, s);
-  return cb_leave(&g, present_body(s, m, x, label, learn, theta));
+  return cb_leave(&g, s, present_body(s, m, x, label, learn, theta));
 }
 
 static int present_body(snn__stdp *s, sim *m, const float *x, int32_t label, int learn,
@@ -1090,7 +1080,7 @@ int snn_learner_stdp_apply(snn_learner *l, const uint8_t *pre, size_t n_pre, con
   memset(s->post2, 0, s->n * sizeof(float));
   const float dpre = (float)exp(-s->dt / s->tau_pre), dp1 = (float)exp(-s->dt / s->tau_post1),
               dp2 = (float)exp(-s->dt / s->tau_post2);
-  cb_guard g;
+  snn__err_guard g;
   cb_enter(&g, s);
   for (size_t t = 0; t < n_steps && rc == SNN_OK; t++) {
     const double tm = (double)(t + 1) * s->dt;
@@ -1103,7 +1093,7 @@ int snn_learner_stdp_apply(snn_learner *l, const uint8_t *pre, size_t n_pre, con
       rc = s->ops.on_step(s->user, w, s->n_in, s->n, post + t * s->n, s->pre, s->post1, s->post2,
                           tm, s->dt);
   }
-  return cb_leave(&g, cb_status(rc));
+  return cb_leave(&g, s, cb_status(rc));
 }
 
 /* ---- inference (plasticity off; samples independent, in parallel) ------ */

@@ -221,40 +221,25 @@ int snn__custom_param_info(snn_param_info *out, const snn__custom *c, size_t i) 
                               d->doc);
 }
 
-/* Callbacks run with the error detail cleared, so a message set by the
- * plug-in (snn_set_error) can be told apart from an older one. On success the
- * caller's previous detail is restored (a success never changes it); on
- * failure the plug-in's message is kept, or one is supplied. */
-typedef struct {
-  char saved[512];
-} err_guard;
-
-static void guard_enter(err_guard *g) {
-  snprintf(g->saved, sizeof g->saved, "%s", snn_last_error());
-  snn_clear_error();
-}
-
-static int guard_leave(const err_guard *g, int rc, const snn__custom *c, const char *what) {
-  if (rc == SNN_OK) {
-    snn_set_error(g->saved[0] ? g->saved : NULL);
-    return SNN_OK;
-  }
-  if (snn_last_error()[0] == '\0')
+/* Callbacks run inside an error guard (internal.h): on failure the plug-in's
+ * message is kept, or one is supplied. */
+static int guard_leave(const snn__err_guard *g, int rc, const snn__custom *c, const char *what) {
+  if (snn__err_guard_leave(g, rc) != SNN_OK && snn_last_error()[0] == '\0')
     snn__error(rc, "custom neuron kind '%s': %s callback returned %d (%s)", c->name, what, rc,
                snn_strerror(rc));
   return rc;
 }
 
 int snn__custom_init(const snn__custom *c, const double *p, float *state, size_t n) {
-  err_guard g;
-  guard_enter(&g);
+  snn__err_guard g;
+  snn__err_guard_enter(&g);
   return guard_leave(&g, c->ops.init(c->user, p, state, n), c, "init");
 }
 
 int snn__custom_step(const snn__custom *c, const double *p, float *state, const float *i_in,
                      uint8_t *spikes, size_t n, double dt) {
-  err_guard g;
-  guard_enter(&g);
+  snn__err_guard g;
+  snn__err_guard_enter(&g);
   return guard_leave(&g, c->ops.step(c->user, p, state, i_in, spikes, n, dt), c, "step");
 }
 
@@ -264,8 +249,8 @@ int snn__custom_step_grad(const snn__custom *c, const double *p, const float *st
                           const float *i_in, const float *grad_state, const float *grad_spike,
                           float *grad_state_before, float *grad_in, size_t n, double dt,
                           float (*surrogate)(float x, const void *sg_user), const void *sg_user) {
-  err_guard g;
-  guard_enter(&g);
+  snn__err_guard g;
+  snn__err_guard_enter(&g);
   return guard_leave(&g,
                      c->ops.step_grad(c->user, p, state_before, i_in, grad_state, grad_spike,
                                       grad_state_before, grad_in, n, dt, surrogate, sg_user),
