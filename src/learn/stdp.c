@@ -929,11 +929,14 @@ static int get_stdp(snn__stdp **s, snn_learner *l, const char *fn) {
   return SNN_OK;
 }
 
-static int check_x(const float *x, size_t n, const char *fn) {
-  for (size_t i = 0; i < n; i++)
+/* n_rows examples of row_len inputs, the first of them example first_row of
+ * the caller's data (for the message) */
+static int check_x(const float *x, size_t n_rows, size_t row_len, size_t first_row,
+                   const char *fn) {
+  for (size_t i = 0; i < n_rows * row_len; i++)
     if (!isfinite(x[i]) || x[i] < 0.0f)
-      return snn__error(SNN_E_INVALID, "%s: input %zu must be finite and >= 0 (got %g)", fn, i,
-                        (double)x[i]);
+      return snn__error(SNN_E_INVALID, "%s: example %zu, input %zu must be finite and >= 0 (got %g)",
+                        fn, first_row + i / row_len, i % row_len, (double)x[i]);
   return SNN_OK;
 }
 
@@ -990,12 +993,7 @@ static int train_range(snn__stdp *s, const snn_dataset *data, size_t limit, snn_
   for (size_t k = 0; k < limit; k++) {
     int32_t label;
     if ((rc = snn_dataset_get(x, &label, data, k, 1)) != SNN_OK) return rc;
-    for (size_t i = 0; i < s->n_in; i++)
-      if (!isfinite(x[i]) || x[i] < 0.0f)
-        return snn__error(SNN_E_INVALID,
-                          "%s: example %zu, input %zu must be finite and >= 0 (got %g); nothing "
-                          "was trained",
-                          fn, k, i, (double)x[i]);
+    if ((rc = check_x(x, 1, s->n_in, k, fn)) != SNN_OK) return rc; /* nothing trained yet */
   }
   clear_counters(&s->tr);
   for (size_t k = 0; k < limit && rc == SNN_OK; k++) {
@@ -1047,7 +1045,7 @@ int snn_learner_stdp_present(uint32_t *counts, snn_learner *l, size_t n_out, con
   if (learn != 0 && learn != 1)
     return snn__error(SNN_E_INVALID, "%s: learn must be 0 or 1 (got %d)", fn, (int)learn);
   if (label < -1) return snn__error(SNN_E_INVALID, "%s: label must be >= -1 (got %d)", fn, (int)label);
-  if ((rc = check_x(x, n_in, fn)) != SNN_OK) return rc;
+  if ((rc = check_x(x, 1, n_in, 0, fn)) != SNN_OK) return rc;
   const double t0 = snn__now();
   clear_counters(&s->tr);
   rc = present(s, &s->tr, x, label, learn, s->theta);
@@ -1218,7 +1216,7 @@ static int run_dataset(snn__stdp *s, const snn_dataset *data, size_t limit, int 
   for (size_t first = 0; first < limit; first += INFER_BATCH) {
     size_t b = limit - first < INFER_BATCH ? limit - first : INFER_BATCH;
     if ((rc = snn_dataset_get(x, labels, data, first, b)) != SNN_OK) goto done;
-    if ((rc = check_x(x, b * s->n_in, fn)) != SNN_OK) goto done;
+    if ((rc = check_x(x, b, s->n_in, first, fn)) != SNN_OK) goto done;
     infer_batch(s, &c, x, b, first, counts);
     for (size_t k = 0; k < b; k++) {
       const uint32_t *ck = counts + k * s->n;
@@ -1301,7 +1299,7 @@ int snn_learner_stdp_classify(int32_t *labels, snn_learner *l, const float *x, s
   size_t tot;
   if (snn__mul_size(&tot, n, n_inputs))
     return snn__error(SNN_E_INVALID, "%s: n * n_inputs overflows (n = %zu)", fn, n);
-  if ((rc = check_x(x, tot, fn)) != SNN_OK) return rc;
+  if ((rc = check_x(x, n, n_inputs, 0, fn)) != SNN_OK) return rc;
   if (!s->have_assign)
     return snn__error(SNN_E_STATE, "%s: no neuron labels yet (call snn_learner_stdp_label or "
                       "snn_learner_stdp_assignments_set first)", fn);
