@@ -279,14 +279,23 @@ double snn__encoder_param(const snn_encoder *e, const char *name) {
 
 /* ---- encoding ------------------------------------------------------------------ */
 
-static int check_finite(const float *x, size_t n, const char *fn) {
+/* x must be finite, and for "direct" gain * x must fit a float (the check on x
+ * alone lets 1e9 * 1e30 = inf through) */
+static int check_input(const snn_encoder *e, const float *x, size_t n, const char *fn) {
   /* branch-free scan (vectorises); locate the culprit only on failure */
   int bad = 0;
   for (size_t i = 0; i < n; i++) bad |= !(x[i] - x[i] == 0.0f);
-  if (!bad) return SNN_OK;
-  for (size_t i = 0; i < n; i++)
-    if (!isfinite(x[i]))
-      return snn__error(SNN_E_INVALID, "%s: x[%zu] is not finite (%g)", fn, i, (double)x[i]);
+  if (bad)
+    for (size_t i = 0; i < n; i++)
+      if (!isfinite(x[i]))
+        return snn__error(SNN_E_INVALID, "%s: x[%zu] is not finite (%g)", fn, i, (double)x[i]);
+  if (e->kind == SNN__ENC_DIRECT) {
+    const double g = fabs(e->p[SNN__DIR_GAIN]);
+    for (size_t i = 0; i < n; i++)
+      if (g * fabs((double)x[i]) > FLT_MAX)
+        return snn__error(SNN_E_RANGE, "%s: gain * x[%zu] = %g * %g does not fit a float", fn, i,
+                          e->p[SNN__DIR_GAIN], (double)x[i]);
+  }
   return SNN_OK;
 }
 
@@ -305,17 +314,6 @@ static int check_consistent(const snn_encoder *e, const char *fn) {
                         fn, e->p[SNN__POP_I_MAX] - e->p[SNN__POP_I_MIN], e->p[SNN__POP_M],
                         e->p[SNN__POP_BETA], sigma);
   }
-  return SNN_OK;
-}
-
-/* direct: gain * x must fit a float (the check on x alone lets 1e9 * 1e30 = inf through) */
-static int check_direct_range(const snn_encoder *e, const float *x, size_t n, const char *fn) {
-  if (e->kind != SNN__ENC_DIRECT) return SNN_OK;
-  const double g = fabs(e->p[SNN__DIR_GAIN]);
-  for (size_t i = 0; i < n; i++)
-    if (g * fabs((double)x[i]) > FLT_MAX)
-      return snn__error(SNN_E_RANGE, "%s: gain * x[%zu] = %g * %g does not fit a float", fn, i,
-                        e->p[SNN__DIR_GAIN], (double)x[i]);
   return SNN_OK;
 }
 
@@ -357,8 +355,7 @@ int snn_encoder_encode(snn_encoder *e, float *out, size_t n_out, const float *x,
                       "%s: n_out must be n_steps * n_chan = %zu * %zu = %zu (got %zu)", fn,
                       n_steps, n_chan, need, n_out);
   if (e->kind == SNN__ENC_DELTA) n_x = need; /* a time series: n_steps rows of n_in */
-  rc = check_finite(x, n_x, fn);
-  if (rc == SNN_OK) rc = check_direct_range(e, x, n_x, fn);
+  rc = check_input(e, x, n_x, fn);
   if (rc != SNN_OK) return rc;
 
   if (e->kind == SNN__ENC_DELTA) {
@@ -398,8 +395,7 @@ int snn__encoder_encode_batch(snn_encoder *e, float *out, const float *x, size_t
       (e->kind == SNN__ENC_DELTA && snn__mul_size(&n_x, n_x, n_steps) != 0))
     return snn__error(SNN_E_INVALID, "%s: sizes overflow (batch %zu, n_in %zu, n_steps %zu)", fn,
                       batch, n_in, n_steps);
-  rc = check_finite(x, n_x, fn);
-  if (rc == SNN_OK) rc = check_direct_range(e, x, n_x, fn);
+  rc = check_input(e, x, n_x, fn);
   if (rc != SNN_OK) return rc;
 
   snn__rng base;
@@ -457,8 +453,7 @@ int snn__encoder_rate_lists(snn_encoder *e, const float *x, size_t batch, size_t
       total > (size_t)INT32_MAX)
     return snn__error(SNN_E_INVALID, "%s: sizes overflow (batch %zu, n_in %zu, n_steps %zu)", fn,
                       batch, n_in, n_steps);
-  rc = check_finite(x, n_x, fn);
-  if (rc == SNN_OK) rc = check_direct_range(e, x, n_x, fn);
+  rc = check_input(e, x, n_x, fn);
   if (rc != SNN_OK) return rc;
 
   snn__lanes *L = lanes;
@@ -513,8 +508,7 @@ int snn_encoder_spike_times(const snn_encoder *e, float *times, size_t n_out, co
   if (n_out != n_chan)
     return snn__error(SNN_E_INVALID, "%s: n_out must equal the output size %zu (got %zu)", fn,
                       n_chan, n_out);
-  rc = check_finite(x, n_in, fn);
-  if (rc == SNN_OK) rc = check_direct_range(e, x, n_in, fn);
+  rc = check_input(e, x, n_in, fn);
   if (rc != SNN_OK) return rc;
   if (e->kind == SNN__ENC_LATENCY)
     snn__enc_latency_times(e, times, x, n_in);
