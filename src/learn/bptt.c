@@ -390,8 +390,7 @@ int snn_learner_train_epoch(snn_learner *l, double *mean_loss, const snn_dataset
     return snn__error(SNN_E_INVALID, "%s: the dataset has %zu classes, the network only %zu outputs",
                       fn, nc, C);
   size_t B = l->o.batch_size;
-  int rc = ensure_engine(l, B);
-  if (rc != SNN_OK) return rc;
+  int rc = SNN_OK; /* the workspace is made (and kept current) at each batch below */
   uint32_t *perm = snn__malloc(n * sizeof(uint32_t));
   if (!perm) return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
   for (size_t i = 0; i < n; i++) perm[i] = (uint32_t)i;
