@@ -591,7 +591,8 @@ int snn__model_save(const snn_network *net, const snn__section *extra, size_t n_
   if ((rc = resolve_links(&target, path, fn)) != SNN_OK) return rc;
   /* the rename below would replace a FIFO, device or socket with a file */
   struct stat st;
-  if (stat(target, &st) == 0 && !S_ISREG(st.st_mode)) {
+  const int exists = stat(target, &st) == 0;
+  if (exists && !S_ISREG(st.st_mode)) {
     rc = snn__error(SNN_E_IO, "%s: '%s' exists and is not a regular file; not replaced", fn,
                     target);
     snn__free(target);
@@ -641,8 +642,7 @@ int snn__model_save(const snn_network *net, const snn__section *extra, size_t n_
   }
   /* mkstemp creates mode 0600; give the file the mode of the one it replaces,
    * or 0644 for a new file */
-  mode_t mode = 0644;
-  if (stat(target, &st) == 0 && S_ISREG(st.st_mode)) mode = st.st_mode & 07777;
+  mode_t mode = exists ? st.st_mode & 07777 : 0644; /* a regular file (checked above) */
   (void)fchmod(fd, mode);
 
   FILE *fp = fdopen(fd, "wb");
