@@ -464,6 +464,40 @@ START_TEST(test_lif_reset_modes_and_refractory) {
 }
 END_TEST
 
+/* The refractory period is exactly round(t_ref/dt) steps even when that is
+ * many steps: a time left in float32 ms decremented by dt drifted (199,765
+ * held steps instead of 200,000 at t_ref 2 ms, dt 1e-5 ms; 99,934 instead of
+ * 100,000 at t_ref 1 s, dt 0.01 ms). The input crosses threshold in one step,
+ * so spikes are n_ref + 1 steps apart. */
+static long refractory_interval(const char *kind, double t_ref, double dt, float I) {
+  snn_neuron_model *m = mk(kind, NULL);
+  ck_assert_snn_ok(snn_neuron_model_set(m, "t_ref", t_ref));
+  snn_population *p = NULL;
+  ck_assert_snn_ok(snn_population_create(&p, m, 1));
+  long first = -1, gap = -1, limit = (long)(3.0 * t_ref / dt) + 10;
+  uint8_t s;
+  for (long k = 0; k < limit && gap < 0; k++) {
+    ck_assert_snn_ok(snn_population_step(p, &s, &I, 1, dt));
+    if (!s) continue;
+    if (first < 0)
+      first = k;
+    else
+      gap = k - first;
+  }
+  snn_population_free(p);
+  snn_neuron_model_free(m);
+  return gap;
+}
+
+START_TEST(test_refractory_long_exact) {
+  ck_assert_int_eq(refractory_interval("lif", 2.0, 1e-5, 1e12f), 200001);
+  ck_assert_int_eq(refractory_interval("lif", 1000.0, 0.01, 1e12f), 100001);
+  ck_assert_int_eq(refractory_interval("if", 2.0, 1e-5, 1e12f), 200001);
+  ck_assert_int_eq(refractory_interval("if", 0.25, 0.1, 1e12f), 3); /* 2.5 steps: 2 */
+  ck_assert_int_eq(refractory_interval("lif", 0.05, 0.1, 1e12f), 1); /* half a step: none */
+}
+END_TEST
+
 /* ---- published qualitative behaviour -------------------------------------- */
 
 static size_t isis(const double *t, size_t n, double *isi) {
@@ -1399,6 +1433,7 @@ Suite *suite_neuron(void) {
   tcase_add_test(tc, test_if_rate);
   tcase_add_test(tc, test_lif_subthreshold_exact);
   tcase_add_test(tc, test_lif_reset_modes_and_refractory);
+  tcase_add_test(tc, test_refractory_long_exact);
   tcase_add_test(tc, test_izhikevich_2003_classes);
   tcase_add_test(tc, test_adex_naud_patterns);
   tcase_add_test(tc, test_convergence);

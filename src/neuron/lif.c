@@ -5,9 +5,14 @@
  * beta = exp(-dt g_L / C_m). "if" is the limit g_L -> 0: V += I dt / C_m.
  * After the update, V >= V_th emits a spike and resets V (to V_reset, or by
  * subtracting V_th - V_reset); the neuron is then refractory for
- * round(t_ref/dt) steps: V is held and input ignored.
- * State (SoA): V, r (refractory time left, ms; hidden), c (hidden float32
- * compensation of V, see leaky_update). */
+ * round(t_ref/dt) steps (halves round down; at most 2^24): V is held and
+ * input ignored.
+ * State (SoA): V, r (refractory steps left, a whole number; hidden), c
+ * (hidden float32 compensation of V, see leaky_update).
+ * r counts steps rather than time: a time left in float32 ms, decremented by
+ * dt every step, drifts by rounding (3 extra steps of 2,000 at t_ref 2 ms,
+ * dt 0.001 ms) and stops decreasing once dt is below half an ulp of r; whole
+ * numbers up to 2^24 are exact in float32, so the count is exact. */
 #if defined(__GNUC__) && !defined(__clang__)
 #  pragma GCC optimize("no-trapping-math")
 #endif
@@ -28,7 +33,7 @@ typedef struct leaky_k {
   float inscale; /* V_inf = E_L + I*inscale (lif: 1/g_L) ; if: V += I*inscale (dt/C) */
   float E_L;
   float V_th, V_reset, dth; /* dth = V_th - V_reset */
-  float t_ref, half_dt, dt;
+  float n_ref; /* refractory steps after a spike */
   int subtract;
   int leaky;
 } leaky_k;
@@ -65,10 +70,10 @@ static inline unsigned leaky_block(const leaky_k *k, float *restrict V, float *r
   for (size_t i = 0; i < m; i++) {
     float v = V[i], r = R[i], cc = Cc[i], vn, cn;
     leaky_update(&kk, v, cc, I[i], &vn, &cn);
-    int refr = r > kk.half_dt;
+    int refr = r > 0.5f;
     vn = refr ? v : vn;
     cn = refr ? cc : cn;
-    float rn = r - kk.dt;
+    float rn = r - 1.0f;
     rn = rn > 0.0f ? rn : 0.0f;
     int s = (!refr) & (vn >= kk.V_th);
     float vres = kk.subtract ? vn - kk.dth : kk.V_reset;
@@ -76,7 +81,7 @@ static inline unsigned leaky_block(const leaky_k *k, float *restrict V, float *r
     float vo = s ? vres : vn;
     V[i] = vo;
     Cc[i] = s ? cres : cn;
-    R[i] = s ? kk.t_ref : rn;
+    R[i] = s ? kk.n_ref : rn;
     S[i] = (uint8_t)s;
     bad |= !(vo - vo == 0.0f); /* x - x is NaN exactly for NaN and Inf */
   }
@@ -106,7 +111,7 @@ static void snn__leaky_grad(const leaky_k *k, const float *state_before, const f
     float gV = grad_state ? grad_state[i] : 0.0f;
     float gS = grad_spike ? grad_spike[i] : 0.0f;
     float gVb, gI;
-    if (R[i] > k->half_dt) { /* refractory: V_new = V, no spike, input ignored */
+    if (R[i] > 0.5f) { /* refractory: V_new = V, no spike, input ignored */
       gVb = gV;
       gI = 0.0f;
     } else {
@@ -144,9 +149,10 @@ static void leaky_make(leaky_k *k, double C, double g_L, double E_L, double V_th
   k->V_th = (float)V_th;
   k->V_reset = (float)V_reset;
   k->dth = (float)(V_th - V_reset);
-  k->t_ref = (float)t_ref;
-  k->half_dt = (float)(0.5 * dt);
-  k->dt = (float)dt;
+  /* steps with t_ref - j dt > dt/2, j = 0, 1, ...: round(t_ref/dt), halves
+   * down (as when the time left was compared with dt/2) */
+  double nr = ceil(t_ref / dt - 0.5);
+  k->n_ref = nr > 0.0 ? (float)fmin(nr, 16777216.0) : 0.0f;
   k->subtract = reset != 0.0;
 }
 

@@ -4,11 +4,12 @@
  * State layout is structure-of-arrays: variable k of neuron i is
  * state[k*n + i]. Variable 0 is always V (membrane potential). The public
  * state variables (snn_neuron_model_state_count()) come first; hidden ones
- * (e.g. refractory time left, in ms) follow them, so snn__neuron_n_state()
+ * (e.g. the refractory counter) follow them, so snn__neuron_n_state()
  * >= snn_neuron_model_state_count(). Built-in layouts:
- *   if, lif:      V, r, c     r = refractory time left (ms), c = float32
+ *   if, lif:      V, r, c     r = refractory steps left, c = float32
  *                             compensation of V (V + c is the exact value)
- *   izhikevich:   V, u, r, q  q = sub-step carry (ms) after a spike
+ *   izhikevich:   V, u, r, q  r = refractory time left (ms), q = sub-step
+ *                             carry (ms) after a spike
  *   adex:         V, w, r, q
  *   custom:       ops->n_state variables (no hidden ones)
  * After overwriting V directly, zero the hidden variables after r (c, q);
@@ -23,7 +24,7 @@
 
 #include "internal.h"
 
-/* Total state floats per neuron, including hidden ones (refractory time left). */
+/* Total state floats per neuron, including hidden ones (refractory counter). */
 size_t snn__neuron_n_state(const snn_neuron_model *m);
 
 /* Writes the initial state of n neurons (SoA: var k of neuron i at state[k*n+i]).
