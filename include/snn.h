@@ -217,9 +217,9 @@ typedef struct snn_param_def {
 /* ======================================================================== */
 
 /**
- * A neuron model: a kind ("if", "lif", "izhikevich", "adex", or a custom kind)
- * plus values for its named parameters. Equations, parameters and presets are
- * listed in docs/neuron-models.md.
+ * A neuron model: a kind ("if", "lif", "izhikevich", "adex", "srm", or a
+ * custom kind) plus values for its named parameters. Equations, parameters and
+ * presets are listed in docs/neuron-models.md ("srm": docs/spikeprop.md).
  */
 typedef struct snn_neuron_model snn_neuron_model;
 
