@@ -93,7 +93,7 @@ CPPFLAGS_ALL := -Iinclude -Isrc/core -D_POSIX_C_SOURCE=200809L $(HDF5_DEFS) $(CP
 FP_FLAGS := -fno-math-errno -fno-trapping-math
 CFLAGS_ALL := $(CSTD) $(OPT) -g $(WARN) -fvisibility=hidden $(FP_FLAGS) $(OPENMP) \
               $(BLAS_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
-LDLIBS_LIB := $(BLAS_LIBS) $(HDF5_LIBS) -lm $(OPENMP_LIBS)
+LDLIBS_LIB := $(BLAS_LIBS) $(HDF5_LIBS) -lm $(OPENMP_LIBS) -lpthread
 
 BUILD ?= build
 LIBOUT ?= lib

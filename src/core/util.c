@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -47,7 +48,7 @@ void snn__sized_out(void *out, const void *src, size_t src_size) {
 }
 
 static uint32_t snn__crc_table[256];
-static int snn__crc_ready;
+static pthread_once_t snn__crc_once = PTHREAD_ONCE_INIT;
 
 static void snn__crc_init(void) {
   for (uint32_t i = 0; i < 256; i++) {
@@ -55,12 +56,12 @@ static void snn__crc_init(void) {
     for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
     snn__crc_table[i] = c;
   }
-  snn__crc_ready = 1;
 }
 
 uint32_t snn__crc32(uint32_t crc, const void *buf, size_t n) {
-  /* table filled once; racing initialisers write identical values */
-  if (!snn__crc_ready) snn__crc_init();
+  /* the table is filled once, before any thread reads it (a plain "ready"
+   * flag was a data race between threads saving or loading different handles) */
+  pthread_once(&snn__crc_once, snn__crc_init);
   const unsigned char *p = buf;
   crc = ~crc;
   for (size_t i = 0; i < n; i++) crc = snn__crc_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);

@@ -192,7 +192,7 @@ typedef struct lbuf {
   int sparse;        /* last forward used the sparse input */
   int expand;        /* neuron-less last layer on constant input: cur holds T copies */
   size_t nnz;        /* active inputs of the last forward */
-  int32_t *didx;     /* panel layers: per-step change lists (build_delta) [T*B*n_in] */
+  int32_t *didx;     /* panel layers: per-step change lists (build_delta) [B*(T+1)*n_in] */
   size_t *drp;       /* [T*B] start of row r's changes in didx */
   int32_t *dadd;     /* [T*B] inputs that turned on (first in the row's changes) */
   int32_t *drem;     /* [T*B] inputs that turned off (after them) */
@@ -394,7 +394,7 @@ int snn__engine_create(snn__engine **out, snn_network *net, size_t batch, int tr
         size_t np = (n + SNN__PW - 1) / SNN__PW * SNN__PW;
         q->wp = aal(np * l->n_in, sizeof(float), &fail);
         if (T > 1) {
-          q->didx = aal(T * B * l->n_in, sizeof(int32_t), &fail);
+          q->didx = aal((T + 1) * B * l->n_in, sizeof(int32_t), &fail);
           q->drp = aal(T * B, sizeof(size_t), &fail);
           q->dadd = aal(T * B, sizeof(int32_t), &fail);
           q->drem = aal(T * B, sizeof(int32_t), &fail);
@@ -719,35 +719,36 @@ SNN__CLONES static void panel_fwd_range(size_t p0, size_t p1, size_t rows, size_
  * step and add the weight rows of the inputs that turned on and subtract
  * those that turned off. build_delta() makes these lists: row r = t*B + b
  * gets, from didx + drp[r], dadd[r] inputs that turned on at step t (all
- * active ones at t = 0), then drem[r] inputs that turned off. Each thread
- * packs the rows of its images [b0, b1), image by image, from didx + b0*T*K
- * (up to (b1 - b0)*T*K entries; it gives up if they do not fit). Marks are
- * zero between calls. Returns 1 when the change lists are used: they hold
- * fewer than 3/4 of the entries of the plain lists. */
+ * active ones at t = 0), then drem[r] inputs that turned off. Image b packs
+ * its rows from didx + b*(T+1)*K. An input is at most in one of the two lists
+ * of a step, so a step stores at most K entries; the loops below write
+ * candidates before knowing whether they stay, up to c + pc <= 2K entries past
+ * the step's start, so the slot has room for K more than the T*K entries that
+ * can stay, and nothing depends on how images are split among threads (once,
+ * a shared per-thread capacity made the choice of lists, and so the rounding
+ * of the sums, depend on the thread count). Marks are zero between calls.
+ * Returns 1 when the change lists are used: they hold fewer than 3/4 of the
+ * entries of the plain lists. */
 _Atomic int snn__engine_delta_enabled = 1;
 _Atomic unsigned long snn__engine_delta_uses = 0;
 
 static int build_delta(lbuf *q, size_t T, size_t B, size_t K, size_t nnz) {
   if (!snn__engine_delta_enabled) return 0;
   size_t total = 0;
-  int over = 0, nt = max_threads();
+  int nt = max_threads();
   if (nt > q->n_dmark) nt = q->n_dmark;
-#pragma omp parallel num_threads(nt) reduction(+ : total) reduction(| : over) if (T * B * K >= 65536)
+#pragma omp parallel num_threads(nt) reduction(+ : total) if (T * B * K >= 65536)
   {
     size_t tid, nth;
     thread_slot(&tid, &nth);
     size_t b0 = B * tid / nth, b1 = B * (tid + 1) / nth;
     uint8_t *mp = q->dmark + tid * 2 * K, *mc = mp + K;
-    size_t pos = b0 * T * K, cap = b1 * T * K;
-    for (size_t b = b0; b < b1 && !over; b++) {
+    for (size_t b = b0; b < b1; b++) {
+      size_t pos = b * (T + 1) * K;
       for (size_t t = 0; t < T; t++) {
         size_t r = t * B + b;
         const int32_t *cur = q->idx + q->rp[r];
         int32_t c = q->cnt[r], pc = t ? q->cnt[r - B] : 0, na = 0, nr = 0;
-        if (pos + (size_t)c + (size_t)pc > cap) {
-          over = 1;
-          break;
-        }
         int32_t *o = q->didx + pos;
         if (t == 0) {
           for (int32_t a = 0; a < c; a++) {
@@ -777,14 +778,12 @@ static int build_delta(lbuf *q, size_t T, size_t B, size_t K, size_t nnz) {
         pos += (size_t)(na + nr);
         total += (size_t)(na + nr);
       }
-      if (!over) { /* clear the marks of the image's last step */
-        size_t r = (T - 1) * B + b;
-        for (int32_t a = 0; a < q->cnt[r]; a++) mp[q->idx[q->rp[r] + (size_t)a]] = 0;
-      }
+      /* clear the marks of the image's last step */
+      size_t r = (T - 1) * B + b;
+      for (int32_t a = 0; a < q->cnt[r]; a++) mp[q->idx[q->rp[r] + (size_t)a]] = 0;
     }
-    if (over) memset(q->dmark + tid * 2 * K, 0, 2 * K);
   }
-  if (over || (double)total >= 0.75 * (double)nnz) return 0;
+  if ((double)total >= 0.75 * (double)nnz) return 0;
   snn__engine_delta_uses++;
   return 1;
 }
