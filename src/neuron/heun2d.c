@@ -31,8 +31,9 @@ int snn__m2d_grad(const snn__m2d *c, snn__m2d_vf f, snn__m2d_jac jac, const floa
                   float *grad_state_before, float *grad_in, size_t n,
                   float (*surrogate)(float x, const void *sg_user), const void *sg_user) {
   const size_t ns = c->n_sub;
-  /* per (sub-)step: start v, u, r, its length h, pre-reset v, spike flag */
-  float *buf = snn__malloc(ns * 5 * sizeof(float));
+  /* per (sub-)step: start v, u, r, its length h (ms) and hu (sub-steps),
+   * pre-reset v, spike flag */
+  float *buf = snn__malloc(ns * 6 * sizeof(float));
   uint8_t *spk = snn__malloc(ns);
   if (buf == NULL || spk == NULL) {
     snn__free(buf);
@@ -40,6 +41,7 @@ int snn__m2d_grad(const snn__m2d *c, snn__m2d_vf f, snn__m2d_jac jac, const floa
     return snn__error(SNN_E_NOMEM, "snn__neuron_step_grad: out of memory (%zu sub-steps)", ns);
   }
   float *sv = buf, *su = buf + ns, *sr = buf + 2 * ns, *sh = buf + 3 * ns, *vpre = buf + 4 * ns;
+  float *shu = buf + 5 * ns;
   for (size_t i = 0; i < n; i++) {
     const float I = i_in ? i_in[i] : 0.0f;
     snn__v8f v = SNN__BC(state_before[i]), u = SNN__BC(state_before[n + i]);
@@ -54,17 +56,19 @@ int snn__m2d_grad(const snn__m2d *c, snn__m2d_vf f, snn__m2d_jac jac, const floa
       su[0] = u[0];
       sr[0] = r[0];
       sh[0] = c->dt + q[0];
+      shu[0] = c->nsub_f + q[0] * c->inv_h;
       vpre[0] = vn[0];
       spk[0] = 0;
       nrec = 1;
-      if (!(r[0] > 0.5f * sh[0])) jstar = 0;
+      if (!(c->has_ref && r[0] > 0.5f * shu[0])) jstar = 0;
     } else {
       for (size_t j = 0; j < ns; j++) {
         sv[j] = v[0];
         su[j] = u[0];
         sr[j] = r[0];
         sh[j] = c->h + q[0];
-        int refr = r[0] > 0.5f * sh[j];
+        shu[j] = 1.0f + q[0] * c->inv_h;
+        int refr = c->has_ref && r[0] > 0.5f * shu[j];
         snn__v8f vp;
         spk[j] = snn__m2d_vsubstep(c, f, c->has_ref, &v, &u, &r, &q, vI, &vp)[0] != 0.0f;
         vpre[j] = vp[0];
@@ -83,7 +87,7 @@ int snn__m2d_grad(const snn__m2d *c, snn__m2d_vf f, snn__m2d_jac jac, const floa
       /* Heun stage backward */
       float v0 = sv[jj], u0 = su[jj];
       const float h = sh[jj], hh = 0.5f * h; /* the carry is treated as a constant */
-      int refr = sr[jj] > hh;
+      int refr = c->has_ref && sr[jj] > 0.5f * shu[jj];
       float fv1, fu1;
       f1(c, f, v0, u0, I, &fv1, &fu1);
       fv1 = refr ? 0.0f : fv1;

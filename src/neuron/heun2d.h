@@ -15,11 +15,16 @@
  * tol = 0 sub-steps every neuron (the non-adaptive scheme).
  *
  * In a sub-step v_p is clipped to v_clip (v_peak + 100 mV) so that the stage
- * slope stays finite. While refractory (r > h/2) v is held (f_v = 0) and u
+ * slope stays finite. While refractory (r > hu/2) v is held (f_v = 0) and u
  * evolves. After a sub-step, v >= v_peak is a spike: v = v_reset, u += u_jump,
  * r = t_ref, and the time that elapsed after the estimated crossing is
  * carried into the next (sub-)step (q). The step reports a spike when any
  * sub-step spiked. State (SoA): v, u, r (refractory time left), q (carry).
+ * r counts in sub-steps h, not ms: a step's length in those units, hu, is
+ * n_sub (whole step) or 1 (sub-step), plus q/h right after a spike, so r
+ * decreases by exact whole numbers except once after each spike. (Time left
+ * in float32 ms decreased by h drifted by rounding over many sub-steps and
+ * stopped decreasing once h was below half an ulp of r.)
  *
  * One 8-lane implementation serves everything: the forward kernel, the
  * partial tail group (padded) and the backward pass's recomputation (one
@@ -47,9 +52,12 @@ typedef int32_t snn__v8i __attribute__((vector_size(32)));
 typedef struct snn__m2d {
   float p[8]; /* model constants used by f and jac */
   float invC; /* d f_v / d I */
-  float v_peak, v_reset, u_jump, t_ref, v_clip;
+  float v_peak, v_reset, u_jump, t_ref, v_clip; /* t_ref in ms (set by make) */
   float dt;  /* whole step */
   float h;   /* sub-step, dt / n_sub */
+  float t_ref_u; /* t_ref in sub-steps (at most 2^22), what r is set to */
+  float nsub_f;  /* n_sub */
+  float inv_h;   /* 1 / h: the carry q in sub-steps */
   float tol; /* acceptance tolerance of the whole step, mV; 0: always sub-step */
   float tolC; /* tol / invC */
   int has_ref; /* t_ref > 0 */
@@ -74,6 +82,9 @@ static inline void snn__m2d_setup(snn__m2d *c, double dt, double h_max, double t
   if (ns < 1.0) ns = 1.0;
   if (ns > 1e6) ns = 1e6;
   c->n_sub = (size_t)ns;
+  c->nsub_f = (float)ns;
+  c->inv_h = (float)(ns / dt);
+  c->t_ref_u = (float)fmin((double)c->t_ref * ns / dt, 4194304.0);
   c->h = (float)(dt / ns);
   c->dt = (float)dt;
   c->tol = (float)tol;
@@ -131,7 +142,8 @@ typedef struct snn__m2d_heun {
  * every G. */
 SNN__AI void snn__m2d_vheun_n(const snn__m2d *c, snn__m2d_vf f, int has_ref, int G,
                               const snn__v8f *v, const snn__v8f *u, const snn__v8f *r,
-                              const snn__v8f *h, const snn__v8f *I, snn__m2d_heun *o) {
+                              const snn__v8f *h, const snn__v8f *hu, const snn__v8f *I,
+                              snn__m2d_heun *o) {
   const snn__v8f zero = SNN__BC(0.0f), one = SNN__BC(1.0f);
   snn__v8f hh[SNN__M2D_G], fv1[SNN__M2D_G], fu1[SNN__M2D_G], fv2[SNN__M2D_G], fu2[SNN__M2D_G];
   snn__v8f vp[SNN__M2D_G], up[SNN__M2D_G];
@@ -142,7 +154,7 @@ SNN__AI void snn__m2d_vheun_n(const snn__m2d *c, snn__m2d_vf f, int has_ref, int
    * computed anyway, so the loop stays branch-free. */
   for (int g = 0; g < G; g++) {
     hh[g] = SNN__BC(0.5f) * h[g];
-    o[g].act = has_ref ? snn__vsel(r[g] > hh[g], zero, one) : one;
+    o[g].act = has_ref ? snn__vsel(r[g] > SNN__BC(0.5f) * hu[g], zero, one) : one;
   }
   for (int g = 0; g < G; g++) f(c, v[g], u[g], I[g], &fv1[g], &fu1[g]);
   for (int g = 0; g < G; g++) {
@@ -158,16 +170,17 @@ SNN__AI void snn__m2d_vheun_n(const snn__m2d *c, snn__m2d_vf f, int has_ref, int
     o[g].vn = v[g] + hh[g] * (fv1[g] + fv2[g]);
     o[g].un = u[g] + hh[g] * (fu1[g] + fu2[g]);
     o[g].rn = zero;
-    if (has_ref) o[g].rn = snn__vmax(r[g] - h[g], zero);
+    if (has_ref) o[g].rn = snn__vmax(r[g] - hu[g], zero);
     o[g].ev = hh[g] * (fv2[g] - fv1[g]);
     o[g].eu = hh[g] * (fu2[g] - fu1[g]);
   }
 }
 
 SNN__AI snn__m2d_heun snn__m2d_vheun(const snn__m2d *c, snn__m2d_vf f, int has_ref, snn__v8f v,
-                                     snn__v8f u, snn__v8f r, snn__v8f h, snn__v8f I) {
+                                     snn__v8f u, snn__v8f r, snn__v8f h, snn__v8f hu,
+                                     snn__v8f I) {
   snn__m2d_heun o;
-  snn__m2d_vheun_n(c, f, has_ref, 1, &v, &u, &r, &h, &I, &o);
+  snn__m2d_vheun_n(c, f, has_ref, 1, &v, &u, &r, &h, &hu, &I, &o);
   return o;
 }
 
@@ -182,10 +195,13 @@ SNN__AI void snn__m2d_vsubstep_n(const snn__m2d *c, snn__m2d_vf f, int has_ref, 
                                  snn__v8f *v, snn__v8f *u, snn__v8f *r, snn__v8f *q,
                                  const snn__v8f *I, snn__v8f *sf, snn__v8f *vpre) {
   const snn__v8f zero = SNN__BC(0.0f), one = SNN__BC(1.0f);
-  snn__v8f h[SNN__M2D_G];
+  snn__v8f h[SNN__M2D_G], hu[SNN__M2D_G];
   snn__m2d_heun o[SNN__M2D_G];
-  for (int g = 0; g < G; g++) h[g] = SNN__BC(c->h) + q[g];
-  snn__m2d_vheun_n(c, f, has_ref, G, v, u, r, h, I, o);
+  for (int g = 0; g < G; g++) {
+    h[g] = SNN__BC(c->h) + q[g];
+    hu[g] = one + q[g] * SNN__BC(c->inv_h);
+  }
+  snn__m2d_vheun_n(c, f, has_ref, G, v, u, r, h, hu, I, o);
   for (int g = 0; g < G; g++) {
     sf[g] = snn__vsel(o[g].vn >= SNN__BC(c->v_peak), o[g].act, zero);
     snn__v8i s = sf[g] != zero;
@@ -196,7 +212,7 @@ SNN__AI void snn__m2d_vsubstep_n(const snn__m2d *c, snn__m2d_vf f, int has_ref, 
     if (vpre) vpre[g] = o[g].vn;
     v[g] = snn__vsel(s, SNN__BC(c->v_reset), o[g].vn);
     u[g] = o[g].un + sf[g] * SNN__BC(c->u_jump);
-    r[g] = snn__vsel(s, SNN__BC(c->t_ref), o[g].rn);
+    r[g] = snn__vsel(s, SNN__BC(c->t_ref_u), o[g].rn);
     q[g] = sf[g] * (frac * h[g]);
   }
 }
@@ -216,10 +232,13 @@ SNN__AI void snn__m2d_vtrial_n(const snn__m2d *c, snn__m2d_vf f, int has_ref, in
                                const snn__v8f *v, const snn__v8f *u, const snn__v8f *r,
                                const snn__v8f *q, const snn__v8f *I, snn__v8f *vn,
                                snn__v8f *un, snn__v8f *rn, snn__v8i *ok) {
-  snn__v8f h[SNN__M2D_G];
+  snn__v8f h[SNN__M2D_G], hu[SNN__M2D_G];
   snn__m2d_heun o[SNN__M2D_G];
-  for (int g = 0; g < G; g++) h[g] = SNN__BC(c->dt) + q[g];
-  snn__m2d_vheun_n(c, f, has_ref, G, v, u, r, h, I, o);
+  for (int g = 0; g < G; g++) {
+    h[g] = SNN__BC(c->dt) + q[g];
+    hu[g] = SNN__BC(c->nsub_f) + q[g] * SNN__BC(c->inv_h);
+  }
+  snn__m2d_vheun_n(c, f, has_ref, G, v, u, r, h, hu, I, o);
   const snn__v8i nosign = SNN__BC(0.0f) == SNN__BC(0.0f); /* all ones */
   const snn__v8i absm = (snn__v8i)((snn__v8i)nosign & ~(snn__v8i)SNN__BC(-0.0f));
   for (int g = 0; g < G; g++) {
@@ -229,7 +248,7 @@ SNN__AI void snn__m2d_vtrial_n(const snn__m2d *c, snn__m2d_vf f, int has_ref, in
     ok[g] = (o[g].vn < SNN__BC(c->v_peak)) & ~o[g].clipped & (aev <= SNN__BC(c->tol)) &
             (aeu * h[g] <= SNN__BC(c->tolC));
     /* refractory for none or all of the step */
-    if (has_ref) ok[g] &= (r[g] == SNN__BC(0.0f)) | (r[g] >= h[g]);
+    if (has_ref) ok[g] &= (r[g] == SNN__BC(0.0f)) | (r[g] >= hu[g]);
     vn[g] = o[g].vn;
     un[g] = o[g].un;
     rn[g] = o[g].rn;

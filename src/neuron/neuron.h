@@ -8,8 +8,8 @@
  * >= snn_neuron_model_state_count(). Built-in layouts:
  *   if, lif:      V, r, c     r = refractory steps left, c = float32
  *                             compensation of V (V + c is the exact value)
- *   izhikevich:   V, u, r, q  r = refractory time left (ms), q = sub-step
- *                             carry (ms) after a spike
+ *   izhikevich:   V, u, r, q  r = refractory time left in sub-steps h, q =
+ *                             sub-step carry (ms) after a spike
  *   adex:         V, w, r, q
  *   custom:       ops->n_state variables (no hidden ones)
  * After overwriting V directly, zero the hidden variables after r (c, q);
