@@ -1483,6 +1483,65 @@ START_TEST(test_determinism_change_lists) {
 }
 END_TEST
 
+/* A conv layer's weight gradient is a product with few rows and columns
+ * (out_c x in_c k k) and a long sum (every image position); OpenBLAS threaded
+ * it itself, and its last bits depended on the thread count. */
+static void conv_grad_run(int threads, float *g, size_t np) {
+#ifdef _OPENMP
+  omp_set_num_threads(threads);
+#else
+  (void)threads;
+#endif
+  enum { C = 3, H = 20, OC = 8, NB = 33 };
+  snn_neuron_model *m = NULL;
+  ck_assert_snn_ok(snn_neuron_model_create_preset(&m, "lif", "normalized"));
+  ck_assert_snn_ok(snn_neuron_model_set(m, "V_th", 1e4)); /* membrane only */
+  snn_network *net = NULL;
+  snn_layer *l = NULL;
+  ck_assert_snn_ok(snn_network_create(&net, C, H, H));
+  ck_assert_snn_ok(snn_layer_create_conv2d(&l, C, H, H, OC, 5, 5, 1, 2, m));
+  ck_assert_snn_ok(snn_network_add_layer(net, l));
+  snn_neuron_model_free(m);
+  ck_assert_snn_ok(snn_network_init_weights(net, 1));
+  ck_assert_snn_ok(snn_network_set(net, "steps", 8));
+  size_t nin = (size_t)C * H * H;
+  float *x = malloc(NB * nin * sizeof *x);
+  int32_t y[NB];
+  uint64_t st = 12345;
+  for (size_t i = 0; i < NB * nin; i++) {
+    st = st * 6364136223846793005ull + 1442695040888963407ull;
+    x[i] = (float)(st >> 40) / 16777216.0f;
+  }
+  for (int i = 0; i < NB; i++) y[i] = i % 10;
+  snn_bptt_options o = SNN_BPTT_OPTIONS_INIT;
+  o.loss = SNN_LOSS_CE_MEM_SUM;
+  snn_learner *L = NULL;
+  ck_assert_snn_ok(snn_learner_create_bptt(&L, net, &o));
+  ck_assert_uint_eq(snn_learner_n_params(L), np);
+  double loss = 0;
+  ck_assert_snn_ok(snn_learner_gradient(L, g, np, &loss, x, y, NB, nin));
+  snn_learner_free(L);
+  snn_network_free(net);
+  free(x);
+}
+
+START_TEST(test_determinism_conv_grad) {
+  const size_t np = 8 * 3 * 5 * 5 + 8; /* weights and bias */
+  float *g1 = malloc(np * sizeof *g1), *g2 = malloc(np * sizeof *g2), *g3 = malloc(np * sizeof *g3);
+  conv_grad_run(1, g1, np);
+  conv_grad_run(2, g2, np);
+  conv_grad_run(3, g3, np);
+  ck_assert_msg(memcmp(g1, g2, np * sizeof *g1) == 0, "conv gradient: 1 vs 2 threads differ");
+  ck_assert_msg(memcmp(g1, g3, np * sizeof *g1) == 0, "conv gradient: 1 vs 3 threads differ");
+  free(g1);
+  free(g2);
+  free(g3);
+#ifdef _OPENMP
+  omp_set_num_threads(omp_get_num_procs());
+#endif
+}
+END_TEST
+
 /* ---- arguments ------------------------------------------------------------------- */
 START_TEST(test_bad_args) {
   snn_network *net = toy_net(1);
@@ -1723,6 +1782,7 @@ Suite *suite_bptt(void) {
   tcase_add_test(tc, test_callback_changes_network);
   tcase_add_test(tc, test_determinism);
   tcase_add_test(tc, test_determinism_change_lists);
+  tcase_add_test(tc, test_determinism_conv_grad);
   tcase_add_test(tc, test_generic_path);
   suite_add_tcase(s, tc);
   tc = tcase_create("api");

@@ -36,6 +36,15 @@ static int max_threads(void) {
 #endif
 }
 
+/* 1 inside an active parallel region */
+static int in_parallel(void) {
+#ifdef _OPENMP
+  return omp_in_parallel();
+#else
+  return 0;
+#endif
+}
+
 /* inside a parallel region: this thread's index and the team size (0 of 1 without OpenMP) */
 static void thread_slot(size_t *tid, size_t *nth) {
 #ifdef _OPENMP
@@ -87,21 +96,37 @@ double snn__now(void) {
  * OpenMP OpenBLAS runs single-threaded inside a parallel region), so results
  * do not depend on the number of threads. With the pthreads build the call is
  * passed through unchanged: results then do not depend on the OpenMP thread
- * count but may differ between OPENBLAS_NUM_THREADS settings. */
+ * count but may differ between OPENBLAS_NUM_THREADS settings.
+ * Products with both M and N below 2 tiles are cut into 16-wide tiles instead,
+ * or, when smaller still, made by one single-threaded call: left to itself,
+ * OpenBLAS threads a small-M, small-N, large-K product (a conv layer's weight
+ * gradient: out_c x in_c k k, summed over every image position) over its own
+ * threads, and its last bits then depended on the thread count. */
 #define SNN__TILE 64
+#define SNN__TILE_SMALL 16
 static void sgemm(int tiles, int ta, int tb, size_t M, size_t N, size_t K, float alpha, const float *A,
                   size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc) {
   enum CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
-  if (!tiles || (M < 2 * SNN__TILE && N < 2 * SNN__TILE)) {
+  if (!tiles || in_parallel()) { /* inside a parallel region OpenBLAS runs on one thread */
     cblas_sgemm(CblasRowMajor, TA, TB, (int)M, (int)N, (int)K, alpha, A, (int)lda, B, (int)ldb,
                 beta, C, (int)ldc);
     return;
   }
-  int by_rows = M >= 2 * SNN__TILE;
-  size_t ext = by_rows ? M : N, nt = (ext + SNN__TILE - 1) / SNN__TILE;
+  size_t tile = SNN__TILE;
+  if (M < 2 * SNN__TILE && N < 2 * SNN__TILE) tile = SNN__TILE_SMALL;
+  if (M < 2 * tile && N < 2 * tile) {
+    /* one call, on one thread of an active region of two */
+#pragma omp parallel num_threads(2)
+#pragma omp single
+    cblas_sgemm(CblasRowMajor, TA, TB, (int)M, (int)N, (int)K, alpha, A, (int)lda, B, (int)ldb,
+                beta, C, (int)ldc);
+    return;
+  }
+  int by_rows = M >= 2 * tile;
+  size_t ext = by_rows ? M : N, nt = (ext + tile - 1) / tile;
 #pragma omp parallel for schedule(static)
   for (pidx t = 0; t < (pidx)nt; t++) {
-    size_t o = (size_t)t * SNN__TILE, len = ext - o < SNN__TILE ? ext - o : SNN__TILE;
+    size_t o = (size_t)t * tile, len = ext - o < tile ? ext - o : tile;
     if (by_rows)
       cblas_sgemm(CblasRowMajor, TA, TB, (int)len, (int)N, (int)K, alpha, ta ? A + o : A + o * lda,
                   (int)lda, B, (int)ldb, beta, C + o * ldc, (int)ldc);
