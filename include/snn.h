@@ -1190,7 +1190,8 @@ SNN_API int snn_bptt_options_init(snn_bptt_options *o, size_t struct_size);
  * lif/if layers use fused kernels; the reset is detached from the graph
  * (as in snnTorch); a spike is emitted when V >= V_th.
  * @param net borrowed: must outlive the learner; its layers must not change
- *        while the learner exists.
+ *        while the learner exists (layers added, bias or recurrence switched:
+ *        the training and gradient calls detect it and return SNN_E_STATE).
  * @param opts copied; NULL means all defaults.
  * @return SNN_OK, SNN_E_INVALID, SNN_E_VERSION, SNN_E_RANGE (bad option value),
  *         SNN_E_UNSUPPORTED (a neuron model without gradient support; the

@@ -1234,6 +1234,58 @@ START_TEST(test_cancel_and_batch) {
 }
 END_TEST
 
+/* Layer changes that keep the total parameter count: the learner noticed only
+ * a changed count, so (a) a recurrent layer switched off and a recurrent layer
+ * added wrote past its optimiser segment table (heap overflow under ASan), and
+ * (b) bias off + recurrence on trained with stale spike lists. Both must give
+ * SNN_E_STATE; undoing the change makes the learner usable again. */
+START_TEST(test_layout_change_same_count) {
+  snn_neuron_model *m = NULL;
+  ck_assert_snn_ok(snn_neuron_model_create_preset(&m, "lif", "normalized"));
+  float x[2] = {0.5f, 0.7f};
+  int32_t y[1] = {0};
+  double loss;
+  /* (a) */
+  snn_network *net = NULL;
+  snn_layer *l0 = NULL, *l1 = NULL;
+  ck_assert_snn_ok(snn_network_create(&net, 1, 1, 1));
+  ck_assert_snn_ok(snn_layer_create_dense(&l0, 1, 2, m));
+  ck_assert_snn_ok(snn_layer_set_recurrent(l0, 1)); /* 2 + 2 + 4 = 8 */
+  ck_assert_snn_ok(snn_network_add_layer(net, l0));
+  snn_learner *L = NULL;
+  ck_assert_snn_ok(snn_learner_create_bptt(&L, net, NULL));
+  ck_assert_uint_eq(snn_learner_n_params(L), 8);
+  ck_assert_snn_ok(snn_layer_set_recurrent(snn_network_layer(net, 0), 0)); /* 4 */
+  ck_assert_snn_ok(snn_layer_create_dense(&l1, 2, 1, m));
+  ck_assert_snn_ok(snn_layer_set_recurrent(l1, 1)); /* 2 + 1 + 1 = 4 */
+  ck_assert_snn_ok(snn_network_add_layer(net, l1));
+  ck_assert_snn_err(snn_learner_train_batch(L, &loss, x, y, 1, 1), SNN_E_STATE);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "layers changed"));
+  snn_learner_free(L);
+  snn_network_free(net);
+  /* (b) */
+  ck_assert_snn_ok(snn_network_create(&net, 1, 1, 2));
+  ck_assert_snn_ok(snn_layer_create_dense(&l0, 2, 1, m)); /* 2 + 1 */
+  ck_assert_snn_ok(snn_network_add_layer(net, l0));
+  ck_assert_snn_ok(snn_layer_create_dense(&l1, 1, 2, m));
+  ck_assert_snn_ok(snn_network_add_layer(net, l1));
+  ck_assert_snn_ok(snn_learner_create_bptt(&L, net, NULL));
+  snn_layer *h = snn_network_layer(net, 0);
+  ck_assert_snn_ok(snn_layer_set_bias(h, 0));
+  ck_assert_snn_ok(snn_layer_set_recurrent(h, 1)); /* 2 + 1: the same count */
+  ck_assert_snn_err(snn_learner_train_batch(L, &loss, x, y, 1, 2), SNN_E_STATE);
+  float g[16];
+  ck_assert_snn_err(snn_learner_gradient(L, g, snn_learner_n_params(L), &loss, x, y, 1, 2),
+                    SNN_E_STATE);
+  ck_assert_snn_ok(snn_layer_set_recurrent(h, 0));
+  ck_assert_snn_ok(snn_layer_set_bias(h, 1));
+  ck_assert_snn_ok(snn_learner_train_batch(L, &loss, x, y, 1, 2));
+  snn_learner_free(L);
+  snn_network_free(net);
+  snn_neuron_model_free(m);
+}
+END_TEST
+
 /* a huge learning rate makes the weights explode: SNN_E_NUMERIC, last good weights kept */
 START_TEST(test_numeric) {
   snn_network *net = toy_net(3);
@@ -1781,6 +1833,7 @@ Suite *suite_bptt(void) {
   tcase_add_test(tc, test_update_overflow);
   tcase_add_test(tc, test_callback_changes_network);
   tcase_add_test(tc, test_determinism);
+  tcase_add_test(tc, test_layout_change_same_count);
   tcase_add_test(tc, test_determinism_change_lists);
   tcase_add_test(tc, test_determinism_conv_grad);
   tcase_add_test(tc, test_generic_path);

@@ -20,6 +20,8 @@ struct snn_learner {
   snn__optim opt;
   snn__seg *segs;
   size_t n_segs;
+  size_t *layout;       /* the network's layer layout at creation (layout_of) */
+  size_t n_layout;
   snn__engine *eng;
   size_t cap;           /* engine batch capacity */
   uint64_t eng_version; /* network version the engine was built for */
@@ -109,6 +111,7 @@ void snn_learner_free(snn_learner *l) {
   snn__aligned_free(l->grad);
   snn__optim_free(&l->opt);
   snn__free(l->segs);
+  snn__free(l->layout);
   snn__engine_free(l->eng);
   snn__aligned_free(l->dS);
   snn__aligned_free(l->dV);
@@ -134,9 +137,46 @@ static int require_bptt(const snn_learner *l, const char *fn) {
   return SNN_OK;
 }
 
+/* What the learner's gradient and optimiser layout depend on, per layer:
+ * kind, bias, recurrence, weight count, outputs. out NULL: the count. Layers
+ * can change in place while they are in the network (snn_layer_set_bias,
+ * _set_recurrent, and more layers added) without changing the total
+ * parameter count, so that count alone is not enough to notice. */
+#define SNN__LAYOUT_PER_LAYER 5
+static void layer_sig(const snn_layer *ly, size_t *o) {
+  o[0] = (size_t)ly->kind;
+  o[1] = (size_t)ly->has_bias;
+  o[2] = (size_t)ly->has_rec;
+  o[3] = ly->n_w;
+  o[4] = ly->n_out;
+}
+
+static size_t layout_of(const snn_network *net, size_t *out) {
+  if (out)
+    for (size_t i = 0; i < net->n_layers; i++)
+      layer_sig(net->layers[i], out + SNN__LAYOUT_PER_LAYER * i);
+  return SNN__LAYOUT_PER_LAYER * net->n_layers;
+}
+
+static int layout_changed(const snn_learner *l) {
+  const snn_network *net = l->net;
+  if (layout_of(net, NULL) != l->n_layout) return 1;
+  for (size_t i = 0; i < net->n_layers; i++) {
+    size_t now[SNN__LAYOUT_PER_LAYER];
+    layer_sig(net->layers[i], now);
+    if (memcmp(now, l->layout + SNN__LAYOUT_PER_LAYER * i, sizeof now) != 0) return 1;
+  }
+  return 0;
+}
+
 /* (re)builds the engine and batch buffers for `cap` samples and the current settings */
 static int ensure_engine(snn_learner *l, size_t cap) {
   snn_network *net = l->net;
+  if (layout_changed(l))
+    return snn__error(SNN_E_STATE, "the network's layers changed after the learner was created "
+                                   "(%zu layers now, %zu then; layers added, or bias or "
+                                   "recurrence switched); create a new learner",
+                      net->n_layers, l->n_layout / SNN__LAYOUT_PER_LAYER);
   if (snn__param_layout(net, NULL) != l->n_params)
     return snn__error(SNN_E_STATE, "the network's parameters changed after the learner was "
                                    "created (%zu floats, learner has %zu); create a new learner",
@@ -188,8 +228,11 @@ int snn_learner_create_bptt(snn_learner **out, snn_network *net, const snn_bptt_
   l->sg.slope = (float)r.surrogate_slope;
   l->n_params = snn__param_layout(net, NULL);
   l->segs = snn__calloc(3 * net->n_layers, sizeof *l->segs);
+  l->n_layout = layout_of(net, NULL);
+  l->layout = snn__calloc(l->n_layout, sizeof *l->layout);
+  if (l->layout) layout_of(net, l->layout);
   l->grad = snn__aligned_alloc(l->n_params ? l->n_params : 1, sizeof(float));
-  if (!l->segs || !l->grad ||
+  if (!l->segs || !l->layout || !l->grad ||
       snn__optim_init(&l->opt, r.optimizer, l->n_params) != SNN_OK) {
     size_t np = l->n_params;
     snn_learner_free(l);
