@@ -353,6 +353,84 @@ START_TEST(test_membrane_readout_reset) {
 }
 END_TEST
 
+/* run_sequence checked only the last layer for NaN/Inf: a hidden V of +Inf
+ * (3e38 - -3e38 overflows) still emits finite spikes, so the run "succeeded"
+ * where predict returns SNN_E_NUMERIC. */
+START_TEST(test_run_sequence_hidden_nonfinite) {
+  snn_neuron_model *m = NULL;
+  ck_assert_snn_ok(snn_neuron_model_create_preset(&m, "lif", "normalized"));
+  snn_network *net = NULL;
+  snn_layer *l = NULL;
+  ck_assert_snn_ok(snn_network_create(&net, 1, 1, 2));
+  ck_assert_snn_ok(snn_layer_create_dense(&l, 2, 1, m));
+  ck_assert_snn_ok(snn_layer_set_bias(l, 0));
+  ck_assert_snn_ok(snn_network_add_layer(net, l));
+  float w0[2] = {1.0f, -1.0f};
+  ck_assert_snn_ok(snn_layer_param_set(l, SNN_PARAM_WEIGHTS, w0, 2));
+  ck_assert_snn_ok(snn_layer_create_dense(&l, 1, 1, m));
+  ck_assert_snn_ok(snn_network_add_layer(net, l));
+  snn_neuron_model_free(m);
+  ck_assert_snn_ok(snn_network_set(net, "steps", 5));
+  float xs[10], out[5], sc[1];
+  for (int t = 0; t < 5; t++) {
+    xs[2 * t] = 3e38f;
+    xs[2 * t + 1] = -3e38f;
+  }
+  ck_assert_snn_err(snn_network_predict(net, NULL, sc, xs, 1, 2), SNN_E_NUMERIC);
+  ck_assert_snn_err(snn_network_run_sequence(out, NULL, net, xs, 5, 2), SNN_E_NUMERIC);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "layer 0"));
+  /* the same network on ordinary input runs */
+  for (int t = 0; t < 10; t++) xs[t] = 0.5f;
+  ck_assert_snn_ok(snn_network_run_sequence(out, NULL, net, xs, 5, 2));
+  snn_network_free(net);
+}
+END_TEST
+
+/* A direct encoder's gain times a finite input can overflow. predict
+ * reported SNN_E_RANGE (not among its codes) naming an internal function and
+ * an index counted from the 256-sample chunk (x[49] for x[561]); now every
+ * network call checks first and names its own function and the caller's index. */
+START_TEST(test_direct_gain_overflow) {
+  snn_neuron_model *m = NULL;
+  ck_assert_snn_ok(snn_neuron_model_create_preset(&m, "lif", "normalized"));
+  snn_network *net = NULL;
+  snn_layer *l = NULL;
+  ck_assert_snn_ok(snn_network_create(&net, 1, 1, 2));
+  ck_assert_snn_ok(snn_layer_create_dense(&l, 2, 2, m));
+  ck_assert_snn_ok(snn_network_add_layer(net, l));
+  snn_neuron_model_free(m);
+  snn_encoder *e = NULL;
+  ck_assert_snn_ok(snn_encoder_create(&e, "direct"));
+  ck_assert_snn_ok(snn_encoder_set(e, "gain", 10));
+  ck_assert_snn_ok(snn_network_set_encoder(net, e));
+  snn_encoder_free(e);
+  static float x[600];
+  static int32_t y[300];
+  for (int i = 0; i < 600; i++) x[i] = 0.5f;
+  x[561] = 1e38f;
+  ck_assert_snn_err(snn_network_predict(net, NULL, NULL, x, 300, 2), SNN_E_INVALID);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "snn_network_predict: x[561]"));
+  snn_dataset *d = NULL;
+  ck_assert_snn_ok(snn_dataset_create(&d, x, y, 300, 2));
+  double acc;
+  ck_assert_snn_err(snn_network_evaluate(&acc, net, d), SNN_E_INVALID);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "sample 280, feature 1"));
+  snn_learner *L = NULL;
+  ck_assert_snn_ok(snn_learner_create_bptt(&L, net, NULL));
+  double loss;
+  ck_assert_snn_err(snn_learner_train_epoch(L, &loss, d, NULL, NULL), SNN_E_INVALID);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "snn_learner_train_epoch"));
+  ck_assert_snn_err(snn_learner_train_batch(L, &loss, x, y, 300, 2), SNN_E_INVALID);
+  ck_assert_ptr_nonnull(strstr(snn_last_error(), "x[561]"));
+  /* a value that fits with the gain is fine */
+  x[561] = 3e37f;
+  ck_assert_snn_ok(snn_network_predict(net, NULL, NULL, x, 300, 2));
+  snn_learner_free(L);
+  snn_dataset_free(d);
+  snn_network_free(net);
+}
+END_TEST
+
 Suite *suite_network(void) {
   Suite *s = suite_create("network");
   TCase *tc = tcase_create("network");
@@ -365,6 +443,8 @@ Suite *suite_network(void) {
   tcase_add_test(tc, test_network_bad_args);
   tcase_add_test(tc, test_network_oom);
   tcase_add_test(tc, test_membrane_readout_reset);
+  tcase_add_test(tc, test_run_sequence_hidden_nonfinite);
+  tcase_add_test(tc, test_direct_gain_overflow);
   suite_add_tcase(s, tc);
   return s;
 }

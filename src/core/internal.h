@@ -109,6 +109,9 @@ float snn__minmax_scale(float x, float lo, float hi);
  * (SNN_E_INVALID) and max >= min (SNN_E_RANGE), the message naming fn and j. */
 int snn__check_ranges(const float *min, const float *max, size_t n, const char *fn);
 
+/* The features of a dataset (size * n_features floats, row-major), read only. */
+const float *snn__dataset_x(const snn_dataset *d);
+
 /* CRC-32 (IEEE 802.3, as zlib), chainable: crc = snn__crc32(crc, buf, n), start at 0 */
 uint32_t snn__crc32(uint32_t crc, const void *buf, size_t n);
 

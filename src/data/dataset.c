@@ -90,6 +90,8 @@ size_t snn_dataset_size(const snn_dataset *d) { return d ? d->n : 0; }
 size_t snn_dataset_n_features(const snn_dataset *d) { return d ? d->nf : 0; }
 size_t snn_dataset_n_classes(const snn_dataset *d) { return d ? d->n_classes : 0; }
 
+const float *snn__dataset_x(const snn_dataset *d) { return d ? d->x : NULL; }
+
 int snn_dataset_get(float *x, int32_t *labels, const snn_dataset *d, size_t first,
                     size_t count) {
   static const char fn[] = "snn_dataset_get";

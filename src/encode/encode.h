@@ -12,6 +12,14 @@
  * so a caller may encode one step and reuse it; 0 otherwise (also for NULL). */
 int snn__encoder_is_constant(const snn_encoder *e);
 
+/* For the network's own calls (predict, evaluate, training): SNN_OK unless
+ * the encoder is "direct" with |gain| > 1 and gain * x[i] does not fit a
+ * float for some of x[0..n) (finite x assumed); then SNN_E_INVALID naming fn
+ * and the caller's index (sample and feature when nf > 0). Checked before
+ * any work, so a failure leaves nothing half done. */
+int snn__encoder_check_gain(const snn_encoder *e, const float *x, size_t n, size_t nf,
+                            const char *fn);
+
 /* Value of parameter `name` (e.g. "dt", "gain"); NaN for NULL or an unknown name. */
 double snn__encoder_param(const snn_encoder *e, const char *name);
 

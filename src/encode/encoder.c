@@ -279,6 +279,29 @@ double snn__encoder_param(const snn_encoder *e, const char *name) {
 
 /* ---- encoding ------------------------------------------------------------------ */
 
+int snn__encoder_check_gain(const snn_encoder *e, const float *x, size_t n, size_t nf,
+                            const char *fn) {
+  if (e == NULL || e->kind != SNN__ENC_DIRECT) return SNN_OK;
+  const double g = fabs(e->p[SNN__DIR_GAIN]);
+  if (!(g > 1.0)) return SNN_OK; /* a finite x times |gain| <= 1 fits */
+  const float lim = nextafterf((float)((double)FLT_MAX / g), 0.0f); /* rounded down */
+  int bad = 0;
+  for (size_t i = 0; i < n; i++) bad |= fabsf(x[i]) > lim; /* vectorises */
+  if (!bad) return SNN_OK;
+  for (size_t i = 0; i < n; i++)
+    if (g * fabs((double)x[i]) > FLT_MAX) {
+      if (nf)
+        return snn__error(SNN_E_INVALID,
+                          "%s: sample %zu, feature %zu is %g: times the direct encoder's gain %g "
+                          "it does not fit a float",
+                          fn, i / nf, i % nf, (double)x[i], e->p[SNN__DIR_GAIN]);
+      return snn__error(SNN_E_INVALID,
+                        "%s: x[%zu] = %g: times the direct encoder's gain %g it does not fit a float",
+                        fn, i, (double)x[i], e->p[SNN__DIR_GAIN]);
+    }
+  return SNN_OK;
+}
+
 /* x must be finite, and for "direct" gain * x must fit a float (the check on x
  * alone lets 1e9 * 1e30 = inf through) */
 static int check_input(const snn_encoder *e, const float *x, size_t n, const char *fn) {

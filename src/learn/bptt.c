@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "../encode/encode.h"
 #include "../net/engine.h"
 #include "learn.h"
 #include "spikeprop_impl.h"
@@ -315,7 +316,7 @@ static int check_batch(const snn_learner *l, const float *x, const int32_t *labe
                         (int)labels[i], C);
   for (size_t i = 0; i < n * n_inputs; i++)
     if (!isfinite(x[i])) return snn__error(SNN_E_INVALID, "%s: x[%zu] is not finite", fn, i);
-  return SNN_OK;
+  return snn__encoder_check_gain(l->net->enc, x, n * n_inputs, 0, fn);
 }
 
 /* gradient step on the batch already in xb/yb */
@@ -433,7 +434,9 @@ int snn_learner_train_epoch(snn_learner *l, double *mean_loss, const snn_dataset
     return snn__error(SNN_E_INVALID, "%s: the dataset has %zu classes, the network only %zu outputs",
                       fn, nc, C);
   size_t B = l->o.batch_size;
-  int rc = SNN_OK; /* the workspace is made (and kept current) at each batch below */
+  /* the workspace is made (and kept current) at each batch below */
+  int rc = snn__encoder_check_gain(net->enc, snn__dataset_x(data), n * net->n_in, net->n_in, fn);
+  if (rc != SNN_OK) return rc;
   uint32_t *perm = snn__malloc(n * sizeof(uint32_t));
   if (!perm) return snn__error(SNN_E_NOMEM, "%s: out of memory", fn);
   for (size_t i = 0; i < n; i++) perm[i] = (uint32_t)i;

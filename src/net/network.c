@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../encode/encode.h"
 #include "engine.h"
 #include "network.h"
 #include "../learn/learn.h"
@@ -369,6 +370,8 @@ int snn_network_predict(snn_network *net, int32_t *labels, float *scores, const 
   for (size_t i = 0; i < tot; i++)
     if (!isfinite(x[i]))
       return snn__error(SNN_E_INVALID, "%s: x[%zu] is not finite", fn, i);
+  int rc = snn__encoder_check_gain(net->enc, x, tot, 0, fn);
+  if (rc != SNN_OK) return rc;
   return run_predict(net, labels, scores, x, n, NULL, NULL, fn);
 }
 
@@ -389,7 +392,9 @@ int snn_network_evaluate(double *accuracy, snn_network *net, const snn_dataset *
     return snn__error(SNN_E_INVALID, "%s: the dataset has %zu classes, the network only %zu outputs",
                       fn, snn_dataset_n_classes(data), snn_network_n_outputs(net));
   size_t ok = 0;
-  int rc = run_predict(net, NULL, NULL, NULL, n, data, &ok, fn);
+  int rc = snn__encoder_check_gain(net->enc, snn__dataset_x(data), n * net->n_in, net->n_in, fn);
+  if (rc != SNN_OK) return rc;
+  rc = run_predict(net, NULL, NULL, NULL, n, data, &ok, fn);
   if (rc != SNN_OK) return rc;
   *accuracy = (double)ok / (double)n;
   return SNN_OK;

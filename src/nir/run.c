@@ -161,7 +161,14 @@ int snn_network_run_sequence(float *out, float *membrane, snn_network *net, cons
       else if (l->kind == SNN__LAYER_CONV2D) conv_cur(l, in, q->cur);
       else pool_cur(l, in, q->cur);
       if (l->model) {
-        rc = snn__neuron_step(l->model, q->st, q->cur, q->s8, l->n_out, net->dt);
+        /* checked in every layer: a hidden layer's V can become Inf while its
+         * spikes, all the next layer sees, stay finite */
+        int bad = -1;
+        rc = snn__neuron_step_checked(l->model, q->st, q->cur, q->s8, l->n_out, net->dt, &bad);
+        if (rc == SNN_OK && bad >= 0)
+          rc = snn__error(SNN_E_NUMERIC, "%s: state '%s' of layer %zu ('%s') became NaN/Inf at step %zu",
+                          fn, snn_neuron_model_state_name(l->model, (size_t)bad), i,
+                          snn_neuron_model_kind(l->model), t);
         for (size_t j = 0; j < l->n_out; j++) q->out[j] = (float)q->s8[j];
       } else {
         memcpy(q->out, q->cur, l->n_out * sizeof(float));
