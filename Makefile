@@ -172,13 +172,16 @@ snn.pc: snn.pc.in
 # ---- examples and benchmarks (public header + shared library only) -------
 examples: $(EXAMPLES)
 
-$(BINOUT)/%: examples/%.c include/snn.h | lib
+# headers shared by several examples (examples/common/*.h), and the example
+# sources the benchmarks include, are prerequisites too
+EX_COMMON := $(wildcard examples/common/*.h)
+$(BINOUT)/%: examples/%.c include/snn.h $(EX_COMMON) | lib
 	@mkdir -p $(@D)
 	$(CC) -Iinclude $(CSTD) $(OPT) -g $(WARN) $(SAN_FLAGS) -D_POSIX_C_SOURCE=200809L $< -o $@ \
 	  $(EX_LDFLAGS) -lsnn -lm
 
 .SECONDEXPANSION:
-$(BINOUT)/%: $$(wildcard examples/%/*.c) $$(wildcard examples/%/*.h) include/snn.h | lib
+$(BINOUT)/%: $$(wildcard examples/%/*.c) $$(wildcard examples/%/*.h) include/snn.h $(EX_COMMON) | lib
 	@mkdir -p $(@D)
 	$(CC) -Iinclude $(CSTD) $(OPT) -g $(WARN) $(SAN_FLAGS) -D_POSIX_C_SOURCE=200809L \
 	  $(filter %.c,$^) -o $@ $(EX_LDFLAGS) -lsnn -lm
@@ -186,7 +189,8 @@ $(BINOUT)/%: $$(wildcard examples/%/*.c) $$(wildcard examples/%/*.h) include/snn
 bench: $(BENCHES)
 	@set -e; for b in $(BENCHES); do echo "== $$b"; $$b; done
 
-$(BINOUT)/bench/%: bench/%.c include/snn.h | lib
+$(BINOUT)/bench/%: bench/%.c include/snn.h $(EX_COMMON) $(wildcard examples/spikeprop/*) \
+		    $(wildcard examples/mnist/*.h) | lib
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CSTD) $(OPT) -g $(WARN) $(OPENMP) $(SAN_FLAGS) $< -o $@ \
 	  $(EX_LDFLAGS) -lsnn $(LDLIBS_LIB)

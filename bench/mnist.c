@@ -73,6 +73,27 @@ static double loadavg(void) {
   return l;
 }
 
+/* s as one single-quoted POSIX shell word (each ' written as '\''), so that any path
+ * (spaces, quotes, $, backquotes) reaches the program as it is. Returns 0, or -1 when it
+ * does not fit in n bytes. */
+static int shell_quote(char *out, size_t n, const char *s) {
+  size_t k = 0;
+  if (n < 3) return -1;
+  out[k++] = '\'';
+  for (; *s; s++) {
+    if (k + 6 > n) return -1; /* room for '\'', the closing quote and the NUL */
+    if (*s == '\'') {
+      memcpy(out + k, "'\\''", 4);
+      k += 4;
+    } else {
+      out[k++] = *s;
+    }
+  }
+  out[k++] = '\'';
+  out[k] = '\0';
+  return 0;
+}
+
 static void check(int rc, const char *what) {
   if (rc != SNN_OK) {
     fprintf(stderr, "bench/mnist: %s: %s (%s)\n", what, snn_strerror(rc), snn_last_error());
@@ -225,7 +246,8 @@ static int cpu_has_avx512f(void) {
 /* Runs the PyTorch anchor; returns 0 and fills epoch seconds and accuracies on success. */
 static int run_torch(const char *dir, const char *data, int threads, size_t train_limit,
                      double *train_s, double *train_cpu, double *acc, double *acc_mem) {
-  char script[4096], envsh[4096], cmd[16384];
+  char script[4096], envsh[4096], cmd[65536];
+  char q_script[16400], q_envsh[16400], q_data[16400];
   snprintf(script, sizeof script, "%s/torch_snn_mnist.py", dir);
   snprintf(envsh, sizeof envsh, "%s/torch_env.sh", dir);
   if (access(script, R_OK) != 0 || access(envsh, R_OK) != 0) {
@@ -244,11 +266,16 @@ static int run_torch(const char *dir, const char *data, int threads, size_t trai
                                             : "env -u OPENBLAS_CORETYPE PYTHONUNBUFFERED=1 ";
   char limit[64] = "";
   if (train_limit) snprintf(limit, sizeof limit, " --train-limit %zu", train_limit);
+  if (shell_quote(q_envsh, sizeof q_envsh, envsh) || shell_quote(q_script, sizeof q_script, script) ||
+      shell_quote(q_data, sizeof q_data, data)) {
+    printf("  PyTorch: path too long; skipped\n");
+    return -1;
+  }
   snprintf(cmd, sizeof cmd,
-           "sh '%s' %s/usr/bin/python3 '%s' --data '%s' --arch 784-1000-10 --steps 25 "
+           "sh %s %s/usr/bin/python3 %s --data %s --arch 784-1000-10 --steps 25 "
            "--encoding rate --beta 0.95 --batch 128 --lr 5e-4 --loss ce_mem --epochs 1 "
            "--threads %d%s 2>&1",
-           envsh, coretype, script, data, threads, limit);
+           q_envsh, coretype, q_script, q_data, threads, limit);
   printf("  PyTorch: %s\n", cmd);
   fflush(stdout);
   FILE *p = popen(cmd, "r");
@@ -346,7 +373,8 @@ int main(int argc, char **argv) {
   if (!skip_default) {
     /* Run bin/mnist itself (its defaults: examples/mnist/defaults.h), so the figure is
      * exactly what `make demo` gets; it saves the model for (c). */
-    char exe[4096], mnist[4200], model[64], cmd[16384];
+    char exe[4096], mnist[4200], model[64], cmd[65536];
+    char q_mnist[16820], q_data[16400], q_model[260];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (len <= 0) {
       fprintf(stderr, "bench/mnist: cannot find my own path\n");
@@ -363,9 +391,14 @@ int main(int argc, char **argv) {
     snprintf(model, sizeof model, "/tmp/snn-bench-mnist-%ld.snn", (long)getpid());
     char extra[128] = "";
     if (quick) snprintf(extra, sizeof extra, " --train-limit 10000 --epochs 1");
-    snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=%d OPENBLAS_NUM_THREADS=%d '%s' --data '%s' --json "
-             "--quiet --save '%s'%s",
-             threads, threads, mnist, data, model, extra);
+    if (shell_quote(q_mnist, sizeof q_mnist, mnist) || shell_quote(q_data, sizeof q_data, data) ||
+        shell_quote(q_model, sizeof q_model, model)) {
+      fprintf(stderr, "bench/mnist: path too long: %s\n", data);
+      return 1;
+    }
+    snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=%d OPENBLAS_NUM_THREADS=%d %s --data %s --json "
+             "--quiet --save %s%s",
+             threads, threads, q_mnist, q_data, q_model, extra);
     printf("(a) default recipe of bin/mnist (%s %s T=%d beta %g, %d epochs, lr %g %s, shift %d)%s:\n"
            "    %s\n",
            DEF_ARCH, DEF_ENCODING, DEF_STEPS, DEF_BETA, DEF_EPOCHS, DEF_LR, DEF_SCHEDULE, DEF_SHIFT,

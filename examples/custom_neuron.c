@@ -12,6 +12,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "common/output.h"
 
 enum { P_C, P_K, P_VR, P_VC, P_VPEAK, P_VRESET, N_PARAMS };
 
@@ -59,7 +62,10 @@ static void qif_destroy(void *user) { ((qif_user *)user)->n_models_alive = 0; }
 
 int main(int argc, char **argv) {
   float I[3] = {150.0f, 250.0f, 400.0f};
-  if (argc == 4)
+  if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    printf("usage: custom_neuron [I0 I1 I2]\n");
+    return finish_stdout("custom_neuron");
+  } else if (argc == 4)
     for (int i = 0; i < 3; i++) I[i] = strtof(argv[i + 1], NULL);
   else if (argc != 1) {
     fprintf(stderr, "usage: custom_neuron [I0 I1 I2]\n");
@@ -109,5 +115,5 @@ int main(int argc, char **argv) {
     fprintf(stderr, "custom_neuron: destroy was not called\n");
     return 1;
   }
-  return 0;
+  return finish_stdout("custom_neuron");
 }

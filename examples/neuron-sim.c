@@ -10,7 +10,8 @@
  * reported at the end of the step, (k+1)*dt. --trace writes CSV "t,V[,u|w]":
  * the initial state at t = 0 and the state after every step (after a reset).
  * Unknown model, preset, parameter or variable: exit 2 with the valid names.
- * Other usage errors exit 2, simulation errors 1. Uses the public API only. */
+ * Other usage errors (also more than 1e9 steps) exit 2, simulation and
+ * output errors 1; --help prints the usage on stdout. Uses the public API only. */
 #include <snn.h>
 
 #include <errno.h>
@@ -19,19 +20,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/output.h"
+
 #define MAX_ITEMS 64
+/* longest simulation in steps (--duration / --dt): far beyond any useful run of
+ * one neuron, and the count fits a long long (1e19 steps overflowed and ran nothing) */
+#define MAX_STEPS 1e9
 
 typedef struct {
   double t0, t1, amp;
 } step_t;
 
-static int usage(const char *msg) {
-  if (msg) fprintf(stderr, "neuron-sim: %s\n", msg);
-  fprintf(stderr,
+static void usage_to(FILE *f) {
+  fprintf(f,
           "usage: neuron-sim --model NAME [--preset P] [--set name=value]... "
           "[--init var=value]...\n"
           "                  --dt MS --duration MS [--step T0:T1:AMP]... [--trace FILE.csv]\n"
           "       neuron-sim --list\n");
+}
+
+static int usage(const char *msg) {
+  if (msg) fprintf(stderr, "neuron-sim: %s\n", msg);
+  usage_to(stderr);
   return 2;
 }
 
@@ -86,11 +96,11 @@ int main(int argc, char **argv) {
     const char *opt = argv[a];
     if (strcmp(opt, "--list") == 0) {
       list_models();
-      return 0;
+      return finish_stdout("neuron-sim");
     }
     if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
-      usage(NULL);
-      return 0;
+      usage_to(stdout);
+      return finish_stdout("neuron-sim");
     }
     if (a + 1 >= argc) {
       char msg[128];
@@ -131,6 +141,13 @@ int main(int argc, char **argv) {
   if (model_name == NULL) return usage("--model is required");
   if (dt <= 0) return usage("--dt is required");
   if (duration < 0) return usage("--duration is required");
+  double nsd = floor(duration / dt + 0.5);
+  if (!(nsd <= MAX_STEPS)) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "--duration %g at --dt %g is %.3g steps, more than the %.0e allowed",
+             duration, dt, nsd, MAX_STEPS);
+    return usage(msg);
+  }
 
   snn_neuron_model *m = NULL;
   int rc = preset ? snn_neuron_model_create_preset(&m, model_name, preset)
@@ -198,7 +215,6 @@ int main(int argc, char **argv) {
     fprintf(trace, "\n");
   }
 
-  double nsd = floor(duration / dt + 0.5);
   long long n_steps = (long long)nsd;
   int status = 0;
   for (long long k = 0; k <= n_steps; k++) {
@@ -225,11 +241,12 @@ int main(int argc, char **argv) {
     }
     if (spk) printf("%.4f\n", (double)(k + 1) * dt);
   }
-  if (trace && fclose(trace) != 0) {
+  if (trace && (ferror(trace) | (fclose(trace) != 0))) {
     fprintf(stderr, "neuron-sim: error writing '%s'\n", trace_path);
     status = 1;
   }
   snn_population_free(pop);
   snn_neuron_model_free(m);
+  if (finish_stdout("neuron-sim")) status = 1;
   return status;
 }

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/output.h"
 #include "snn.h"
 
 #define N_IN 40
@@ -90,7 +91,10 @@ int main(int argc, char **argv) {
   unsigned long seed = 3;
   for (int i = 1; i < argc; i++) {
     char *end = NULL;
-    if (!strcmp(argv[i], "--trials") && i + 1 < argc) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      printf("usage: rstdp [--trials N] [--seed S] [--quiet]\n");
+      return finish_stdout("rstdp");
+    } else if (!strcmp(argv[i], "--trials") && i + 1 < argc) {
       errno = 0;
       long v = strtol(argv[++i], &end, 10);
       if (end == argv[i] || *end || errno || v < 1 || v > 10000000) {
@@ -194,6 +198,7 @@ int main(int argc, char **argv) {
   printf("%s: last two blocks %.0f%% and %.0f%% right\n", learned ? "learned" : "NOT learned",
          100 * acc_last[0], 100 * acc_last[1]);
   code = learned ? 0 : 1;
+  if (finish_stdout("rstdp")) code = 1;
 out:
   snn_learner_free(l);
   snn_network_free(net);

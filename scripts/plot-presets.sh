@@ -15,6 +15,9 @@ OUT=${2:-docs/figures}
 SIM="$BIN/neuron-sim"
 [ -x "$SIM" ] || { echo "plot-presets: $SIM not found (make examples)" >&2; exit 1; }
 command -v gnuplot >/dev/null || { echo "plot-presets: gnuplot not found" >&2; exit 1; }
+# the paths go into gnuplot's single-quoted strings, where ' ends the string
+# and a name could run commands: refuse such names rather than quote them
+case "$OUT${TMPDIR:-}" in *\'*|*\`*) echo "plot-presets: refusing a path with ' or \`: $OUT" >&2; exit 2 ;; esac
 mkdir -p "$OUT"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -32,10 +32,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/gnuplot.h"
+#include "../common/output.h"
+
+static void usage_to(FILE *f) {
+  fprintf(f, "usage: cuba --neurons N --duration MS [--seed S] [--raster FILE.png] [--coba [--euler]]\n"
+             "            [--threads N] [--json]\n");
+}
+
 static int usage(const char *msg) {
   if (msg) fprintf(stderr, "cuba: %s\n", msg);
-  fprintf(stderr, "usage: cuba --neurons N --duration MS [--seed S] [--raster FILE.png] [--coba [--euler]]\n"
-                  "            [--threads N] [--json]\n");
+  usage_to(stderr);
   return 2;
 }
 
@@ -97,22 +104,26 @@ out:
   return used ? sum / (double)used : 0.0;
 }
 
-static int raster(const char *png, const uint32_t *nrn, const double *t, size_t ns, double tmax,
-                  size_t nmax, int coba) {
-  FILE *gp = popen("gnuplot", "w");
-  if (!gp) return -1;
+typedef struct raster_plot {
+  const uint32_t *nrn;
+  const double *t;
+  size_t ns, nmax;
+  double tmax;
+  int coba;
+} raster_plot;
+
+static void raster_script(FILE *gp, void *user) {
+  const raster_plot *r = user;
   fprintf(gp,
           "set terminal pngcairo size 1200,700 font ',11'\n"
-          "set output '%s'\n"
           "set title '%s network, %zu neurons shown, %.0f ms'\n"
           "set xlabel 'time (ms)'\nset ylabel 'neuron'\nset key off\n"
           "set xrange [0:%g]\nset yrange [0:%zu]\n"
           "plot '-' using 1:2 with points pt 7 ps 0.15 lc rgb '#000080'\n",
-          png, coba ? "COBA" : "CUBA", nmax, tmax, tmax, nmax);
-  for (size_t k = 0; k < ns; k++)
-    if (t[k] <= tmax && nrn[k] < nmax) fprintf(gp, "%.1f %u\n", t[k], nrn[k]);
+          r->coba ? "COBA" : "CUBA", r->nmax, r->tmax, r->tmax, r->nmax);
+  for (size_t k = 0; k < r->ns; k++)
+    if (r->t[k] <= r->tmax && r->nrn[k] < r->nmax) fprintf(gp, "%.1f %u\n", r->t[k], r->nrn[k]);
   fprintf(gp, "e\n");
-  return pclose(gp) == 0 ? 0 : -1;
 }
 
 int main(int argc, char **argv) {
@@ -122,7 +133,10 @@ int main(int argc, char **argv) {
   for (int a = 1; a < argc; a++) {
     const char *o = argv[a];
     int has = a + 1 < argc;
-    if (!strcmp(o, "--neurons") && has) {
+    if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
+      usage_to(stdout);
+      return finish_stdout("cuba");
+    } else if (!strcmp(o, "--neurons") && has) {
       if (parse_num(argv[++a], &neurons) || neurons < 10 || neurons > 2e9 || neurons != floor(neurons))
         return usage("--neurons must be an integer >= 10");
     } else if (!strcmp(o, "--duration") && has) {
@@ -252,13 +266,10 @@ int main(int argc, char **argv) {
            duration, st.sim_seconds, st.build_seconds, (unsigned long long)st.spikes, rate, cv);
   }
   if (png) {
-    double tmax = duration < 1000 ? duration : 1000;
-    if (raster(png, nrn, times, ns, tmax, n < 1000 ? n : 1000, coba)) {
-      fprintf(stderr, "cuba: gnuplot failed to write %s\n", png);
-      goto done;
-    }
+    raster_plot r = {nrn, times, ns, n < 1000 ? n : 1000, duration < 1000 ? duration : 1000, coba};
+    if (gnuplot_png("cuba", "--raster", png, raster_script, &r)) goto done;
   }
-  ret = 0;
+  ret = finish_stdout("cuba");
 done:
   free(nrn);
   free(times);

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/output.h"
 #include "defaults.h"
 
 /* "--arch conv": snnTorch's convolutional tutorial network
@@ -119,6 +120,12 @@ static void usage(FILE *f) {
           DEF_SLOPE, DEF_SEED);
 }
 
+/* --help, -h: the usage on stdout, exit 0 (1 if stdout cannot be written) */
+static void help_exit(void) {
+  usage(stdout);
+  exit(finish_stdout(prog) ? EXIT_RUNTIME : EXIT_OK);
+}
+
 static void usage_error(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -210,6 +217,7 @@ static void parse_args(options *o, int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     char name[64];
     const char *a = argv[i], *v = NULL;
+    if (!strcmp(a, "-h")) help_exit();
     if (strncmp(a, "--", 2) != 0) usage_error("unexpected argument '%s'", a);
     const char *eq = strchr(a, '=');
     size_t len = eq ? (size_t)(eq - a) : strlen(a);
@@ -217,10 +225,7 @@ static void parse_args(options *o, int argc, char **argv) {
     memcpy(name, a, len);
     name[len] = '\0';
     /* flags */
-    if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
-      usage(stdout);
-      exit(EXIT_OK);
-    }
+    if (!strcmp(name, "--help")) help_exit();
     if (!strcmp(name, "--eval") || !strcmp(name, "--json") || !strcmp(name, "--quiet")) {
       if (eq) usage_error("%s takes no value", name);
       if (!strcmp(name, "--eval")) o->eval_only = 1;
@@ -815,7 +820,10 @@ int main(int argc, char **argv) {
   }
 
   int rc_exit = canceled ? EXIT_RUNTIME : EXIT_OK;
-  if (o.save) {
+  if (o.save && canceled) {
+    /* a partly trained network must not replace what FILE held */
+    fprintf(stderr, "%s: interrupted: %s not saved\n", prog, o.save);
+  } else if (o.save) {
     int rc = snn_network_save(net, o.save);
     if (rc != SNN_OK) {
       fprintf(stderr, "%s: error: cannot save %s: %s (%s)\n", prog, o.save, snn_strerror(rc),
@@ -843,7 +851,7 @@ int main(int argc, char **argv) {
     char title[600];
     snprintf(title, sizeof title, "libsnn %s: %s, %s, T=%g, test %.2f%%", snn_version_string(),
              arch_desc, o.encoding, steps_d, test_acc);
-    if (plot_curve(o.loss_png, title, hist, n_hist) != 0) {
+    if (plot_curve(prog, o.loss_png, title, hist, n_hist) != 0) {
       if (rc_exit == EXIT_OK) rc_exit = EXIT_RUNTIME;
     } else if (!o.quiet) {
       fprintf(human, "wrote %s\n", o.loss_png);
@@ -911,5 +919,6 @@ int main(int argc, char **argv) {
   snn_network_free(net);
   snn_dataset_free(train);
   snn_dataset_free(test);
+  if (finish_stdout(prog)) rc_exit = EXIT_RUNTIME;
   return rc_exit;
 }

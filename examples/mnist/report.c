@@ -1,13 +1,14 @@
 /* bin/mnist - timing, memory, progress bar, JSON strings and the gnuplot figure. */
 #include "mnist.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "../common/gnuplot.h"
 
 double now_seconds(void) {
   struct timespec ts;
@@ -179,61 +180,27 @@ int augment_epoch(snn_dataset **out, augment *a, uint32_t epoch) {
 
 /* ---- figure ------------------------------------------------------------- */
 
-static int gnuplot_available(void) {
-  const char *path = getenv("PATH");
-  if (!path) return 0;
-  char *copy = strdup(path);
-  if (!copy) return 0;
-  int found = 0;
-  for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir && !found;
-       dir = strtok_r(NULL, ":", &save)) {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s/gnuplot", *dir ? dir : ".");
-    found = access(buf, X_OK) == 0;
-  }
-  free(copy);
-  return found;
-}
+typedef struct curve_plot {
+  const char *title;
+  const epoch_rec *ep;
+  int n;
+} curve_plot;
 
-int plot_curve(const char *png_path, const char *title, const epoch_rec *ep, int n) {
-  if (n <= 0) {
-    fprintf(stderr, "mnist: --loss-png: no finished epoch to draw\n");
-    return -1;
-  }
-  if (!gnuplot_available()) {
-    fprintf(stderr,
-            "mnist: --loss-png: gnuplot not found in PATH; install it (Debian: apt-get install "
-            "gnuplot-nox) to draw %s\n",
-            png_path);
-    return -1;
-  }
-  /* Check that the output can be written before handing it to gnuplot. */
-  FILE *t = fopen(png_path, "wb");
-  if (!t) {
-    fprintf(stderr, "mnist: --loss-png: cannot write %s: %s\n", png_path, strerror(errno));
-    return -1;
-  }
-  fclose(t);
-  FILE *g = popen("gnuplot", "w");
-  if (!g) {
-    fprintf(stderr, "mnist: --loss-png: cannot start gnuplot: %s\n", strerror(errno));
-    return -1;
-  }
+static void curve_script(FILE *g, void *user) {
+  const curve_plot *c = user;
   int have_acc = 0;
-  for (int i = 0; i < n; i++) have_acc |= ep[i].test_acc >= 0;
+  for (int i = 0; i < c->n; i++) have_acc |= c->ep[i].test_acc >= 0;
   fprintf(g, "set terminal pngcairo size 900,540 noenhanced\n");
-  fprintf(g, "set output ");
-  json_string(g, png_path); /* a double-quoted string with \\ and \" escapes: valid gnuplot */
-  fprintf(g, "\nset title ");
-  json_string(g, title);
+  fprintf(g, "set title ");
+  gnuplot_string(g, c->title);
   fprintf(g, "\nset xlabel 'epoch'\nset ylabel 'training loss'\nset grid\n");
   fprintf(g, "set key center right\nset xtics 1\n");
   if (have_acc) fprintf(g, "set y2label 'accuracy (%%)'\nset y2tics\nset ytics nomirror\n");
   fprintf(g, "set datafile missing '?'\n$d << EOD\n");
-  for (int i = 0; i < n; i++) {
-    fprintf(g, "%d %.6g %.4f ", ep[i].epoch, ep[i].loss, ep[i].train_acc);
-    if (ep[i].test_acc >= 0)
-      fprintf(g, "%.4f\n", ep[i].test_acc);
+  for (int i = 0; i < c->n; i++) {
+    fprintf(g, "%d %.6g %.4f ", c->ep[i].epoch, c->ep[i].loss, c->ep[i].train_acc);
+    if (c->ep[i].test_acc >= 0)
+      fprintf(g, "%.4f\n", c->ep[i].test_acc);
     else
       fprintf(g, "?\n");
   }
@@ -243,10 +210,16 @@ int plot_curve(const char *png_path, const char *title, const epoch_rec *ep, int
     fprintf(g, ", $d using 1:3 axes x1y2 with linespoints lw 2 title 'training accuracy'"
                ", $d using 1:4 axes x1y2 with linespoints lw 2 title 'test accuracy'");
   fprintf(g, "\n");
-  int rc = pclose(g);
-  if (rc != 0) {
-    fprintf(stderr, "mnist: --loss-png: gnuplot failed (status %d); no figure written\n", rc);
+}
+
+int plot_curve(const char *prog, const char *png_path, const char *title, const epoch_rec *ep,
+               int n) {
+  if (n <= 0) {
+    fprintf(stderr, "%s: --loss-png: no finished epoch to draw; %s not written\n", prog, png_path);
     return -1;
   }
-  return 0;
+  curve_plot c = {title, ep, n};
+  /* through a file next to png_path, renamed when gnuplot succeeded: a failure leaves an
+   * existing file as it was (examples/common/gnuplot.h) */
+  return gnuplot_png(prog, "--loss-png", png_path, curve_script, &c);
 }

@@ -21,13 +21,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/output.h"
 #include "snn.h"
 
-static void usage(void) {
-  fprintf(stderr,
+static void usage_to(FILE *f) {
+  fprintf(f,
           "usage: nir-run --model FILE.nir --dt S (--input FILE.csv | --steps N [--seed S])\n"
           "               [--record FILE.csv] [--euler] [--reset to_v_reset|subtract] [--json]\n"
           "       nir-run --model FILE.nir --info [--dt S]\n");
+}
+
+static void usage(void) { usage_to(stderr); }
+
+/* Writes s as a JSON string literal (with quotes). */
+static void json_string(FILE *f, const char *s) {
+  fputc('"', f);
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '"' || *p == '\\')
+      fprintf(f, "\\%c", *p);
+    else if (*p < 0x20)
+      fprintf(f, "\\u%04x", *p);
+    else
+      fputc(*p, f);
+  }
+  fputc('"', f);
 }
 
 static int die(const char *what, int rc) {
@@ -144,7 +161,10 @@ int main(int argc, char **argv) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     char *end = NULL;
-    if (strcmp(a, "--json") == 0) json = 1;
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      usage_to(stdout);
+      return finish_stdout("nir-run");
+    } else if (strcmp(a, "--json") == 0) json = 1;
     else if (strcmp(a, "--info") == 0) info = 1;
     else if (strcmp(a, "--euler") == 0) euler = 1;
     else if (!v) {
@@ -219,7 +239,7 @@ int main(int argc, char **argv) {
       print_layers(net, 0);
       snn_network_free(net);
     }
-    return 0;
+    return finish_stdout("nir-run");
   }
   snn_network *net = NULL;
   int rc = snn_network_import_nir(&net, model, &o);
@@ -274,13 +294,20 @@ int main(int argc, char **argv) {
         for (size_t j = 0; j < n_out; j++) fprintf(fp, ",%.9g", mem[t * n_out + j]);
         fprintf(fp, "\n");
       }
-      if (fclose(fp) != 0) rc = 1;
+      int failed = ferror(fp) != 0;
+      failed |= fclose(fp) != 0;
+      if (failed) {
+        fprintf(stderr, "nir-run: error writing %s: %s\n", record, strerror(errno));
+        rc = 1;
+      }
     }
   }
   double total = 0;
   if (json) {
-    printf("{\"model\":\"%s\",\"dt\":%.9g,\"steps\":%zu,\"n_inputs\":%zu,\"n_outputs\":%zu,\"layers\":[",
-           model, dt, T, n_in, n_out);
+    printf("{\"model\":");
+    json_string(stdout, model);
+    printf(",\"dt\":%.9g,\"steps\":%zu,\"n_inputs\":%zu,\"n_outputs\":%zu,\"layers\":[", dt, T,
+           n_in, n_out);
     print_layers(net, 1);
     printf("],\"spike_counts\":[");
     for (size_t j = 0; j < n_out; j++) {
@@ -311,5 +338,6 @@ int main(int argc, char **argv) {
   free(out);
   free(mem);
   snn_network_free(net);
+  if (finish_stdout("nir-run")) rc = 1;
   return rc == SNN_OK ? 0 : 1;
 }

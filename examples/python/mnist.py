@@ -78,13 +78,41 @@ def parse_args(argv):
     p.add_argument("--shift", type=int, default=d["shift"],
                    help="random +-N pixel shifts of the training images (0 = off)")
     p.add_argument("--seed", type=int, default=d["seed"])
-    p.add_argument("--train-limit", type=int, default=0)
-    p.add_argument("--test-limit", type=int, default=0)
+    p.add_argument("--train-limit", type=int, help="use only the first K training images")
+    p.add_argument("--test-limit", type=int, help="use only the first K test images")
     p.add_argument("--save", help="save the trained network to this file")
     p.add_argument("--json", action="store_true", help="one JSON line on stdout")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
-    if a.hidden:
+
+    # bin/mnist's ranges (examples/mnist/mnist.c, parse_args): a value outside is a usage
+    # error (exit 2 with a message), not a run with a meaningless setting
+    def need_int(opt, v, lo, hi):
+        if v is not None and not lo <= v <= hi:
+            p.error(f"{opt}: expected an integer in [{lo}, {hi}], got '{v}'")
+
+    def need_num(opt, v, lo, hi, open_lo=False, open_hi=False):
+        if v is None:
+            return
+        if not (math.isfinite(v) and lo <= v <= hi) or (open_lo and v == lo) or \
+                (open_hi and v == hi):
+            p.error(f"{opt}: expected a number in {'(' if open_lo else '['}{lo:g}, {hi:g}"
+                    f"{')' if open_hi else ']'}, got '{v:g}'")
+
+    need_int("--hidden", a.hidden, 1, 1000000)
+    need_int("--steps", a.steps, 1, 100000)
+    need_num("--beta", a.beta, 0.0, 1.0, open_lo=True, open_hi=True)
+    need_int("--epochs", a.epochs, 0, 100000)
+    need_int("--batch", a.batch, 1, 1 << 20)
+    need_num("--lr", a.lr, 0.0, 10.0, open_lo=True)
+    need_num("--lr-decay", a.lr_decay, 0.0, 1.0, open_lo=True)
+    need_int("--step-epochs", a.step_epochs, 1, 100000)
+    need_num("--slope", a.slope, 0.0, 1e6, open_lo=True)
+    need_int("--shift", a.shift, 0, 8)
+    need_int("--seed", a.seed, 0, M64)
+    need_int("--train-limit", a.train_limit, 1, 1 << 40)
+    need_int("--test-limit", a.test_limit, 1, 1 << 40)
+    if a.hidden is not None:
         a.arch = f"784-{a.hidden}-10"
     if a.schedule is None:
         a.schedule = "exp" if a.lr_decay is not None else d["schedule"]
@@ -192,8 +220,8 @@ def main(argv=None):
     t_start = time.perf_counter()
     if not os.path.isdir(args.data):
         sys.exit(f"mnist.py: data directory '{args.data}' not found: run `make data`")
-    train = load_split(args.data, "train-images", "train-labels", args.train_limit)
-    test = load_split(args.data, "t10k-images", "t10k-labels", args.test_limit)
+    train = load_split(args.data, "train-images", "train-labels", args.train_limit or 0)
+    test = load_split(args.data, "t10k-images", "t10k-labels", args.test_limit or 0)
     n_classes = max(train.n_classes, test.n_classes)
     net = build_network(args, test.n_features)
 

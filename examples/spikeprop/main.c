@@ -27,13 +27,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/output.h"
 #include "spikeprop.h"
 
-static void usage(const char *msg) {
-  if (msg) fprintf(stderr, "spikeprop: %s\n", msg);
-  fprintf(stderr,
+static void usage_to(FILE *f) {
+  fprintf(f,
           "usage: spikeprop --dataset xor|iris|wbc|wbc-original [--epochs N] [--seed S] [--folds K] "
           "[--data DIR] [--save FILE | --load FILE] [--json]\n");
+}
+
+static _Noreturn void usage(const char *msg) {
+  if (msg) fprintf(stderr, "spikeprop: %s\n", msg);
+  usage_to(stderr);
   exit(2);
 }
 
@@ -60,7 +65,8 @@ int main(int argc, char **argv) {
     if (strcmp(a, "--json") == 0) {
       json = 1;
     } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      usage(NULL);
+      usage_to(stdout);
+      return finish_stdout("spikeprop");
     } else if (i + 1 < argc && strcmp(a, "--dataset") == 0) {
       ds = argv[++i];
     } else if (i + 1 < argc && strcmp(a, "--epochs") == 0) {
@@ -114,5 +120,5 @@ int main(int argc, char **argv) {
   else printf(",\"folds\":%u,\"train_accuracy_sd\":%.6f,\"test_accuracy_sd\":%.6f", r.folds,
               r.train_sd, r.test_sd);
   printf("}\n");
-  return 0;
+  return finish_stdout("spikeprop");
 }

@@ -1,5 +1,7 @@
 /* Training protocols of bin/spikeprop and bin/bench/spikeprop (see main.c
  * and docs/spikeprop.md). Public API only. */
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <snn.h>
 #include <stdio.h>
@@ -149,6 +151,50 @@ static const uci_setup WBC = {"breast_cancer.csv", 8, 5, 10, 5, 0.01, 10.0, 20.0
 static const uci_setup WBC_ORIGINAL = {"breast_cancer_original.csv", 8, 5, 30, 5, 0.001, 12.0, 16.0,
                                        0.0, 1.0, 0.0, 1, SNN_SPIKEPROP_RPROP, 10, 3};
 
+/* the settings of a data set (iris, wbc, wbc-original; bench/spikeprop.c uses it too) */
+static const uci_setup *uci_lookup(const char *name) {
+  return strcmp(name, "iris") == 0 ? &IRIS : strcmp(name, "wbc") == 0 ? &WBC : &WBC_ORIGINAL;
+}
+
+/* The files start with scikit-learn's line "n_samples,n_features,class names...".
+ * A file cut at a row boundary loads without error, so the loaded counts n x nf are
+ * checked against it. Returns 0, or 1 after a message. */
+static int check_header(const char *path, size_t n, size_t nf) {
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    fprintf(stderr, "spikeprop: cannot read %s: %s\n", path, strerror(errno));
+    return 1;
+  }
+  char line[4096];
+  int got = fgets(line, sizeof line, f) != NULL;
+  fclose(f);
+  unsigned long long hn = 0, hf = 0;
+  char *p = line, *end = NULL;
+  int ok = got && isdigit((unsigned char)*p);
+  if (ok) {
+    errno = 0;
+    hn = strtoull(p, &end, 10);
+    ok = errno == 0 && *end == ',' && isdigit((unsigned char)end[1]);
+  }
+  if (ok) {
+    p = end + 1;
+    hf = strtoull(p, &end, 10);
+    ok = errno == 0 && (*end == ',' || *end == '\n' || *end == '\r' || *end == '\0');
+  }
+  if (!ok) {
+    fprintf(stderr, "spikeprop: %s: the first line is not scikit-learn's header "
+                    "\"n_samples,n_features,class names...\"\n", path);
+    return 1;
+  }
+  if (hn != n || hf != nf) {
+    fprintf(stderr, "spikeprop: %s: the header announces %llu samples of %llu features, the file "
+                    "holds %zu of %zu (truncated or damaged?)\n",
+            path, hn, hf, n, nf);
+    return 1;
+  }
+  return 0;
+}
+
 /* the share of the most frequent class among the samples idx[0..k) */
 static double majority_share(const int32_t *y, const size_t *idx, size_t k, size_t nc) {
   size_t best = 0;
@@ -251,7 +297,7 @@ static int train_fold(double *score, snn_learner *l, const uci_setup *u, unsigne
 
 int sp_run_uci(sp_result *r, const sp_config *c, const char *name) {
   memset(r, 0, sizeof *r);
-  uci_setup us = strcmp(name, "iris") == 0 ? IRIS : strcmp(name, "wbc") == 0 ? WBC : WBC_ORIGINAL;
+  uci_setup us = *uci_lookup(name);
   us.fields = (unsigned)env_or("SPIKEPROP_FIELDS", us.fields);
   us.hidden = (unsigned)env_or("SPIKEPROP_HIDDEN", us.hidden);
   us.lr = env_or("SPIKEPROP_LR", us.lr);
@@ -279,6 +325,10 @@ int sp_run_uci(sp_result *r, const sp_config *c, const char *name) {
   }
   size_t n = snn_dataset_size(all), nf = snn_dataset_n_features(all);
   size_t nc = snn_dataset_n_classes(all);
+  if (check_header(path, n, nf)) {
+    snn_dataset_free(all);
+    return 1;
+  }
   unsigned K = c->folds ? c->folds : u->folds, epochs = c->epochs ? c->epochs : u->epochs;
   if (K > n) K = (unsigned)n;
   float *x = malloc(n * nf * sizeof(float));

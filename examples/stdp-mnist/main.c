@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/output.h"
 #include "snn.h"
 #include "stdp_mnist.h"
 
@@ -128,7 +129,7 @@ int main(int argc, char **argv) {
     size_t *dst = NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       usage(stdout);
-      return 0;
+      return finish_stdout("stdp-mnist");
     } else if (!strcmp(a, "--json")) {
       json = 1;
       continue;
@@ -398,7 +399,7 @@ int main(int argc, char **argv) {
            acc_s, train_s, neurons, epochs, trained, label_limit, test_limit, ex_s, ev_s, infer_s,
            t_used, seed_s);
   }
-  exit_code = 0;
+  exit_code = finish_stdout("stdp-mnist");
 out:
   snn_learner_free(l);
   snn_network_free(net);

@@ -5,7 +5,26 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/gnuplot.h"
 #include "stdp_mnist.h"
+
+typedef struct weights_plot {
+  int px, py;        /* image size */
+  size_t cols, rows; /* tiles */
+  const char *dat;   /* the matrix file (a mkstemp name: letters, digits, '/', '-') */
+} weights_plot;
+
+static void weights_script(FILE *g, void *user) {
+  const weights_plot *p = user;
+  fprintf(g,
+          "set terminal pngcairo size %d,%d\n"
+          "unset key; unset tics; unset border; unset colorbox\n"
+          "set margins 0,0,0,0\n"
+          "set palette grey negative\n"
+          "set xrange [-0.5:%zu.5]; set yrange [-0.5:%zu.5]\n"
+          "plot '%s' matrix with image\n",
+          p->px, p->py + 1, p->cols * 28 - 1, p->rows * 28 - 1, p->dat);
+}
 
 int stdp_mnist_weights_png(const char *png, const snn_learner *l, snn_network *net,
                            size_t neurons) {
@@ -28,7 +47,10 @@ int stdp_mnist_weights_png(const char *png, const snn_learner *l, snn_network *n
   FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
   if (!f) {
     perror("stdp-mnist: temporary file");
-    if (fd >= 0) close(fd);
+    if (fd >= 0) {
+      close(fd);
+      unlink(dat);
+    }
     free(w);
     return -1;
   }
@@ -42,33 +64,17 @@ int stdp_mnist_weights_png(const char *png, const snn_learner *l, snn_network *n
     }
     fputc('\n', f);
   }
-  fclose(f);
+  int werr = ferror(f) != 0;
+  werr |= fclose(f) != 0;
   free(w);
-  char script[8192];
-  int px = (int)(cols * 28 * 3 > 2400 ? 2400 : cols * 28 * 3);
-  int py = (int)((double)px * rows / cols);
-  snprintf(script, sizeof script,
-           "set terminal pngcairo size %d,%d\n"
-           "set output '%s'\n"
-           "unset key; unset tics; unset border; unset colorbox\n"
-           "set margins 0,0,0,0\n"
-           "set palette grey negative\n"
-           "set xrange [-0.5:%zu.5]; set yrange [-0.5:%zu.5]\n"
-           "plot '%s' matrix with image\n",
-           px, py + 1, png, cols * 28 - 1, rows * 28 - 1, dat);
-  FILE *g = popen("gnuplot", "w");
-  int rc = -1;
-  if (!g) {
-    perror("stdp-mnist: gnuplot (apt-get install -y gnuplot-nox)");
-  } else {
-    fputs(script, g);
-    int st = pclose(g);
-    if (st != 0)
-      fprintf(stderr, "stdp-mnist: gnuplot failed (status %d); install it with apt-get install "
-                      "-y gnuplot-nox\n", st);
-    else
-      rc = 0;
+  if (werr) {
+    fprintf(stderr, "stdp-mnist: --weights-png: cannot write the temporary file %s\n", dat);
+    unlink(dat);
+    return -1;
   }
+  int px = (int)(cols * 28 * 3 > 2400 ? 2400 : cols * 28 * 3);
+  weights_plot wp = {px, (int)((double)px * rows / cols), cols, rows, dat};
+  int rc = gnuplot_png("stdp-mnist", "--weights-png", png, weights_script, &wp);
   unlink(dat);
   return rc;
 }

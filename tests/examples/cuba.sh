@@ -47,9 +47,57 @@ awk -v r="$rate" -v e="$erate" 'BEGIN { exit !(e > 0.7 * r && e < 1.3 * r) }' ||
 "$CUBA" --neurons 500 --duration 50 | grep -q "^CUBA: 500 neurons" || fail "summary line"
 
 # raster
+is_png() { [ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = "211PNG" ]; }
 if command -v gnuplot >/dev/null 2>&1; then
   "$CUBA" --neurons 1000 --duration 100 --raster "$tmp/r.png" >/dev/null || fail "--raster"
-  [ "$(head -c 4 "$tmp/r.png" | od -An -c | tr -d ' ')" = "211PNG" ] || fail "raster is not a PNG"
+  is_png "$tmp/r.png" || fail "raster is not a PNG"
+  # a file name is not gnuplot code: quotes neither break the script nor run commands
+  name="q.png'; system('touch PWNED'); set output 'x.png"
+  (cd "$tmp" && "$CUBA" --neurons 100 --duration 10 --raster "$name" >/dev/null) ||
+    fail "--raster with quotes in the name"
+  [ ! -e "$tmp/PWNED" ] || fail "the --raster file name ran a command"
+  is_png "$tmp/$name" || fail "--raster with quotes in the name wrote no PNG under that name"
+  "$CUBA" --neurons 100 --duration 10 --raster "$tmp/it's.png" >/dev/null || fail "--raster it's.png"
+  is_png "$tmp/it's.png" || fail "--raster it's.png is not a PNG"
+  # gnuplot cannot open the file: exit 1, and stdout holds the JSON line only (gnuplot used
+  # to fall back to writing the image to its stdout, which was cuba's)
+  "$CUBA" --neurons 100 --duration 10 --json --raster "$tmp/nodir/r.png" >"$tmp/nd.json" 2>"$tmp/nd.err"
+  rc=$?
+  [ "$rc" -eq 1 ] || fail "--raster into a missing directory exited $rc, want 1"
+  LC_ALL=C grep -q PNG "$tmp/nd.json" && fail "--raster put image bytes on stdout"
+  grep -q "nodir/r.png" "$tmp/nd.err" || fail "--raster error does not name the file: $(cat "$tmp/nd.err")"
+fi
+# the same with a stand-in gnuplot that fails after writing image bytes to its stdout (no
+# gnuplot needed): nothing on cuba's stdout but the JSON line, a message that says gnuplot
+# failed, and an existing file left as it was
+mkdir "$tmp/fakegp"
+cat >"$tmp/fakegp/gnuplot" <<'EOF'
+#!/bin/sh
+cat >/dev/null
+printf '\211PNG fake'
+exit 3
+EOF
+chmod +x "$tmp/fakegp/gnuplot"
+echo keep >"$tmp/keep.png"
+PATH="$tmp/fakegp:$PATH" "$CUBA" --neurons 100 --duration 10 --json --raster "$tmp/keep.png" \
+  >"$tmp/fg.json" 2>"$tmp/fg.err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "failing gnuplot: exit $rc, want 1"
+LC_ALL=C grep -q PNG "$tmp/fg.json" && fail "gnuplot's stdout reached cuba's stdout"
+grep -q '"model": "cuba"' "$tmp/fg.json" || fail "failing gnuplot: no JSON line"
+grep -q "gnuplot failed" "$tmp/fg.err" || fail "failing gnuplot: message $(cat "$tmp/fg.err")"
+[ "$(cat "$tmp/keep.png")" = keep ] || fail "a failed --raster changed the existing file"
+
+# --help: usage on stdout, exit 0
+"$CUBA" --help >"$tmp/h.out" 2>"$tmp/h.err" || fail "--help exited $?"
+grep -q '^usage: cuba' "$tmp/h.out" || fail "--help printed no usage on stdout"
+[ ! -s "$tmp/h.err" ] || fail "--help wrote to stderr"
+# stdout that cannot be written: exit 1 with a message, not 0
+if [ -w /dev/full ]; then
+  "$CUBA" --neurons 100 --duration 10 --json >/dev/full 2>"$tmp/full.err"
+  rc=$?
+  [ "$rc" -eq 1 ] || fail "cuba >/dev/full exited $rc, want 1"
+  grep -q "cannot write standard output" "$tmp/full.err" || fail ">/dev/full: no message"
 fi
 
 # usage errors exit 2

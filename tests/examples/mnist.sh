@@ -52,12 +52,57 @@ acc() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["test_accu
   --quiet >/dev/null || fail "convolutional run failed"
 
 # ---- --loss-png (only when gnuplot is installed)
+is_png() { [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e47" ]; }
+quick=(--data "$tmp/data" --arch 784-16-3 --steps 4 --epochs 1 --batch 16 --train-limit 64 --quiet)
 if command -v gnuplot >/dev/null 2>&1; then
   "$MNIST" "${common[@]}" --epochs 2 --loss-png "$tmp/curve.png" >/dev/null ||
     fail "--loss-png run failed"
-  [ "$(head -c 4 "$tmp/curve.png" | od -An -tx1 | tr -d ' \n')" = "89504e47" ] ||
-    fail "--loss-png did not write a PNG"
+  is_png "$tmp/curve.png" || fail "--loss-png did not write a PNG"
+  # a file name is not gnuplot code: gnuplot runs `commands` even in double-quoted strings
+  name='c`touch BQ`.png'
+  (cd "$tmp" && "$MNIST" "${quick[@]}" --loss-png "$name" >/dev/null 2>"$tmp/bq.err") ||
+    fail "--loss-png with a backquote in the name failed: $(cat "$tmp/bq.err")"
+  [ ! -e "$tmp/BQ" ] || fail "the --loss-png file name ran a command"
+  is_png "$tmp/$name" || fail "--loss-png with a backquote in the name wrote no PNG under that name"
 fi
+# a stand-in gnuplot that fails after writing image bytes to its stdout (no gnuplot
+# needed): an existing file is left as it was (it used to be emptied), nothing reaches
+# stdout (the JSON line), and the message says that gnuplot failed
+mkdir "$tmp/fakegp"
+cat >"$tmp/fakegp/gnuplot" <<'EOF'
+#!/bin/sh
+cat >/dev/null
+printf '\211PNG fake'
+exit 3
+EOF
+chmod +x "$tmp/fakegp/gnuplot"
+echo keep >"$tmp/keep.png"
+rc=0
+PATH="$tmp/fakegp:$PATH" "$MNIST" "${quick[@]}" --json --loss-png "$tmp/keep.png" \
+  >"$tmp/fg.json" 2>"$tmp/fg.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "failing gnuplot: exit $rc, want 1"
+[ "$(cat "$tmp/keep.png")" = keep ] || fail "a failed --loss-png changed the existing file"
+LC_ALL=C grep -q PNG "$tmp/fg.json" && fail "gnuplot's stdout reached mnist's stdout"
+grep -q "gnuplot failed" "$tmp/fg.err" || fail "failing gnuplot: message $(cat "$tmp/fg.err")"
+
+# ---- Ctrl-C: training stops, the weights reached are evaluated (exit 1), and --save is
+# not overwritten with the partly trained network
+cp "$tmp/keep.png" "$tmp/keep.snn"
+"$MNIST" "${common[@]}" --epochs 100000 --log-batches 1 --save "$tmp/keep.snn" \
+  >"$tmp/int.out" 2>"$tmp/int.err" &
+pid=$!
+for _ in $(seq 200); do
+  grep -q "^epoch 1 batch 1/" "$tmp/int.out" 2>/dev/null && break
+  sleep 0.05
+done
+grep -q "^epoch 1 batch 1/" "$tmp/int.out" || { kill "$pid"; fail "training did not start"; }
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" -eq 1 ] || fail "interrupted training exited $rc, want 1: $(cat "$tmp/int.err")"
+grep -q "^test accuracy" "$tmp/int.out" || fail "interrupted training did not evaluate"
+[ "$(cat "$tmp/keep.snn")" = keep ] || fail "interrupted training overwrote --save"
+grep -q "not saved" "$tmp/int.err" || fail "interrupted training: no 'not saved' message"
 
 # ---- --save / --load / --eval round trip: same predictions
 "$MNIST" "${common[@]}" --epochs 1 --json --save "$tmp/model.snn" >"$tmp/s.json" ||
@@ -88,7 +133,42 @@ expect 2 "beta" --beta 1.5
 expect 2 "needs a value" --epochs
 expect 2 "arch" --data "$tmp/data" --arch 784-x-3
 expect 2 "unexpected argument" stray
-"$MNIST" --help >/dev/null || fail "--help failed"
+for h in --help -h; do
+  "$MNIST" $h >"$tmp/h.out" 2>"$tmp/h.err" || fail "$h exited non-zero: $(cat "$tmp/h.err")"
+  grep -q "^usage: mnist" "$tmp/h.out" && [ ! -s "$tmp/h.err" ] || fail "$h: usage not on stdout"
+done
+# stdout that cannot be written: exit 1 with a message, not success
+if [ -w /dev/full ]; then
+  rc=0
+  "$MNIST" "${quick[@]}" --json >/dev/full 2>"$tmp/e.txt" || rc=$?
+  [ "$rc" -eq 1 ] || fail "mnist >/dev/full exited $rc, want 1"
+  grep -q "cannot write standard output" "$tmp/e.txt" || fail ">/dev/full: no message"
+  rc=0
+  "$MNIST" --help >/dev/full 2>/dev/null || rc=$?
+  [ "$rc" -eq 1 ] || fail "mnist --help >/dev/full exited $rc, want 1"
+fi
+
+# ---- examples/python/mnist.py takes bin/mnist's ranges: exit 2 with a message (needs NumPy;
+# --epochs 0: an accepted value only evaluates the tiny test set)
+PYNP=""
+for p in /usr/bin/python3 "$PY"; do
+  if [ -x "$p" ] && "$p" -c 'import numpy' 2>/dev/null; then PYNP=$p; break; fi
+done
+if [ -n "$PYNP" ]; then
+  MNIST_PY="$(cd "$(dirname "$0")/../.." && pwd)/examples/python/mnist.py"
+  if [ -e "$BIN/../lib/libsnn.so.0" ]; then export SNN_LIBRARY="$BIN/../lib/libsnn.so.0"; fi
+  for bad in "--batch 0" "--hidden 0" "--train-limit -5" "--test-limit 0" "--shift -3" \
+             "--shift 9" "--steps 0" "--beta 1" "--lr 0" "--lr-decay 0" "--slope -1" "--seed -1"; do
+    rc=0
+    # shellcheck disable=SC2086
+    "$PYNP" "$MNIST_PY" --data "$tmp/data" --epochs 0 --quiet $bad >/dev/null 2>"$tmp/e.txt" || rc=$?
+    [ "$rc" -eq 2 ] || fail "mnist.py $bad exited $rc, want 2"
+    grep -q -- "error: ${bad% *}: expected" "$tmp/e.txt" || fail "mnist.py $bad: $(cat "$tmp/e.txt")"
+  done
+  "$PYNP" "$MNIST_PY" --data "$tmp/data" --arch 784-16-3 --epochs 1 --batch 16 --train-limit 64 \
+    --test-limit 30 --json --quiet >"$tmp/py.json" 2>"$tmp/e.txt" || fail "mnist.py: $(cat "$tmp/e.txt")"
+  grep -q '"train_samples": 64, "test_samples": 30' "$tmp/py.json" || fail "mnist.py: $(cat "$tmp/py.json")"
+fi
 
 # ---- runtime errors: exit 1 with a message
 expect 1 "make data" --data "$tmp/nonexistent"

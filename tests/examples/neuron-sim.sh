@@ -64,4 +64,21 @@ expect2 "dt" --model lif --duration 1
 expect2 "step" --model lif --dt 0.1 --duration 1 --step 1:2
 expect2 "unknown option" --model lif --dt 0.1 --duration 1 --bogus 1
 expect2 "outside" --model lif --set g_L=-1 --dt 0.1 --duration 1
+# more steps than the limit of 1e9 (1e19 overflowed the step count: nothing ran, exit 0)
+expect2 "more than" --model lif --dt 1 --duration 1e19
+expect2 "more than" --model lif --dt 1e-300 --duration 1e300
+
+# --help: usage on stdout, exit 0
+"$SIM" --help >"$tmp/h.out" 2>"$tmp/h.err" || fail "--help exited $?"
+grep -q '^usage: neuron-sim' "$tmp/h.out" && [ ! -s "$tmp/h.err" ] || fail "--help not on stdout"
+# stdout that cannot be written: exit 1 with a message, not 0
+if [ -w /dev/full ]; then
+  for args in "--model lif --dt 0.1 --duration 100 --step 0:100:400" "--list"; do
+    # shellcheck disable=SC2086
+    "$SIM" $args >/dev/full 2>"$tmp/full.err"
+    rc=$?
+    [ $rc -eq 1 ] || fail "neuron-sim $args >/dev/full exited $rc, want 1"
+    grep -q "cannot write standard output" "$tmp/full.err" || fail ">/dev/full ($args): no message"
+  done
+fi
 echo "neuron-sim: ok"

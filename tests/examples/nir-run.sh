@@ -93,4 +93,37 @@ head -c 5000 "$FIX/lif_norse.nir" >"$tmp/trunc.nir"
 "$RUN" --model "$tmp/trunc.nir" --dt 1e-4 --steps 10 2>/dev/null; [ $? -eq 1 ] || fail "truncated file exit"
 printf '1,2\n' >"$tmp/wide.csv"
 "$RUN" --model "$FIX/lif_norse.nir" --dt 1e-4 --input "$tmp/wide.csv" 2>/dev/null; [ $? -eq 1 ] || fail "wide csv"
+# a --record file that cannot be written: exit 1 with a message naming it
+if [ -w /dev/full ]; then
+  "$RUN" --model "$FIX/lif_norse.nir" --dt 1e-4 --steps 100 --record /dev/full >/dev/null 2>"$tmp/rec.err"
+  [ $? -eq 1 ] || fail "--record /dev/full exit"
+  grep -q "/dev/full" "$tmp/rec.err" || fail "--record /dev/full: no message naming it: $(cat "$tmp/rec.err")"
+fi
+"$RUN" --model "$FIX/lif_norse.nir" --dt 1e-4 --steps 10 --record "$tmp/nodir/r.csv" >/dev/null 2>"$tmp/rec.err"
+[ $? -eq 1 ] || fail "--record into a missing directory exit"
+grep -q "nodir/r.csv" "$tmp/rec.err" || fail "--record nodir: no message naming it"
+
+# the model path is a JSON string: quotes and backslashes are escaped
+qdir=$tmp/'q"d\ir'
+mkdir "$qdir"
+cp "$FIX/lif_norse.nir" "$qdir/m.nir"
+"$RUN" --model "$qdir/m.nir" --dt 1e-4 --steps 10 --json >"$tmp/q.json" || fail "run from $qdir"
+want='{"model":"'$tmp'/q\"d\\ir/m.nir","dt":'
+grep -qF "$want" "$tmp/q.json" || fail "model path not escaped: $(cat "$tmp/q.json")"
+if command -v python3 >/dev/null 2>&1; then
+  python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["model"] == sys.argv[2], d' \
+    "$tmp/q.json" "$qdir/m.nir" || fail "--json is not valid JSON: $(cat "$tmp/q.json")"
+fi
+
+# --help: usage on stdout, exit 0; stdout that cannot be written: exit 1 with a message
+"$RUN" --help >"$tmp/h.out" 2>"$tmp/h.err" || fail "--help exited $?"
+grep -q '^usage: nir-run' "$tmp/h.out" && [ ! -s "$tmp/h.err" ] || fail "--help not on stdout"
+if [ -w /dev/full ]; then
+  for mode in --json --info; do
+    "$RUN" --model "$FIX/lif_norse.nir" --dt 1e-4 --steps 10 $mode >/dev/full 2>"$tmp/full.err"
+    rc=$?
+    [ $rc -eq 1 ] || fail "nir-run $mode >/dev/full exited $rc, want 1"
+    grep -q "cannot write standard output" "$tmp/full.err" || fail ">/dev/full ($mode): no message"
+  done
+fi
 exit 0

@@ -63,6 +63,30 @@ got=$("$PROG" --dataset iris --data "$TMP" --folds 2 --seed 4 --load "$TMP/iris.
   | sed -n 's/^fold 2: //p')
 [ -n "$want" ] && [ "$want" = "$got" ] || fail "iris --load: '$got', saved run: '$want'"
 
+# a CSV cut at a row boundary loads, but disagrees with its header "n_samples,n_features,...":
+# refused (exit 1, a message) instead of training on part of the data
+mkdir "$TMP/cut" "$TMP/nohdr"
+head -n 40 "$TMP/iris.csv" > "$TMP/cut/iris.csv"
+sed 1d "$TMP/iris.csv" > "$TMP/nohdr/iris.csv"
+for d in cut nohdr; do
+  rc=0
+  "$PROG" --dataset iris --data "$TMP/$d" --epochs 3 --folds 2 >/dev/null 2>"$TMP/$d.err" || rc=$?
+  [ "$rc" -eq 1 ] || fail "iris.csv ($d) exited $rc, want 1"
+done
+grep -q "header announces 40 samples of 4 features, the file holds 39 of 4" "$TMP/cut.err" ||
+  fail "truncated CSV: message $(cat "$TMP/cut.err")"
+grep -q "not scikit-learn's header" "$TMP/nohdr.err" || fail "CSV without header: $(cat "$TMP/nohdr.err")"
+
+# --help: usage on stdout, exit 0; stdout that cannot be written: exit 1 with a message
+"$PROG" --help >"$TMP/h.out" 2>"$TMP/h.err" || fail "--help exited non-zero"
+grep -q '^usage: spikeprop' "$TMP/h.out" && [ ! -s "$TMP/h.err" ] || fail "--help not on stdout"
+if [ -w /dev/full ]; then
+  rc=0
+  "$PROG" --dataset xor --seed 2 --json >/dev/full 2>"$TMP/full.err" || rc=$?
+  [ "$rc" -eq 1 ] || fail "spikeprop >/dev/full exited $rc, want 1"
+  grep -q "cannot write standard output" "$TMP/full.err" || fail ">/dev/full: no message"
+fi
+
 set +e
 "$PROG" --dataset xor --load "$TMP/none.snn" >/dev/null 2>&1; [ $? -eq 1 ] || fail "missing --load file should exit 1"
 "$PROG" --dataset xor --save a --load b >/dev/null 2>&1; [ $? -eq 2 ] || fail "--save with --load should exit 2"

@@ -88,9 +88,67 @@ a, b = (json.loads(open(p).read().strip().splitlines()[-1]) for p in sys.argv[1:
 assert a["label_examples"] == 150, a   # all training images
 assert b["label_examples"] == 100, b   # images 0..99, before the validation images
 PYEOF
+is_png() { head -c 8 "$1" | od -An -c | grep -q 'P   N   G'; }
+small=(--neurons 4 --train-limit 20 --label-limit 20 --test-limit 10 --data "$tmp/data" --quiet)
 if command -v gnuplot >/dev/null 2>&1; then
   "$PROG" "${args[@]}" --quiet --weights-png "$tmp/w.png" > /dev/null || fail "--weights-png"
-  head -c 8 "$tmp/w.png" | od -An -c | grep -q 'P   N   G' || fail "--weights-png is not a PNG"
+  is_png "$tmp/w.png" || fail "--weights-png is not a PNG"
+  # a file name is not gnuplot code: quotes neither break the script nor run commands
+  name="w.png'; system('touch PWNED'); set output 'x.png"
+  (cd "$tmp" && "$PROG" "${small[@]}" --weights-png "$name" > /dev/null) ||
+    fail "--weights-png with quotes in the name"
+  [ ! -e "$tmp/PWNED" ] || fail "the --weights-png file name ran a command"
+  is_png "$tmp/$name" || fail "--weights-png with quotes in the name wrote no PNG under that name"
+  "$PROG" "${small[@]}" --weights-png "$tmp/it's.png" > /dev/null || fail "--weights-png it's.png"
+  is_png "$tmp/it's.png" || fail "--weights-png it's.png is not a PNG"
+  # gnuplot cannot open the file: exit 1, no image bytes on stdout (gnuplot used to fall
+  # back to its stdout, which was stdp-mnist's)
+  set +e
+  "$PROG" "${small[@]}" --json --weights-png "$tmp/nodir/w.png" > "$tmp/nd.out" 2> "$tmp/nd.err"
+  rc=$?
+  set -e
+  [ "$rc" -eq 1 ] || fail "--weights-png into a missing directory exited $rc, want 1"
+  LC_ALL=C grep -q PNG "$tmp/nd.out" && fail "--weights-png put image bytes on stdout"
+  grep -q "nodir/w.png" "$tmp/nd.err" || fail "--weights-png error does not name the file"
+fi
+# a stand-in gnuplot that fails after writing image bytes to its stdout (no gnuplot
+# needed): nothing reaches stdout, the message says that gnuplot failed (not that it is
+# missing), an existing file stays as it was; without gnuplot in PATH: "not found"
+mkdir "$tmp/fakegp" "$tmp/nogp"
+cat > "$tmp/fakegp/gnuplot" <<'EOF'
+#!/bin/sh
+cat >/dev/null
+printf '\211PNG fake'
+exit 3
+EOF
+chmod +x "$tmp/fakegp/gnuplot"
+echo keep > "$tmp/keep.png"
+set +e
+PATH="$tmp/fakegp:$PATH" "$PROG" "${small[@]}" --json --weights-png "$tmp/keep.png" \
+  > "$tmp/fg.out" 2> "$tmp/fg.err"
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || fail "failing gnuplot: exit $rc, want 1"
+LC_ALL=C grep -q PNG "$tmp/fg.out" && fail "gnuplot's stdout reached stdp-mnist's stdout"
+grep -q "gnuplot failed" "$tmp/fg.err" || fail "failing gnuplot: message $(cat "$tmp/fg.err")"
+grep -qi "install" "$tmp/fg.err" && fail "failing gnuplot: told to install it: $(cat "$tmp/fg.err")"
+[ "$(cat "$tmp/keep.png")" = keep ] || fail "a failed --weights-png changed the existing file"
+set +e
+PATH="$tmp/nogp" "$PROG" "${small[@]}" --weights-png "$tmp/w2.png" > /dev/null 2> "$tmp/ng.err"
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || fail "no gnuplot: exit $rc, want 1"
+grep -q "gnuplot not found" "$tmp/ng.err" || fail "no gnuplot: message $(cat "$tmp/ng.err")"
+# --help on stdout, exit 0; stdout that cannot be written: exit 1 with a message
+"$PROG" --help > "$tmp/h.out" 2> "$tmp/h.err" || fail "--help exited non-zero"
+grep -q '^usage: stdp-mnist' "$tmp/h.out" && [ ! -s "$tmp/h.err" ] || fail "--help not on stdout"
+if [ -w /dev/full ]; then
+  set +e
+  "$PROG" "${small[@]}" --json > /dev/full 2> "$tmp/full.err"
+  rc=$?
+  set -e
+  [ "$rc" -eq 1 ] || fail "stdp-mnist > /dev/full exited $rc, want 1"
+  grep -q "cannot write standard output" "$tmp/full.err" || fail "> /dev/full: no message"
 fi
 set +e
 "$PROG" --neurons x > /dev/null 2>&1; [ $? -eq 2 ] || fail "bad --neurons should exit 2"
