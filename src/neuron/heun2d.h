@@ -17,7 +17,7 @@
  * In a sub-step v_p is clipped to v_clip (v_peak + 100 mV) so that the stage
  * slope stays finite. While refractory (r > hu/2) v is held (f_v = 0) and u
  * evolves. After a sub-step, v >= v_peak is a spike: v = v_reset, u += u_jump,
- * r = t_ref, and the time that elapsed after the estimated crossing is
+ * r = t_ref (in sub-steps, below), and the time that elapsed after the estimated crossing is
  * carried into the next (sub-)step (q). The step reports a spike when any
  * sub-step spiked. State (SoA): v, u, r (refractory time left), q (carry).
  * r counts in sub-steps h, not ms: a step's length in those units, hu, is
