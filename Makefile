@@ -347,7 +347,7 @@ clean:
 
 help:
 	@echo "targets: all lib examples bench check install uninstall deps data data-mnist demo sanitize"
-	@echo "         tsan valgrind abi-check abi-baseline docs fuzz clean"
+	@echo "         tsan valgrind abi-check abi-baseline docs fuzz fuzz-api clean"
 	@echo "install variables: PREFIX DESTDIR LIBDIR INCLUDEDIR PKGCONFIGDIR (and GNU lower-case forms)"
 
 -include fuzz/fuzz.mk

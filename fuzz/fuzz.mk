@@ -6,6 +6,13 @@
 #   make fuzz FUZZ_JOBS=1      one fuzzer at a time (default: one per core)
 #   make fuzz-build            build only
 #   make fuzz-regress          replay the committed regression inputs (fuzz/regress/*/) once
+#   make fuzz-api              the API-sequence fuzzer (fuzz/fuzz_api.c): programs of public
+#                              calls on tiny objects, with contract checks (save/load and clone
+#                              behave bitwise the same, failed creates leave *out NULL, ...);
+#                              runs FUZZ_API_SECONDS (default 600) on FUZZ_JOBS workers. Not in
+#                              `make fuzz`/CI: it compiles the library a second time, without
+#                              FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION, so its findings
+#                              reproduce against the normal build.
 #
 # Needs clang with the libFuzzer runtime (Debian/Ubuntu: clang, libclang-rt-14-dev).
 # The library sources are compiled again with -fsanitize=fuzzer-no-link,address,undefined
@@ -79,3 +86,29 @@ fuzz-regress: fuzz-build
 	done
 
 -include $(FUZZ_OBJ:.o=.d)
+
+# ---- API-sequence fuzzer ----------------------------------------------------
+FUZZ_API_SECONDS ?= 600
+FUZZ_API_CFLAGS := -std=c11 -g -O1 -Iinclude -Isrc/core -D_POSIX_C_SOURCE=200809L $(BLAS_CFLAGS) $(HDF5_DEFS)
+FUZZ_API_OBJ := $(FUZZ_SRC:src/%.c=$(FUZZ_BUILD)/api-obj/%.o)
+
+$(FUZZ_BUILD)/api-obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_API_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -MMD -MP -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_api: fuzz/fuzz_api.c $(FUZZ_API_OBJ)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_API_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) $< $(FUZZ_API_OBJ) -o $@ $(FUZZ_LIBS)
+
+.PHONY: fuzz-api fuzz-api-build
+fuzz-api-build: $(FUZZ_BUILD)/fuzz_api
+
+fuzz-api: fuzz-api-build
+	@mkdir -p $(FUZZ_BUILD)/artifacts $(FUZZ_BUILD)/corpus/api
+	python3 fuzz/fuzz_api_seeds.py $(FUZZ_BUILD)/seeds/api
+	ASAN_OPTIONS=allocator_may_return_null=1 $(FUZZ_BUILD)/fuzz_api -jobs=$(FUZZ_JOBS) \
+	  -workers=$(FUZZ_JOBS) -max_total_time=$(FUZZ_API_SECONDS) -rss_limit_mb=$(FUZZ_RSS_MB) \
+	  -timeout=10 -max_len=2048 -artifact_prefix=$(FUZZ_BUILD)/artifacts/api- \
+	  $(FUZZ_BUILD)/corpus/api $(FUZZ_BUILD)/seeds/api
+
+-include $(FUZZ_API_OBJ:.o=.d)
