@@ -29,8 +29,6 @@ double now_seconds(void);
 double cpu_seconds(void);
 double peak_rss_mb(void);
 int stderr_is_tty(void);
-/* Writes s as a JSON string literal (with quotes). */
-void json_string(FILE *f, const char *s);
 /* Draws the per-epoch curve to png_path with gnuplot. Returns 0 on success,
  * -1 after printing a message "PROG: --loss-png: ..." on stderr (png_path is then unchanged). */
 int plot_curve(const char *prog, const char *png_path, const char *title, const epoch_rec *ep,

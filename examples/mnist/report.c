@@ -31,19 +31,6 @@ double peak_rss_mb(void) {
 
 int stderr_is_tty(void) { return isatty(STDERR_FILENO); }
 
-void json_string(FILE *f, const char *s) {
-  fputc('"', f);
-  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-    if (*p == '"' || *p == '\\')
-      fprintf(f, "\\%c", *p);
-    else if (*p < 0x20)
-      fprintf(f, "\\u%04x", *p);
-    else
-      fputc(*p, f);
-  }
-  fputc('"', f);
-}
-
 static void fmt_duration(char *buf, size_t n, double s) {
   if (s < 0 || s != s) s = 0;
   long t = (long)(s + 0.5);

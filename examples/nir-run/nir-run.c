@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/json.h"
 #include "../common/output.h"
 #include "snn.h"
 
@@ -32,20 +33,6 @@ static void usage_to(FILE *f) {
 }
 
 static void usage(void) { usage_to(stderr); }
-
-/* Writes s as a JSON string literal (with quotes). */
-static void json_string(FILE *f, const char *s) {
-  fputc('"', f);
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\')
-      fprintf(f, "\\%c", *p);
-    else if (*p < 0x20)
-      fprintf(f, "\\u%04x", *p);
-    else
-      fputc(*p, f);
-  }
-  fputc('"', f);
-}
 
 static int die(const char *what, int rc) {
   fprintf(stderr, "nir-run: %s: %s (%s)\n", what, snn_last_error(), snn_strerror(rc));
