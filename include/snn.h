@@ -1184,7 +1184,12 @@ SNN_API int snn_bptt_options_init(snn_bptt_options *o, size_t struct_size);
  * gradients, currents and their gradients; a layer with constant input keeps
  * its currents once, not T times), T*B*n_in floats of encoded input and
  * T*B*n_in int32 spike indices per dense layer with spiking input; e.g.
- * 784-1000-10, T=25, B=128: ~85 MB. It is allocated once and reused. Models other
+ * 784-1000-10, T=25, B=128: ~85 MB. Dense layers of 64 or more outputs
+ * with spiking input (T > 1) add the sparse kernels' buffers: a packed copy
+ * of the weights, the per-step change lists ((T+1)*B*n_in int32) and, for
+ * training, row indices (T*B*n_in int32 per layer, plus one set as large as
+ * the largest layer's, shared).
+ * It is allocated once and reused. Models other
  * than lif/if without refractoriness (or with t_ref <= dt/2) use the generic
  * per-model path and also keep (T+1)*n_state*B*n_out state floats.
  * lif/if layers use fused kernels; the reset is detached from the graph
