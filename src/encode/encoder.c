@@ -279,31 +279,37 @@ double snn__encoder_param(const snn_encoder *e, const char *name) {
 
 /* ---- encoding ------------------------------------------------------------------ */
 
-int snn__encoder_check_gain(const snn_encoder *e, const float *x, size_t n, size_t nf,
-                            const char *fn) {
-  if (e == NULL || e->kind != SNN__ENC_DIRECT) return SNN_OK;
+/* Index of the first x[i] that times a "direct" encoder's gain does not fit a
+ * float (the check on x alone lets 1e9 * 1e30 = inf through), or n when all
+ * fit (always for other kinds, and for |gain| <= 1 with finite x). */
+static size_t gain_overflow_at(const snn_encoder *e, const float *x, size_t n) {
+  if (e == NULL || e->kind != SNN__ENC_DIRECT) return n;
   const double g = fabs(e->p[SNN__DIR_GAIN]);
-  if (!(g > 1.0)) return SNN_OK; /* a finite x times |gain| <= 1 fits */
+  if (!(g > 1.0)) return n;
   const float lim = nextafterf((float)((double)FLT_MAX / g), 0.0f); /* rounded down */
   int bad = 0;
   for (size_t i = 0; i < n; i++) bad |= fabsf(x[i]) > lim; /* vectorises */
-  if (!bad) return SNN_OK;
-  for (size_t i = 0; i < n; i++)
-    if (g * fabs((double)x[i]) > FLT_MAX) {
-      if (nf)
-        return snn__error(SNN_E_INVALID,
-                          "%s: sample %zu, feature %zu is %g: times the direct encoder's gain %g "
-                          "it does not fit a float",
-                          fn, i / nf, i % nf, (double)x[i], e->p[SNN__DIR_GAIN]);
-      return snn__error(SNN_E_INVALID,
-                        "%s: x[%zu] = %g: times the direct encoder's gain %g it does not fit a float",
-                        fn, i, (double)x[i], e->p[SNN__DIR_GAIN]);
-    }
-  return SNN_OK;
+  if (bad)
+    for (size_t i = 0; i < n; i++)
+      if (g * fabs((double)x[i]) > FLT_MAX) return i;
+  return n;
 }
 
-/* x must be finite, and for "direct" gain * x must fit a float (the check on x
- * alone lets 1e9 * 1e30 = inf through) */
+int snn__encoder_check_gain(const snn_encoder *e, const float *x, size_t n, size_t nf,
+                            const char *fn) {
+  size_t i = gain_overflow_at(e, x, n);
+  if (i == n) return SNN_OK;
+  if (nf)
+    return snn__error(SNN_E_INVALID,
+                      "%s: sample %zu, feature %zu is %g: times the direct encoder's gain %g "
+                      "it does not fit a float",
+                      fn, i / nf, i % nf, (double)x[i], e->p[SNN__DIR_GAIN]);
+  return snn__error(SNN_E_INVALID,
+                    "%s: x[%zu] = %g: times the direct encoder's gain %g it does not fit a float",
+                    fn, i, (double)x[i], e->p[SNN__DIR_GAIN]);
+}
+
+/* x must be finite, and gain * x must fit a float (gain_overflow_at) */
 static int check_input(const snn_encoder *e, const float *x, size_t n, const char *fn) {
   /* branch-free scan (vectorises); locate the culprit only on failure */
   int bad = 0;
@@ -312,13 +318,10 @@ static int check_input(const snn_encoder *e, const float *x, size_t n, const cha
     for (size_t i = 0; i < n; i++)
       if (!isfinite(x[i]))
         return snn__error(SNN_E_INVALID, "%s: x[%zu] is not finite (%g)", fn, i, (double)x[i]);
-  if (e->kind == SNN__ENC_DIRECT) {
-    const double g = fabs(e->p[SNN__DIR_GAIN]);
-    for (size_t i = 0; i < n; i++)
-      if (g * fabs((double)x[i]) > FLT_MAX)
-        return snn__error(SNN_E_RANGE, "%s: gain * x[%zu] = %g * %g does not fit a float", fn, i,
-                          e->p[SNN__DIR_GAIN], (double)x[i]);
-  }
+  size_t i = gain_overflow_at(e, x, n);
+  if (i < n)
+    return snn__error(SNN_E_RANGE, "%s: gain * x[%zu] = %g * %g does not fit a float", fn, i,
+                      e->p[SNN__DIR_GAIN], (double)x[i]);
   return SNN_OK;
 }
 
