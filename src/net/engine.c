@@ -36,15 +36,6 @@ static int max_threads(void) {
 #endif
 }
 
-/* 1 inside an active parallel region */
-static int in_parallel(void) {
-#ifdef _OPENMP
-  return omp_in_parallel();
-#else
-  return 0;
-#endif
-}
-
 /* inside a parallel region: this thread's index and the team size (0 of 1 without OpenMP) */
 static void thread_slot(size_t *tid, size_t *nth) {
 #ifdef _OPENMP
@@ -107,7 +98,7 @@ double snn__now(void) {
 static void sgemm(int tiles, int ta, int tb, size_t M, size_t N, size_t K, float alpha, const float *A,
                   size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc) {
   enum CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
-  if (!tiles || in_parallel()) { /* inside a parallel region OpenBLAS runs on one thread */
+  if (!tiles) {
     cblas_sgemm(CblasRowMajor, TA, TB, (int)M, (int)N, (int)K, alpha, A, (int)lda, B, (int)ldb,
                 beta, C, (int)ldc);
     return;
