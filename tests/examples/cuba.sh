@@ -70,16 +70,8 @@ fi
 # the same with a stand-in gnuplot that fails after writing image bytes to its stdout (no
 # gnuplot needed): nothing on cuba's stdout but the JSON line, a message that says gnuplot
 # failed, and an existing file left as it was
-mkdir "$tmp/fakegp"
-cat >"$tmp/fakegp/gnuplot" <<'EOF'
-#!/bin/sh
-cat >/dev/null
-printf '\211PNG fake'
-exit 3
-EOF
-chmod +x "$tmp/fakegp/gnuplot"
 echo keep >"$tmp/keep.png"
-PATH="$tmp/fakegp:$PATH" "$CUBA" --neurons 100 --duration 10 --json --raster "$tmp/keep.png" \
+PATH="$(cd "$(dirname "$0")" && pwd)/lib/failing-gnuplot:$PATH" "$CUBA" --neurons 100 --duration 10 --json --raster "$tmp/keep.png" \
   >"$tmp/fg.json" 2>"$tmp/fg.err"
 rc=$?
 [ "$rc" -eq 1 ] || fail "failing gnuplot: exit $rc, want 1"

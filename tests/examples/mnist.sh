@@ -68,17 +68,9 @@ fi
 # a stand-in gnuplot that fails after writing image bytes to its stdout (no gnuplot
 # needed): an existing file is left as it was (it used to be emptied), nothing reaches
 # stdout (the JSON line), and the message says that gnuplot failed
-mkdir "$tmp/fakegp"
-cat >"$tmp/fakegp/gnuplot" <<'EOF'
-#!/bin/sh
-cat >/dev/null
-printf '\211PNG fake'
-exit 3
-EOF
-chmod +x "$tmp/fakegp/gnuplot"
 echo keep >"$tmp/keep.png"
 rc=0
-PATH="$tmp/fakegp:$PATH" "$MNIST" "${quick[@]}" --json --loss-png "$tmp/keep.png" \
+PATH="$(cd "$(dirname "$0")" && pwd)/lib/failing-gnuplot:$PATH" "$MNIST" "${quick[@]}" --json --loss-png "$tmp/keep.png" \
   >"$tmp/fg.json" 2>"$tmp/fg.err" || rc=$?
 [ "$rc" -eq 1 ] || fail "failing gnuplot: exit $rc, want 1"
 [ "$(cat "$tmp/keep.png")" = keep ] || fail "a failed --loss-png changed the existing file"

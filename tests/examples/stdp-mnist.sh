@@ -114,17 +114,10 @@ fi
 # a stand-in gnuplot that fails after writing image bytes to its stdout (no gnuplot
 # needed): nothing reaches stdout, the message says that gnuplot failed (not that it is
 # missing), an existing file stays as it was; without gnuplot in PATH: "not found"
-mkdir "$tmp/fakegp" "$tmp/nogp"
-cat > "$tmp/fakegp/gnuplot" <<'EOF'
-#!/bin/sh
-cat >/dev/null
-printf '\211PNG fake'
-exit 3
-EOF
-chmod +x "$tmp/fakegp/gnuplot"
+mkdir "$tmp/nogp"
 echo keep > "$tmp/keep.png"
 set +e
-PATH="$tmp/fakegp:$PATH" "$PROG" "${small[@]}" --json --weights-png "$tmp/keep.png" \
+PATH="$(cd "$(dirname "$0")" && pwd)/lib/failing-gnuplot:$PATH" "$PROG" "${small[@]}" --json --weights-png "$tmp/keep.png" \
   > "$tmp/fg.out" 2> "$tmp/fg.err"
 rc=$?
 set -e
