@@ -990,11 +990,7 @@ static int train_range(snn__stdp *s, const snn_dataset *data, size_t limit, snn_
   float *x = s->tr.xbuf;
   /* every example is checked before the first one trains: a bad one must not
    * fail the call after part of the data has changed the weights */
-  for (size_t k = 0; k < limit; k++) {
-    int32_t label;
-    if ((rc = snn_dataset_get(x, &label, data, k, 1)) != SNN_OK) return rc;
-    if ((rc = check_x(x, 1, s->n_in, k, fn)) != SNN_OK) return rc; /* nothing trained yet */
-  }
+  if ((rc = check_x(snn__dataset_x(data), limit, s->n_in, 0, fn)) != SNN_OK) return rc;
   clear_counters(&s->tr);
   for (size_t k = 0; k < limit && rc == SNN_OK; k++) {
     int32_t label;
